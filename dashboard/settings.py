@@ -1,0 +1,71 @@
+"""One frozen Settings, read from ONEMAP_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def _default_db_url() -> str:
+    return f"sqlite:///{PROJECT_DIR / 'var' / 'onemap.db'}"
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the one-map; each has an ONEMAP_<NAME> environment variable."""
+
+    database_url: str = _setting(
+        "", "SQLAlchemy URL of the store; empty: a SQLite file var/onemap.db (WAL mode)"
+    )
+    title: str = _setting("", "Page title; empty: the county grid's name + 应急管理一张图")
+    lang: str = _setting("zh", "Default UI language: zh or en")
+    tile_url: str = _setting(
+        "", "Raster tile URL template; empty: no tiles, grid polygons are the basemap"
+    )
+    mqtt_url: str = _setting(
+        "", "MQTT broker for telemetry, e.g. mqtt://127.0.0.1:1883; empty: off"
+    )
+    secret_key: str = _setting("", "Secret for session cookies; empty: a random one per process")
+    host: str = _setting("127.0.0.1", "Address `onemap serve`/`run` listen on")
+    port: int = _setting(8050, "Port `onemap serve`/`run` listen on")
+    substances_file: str = _setting(
+        "", "CSV (name,q_threshold_t,beta[,aliases]) that extends or overrides the GB 18218 table"
+    )
+    demo_on_empty: bool = _setting(True, "`onemap run` fills the demo city when the store is empty")
+    heartbeat_seconds: int = _setting(10, "How often the ingest scheduler records its heartbeat")
+
+    @property
+    def db_url(self) -> str:
+        """The database URL to use, with the default filled in."""
+        return self.database_url or _default_db_url()
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
+        """Read settings from ONEMAP_* variables (or the given mapping), then apply overrides."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f"ONEMAP_{f.name.upper()}")
+            if raw is None:
+                continue
+            if f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("bool", bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        return cls(**values)
+
+
+def describe() -> list[tuple[str, object, str]]:
+    """(environment variable, default, help) of every setting, for the README and `--help`."""
+    return [(f"ONEMAP_{f.name.upper()}", f.default, f.metadata["help"]) for f in fields(Settings)]

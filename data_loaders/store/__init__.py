@@ -1,0 +1,21 @@
+"""The SQL store: schema, engine, migrations, data version."""
+
+from data_loaders.store.engine import (
+    bump_data_version,
+    get_meta,
+    init_db,
+    make_engine,
+    read_data_version,
+    session_scope,
+    set_meta,
+)
+
+__all__ = [
+    "bump_data_version",
+    "get_meta",
+    "init_db",
+    "make_engine",
+    "read_data_version",
+    "session_scope",
+    "set_meta",
+]

@@ -1,0 +1,96 @@
+"""Engine creation (SQLite in WAL mode or PostgreSQL), migrations and the data version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, Integer, Text, cast, create_engine, event, select, update
+from sqlalchemy.orm import Session
+
+from data_loaders.store.schema import Meta
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str, **kwargs: object) -> Engine:
+    """Create an engine; for SQLite make the folder, turn on WAL and foreign keys."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            # WAL lets the web workers read while the ingest process writes.
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config(engine: Engine) -> Config:
+    """An Alembic config pointing at our migrations and the given engine."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def init_db(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    command.upgrade(alembic_config(engine), "head")
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def get_meta(session: Session, key: str, default: str = "") -> str:
+    """Read one meta value."""
+    value = session.scalar(select(Meta.value).where(Meta.key == key))
+    return default if value is None else value
+
+
+def set_meta(session: Session, key: str, value: str) -> None:
+    """Write one meta value."""
+    row = session.get(Meta, key)
+    if row is None:
+        session.add(Meta(key=key, value=value))
+    else:
+        row.value = value
+
+
+def read_data_version(session: Session) -> int:
+    """The data version screens poll: it changes whenever the data does."""
+    return int(get_meta(session, "data_version", "0") or 0)
+
+
+def bump_data_version(session: Session) -> int:
+    """Advance the data version by one (atomically on both databases) and return it."""
+    result = session.execute(
+        update(Meta)
+        .where(Meta.key == "data_version")
+        .values(value=cast(cast(Meta.value, Integer) + 1, Text))
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(Meta(key="data_version", value="1"))
+        session.flush()
+    return read_data_version(session)

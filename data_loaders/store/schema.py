@@ -1,0 +1,343 @@
+"""The store's schema: SQLAlchemy 2 typed models, portable between SQLite and PostgreSQL.
+
+Geometry is kept as WKB bytes (portable) with its bounding box beside it, so that SQL can
+pre-filter by box and shapely does the exact test. Grids carry a materialized `path` of codes
+("/330381/330381001/") so that "everything inside this grid" is one indexed prefix match.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with portable constraint names."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Meta(Base):
+    """Key/value facts about the store itself (data version, scheduler heartbeat...)."""
+
+    __tablename__ = "meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class Grid(Base):
+    """A supervision grid polygon: level 1 county, 2 town, 3 community, 4 village."""
+
+    __tablename__ = "grids"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[int] = mapped_column(Integer, index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    path: Mapped[str] = mapped_column(String(200), index=True)
+    geometry: Mapped[bytes | None] = mapped_column(LargeBinary)
+    min_lon: Mapped[float | None] = mapped_column(Float)
+    min_lat: Mapped[float | None] = mapped_column(Float)
+    max_lon: Mapped[float | None] = mapped_column(Float)
+    max_lat: Mapped[float | None] = mapped_column(Float)
+    responsible_person: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))
+
+    parent: Mapped[Grid | None] = relationship(remote_side=[id])
+
+
+class Enterprise(Base):
+    """A supervised business (生产经营单位), keyed by its unified social credit code."""
+
+    __tablename__ = "enterprises"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    industry: Mapped[str | None] = mapped_column(String(50), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    employees: Mapped[int | None] = mapped_column(Integer)
+    safety_class: Mapped[str] = mapped_column(String(10), index=True)
+    # Canonical English tags joined by ';' with a leading and trailing ';' so a tag is
+    # matched with LIKE '%;tag;%' on both databases.
+    risk_tags: Mapped[str] = mapped_column(String(300), default="")
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    mutual_aid: Mapped[bool] = mapped_column(Boolean, default=False)
+    trusteeship: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_self_report: Mapped[date | None] = mapped_column(Date)
+
+    grid: Mapped[Grid | None] = relationship()
+
+
+class SafetyClassChange(Base):
+    """One re-grading of an enterprise's safety class (the class history)."""
+
+    __tablename__ = "safety_class_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    from_class: Mapped[str | None] = mapped_column(String(10))
+    to_class: Mapped[str] = mapped_column(String(10))
+    changed_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class MajorHazard(Base):
+    """A registered major hazard installation (重大危险源), graded by GB 18218-2018."""
+
+    __tablename__ = "major_hazards"
+    __table_args__ = (UniqueConstraint("enterprise_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    exposed_people: Mapped[int] = mapped_column(Integer, default=0)
+    alpha: Mapped[float] = mapped_column(Float)
+    s_value: Mapped[float] = mapped_column(Float)
+    r_value: Mapped[float] = mapped_column(Float)
+    level: Mapped[int] = mapped_column(Integer)
+    control_status: Mapped[str] = mapped_column(String(20), default="accepted")
+
+    enterprise: Mapped[Enterprise] = relationship()
+    substances: Mapped[list[HazardSubstance]] = relationship(
+        back_populates="hazard", cascade="all, delete-orphan"
+    )
+
+
+class HazardSubstance(Base):
+    """One substance of a major hazard: quantity q, threshold Q and correction factor β."""
+
+    __tablename__ = "hazard_substances"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("major_hazards.id"), index=True)
+    substance: Mapped[str] = mapped_column(String(100))
+    quantity_t: Mapped[float] = mapped_column(Float)
+    threshold_t: Mapped[float] = mapped_column(Float)
+    beta: Mapped[float] = mapped_column(Float)
+
+    hazard: Mapped[MajorHazard] = relationship(back_populates="substances")
+
+
+class Campaign(Base):
+    """A special campaign (专项整治) with its tasks and enforcement results."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(100))
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CampaignTask(Base):
+    """One task of a campaign, owned by a unit, optionally in a town."""
+
+    __tablename__ = "campaign_tasks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner_unit: Mapped[str | None] = mapped_column(String(100))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    done_on: Mapped[date | None] = mapped_column(Date)
+
+
+class EnforcementAction(Base):
+    """An enforcement result: a case, an administrative or criminal detention, a closure."""
+
+    __tablename__ = "enforcement_actions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    acted_on: Mapped[date] = mapped_column(Date)
+
+
+class HiddenDanger(Base):
+    """A hidden danger (隐患), found → rectifying → rectified → accepted."""
+
+    __tablename__ = "hidden_dangers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))
+    category: Mapped[str | None] = mapped_column(String(50))
+    severity: Mapped[str] = mapped_column(String(10), default="general")
+    description: Mapped[str | None] = mapped_column(Text)
+    found_on: Mapped[date] = mapped_column(Date, index=True)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    rectified_on: Mapped[date | None] = mapped_column(Date)
+    accepted_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    listing_level: Mapped[str | None] = mapped_column(String(20))
+    listing_body: Mapped[str | None] = mapped_column(String(100))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    is_drill: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_hidden_dangers_listing", "listing_level"),)
+
+
+class Committee(Base):
+    """A specialist committee (专委会) of the safety committee."""
+
+    __tablename__ = "committees"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str | None] = mapped_column(String(100))
+    lead_unit: Mapped[str | None] = mapped_column(String(100))
+
+
+class CommitteeTask(Base):
+    """A task a committee tracks: owner unit, due date, status, progress, evidence."""
+
+    __tablename__ = "committee_tasks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    owner_unit: Mapped[str | None] = mapped_column(String(100))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="not_started")
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_url: Mapped[str | None] = mapped_column(String(500))
+    done_on: Mapped[date | None] = mapped_column(Date)
+    updated_by: Mapped[str | None] = mapped_column(String(50))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CommitteeActivity(Base):
+    """A committee meeting, inspection or joint enforcement action."""
+
+    __tablename__ = "committee_activities"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committee_id: Mapped[int] = mapped_column(ForeignKey("committees.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(300))
+    held_on: Mapped[date] = mapped_column(Date)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+
+
+class Sensor(Base):
+    """A monitored signal (or AI video scene) with two-level thresholds."""
+
+    __tablename__ = "sensors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(30), index=True)
+    # AI video scenes: the behaviour model (smoking, fire_smoke, ...); empty for signals.
+    scene: Mapped[str | None] = mapped_column(String(30))
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    device: Mapped[str | None] = mapped_column(String(100))
+    location: Mapped[str | None] = mapped_column(String(100))
+    level_1: Mapped[float | None] = mapped_column(Float)
+    level_2: Mapped[float | None] = mapped_column(Float)
+    direction: Mapped[str] = mapped_column(String(4), default="high")
+    stale_after_s: Mapped[int] = mapped_column(Integer, default=300)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"), index=True)
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("major_hazards.id"))
+    is_drill: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Reading(Base):
+    """One sensor value at one time; unique on (sensor, ts) so repeats are ignored."""
+
+    __tablename__ = "readings"
+    __table_args__ = (UniqueConstraint("sensor_id", "ts"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"))
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    value: Mapped[float] = mapped_column(Float)
+
+
+class Alarm(Base):
+    """An alarm on a sensor and rule; one open alarm per (sensor, rule)."""
+
+    __tablename__ = "alarms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    level: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    peak: Mapped[float | None] = mapped_column(Float)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    recovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    is_drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    drill_id: Mapped[int | None] = mapped_column(ForeignKey("drills.id"))
+
+
+class AlarmEvent(Base):
+    """One change of an alarm: who, when, what; never deleted."""
+
+    __tablename__ = "alarm_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alarm_id: Mapped[int] = mapped_column(ForeignKey("alarms.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Drill(Base):
+    """An emergency drill; everything it produces is marked and kept out of real figures."""
+
+    __tablename__ = "drills"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scenario: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(50))
+
+
+class User(Base):
+    """A person who signs in: viewer, operator or admin."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
