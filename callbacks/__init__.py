@@ -1,0 +1,14 @@
+"""Callbacks: one module per behaviour a user sees; each has register(app, deps)."""
+
+from __future__ import annotations
+
+from callbacks import chrome, clock, kpi
+from callbacks.deps import Deps
+
+MODULES = (chrome, clock, kpi)
+
+
+def register_all(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
+    """Register every callback module on this app (never on the global dash.callback)."""
+    for module in MODULES:
+        module.register(app, deps)

@@ -1,0 +1,12 @@
+"""Component ids, in one place."""
+
+LOCATION = "url"
+CLOCK = "clock"
+CLOCK_TICK = "clock-tick"
+KPI_STRIP = "kpi-strip"
+KPI_POLL = "kpi-poll"
+DATA_VERSION = "data-version"
+TITLE = "page-title"
+SUBTITLE = "page-subtitle"
+NOTICE = "page-notice"
+LANG_LINK = "lang-link"

@@ -1,0 +1,134 @@
+"""The KPI strip: figures from the read model, refreshed when the data version changes."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from dash import Input, Output, State, ctx, html, no_update
+
+from callbacks import ids
+from callbacks.deps import Deps
+from data_loaders.queries import UnknownGrid, load_stats
+from data_loaders.store import read_data_version, session_scope
+
+
+def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore[no-untyped-def]
+    """The KPI cards for one KPI document (every label from the catalog; data text escaped by Dash)."""
+    e, h, mh = doc["enterprises"], doc["hidden_dangers"], doc["major_hazards"]
+    g, cm, a, m = doc["grids"], doc["committees"], doc["alarms"], doc["monitoring"]
+
+    def card(title: str, big: str, parts: list, key: str) -> html.Div:
+        return html.Div(
+            [
+                html.Div(title, className="kpi-title"),
+                html.Div(big, className="kpi-big"),
+                html.Div(parts, className="kpi-parts"),
+            ],
+            className="kpi-card",
+            id=f"kpi-{key}",
+        )
+
+    def part(text: str, cls: str = "") -> html.Span:
+        return html.Span(text, className=f"kpi-part {cls}")
+
+    classes = [
+        part(f"{label(f'class.{c}', lang)} {e[c]:,}", f"class-{c}")
+        for c in ("green", "blue", "yellow", "red")
+    ]
+    levels = [
+        part(f"{label('kpi.level_n', lang).format(n=k[-1])} {mh[k]}")
+        for k in ("level_1", "level_2", "level_3", "level_4")
+    ]
+    listed = [part(f"{label(f'listing.{k}', lang)} {v}") for k, v in doc["listed_dangers"].items()]
+    campaigns = [
+        part(
+            f"{c['name'] if lang == 'zh' else (c.get('name_en') or c['name'])} {c['done']}/{c['tasks']}"
+        )
+        for c in doc["campaigns"]
+    ]
+    return [
+        card(
+            label("kpi.grids", lang),
+            f"{sum(int(v) for v in g.values()):,}",
+            [part(f"{g['1']}/{g['2']}/{g['3']}/{g['4']}"), part(label("kpi.grid_levels", lang))],
+            "grids",
+        ),
+        card(label("kpi.enterprises", lang), f"{e['total']:,}", classes, "enterprises"),
+        card(
+            label("kpi.hidden_dangers", lang),
+            f"{h['rate']:.2%}",
+            [
+                part(f"{label('kpi.found', lang)} {h['found']:,}"),
+                part(f"{label('kpi.rectified', lang)} {h['rectified']:,}"),
+                part(f"{label('kpi.overdue', lang)} {h['overdue']:,}", "warn"),
+                part(f"{label('kpi.major', lang)} {h['major']:,}"),
+            ],
+            "hidden-dangers",
+        ),  # fmt: skip
+        card(label("kpi.major_hazards", lang), f"{mh['total']}", levels, "major-hazards"),
+        card(label("kpi.listed", lang), f"{sum(doc['listed_dangers'].values())}", listed, "listed"),
+        card(label("kpi.campaigns", lang), f"{len(doc['campaigns'])}", campaigns, "campaigns"),
+        card(
+            label("kpi.committees", lang),
+            f"{cm['count']}",
+            [
+                part(f"{label('kpi.meetings', lang)} {cm['meetings']}"),
+                part(f"{label('kpi.inspections', lang)} {cm['inspections']}"),
+                part(f"{label('kpi.joint_enforcement', lang)} {cm['joint_enforcement']}"),
+            ],
+            "committees",
+        ),  # fmt: skip
+        card(
+            label("kpi.monitoring", lang),
+            f"{m['enterprises']}",
+            [
+                part(f"{label('kpi.devices', lang)} {m['devices']}"),
+                part(f"{label('kpi.signals', lang)} {m['signals']}"),
+                part(f"{label('kpi.video_scenes', lang)} {m['video_scenes']}"),
+            ],
+            "monitoring",
+        ),  # fmt: skip
+        card(
+            label("kpi.alarms", lang),
+            f"{a['open']}",
+            [
+                part(f"{label('alarm.level_2', lang)} {a['level_2']}", "alarm"),
+                part(f"{label('alarm.level_1', lang)} {a['level_1']}"),
+            ],
+            "alarms",
+        ),  # fmt: skip
+    ]
+
+
+def lang_of(search: str | None, default: str) -> str:
+    """The language a page URL asks for (?lang=en), else the default."""
+    values = parse_qs((search or "").lstrip("?")).get("lang", [])
+    return values[0] if values and values[0] in ("zh", "en") else default
+
+
+def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
+    """Refresh the KPI strip when the page loads and whenever the data version moves."""
+
+    @app.callback(
+        Output(ids.KPI_STRIP, "children"),
+        Output(ids.DATA_VERSION, "data"),
+        Input(ids.KPI_POLL, "n_intervals"),
+        Input(ids.LOCATION, "search"),
+        State(ids.DATA_VERSION, "data"),
+    )
+    def refresh_kpis(_n: int, search: str | None, seen: int | None):  # type: ignore[no-untyped-def]
+        with session_scope(deps.engine) as session:
+            version = read_data_version(session)
+            # A poll with no new data does nothing: the version check is one tiny query.
+            if ctx.triggered_id == ids.KPI_POLL and seen == version:
+                return no_update, no_update
+            try:
+                doc = load_stats(session)
+            except UnknownGrid:
+                return [html.Div(deps.label("app.empty", deps.lang))], version
+        if doc["grid"] is None:
+            return [
+                html.Div(deps.label("app.empty", lang_of(search, deps.lang)), className="kpi-empty")
+            ], version
+        return create_cards(doc, deps.label, lang_of(search, deps.lang)), version

@@ -1,0 +1,66 @@
+"""The HTTP API beside Dash: JSON by orjson, compressed, with ETag and 304."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from flask import Blueprint, Response, request
+from sqlalchemy import Engine
+
+from data_loaders.queries import UnknownGrid, load_stats
+from data_loaders.store import get_meta, read_data_version, session_scope
+
+
+def json_response(payload: Any, status: int = 200, cache: bool = True) -> Response:
+    """A JSON response; when cacheable, an ETag and a 304 for a matching If-None-Match."""
+    body = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
+    response = Response(body, status=status, mimetype="application/json")
+    if cache and status == 200:
+        response.set_etag(hashlib.blake2b(body, digest_size=12).hexdigest())
+        response.headers["Cache-Control"] = "no-cache"  # always revalidate: cheap with 304
+        response.make_conditional(request)
+    return response
+
+
+def create_api(engine: Engine) -> Blueprint:
+    """The blueprint of the data routes."""
+    api = Blueprint("onemap_api", __name__)
+    # KPI documents cached by (grid, data version, day): recomputed only when data changes.
+    cache: dict[tuple[str | None, int, date], dict] = {}
+
+    @api.get("/health")
+    def health() -> Response:
+        with session_scope(engine) as session:
+            version = read_data_version(session)
+            heartbeat = get_meta(session, "ingest_heartbeat") or None
+        age = None
+        if heartbeat:
+            age = (datetime.now(UTC) - datetime.fromisoformat(heartbeat)).total_seconds()
+        payload = {
+            "status": "ok",
+            "database": engine.dialect.name,
+            "data_version": version,
+            "ingest": {"heartbeat": heartbeat, "heartbeat_age_s": age},
+        }
+        return json_response(payload, cache=False)
+
+    @api.get("/api/stats")
+    def stats() -> Response:
+        grid = request.args.get("grid") or None
+        today = date.today()
+        with session_scope(engine) as session:
+            key = (grid, read_data_version(session), today)
+            if key not in cache:
+                try:
+                    doc = load_stats(session, grid, today)
+                except UnknownGrid:
+                    return json_response({"error": f"no grid {grid}"}, status=404)
+                if len(cache) > 512:
+                    cache.clear()
+                cache[key] = doc
+        return json_response(cache[key])
+
+    return api

@@ -1,0 +1,305 @@
+"""The `onemap` command (also `python -m dashboard`)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+import orjson
+
+from dashboard.settings import Settings, describe
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj["settings"]
+
+
+def _engine(ctx: click.Context):  # type: ignore[no-untyped-def]
+    from data_loaders.store import make_engine
+
+    if "engine" not in ctx.obj:
+        ctx.obj["engine"] = make_engine(_settings(ctx).db_url)
+    return ctx.obj["engine"]
+
+
+def _say(message: str) -> None:
+    click.echo(f"[{time.strftime('%H:%M:%S')}] {message}", err=True)
+
+
+def _settings_help() -> str:
+    return "\n\n".join(
+        f"{name} (default {default!r}): {help}" for name, default, help in describe()
+    )
+
+
+@click.group(epilog="Settings (environment variables):\n\n" + _settings_help())
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """应急一张图 the emergency one-map: demo city, imports, exports, stats, web and ingest."""
+    ctx.ensure_object(dict)
+    ctx.obj["settings"] = Settings.from_env()
+
+
+@main.command("init-db")
+@click.pass_context
+def init_db_cmd(ctx: click.Context) -> None:
+    """Create or upgrade the schema to the newest migration (Alembic)."""
+    from data_loaders.store import init_db
+
+    init_db(_engine(ctx))
+    _say(f"schema is up to date in {_engine(ctx).url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+@click.option(
+    "--seed", default=7, show_default=True, help="Random seed: the same seed, the same city."
+)
+@click.option(
+    "--scale",
+    default=1.0,
+    show_default=True,
+    help="Multiply enterprises, villages, hidden dangers, sensors.",
+)
+@click.option(
+    "--replace", is_flag=True, help="Delete the city already in the store first (users stay)."
+)
+@click.pass_context
+def demo(ctx: click.Context, seed: int, scale: float, replace: bool) -> None:
+    """Create the schema and fill the demo city (Rui'an-sized; DOMAIN.md's figures at scale 1)."""
+    from data_loaders.demo.city import build_city, replace_city
+    from data_loaders.store import init_db
+
+    engine = _engine(ctx)
+    if replace:
+        init_db(engine)
+        replace_city(engine)
+        _say("removed the previous city")
+    started = time.perf_counter()
+    try:
+        build_city(engine, seed=seed, scale=scale, progress=_say)
+    except RuntimeError as exc:
+        raise click.ClickException(f"{exc} / 库中已有数据；如需重建请加 --replace") from None
+    _say(f"demo city ready in {time.perf_counter() - started:.1f} s")
+
+
+@main.command("import")
+@click.argument(
+    "kind",
+    type=click.Choice(
+        [
+            "grids",
+            "enterprises",
+            "hidden-dangers",
+            "major-hazards",
+            "sensors",
+            "campaign-tasks",
+            "committee-tasks",
+        ]
+    ),
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--crs",
+    default=None,
+    help="CRS of the file's coordinates when it has no .prj (e.g. EPSG:4549).",
+)
+@click.option(
+    "--coords",
+    "datum",
+    default="wgs84",
+    type=click.Choice(["wgs84", "gcj02", "bd09"]),
+    show_default=True,
+    help="Datum of lon/lat: Gaode/Tencent maps are gcj02, Baidu bd09.",
+)
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.pass_context
+def import_cmd(
+    ctx: click.Context, kind: str, file: str, crs: str | None, datum: str, dry_run: bool
+) -> None:
+    """Import a file (CSV, XLSX, GeoJSON, Shapefile, GeoPackage): all rows or none."""
+    from data_loaders.importers import FileProblem, ImportRejected, import_file
+    from data_loaders.store import init_db
+
+    engine = _engine(ctx)
+    init_db(engine)
+    try:
+        report = import_file(
+            engine, kind, file, crs=crs, datum=datum, dry_run=dry_run, progress=_say,
+            substances_file=_settings(ctx).substances_file or None,
+        )  # fmt: skip
+    except ImportRejected as exc:
+        click.echo(f"{Path(file).name}：发现 {len(exc.errors)} 处问题，未写入任何数据 / "
+                   f"{len(exc.errors)} problem(s) found, nothing written:", err=True)  # fmt: skip
+        for error in exc.errors[:500]:
+            click.echo(f"  {error}", err=True)
+        if len(exc.errors) > 500:
+            click.echo(
+                f"  … 另有 {len(exc.errors) - 500} 处 / {len(exc.errors) - 500} more", err=True
+            )
+        sys.exit(2)
+    except FileProblem as exc:
+        click.echo(f"{Path(file).name}: {exc}", err=True)
+        sys.exit(2)
+    for note in report.notes:
+        _say(note)
+    verb = "would import" if report.dry_run else "imported"
+    click.echo(
+        f"{verb} {report.rows} rows of {kind}: {report.inserted} new, {report.updated} updated"
+    )
+
+
+@main.command("export")
+@click.argument(
+    "kind",
+    type=click.Choice(
+        [
+            "grids",
+            "enterprises",
+            "hidden-dangers",
+            "major-hazards",
+            "sensors",
+            "campaign-tasks",
+            "committee-tasks",
+        ]
+    ),
+)
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option(
+    "--headers",
+    default="en",
+    type=click.Choice(["en", "zh"]),
+    show_default=True,
+    help="Column names in English or Chinese (import reads both).",
+)
+@click.pass_context
+def export_cmd(ctx: click.Context, kind: str, file: str, headers: str) -> None:
+    """Write a kind to CSV, XLSX or GeoJSON (by the file's extension; WGS84)."""
+    from data_loaders.files import FileProblem
+    from data_loaders.importers import export_kind
+
+    try:
+        n = export_kind(_engine(ctx), kind, file, headers=headers)
+    except FileProblem as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"wrote {n} rows of {kind} to {file}")
+
+
+@main.command()
+@click.option("--grid", "grid_code", default=None, help="A grid code; default the county.")
+@click.option("--json", "as_json", is_flag=True, help="Print the KPI document as JSON.")
+@click.pass_context
+def stats(ctx: click.Context, grid_code: str | None, as_json: bool) -> None:
+    """Print the KPI figures for the county or one grid (everything inside it rolls up)."""
+    from data_loaders.queries import UnknownGrid, load_stats
+    from data_loaders.store import session_scope
+
+    with session_scope(_engine(ctx)) as session:
+        try:
+            doc = load_stats(session, grid_code)
+        except UnknownGrid:
+            raise click.ClickException(f"找不到网格 {grid_code} / no grid {grid_code}") from None
+    if as_json:
+        click.echo(orjson.dumps(doc, option=orjson.OPT_INDENT_2).decode())
+        return
+    from dashboard.i18n import format_stats
+
+    click.echo(format_stats(doc, _settings(ctx).lang))
+
+
+@main.group()
+def users() -> None:
+    """Manage users (roles: viewer, operator, admin)."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(["viewer", "operator", "admin"]))
+@click.option("--password", default=None, help="Omit to be asked (not echoed).")
+@click.pass_context
+def users_add(ctx: click.Context, name: str, role: str, password: str | None) -> None:
+    """Add a user, or reset an existing user's role and password."""
+    from dashboard.auth import hash_password
+    from data_loaders.store import init_db, session_scope
+    from data_loaders.users import save_user
+
+    if password is None:
+        password = click.prompt("Password / 密码", hide_input=True, confirmation_prompt=True)
+    try:
+        hashed = hash_password(password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    init_db(_engine(ctx))
+    with session_scope(_engine(ctx)) as session:
+        created = save_user(session, name, role, hashed)
+    click.echo(f"{'added' if created else 'updated'} user {name} ({role})")
+
+
+@main.command()
+@click.option("--host", default=None, help="Listen address (default ONEMAP_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default ONEMAP_PORT).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the dashboard (for production run gunicorn 'dashboard.wsgi:server')."""
+    from dashboard.app import create_app
+    from data_loaders.store import init_db
+
+    settings = _settings(ctx)
+    init_db(_engine(ctx))
+    app = create_app(settings, engine=_engine(ctx))
+    host, port = host or settings.host, port or settings.port
+    _say(f"serving on http://{host}:{port}")
+    app.run(host=host, port=port, debug=False, threaded=True)
+
+
+@main.command()
+@click.pass_context
+def ingest(ctx: click.Context) -> None:
+    """Run the ingest scheduler (telemetry sources, alarm rules, housekeeping)."""
+    from data_loaders.scheduler import create_scheduler
+    from data_loaders.store import init_db
+
+    init_db(_engine(ctx))
+    scheduler = create_scheduler(_engine(ctx), _settings(ctx).heartbeat_seconds)
+    _say("ingest scheduler started")
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@main.command()
+@click.option("--host", default=None, help="Listen address (default ONEMAP_HOST).")
+@click.option("--port", default=None, type=int, help="Port (default ONEMAP_PORT).")
+@click.pass_context
+def run(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """The one-command demo: fill the demo city if the store is empty, then ingest + serve."""
+    from data_loaders.demo.city import build_city
+    from data_loaders.queries import is_empty
+    from data_loaders.store import init_db, session_scope
+
+    settings = _settings(ctx)
+    engine = _engine(ctx)
+    init_db(engine)
+    with session_scope(engine) as session:
+        empty = is_empty(session)
+    if empty and settings.demo_on_empty:
+        _say("the store is empty: building the demo city")
+        build_city(engine, progress=_say)
+    # The scheduler runs in its own process, never inside the web server.
+    worker = subprocess.Popen([sys.executable, "-m", "dashboard", "ingest"])
+    try:
+        ctx.invoke(serve, host=host, port=port)
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            worker.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Every label the UI shows, in Chinese (default) and English."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CATALOG: dict[str, dict[str, str]] = {
+    "app.title_suffix": {"zh": "应急管理一张图", "en": " Emergency Management One-Map"},
+    "app.subtitle": {"zh": "安全生产监管指挥", "en": "Work-safety supervision and command"},
+    "app.map_next": {
+        "zh": "地图指挥页正在建设中；以下为全市数据概览。",
+        "en": "The map command page is being built; below is the city's data at a glance.",
+    },
+    "app.empty": {
+        "zh": "数据库为空：运行 onemap demo 或导入数据。",
+        "en": "The store is empty: run onemap demo or import data.",
+    },
+    "app.lang_switch": {"zh": "English", "en": "中文"},
+    "app.updated": {"zh": "数据版本", "en": "Data version"},
+    "kpi.grids": {"zh": "网格", "en": "Grids"},
+    "kpi.grid_levels": {
+        "zh": "县 / 镇街 / 社区 / 村居",
+        "en": "county / town / community / village",
+    },
+    "kpi.enterprises": {"zh": "企业", "en": "Enterprises"},
+    "kpi.hidden_dangers": {"zh": "隐患整改", "en": "Hidden dangers"},
+    "kpi.found": {"zh": "排查", "en": "found"},
+    "kpi.rectified": {"zh": "整改", "en": "rectified"},
+    "kpi.rate": {"zh": "整改率", "en": "rate"},
+    "kpi.overdue": {"zh": "逾期", "en": "overdue"},
+    "kpi.major": {"zh": "重大", "en": "major"},
+    "kpi.major_hazards": {"zh": "重大危险源", "en": "Major hazards"},
+    "kpi.level_n": {"zh": "{n}级", "en": "L{n}"},
+    "kpi.listed": {"zh": "挂牌督办", "en": "Listed dangers"},
+    "kpi.campaigns": {"zh": "专项整治", "en": "Campaigns"},
+    "kpi.committees": {"zh": "安委会专委会", "en": "Specialist committees"},
+    "kpi.meetings": {"zh": "会议", "en": "meetings"},
+    "kpi.inspections": {"zh": "督查", "en": "inspections"},
+    "kpi.joint_enforcement": {"zh": "联合执法", "en": "joint enforcement"},
+    "kpi.alarms": {"zh": "在办报警", "en": "Open alarms"},
+    "kpi.monitoring": {"zh": "智能监测", "en": "Smart monitoring"},
+    "kpi.signals": {"zh": "监测信号", "en": "signals"},
+    "kpi.devices": {"zh": "设备", "en": "devices"},
+    "kpi.video_scenes": {"zh": "AI 视频场景", "en": "AI video scenes"},
+    "class.green": {"zh": "绿", "en": "green"},
+    "class.blue": {"zh": "蓝", "en": "blue"},
+    "class.yellow": {"zh": "黄", "en": "yellow"},
+    "class.red": {"zh": "红", "en": "red"},
+    "listing.province": {"zh": "省级", "en": "province"},
+    "listing.city": {"zh": "市级", "en": "city"},
+    "listing.county": {"zh": "县级", "en": "county"},
+    "listing.rolling": {"zh": "滚动", "en": "rolling"},
+    "alarm.level_1": {"zh": "预警", "en": "warning"},
+    "alarm.level_2": {"zh": "报警", "en": "alarm"},
+}
+LANGS = ("zh", "en")
+
+
+def t(key: str, lang: str = "zh") -> str:
+    """The label for a key in a language (Chinese when the language is unknown)."""
+    entry = CATALOG[key]
+    return entry.get(lang) or entry["zh"]
+
+
+def pick_lang(value: str | None, default: str = "zh") -> str:
+    """A supported language from a query value, else the default."""
+    return value if value in LANGS else default
+
+
+def format_stats(doc: dict[str, Any], lang: str = "zh") -> str:
+    """The KPI document as a few readable lines (for `onemap stats` without --json)."""
+    g, e, h = doc["grids"], doc["enterprises"], doc["hidden_dangers"]
+    classes = " ".join(
+        f"{t(f'class.{c}', lang)} {e[c]:,}" for c in ("green", "blue", "yellow", "red")
+    )
+    mh = doc["major_hazards"]
+    listed = " ".join(f"{t(f'listing.{k}', lang)} {v}" for k, v in doc["listed_dangers"].items())
+    lines = [
+        f"{doc['grid']['name'] if doc['grid'] else ''} ({doc['grid']['code'] if doc['grid'] else ''})",
+        f"{t('kpi.grids', lang)}: {g['1']}/{g['2']}/{g['3']}/{g['4']} ({t('kpi.grid_levels', lang)})",
+        f"{t('kpi.enterprises', lang)}: {e['total']:,} — {classes}",
+        f"{t('kpi.hidden_dangers', lang)}: {t('kpi.found', lang)} {h['found']:,}, "
+        f"{t('kpi.rectified', lang)} {h['rectified']:,}, {t('kpi.rate', lang)} {h['rate']:.2%}, "
+        f"{t('kpi.overdue', lang)} {h['overdue']:,}, {t('kpi.major', lang)} {h['major']:,}",
+        f"{t('kpi.major_hazards', lang)}: {mh['total']} "
+        + " ".join(
+            f"{t('kpi.level_n', lang).format(n=k[-1])} {mh[k]}"
+            for k in ("level_1", "level_2", "level_3", "level_4")
+        ),
+        f"{t('kpi.listed', lang)}: {listed}",
+    ]
+    for c in doc["campaigns"]:
+        name = c["name"] if lang == "zh" else (c.get("name_en") or c["name"])
+        lines.append(f"{t('kpi.campaigns', lang)} {name}: {c['done']}/{c['tasks']}")
+    cm = doc["committees"]
+    lines.append(
+        f"{t('kpi.committees', lang)} {cm['count']}: {t('kpi.meetings', lang)} {cm['meetings']}, "
+        f"{t('kpi.inspections', lang)} {cm['inspections']}, {t('kpi.joint_enforcement', lang)} {cm['joint_enforcement']}"
+    )
+    a = doc["alarms"]
+    lines.append(
+        f"{t('kpi.alarms', lang)}: {a['open']} ({t('alarm.level_2', lang)} {a['level_2']}, {t('alarm.level_1', lang)} {a['level_1']})"
+    )
+    return "\n".join(lines)
