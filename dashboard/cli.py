@@ -189,6 +189,14 @@ def export_cmd(ctx: click.Context, kind: str, file: str, headers: str) -> None:
 
 
 @main.command()
+def columns() -> None:
+    """Print the columns each import kind accepts (English or Chinese headers)."""
+    from data_loaders.importers.kinds import columns_markdown
+
+    click.echo(columns_markdown())
+
+
+@main.command()
 @click.option("--grid", "grid_code", default=None, help="A grid code; default the county.")
 @click.option("--json", "as_json", is_flag=True, help="Print the KPI document as JSON.")
 @click.pass_context

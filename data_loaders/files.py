@@ -99,8 +99,8 @@ def _as_text(frame: pd.DataFrame) -> pd.DataFrame:
     """Every cell as stripped text, or None when empty."""
 
     def cell(value: object) -> str | None:
-        if value is None or (isinstance(value, float) and pd.isna(value)):
-            return None
+        if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+            return None  # None, NaN, NaT and pd.NA are all an empty cell
         if isinstance(value, pd.Timestamp):
             return value.date().isoformat() if value == value.normalize() else value.isoformat()
         text = str(value).strip()

@@ -88,7 +88,7 @@ def load_grid_counts(session: Session, scope: Scope) -> dict[str, int]:
     stmt = select(Grid.level, func.count()).group_by(Grid.level)
     if not scope.whole and scope.grid is not None:
         stmt = stmt.where(Grid.path.like(f"{scope.grid.path}%"))
-    got = dict(session.execute(stmt).tuples().all())
+    got = dict(session.execute(stmt).all())
     return {str(level): int(got.get(level, 0)) for level in (1, 2, 3, 4)}
 
 
@@ -99,7 +99,7 @@ def load_enterprise_counts(session: Session, scope: Scope) -> dict[str, int]:
         .where(scope.where(Enterprise.grid_id))
         .group_by(Enterprise.safety_class)
     )
-    got = dict(session.execute(stmt).tuples().all())
+    got = dict(session.execute(stmt).all())
     out = {"total": int(sum(got.values()))}
     out.update({c: int(got.get(c, 0)) for c in SAFETY_CLASSES})
     return out
@@ -159,7 +159,7 @@ def load_major_hazard_counts(session: Session, scope: Scope) -> dict[str, int]:
     )
     out = {"total": 0, "level_1": 0, "level_2": 0, "level_3": 0, "level_4": 0}
     control = {"control_accepted": 0, "control_installing": 0}
-    for level, status, n in session.execute(stmt).tuples():
+    for level, status, n in session.execute(stmt):
         out["total"] += n
         out[f"level_{level}"] += n
         key = f"control_{status}"
@@ -200,7 +200,7 @@ def load_listed_counts(session: Session, scope: Scope) -> dict[str, int]:
         .where(_danger_scope(scope), HiddenDanger.listing_level.is_not(None))
         .group_by(HiddenDanger.listing_level)
     )
-    got = dict(session.execute(stmt).tuples().all())
+    got = dict(session.execute(stmt).all())
     return {lvl: int(got.get(lvl, 0)) for lvl in LISTING_LEVELS}
 
 
@@ -219,7 +219,7 @@ def load_campaign_counts(session: Session, scope: Scope) -> list[dict[str, Any]]
     )
     return [
         {"code": code, "name": name, "name_en": en, "tasks": int(n), "done": int(d or 0)}
-        for code, name, en, n, d in session.execute(stmt).tuples()
+        for code, name, en, n, d in session.execute(stmt)
     ]
 
 
@@ -230,7 +230,7 @@ def load_enforcement_counts(session: Session, scope: Scope) -> dict[str, int]:
         .where(scope.where(EnforcementAction.grid_id))
         .group_by(EnforcementAction.kind)
     )
-    got = dict(session.execute(stmt).tuples().all())
+    got = dict(session.execute(stmt).all())
     kinds = ("case", "admin_detention", "criminal_detention", "closure")
     return {k: int(got.get(k, 0)) for k in kinds}
 
@@ -250,9 +250,7 @@ def load_committee_counts(session: Session, scope: Scope, today: date) -> dict[s
             select(CommitteeActivity.kind, func.count())
             .where(scope.where(CommitteeActivity.grid_id))
             .group_by(CommitteeActivity.kind)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     return {
         "count": _count(session, select(func.count()).select_from(Committee)),
@@ -307,7 +305,7 @@ def load_alarm_counts(session: Session, scope: Scope) -> dict[str, int]:
         )
         .group_by(Alarm.level)
     )
-    got = dict(session.execute(stmt).tuples().all())
+    got = dict(session.execute(stmt).all())
     return {
         "open": int(sum(got.values())),
         "level_1": int(got.get(1, 0)),

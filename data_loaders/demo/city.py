@@ -153,6 +153,10 @@ class Plan:
         c["tank_farms"] = max(c["tank_farms"], 6)
         c["dangers_rectified"] = min(c["dangers_rectified"], c["dangers_found"] - 1)
         c["dangers_found"] = max(c["dangers_found"], 300)
+        sites = c["pilot_dust"] + c["pilot_ammonia"]
+        c["devices"] = max(c["devices"], sites)
+        c["signals"] = max(c["signals"], c["devices"])
+        c["video_scenes"] = max(c["video_scenes"], sites)
 
 
 def build_city(
@@ -332,7 +336,10 @@ class _City:
         village_arr = np.array(village_of)
         for vi in np.unique(village_arr):
             idx = np.flatnonzero(village_arr == vi)
-            pts = geo.sample_points(self.village_geoms[vi], len(idx), nrng)
+            # Keep ~2 m clear of borders, so positions rounded to 6 decimals stay inside.
+            inner = self.village_geoms[vi].buffer(-2e-5)
+            area = inner if not inner.is_empty else self.village_geoms[vi]
+            pts = geo.sample_points(area, len(idx), nrng)
             lon[idx], lat[idx] = pts[:, 0], pts[:, 1]
         by_industry: dict[str, list[int]] = {}
         for i, ind in enumerate(industry_of):

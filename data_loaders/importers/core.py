@@ -188,6 +188,7 @@ def locate_points(rows: list[Row], ctx: Context, required: bool = True) -> None:
     Reprojects from the file's or --crs CRS, removes the GCJ-02/BD-09 offset when asked, and
     checks each point lies inside the city's grids (deepest grid wins).
     """
+    bad_cols = {ctx.headers.get("lon", "lon"), ctx.headers.get("lat", "lat")}
     todo: list[Row] = []
     xs: list[float] = []
     ys: list[float] = []
@@ -200,9 +201,8 @@ def locate_points(rows: list[Row], ctx: Context, required: bool = True) -> None:
         elif row["lon"] is not None and row["lat"] is not None:
             x, y = row["lon"], row["lat"]
         else:
-            if required and "lon" in ctx.headers:
-                pass  # parse_rows already reported the empty cells
-            elif required:
+            reported = any(e.row == row.number and e.column in bad_cols for e in ctx.errors)
+            if required and not reported:
                 ctx.error(row.number, "lon", "缺少位置（经度、纬度）", "no position (lon, lat)")
             continue
         todo.append(row)

@@ -43,7 +43,7 @@ def _grids(s: Session) -> Rows:
         .order_by(Grid.level, Grid.code)
     )
     rows, geoms = [], []
-    for g, parent_code in s.execute(q).tuples():
+    for g, parent_code in s.execute(q):
         rows.append({"code": g.code, "name": g.name, "level": g.level, "parent_code": parent_code,
                      "responsible_person": g.responsible_person, "phone": g.phone})  # fmt: skip
         geoms.append(shapely.from_wkb(g.geometry) if g.geometry else None)
@@ -81,7 +81,7 @@ def _hidden_dangers(s: Session) -> Rows:
         .order_by(HiddenDanger.code)
     )
     rows, geoms = [], []
-    for h, credit, elon, elat, grid_code, campaign in s.execute(q).tuples():
+    for h, credit, elon, elat, grid_code, campaign in s.execute(q):
         rows.append({
             "code": h.code, "credit_code": credit, "source": h.source, "category": h.category,
             "severity": h.severity, "description": h.description, "found_on": h.found_on,
@@ -102,7 +102,7 @@ def _major_hazards(s: Session) -> Rows:
         .order_by(Enterprise.credit_code, MajorHazard.name, HazardSubstance.id)
     )
     rows, geoms = [], []
-    for h, sub, e in s.execute(q).tuples():
+    for h, sub, e in s.execute(q):
         rows.append({
             "credit_code": e.credit_code, "name": h.name, "substance": sub.substance,
             "quantity_t": sub.quantity_t, "exposed_people": h.exposed_people,
@@ -124,7 +124,7 @@ def _sensors(s: Session) -> Rows:
         {"tag": x.tag, "kind": x.kind, "unit": x.unit, "level_1": x.level_1, "level_2": x.level_2,
          "direction": x.direction, "stale_after_s": x.stale_after_s, "credit_code": credit,
          "device": x.device, "location": x.location, "scene": x.scene, "hazard": hazard}
-        for x, credit, hazard in s.execute(q).tuples()
+        for x, credit, hazard in s.execute(q)
     ]  # fmt: skip
     return rows, None
 
@@ -142,7 +142,7 @@ def _campaign_tasks(s: Session) -> Rows:
          "town": town, "credit_code": credit, "due_on": t.due_on, "status": t.status,
          "progress": t.progress, "done_on": t.done_on, "campaign_start": c.starts_on,
          "campaign_end": c.ends_on}
-        for t, c, town, credit in s.execute(q).tuples()
+        for t, c, town, credit in s.execute(q)
     ]  # fmt: skip
     return rows, None
 
@@ -158,7 +158,7 @@ def _committee_tasks(s: Session) -> Rows:
         {"committee": committee, "code": t.code, "title": t.title, "owner_unit": t.owner_unit,
          "town": town, "due_on": t.due_on, "status": t.status, "progress": t.progress,
          "done_on": t.done_on, "note": t.note, "evidence_url": t.evidence_url}
-        for t, committee, town in s.execute(q).tuples()
+        for t, committee, town in s.execute(q)
     ]  # fmt: skip
     return rows, None
 

@@ -47,6 +47,12 @@ def normalize_header(text: str) -> str:
     return re.sub(r"\s+", "", text).lower()
 
 
+def described(parse: Any, what: str) -> Any:
+    """Attach a short description of what a parser accepts (for `onemap columns`)."""
+    parse.describe = what
+    return parse
+
+
 def text(max_len: int = 300) -> Parser:
     """Free text up to max_len characters."""
 
@@ -55,7 +61,7 @@ def text(max_len: int = 300) -> Parser:
             raise FieldError(f"超过 {max_len} 个字符", f"longer than {max_len} characters")
         return value
 
-    return parse
+    return described(parse, f"text, up to {max_len} characters")
 
 
 def integer(lo: int | None = None, hi: int | None = None) -> Parser:
@@ -70,7 +76,7 @@ def integer(lo: int | None = None, hi: int | None = None) -> Parser:
             raise FieldError(f"“{value}”不是整数", f"'{value}' is not a whole number")
         return _in_range(int(f), lo, hi)
 
-    return parse
+    return described(parse, f"whole number {_bounds(lo, hi)}".strip())
 
 
 def number(lo: float | None = None, hi: float | None = None) -> Parser:
@@ -85,7 +91,13 @@ def number(lo: float | None = None, hi: float | None = None) -> Parser:
             raise FieldError(f"“{value}”不是数字", f"'{value}' is not a number")
         return _in_range(f, lo, hi)
 
-    return parse
+    return described(parse, f"number {_bounds(lo, hi)}".strip())
+
+
+def _bounds(lo: Any, hi: Any) -> str:
+    if lo is None and hi is None:
+        return ""
+    return f"{lo if lo is not None else '…'} to {hi if hi is not None else '…'}"
 
 
 def _in_range(v: Any, lo: Any, hi: Any) -> Any:
@@ -124,7 +136,8 @@ def choice(vocabulary: Mapping[str, tuple[str, tuple[str, ...]]]) -> Parser:
             )
         return code
 
-    return parse
+    listed = ", ".join(f"{c} {zh}" for c, (zh, _a) in vocabulary.items())
+    return described(parse, f"one of: {listed}")
 
 
 def tags(value: str) -> list[str]:
@@ -183,3 +196,17 @@ def grid_level(value: str) -> int:
     if v in _LEVEL_WORDS:
         return _LEVEL_WORDS[v]
     return integer(1, 4)(v)
+
+
+described(a_date, "date: 2026-05-01, 2026/5/1, 2026.5.1, 20260501 or 2026年5月1日")
+described(
+    tags,
+    "risk tags separated by ; or ；: "
+    + ", ".join(f"{c} {zh}" for c, (zh, _a) in vocab.RISK_TAGS.items()),
+)
+described(boolean, "是/否, yes/no, true/false, 1/0")
+described(
+    credit_code,
+    "unified social credit code, 18 characters, check character verified (GB 32100-2015)",
+)
+described(grid_level, "1–4, or 县 / 镇街 / 社区 / 村居")

@@ -18,6 +18,7 @@ from data_loaders.importers.fields import (
     boolean,
     choice,
     credit_code,
+    described,
     grid_level,
     integer,
     number,
@@ -43,8 +44,18 @@ from data_loaders.store.upsert import upsert
 
 # --- shared columns -----------------------------------------------------------------------
 CREDIT = Col("credit_code", "统一社会信用代码", credit_code, aliases=("信用代码", "uscc"))
-LON = Col("lon", "经度", number(-180, 1e8), aliases=("longitude", "x", "lng"))
-LAT = Col("lat", "纬度", number(-90, 1e8), aliases=("latitude", "y"))
+LON = Col(
+    "lon",
+    "经度",
+    described(number(), "longitude, WGS84 (or x in the --crs CRS)"),
+    aliases=("longitude", "x", "lng"),
+)
+LAT = Col(
+    "lat",
+    "纬度",
+    described(number(), "latitude, WGS84 (or y in the --crs CRS)"),
+    aliases=("latitude", "y"),
+)
 GRID = Col("grid_code", "网格编码", text(32), aliases=("grid", "所属网格"))
 TOWN = Col("town", "镇街", text(100), aliases=("town_code", "所属镇街", "乡镇"))
 
@@ -55,7 +66,7 @@ def _existing(session: Session, column: Any, keys: list[Any], value: Any = None)
     value = value if value is not None else column.class_.id
     for i in range(0, len(keys), 5000):
         stmt = select(column, value).where(column.in_(keys[i : i + 5000]))
-        out.update(session.execute(stmt).tuples().all())
+        out.update(session.execute(stmt).all())
     return out
 
 
@@ -169,7 +180,7 @@ def prepare_grids(rows: list[Row], ctx: Context) -> Writer | None:
                 "responsible_person": r["responsible_person"], "phone": r["phone"],
             })  # fmt: skip
         upsert(session, Grid, values, ["code"])
-        ids = dict(session.execute(select(Grid.code, Grid.id)).tuples().all())
+        ids = dict(session.execute(select(Grid.code, Grid.id)).all())
         for code, parent in parents.items():
             session.execute(
                 Grid.__table__.update()
@@ -344,9 +355,7 @@ def prepare_hidden_dangers(rows: list[Row], ctx: Context) -> Writer | None:
                 select(Enterprise.id, Enterprise.grid_id).where(
                     Enterprise.id.in_(list(ents.values()))
                 )
-            )
-            .tuples()
-            .all()
+            ).all()
         )
         if ents
         else {}
@@ -840,3 +849,22 @@ KINDS: dict[str, Kind] = {
         ),
     )
 }
+
+
+def columns_markdown() -> str:
+    """Every importable kind's accepted columns, as Markdown tables (README, `onemap columns`)."""
+    out = []
+    for kind in KINDS.values():
+        geo = {"polygon": " Geometry: polygons (geographic file, or a `wkt` column in CSV/XLSX).",
+               "point": " Position: point geometry, or `lon`/`lat` columns."}.get(kind.geometry or "", "")  # fmt: skip
+        out.append(f"#### `{kind.name}`: {kind.help}.{geo}\n")
+        out.append("| column | 中文表头 | also accepted | required | accepts |")
+        out.append("|---|---|---|---|---|")
+        for c in kind.columns:
+            also = ", ".join(c.aliases)
+            need = "yes" if c.required else ""
+            out.append(
+                f"| `{c.name}` | {c.zh} | {also} | {need} | {getattr(c.parse, 'describe', '')} |"
+            )
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,118 @@
+"""Shared fixtures: real stores on SQLite and PostgreSQL, a small and a full demo city.
+
+PostgreSQL tests run when ONEMAP_TEST_PG_URL is set (CI sets it). Under CI=true a missing
+service fails the test instead of skipping it.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from data_loaders.demo.city import build_city
+from data_loaders.store import init_db, make_engine
+
+DATA = Path(__file__).resolve().parent / "data"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ["sqlite", "postgresql"]
+# A fixed "today" keeps every date-dependent figure (overdue, deadlines) reproducible.
+TODAY = date(2026, 11, 23)
+
+
+def need_service(name: str, reason: str) -> None:
+    """Fail under CI, skip elsewhere, when a service a test needs is missing."""
+    if IN_CI:
+        pytest.fail(f"{name} is required under CI: {reason}")
+    pytest.skip(f"{name} not available: {reason}")
+
+
+def _pg_admin_url() -> str:
+    url = os.environ.get("ONEMAP_TEST_PG_URL")
+    if not url:
+        need_service(
+            "PostgreSQL", "set ONEMAP_TEST_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+    return url  # type: ignore[return-value]
+
+
+class _PgDatabases:
+    """Creates throw-away PostgreSQL databases and drops them at the end."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+        self.base = make_url(admin_url)
+        self.created: list[str] = []
+
+    def new(self) -> str:
+        name = f"onemap_t_{uuid.uuid4().hex[:12]}"
+        try:
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        except Exception as exc:  # the server is down or refuses us
+            need_service("PostgreSQL", str(exc).splitlines()[0])
+        self.created.append(name)
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        with self.admin.connect() as conn:
+            for name in self.created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[_PgDatabases]:
+    """The session's PostgreSQL database factory."""
+    dbs = _PgDatabases(_pg_admin_url())
+    yield dbs
+    dbs.drop_all()
+
+
+def _new_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'onemap.db'}"
+    return request.getfixturevalue("pg_databases").new()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each test using it runs on SQLite and on PostgreSQL."""
+    return request.param
+
+
+@pytest.fixture
+def engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """An empty, migrated store."""
+    eng = make_engine(_new_url(backend, tmp_path, request))
+    init_db(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def small_city(engine: Engine) -> Engine:
+    """A small demo city (400 enterprises, 120 villages) in a fresh store."""
+    build_city(engine, seed=3, scale=0.02, today=TODAY)
+    return engine
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_city(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """The full demo city at scale 1, built once per backend for the whole session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    else:
+        url = request.getfixturevalue("pg_databases").new()
+    eng = make_engine(url)
+    build_city(eng, seed=7, scale=1.0, today=TODAY)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,140 @@
+"""The demo city reproduces DOMAIN.md's figures exactly, and its geography is sound."""
+
+from __future__ import annotations
+
+import hashlib
+
+import shapely
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from data_loaders.demo.city import build_city
+from data_loaders.queries import load_grid_frame, load_stats
+from data_loaders.store import make_engine, session_scope
+from data_loaders.store.schema import Enterprise, Grid
+from tests.conftest import TODAY
+
+# DOMAIN.md's table, as the KPI document shows it.
+EXPECTED = {
+    "grids": {"1": 1, "2": 15, "3": 120, "4": 1739},
+    "listed_dangers": {"province": 1, "city": 4, "county": 36, "rolling": 1},
+    "enforcement": {"case": 534, "admin_detention": 15, "criminal_detention": 6, "closure": 138},
+    "monitoring": {
+        "enterprises": 10,
+        "devices": 50,
+        "signals": 188,
+        "video_scenes": 180,
+        "behaviour_models": 6,
+    },
+    "self_reporting": 19615,
+    "grid_workers": 600,
+    "mutual_aid": 43,
+    "trusteeship": 736,
+    "hazchem_tank_farms": 14,
+}
+
+
+def test_demo_city_reproduces_domain_figures(demo_city):
+    with session_scope(demo_city) as s:
+        doc = load_stats(s, today=TODAY)
+    for key, value in EXPECTED.items():
+        assert doc[key] == value, key
+    assert doc["enterprises"]["total"] == 20000
+    assert (
+        doc["enterprises"]["red"]
+        < doc["enterprises"]["yellow"]
+        < doc["enterprises"]["blue"]
+        < doc["enterprises"]["green"]
+    )
+    hd = doc["hidden_dangers"]
+    assert (hd["found"], hd["rectified"], hd["rate"]) == (35550, 32400, 0.9114)
+    assert 0 < hd["overdue"] < hd["found"] - hd["rectified"]
+    assert hd["major"] >= 42
+    mh = doc["major_hazards"]
+    assert mh["total"] == 8 and (mh["control_accepted"], mh["control_installing"]) == (7, 1)
+    assert sum(mh[f"level_{n}"] for n in range(1, 5)) == 8
+    assert doc["risk_tags"]["ammonia"] == 67
+    campaigns = {c["name"]: (c["done"], c["tasks"]) for c in doc["campaigns"]}
+    assert campaigns["百日大会战"] == (332, 428)
+    assert campaigns["三年行动"] == (42, 180)
+    assert campaigns["危化品实施意见任务清单"] == (37, 58)
+    assert campaigns["三场所两企业一行业"][0] == 839
+    cm = doc["committees"]
+    assert (cm["count"], cm["meetings"], cm["inspections"], cm["joint_enforcement"]) == (
+        8,
+        26,
+        34,
+        23,
+    )
+    assert doc["grid"] == {"code": "330381", "name": "瑞安市", "level": 1}
+
+
+def test_towns_sum_to_the_county(demo_city):
+    with session_scope(demo_city) as s:
+        county = load_stats(s, today=TODAY)
+        towns = [
+            load_stats(s, code, TODAY)
+            for code in s.scalars(select(Grid.code).where(Grid.level == 2))
+        ]
+    assert len(towns) == 15
+    for path in (("enterprises", "total"), ("enterprises", "red"), ("hidden_dangers", "found"),
+                 ("hidden_dangers", "rectified"), ("hidden_dangers", "overdue"), ("major_hazards", "total")):  # fmt: skip
+        assert sum(t[path[0]][path[1]] for t in towns) == county[path[0]][path[1]], path
+    for level in ("3", "4"):
+        assert sum(t["grids"][level] for t in towns) == county["grids"][level]
+    assert all(t["grids"]["2"] == 1 and t["grids"]["1"] == 0 for t in towns)
+    # Uneven, as real data is: the busiest town has several times the quietest's dangers.
+    found = sorted(t["hidden_dangers"]["found"] for t in towns)
+    assert found[-1] > 3 * found[0]
+
+
+def test_grids_nest_without_gaps_and_enterprises_sit_in_their_village(demo_city):
+    with session_scope(demo_city) as s:
+        frame = load_grid_frame(s)
+        ents = s.execute(
+            select(Enterprise.lon, Enterprise.lat, Enterprise.grid_id).limit(2000)
+        ).all()
+    by_id = frame.set_index("id")
+    for level in (2, 3, 4):
+        children = frame[frame.level == level]
+        assert shapely.coverage_is_valid(shapely.GeometryCollection(list(children.geometry)))
+        for parent_id, group in children.groupby("parent_id"):
+            parent = by_id.loc[parent_id, "geometry"]
+            union = shapely.union_all(list(group.geometry))
+            assert abs(union.area - parent.area) < 1e-9 * max(parent.area, 1e-9) + 1e-12
+    villages = by_id[by_id.level == 4]
+    for lon, lat, grid_id in ents:
+        assert villages.loc[grid_id, "geometry"].covers(shapely.Point(lon, lat))
+
+
+def test_same_seed_same_city(tmp_path):
+    def fingerprint(seed: int, name: str) -> str:
+        eng = make_engine(f"sqlite:///{tmp_path / name}")
+        build_city(eng, seed=seed, scale=0.02, today=TODAY)
+        with session_scope(eng) as s:
+            rows = s.execute(
+                select(
+                    Enterprise.credit_code, Enterprise.name, Enterprise.lon, Enterprise.safety_class
+                ).order_by(Enterprise.id)
+            ).all()
+        return hashlib.sha256(repr(rows).encode()).hexdigest()
+
+    assert fingerprint(5, "a.db") == fingerprint(5, "b.db")
+    assert fingerprint(5, "a2.db") != fingerprint(6, "c.db")
+
+
+def test_stats_cli_prints_the_figures(demo_city, monkeypatch):
+    from dashboard.cli import main
+
+    monkeypatch.setenv("ONEMAP_DATABASE_URL", demo_city.url.render_as_string(hide_password=False))
+    result = CliRunner().invoke(main, ["stats", "--json"])
+    assert result.exit_code == 0, result.output
+    import orjson
+
+    doc = orjson.loads(result.stdout)
+    assert doc["grids"] == EXPECTED["grids"]
+    assert doc["hidden_dangers"]["found"] == 35550
+    town = CliRunner().invoke(main, ["stats", "--grid", "330381012"])
+    assert town.exit_code == 0 and "塘下镇" in town.stdout
+    missing = CliRunner().invoke(main, ["stats", "--grid", "nope"])
+    assert missing.exit_code != 0 and "nope" in missing.output
