@@ -15,12 +15,13 @@ install: $(BIN)/python
 install-test: $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 
-# Debian's chromium for the browser tests; never `playwright install` (no downloads here).
+# Debian's chromium (and a CJK font, so pages render Chinese) for the browser tests;
+# never `playwright install` (it downloads, and these machines have no such access).
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "cjk"; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    (apt-get install -y -q chromium || (apt-get update -q && apt-get install -y -q chromium)) >/dev/null; \
-	  else echo "chromium missing and cannot be installed here: browser tests will skip"; fi; \
+	    (apt-get install -y -q chromium fonts-noto-cjk || (apt-get update -q && apt-get install -y -q chromium fonts-noto-cjk)) >/dev/null; \
+	  else echo "chromium or a CJK font is missing and cannot be installed here: browser tests will skip"; fi; \
 	fi
 
 run: install

@@ -14,7 +14,7 @@ from data_loaders.store import read_data_version, session_scope
 
 
 def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore[no-untyped-def]
-    """The KPI cards for one KPI document (every label from the catalog; data text escaped by Dash)."""
+    """The KPI cards of one KPI document (labels from the catalog; Dash escapes data text)."""
     e, h, mh = doc["enterprises"], doc["hidden_dangers"], doc["major_hazards"]
     g, cm, a, m = doc["grids"], doc["committees"], doc["alarms"], doc["monitoring"]
 
@@ -42,10 +42,7 @@ def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore
     ]
     listed = [part(f"{label(f'listing.{k}', lang)} {v}") for k, v in doc["listed_dangers"].items()]
     campaigns = [
-        part(
-            f"{c['name'] if lang == 'zh' else (c.get('name_en') or c['name'])} {c['done']}/{c['tasks']}"
-        )
-        for c in doc["campaigns"]
+        part(f"{campaign_name(c, lang)} {c['done']}/{c['tasks']}") for c in doc["campaigns"]
     ]
     return [
         card(
@@ -65,7 +62,7 @@ def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore
                 part(f"{label('kpi.major', lang)} {h['major']:,}"),
             ],
             "hidden-dangers",
-        ),  # fmt: skip
+        ),
         card(label("kpi.major_hazards", lang), f"{mh['total']}", levels, "major-hazards"),
         card(label("kpi.listed", lang), f"{sum(doc['listed_dangers'].values())}", listed, "listed"),
         card(label("kpi.campaigns", lang), f"{len(doc['campaigns'])}", campaigns, "campaigns"),
@@ -78,7 +75,7 @@ def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore
                 part(f"{label('kpi.joint_enforcement', lang)} {cm['joint_enforcement']}"),
             ],
             "committees",
-        ),  # fmt: skip
+        ),
         card(
             label("kpi.monitoring", lang),
             f"{m['enterprises']}",
@@ -88,7 +85,7 @@ def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore
                 part(f"{label('kpi.video_scenes', lang)} {m['video_scenes']}"),
             ],
             "monitoring",
-        ),  # fmt: skip
+        ),
         card(
             label("kpi.alarms", lang),
             f"{a['open']}",
@@ -97,8 +94,13 @@ def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore
                 part(f"{label('alarm.level_1', lang)} {a['level_1']}"),
             ],
             "alarms",
-        ),  # fmt: skip
+        ),
     ]
+
+
+def campaign_name(campaign: dict[str, Any], lang: str) -> str:
+    """A campaign's name in the language (English falls back to the Chinese name)."""
+    return campaign["name"] if lang == "zh" else (campaign.get("name_en") or campaign["name"])
 
 
 def lang_of(search: str | None, default: str) -> str:

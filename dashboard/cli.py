@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -128,12 +129,21 @@ def import_cmd(
     init_db(engine)
     try:
         report = import_file(
-            engine, kind, file, crs=crs, datum=datum, dry_run=dry_run, progress=_say,
+            engine,
+            kind,
+            file,
+            crs=crs,
+            datum=datum,
+            dry_run=dry_run,
+            progress=_say,
             substances_file=_settings(ctx).substances_file or None,
-        )  # fmt: skip
+        )
     except ImportRejected as exc:
-        click.echo(f"{Path(file).name}：发现 {len(exc.errors)} 处问题，未写入任何数据 / "
-                   f"{len(exc.errors)} problem(s) found, nothing written:", err=True)  # fmt: skip
+        click.echo(
+            f"{Path(file).name}：发现 {len(exc.errors)} 处问题，未写入任何数据 / "
+            f"{len(exc.errors)} problem(s) found, nothing written:",
+            err=True,
+        )
         for error in exc.errors[:500]:
             click.echo(f"  {error}", err=True)
         if len(exc.errors) > 500:
@@ -273,10 +283,8 @@ def ingest(ctx: click.Context) -> None:
     init_db(_engine(ctx))
     scheduler = create_scheduler(_engine(ctx), _settings(ctx).heartbeat_seconds)
     _say("ingest scheduler started")
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
 
 
 @main.command()

@@ -70,14 +70,16 @@ def pick_lang(value: str | None, default: str = "zh") -> str:
 def format_stats(doc: dict[str, Any], lang: str = "zh") -> str:
     """The KPI document as a few readable lines (for `onemap stats` without --json)."""
     g, e, h = doc["grids"], doc["enterprises"], doc["hidden_dangers"]
+    grid = doc["grid"] or {}
     classes = " ".join(
         f"{t(f'class.{c}', lang)} {e[c]:,}" for c in ("green", "blue", "yellow", "red")
     )
     mh = doc["major_hazards"]
     listed = " ".join(f"{t(f'listing.{k}', lang)} {v}" for k, v in doc["listed_dangers"].items())
     lines = [
-        f"{doc['grid']['name'] if doc['grid'] else ''} ({doc['grid']['code'] if doc['grid'] else ''})",
-        f"{t('kpi.grids', lang)}: {g['1']}/{g['2']}/{g['3']}/{g['4']} ({t('kpi.grid_levels', lang)})",
+        f"{grid.get('name', '')} ({grid.get('code', '')})",
+        f"{t('kpi.grids', lang)}: {g['1']}/{g['2']}/{g['3']}/{g['4']} "
+        f"({t('kpi.grid_levels', lang)})",
         f"{t('kpi.enterprises', lang)}: {e['total']:,} — {classes}",
         f"{t('kpi.hidden_dangers', lang)}: {t('kpi.found', lang)} {h['found']:,}, "
         f"{t('kpi.rectified', lang)} {h['rectified']:,}, {t('kpi.rate', lang)} {h['rate']:.2%}, "
@@ -95,10 +97,12 @@ def format_stats(doc: dict[str, Any], lang: str = "zh") -> str:
     cm = doc["committees"]
     lines.append(
         f"{t('kpi.committees', lang)} {cm['count']}: {t('kpi.meetings', lang)} {cm['meetings']}, "
-        f"{t('kpi.inspections', lang)} {cm['inspections']}, {t('kpi.joint_enforcement', lang)} {cm['joint_enforcement']}"
+        f"{t('kpi.inspections', lang)} {cm['inspections']}, "
+        f"{t('kpi.joint_enforcement', lang)} {cm['joint_enforcement']}"
     )
     a = doc["alarms"]
     lines.append(
-        f"{t('kpi.alarms', lang)}: {a['open']} ({t('alarm.level_2', lang)} {a['level_2']}, {t('alarm.level_1', lang)} {a['level_1']})"
+        f"{t('kpi.alarms', lang)}: {a['open']} ({t('alarm.level_2', lang)} {a['level_2']}, "
+        f"{t('alarm.level_1', lang)} {a['level_1']})"
     )
     return "\n".join(lines)

@@ -53,7 +53,8 @@ def read_table(path: str | Path) -> Table:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     raw = path.read_bytes()
-    # UTF-8 (with or without BOM) first; offices' Excel exports are often GBK (GB18030 is its superset).
+    # UTF-8 (with or without BOM) first; Excel exports from offices are often GBK
+    # (decoded as GB18030, its superset).
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)

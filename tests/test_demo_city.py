@@ -77,8 +77,14 @@ def test_towns_sum_to_the_county(demo_city):
             for code in s.scalars(select(Grid.code).where(Grid.level == 2))
         ]
     assert len(towns) == 15
-    for path in (("enterprises", "total"), ("enterprises", "red"), ("hidden_dangers", "found"),
-                 ("hidden_dangers", "rectified"), ("hidden_dangers", "overdue"), ("major_hazards", "total")):  # fmt: skip
+    for path in (
+        ("enterprises", "total"),
+        ("enterprises", "red"),
+        ("hidden_dangers", "found"),
+        ("hidden_dangers", "rectified"),
+        ("hidden_dangers", "overdue"),
+        ("major_hazards", "total"),
+    ):
         assert sum(t[path[0]][path[1]] for t in towns) == county[path[0]][path[1]], path
     for level in ("3", "4"):
         assert sum(t["grids"][level] for t in towns) == county["grids"][level]

@@ -104,7 +104,7 @@ def test_enterprises_from_csv_gbk_gcj02_and_geopackage(grids):
     r3 = import_file(grids, "enterprises", DATA / "enterprises.gpkg", today=TODAY)
     assert (r3.inserted, r3.updated) == (0, 3)
     with session_scope(grids) as s:
-        first = s.scalar(select(Enterprise).where(Enterprise.credit_code == list(truth)[0]))
+        first = s.scalar(select(Enterprise).where(Enterprise.credit_code == next(iter(truth))))
         assert first.safety_class == "red" and first.name.endswith("（分厂）")
         history = s.scalars(
             select(SafetyClassChange.to_class)

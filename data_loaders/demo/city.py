@@ -96,15 +96,41 @@ TAG_INDUSTRIES = {
     "fireworks": ("商贸仓储",),
 }
 INDUSTRY_WEIGHTS = {
-    "汽摩配": 3000, "制鞋": 2600, "机械": 2400, "箱包": 900, "服装": 1700, "锻造": 420,
-    "眼镜": 350, "铸造": 380, "工艺品": 800, "电镀": 90, "化工": 70, "冷库/速冻": 160,
-    "油品": 45, "采石": 40, "船舶修造": 22, "塑料制品": 1200, "印刷包装": 1000, "电气": 1300,
-    "建材": 700, "食品": 800, "商贸仓储": 2000,
-}  # fmt: skip
+    "汽摩配": 3000,
+    "制鞋": 2600,
+    "机械": 2400,
+    "箱包": 900,
+    "服装": 1700,
+    "锻造": 420,
+    "眼镜": 350,
+    "铸造": 380,
+    "工艺品": 800,
+    "电镀": 90,
+    "化工": 70,
+    "冷库/速冻": 160,
+    "油品": 45,
+    "采石": 40,
+    "船舶修造": 22,
+    "塑料制品": 1200,
+    "印刷包装": 1000,
+    "电气": 1300,
+    "建材": 700,
+    "食品": 800,
+    "商贸仓储": 2000,
+}
 OWNER_UNITS = (
-    "市应急管理局", "市公安局", "市交通运输局", "市住建局", "市市场监管局", "市消防救援大队",
-    "市综合行政执法局", "市经信局", "市自然资源和规划局", "市农业农村局", "市文广旅体局",
-)  # fmt: skip
+    "市应急管理局",
+    "市公安局",
+    "市交通运输局",
+    "市住建局",
+    "市市场监管局",
+    "市消防救援大队",
+    "市综合行政执法局",
+    "市经信局",
+    "市自然资源和规划局",
+    "市农业农村局",
+    "市文广旅体局",
+)
 COMMITTEES = [
     ("road_traffic", "道路交通", "Road traffic", "市公安局", 18),
     ("maritime_fishery", "涉海涉渔", "Maritime & fishery", "市农业农村局", 12),
@@ -116,19 +142,38 @@ COMMITTEES = [
     ("urban_operation", "城市运行", "Urban operation", "市综合行政执法局", 13),
 ]
 DANGERS: dict[str, tuple[str, ...]] = {
-    "消防安全": ("消防通道堆放杂物", "灭火器过期未更换", "疏散指示标志损坏", "消防栓被遮挡",
-              "员工宿舍与车间未有效分隔"),
+    "消防安全": (
+        "消防通道堆放杂物",
+        "灭火器过期未更换",
+        "疏散指示标志损坏",
+        "消防栓被遮挡",
+        "员工宿舍与车间未有效分隔",
+    ),
     "电气安全": ("配电箱未接地", "电线私拉乱接", "配电柜前堆放物品", "临时用电未使用漏电保护器"),
     "特种设备": ("行车限位器失效", "叉车未定期检验", "压力容器安全阀超期未校验"),
     "危化品管理": ("危化品未分类存放", "危化品仓库未设置防泄漏设施", "储罐区可燃气体报警器失效"),
     "有限空间": ("有限空间未设置警示标识", "有限空间作业未执行审批", "未配备通风检测设备"),
-    "粉尘防爆": ("除尘器未设置泄爆装置", "粉尘未及时清扫", "除尘系统未设置锁气卸灰装置",
-              "湿式除尘器未设置氢气监测"),
-    "涉氨制冷": ("氨压缩机房未设置氨气浓度报警", "液氨储罐安全阀超期未校验", "事故排风未与报警联动"),
+    "粉尘防爆": (
+        "除尘器未设置泄爆装置",
+        "粉尘未及时清扫",
+        "除尘系统未设置锁气卸灰装置",
+        "湿式除尘器未设置氢气监测",
+    ),
+    "涉氨制冷": (
+        "氨压缩机房未设置氨气浓度报警",
+        "液氨储罐安全阀超期未校验",
+        "事故排风未与报警联动",
+    ),
     "设备设施": ("冲床光电保护装置失效", "传动部位防护罩缺失", "砂轮机防护罩缺失"),
-    "安全管理": ("安全生产责任制未落实", "未开展安全教育培训", "隐患排查台账不全", "应急预案未演练"),
+    "安全管理": (
+        "安全生产责任制未落实",
+        "未开展安全教育培训",
+        "隐患排查台账不全",
+        "应急预案未演练",
+    ),
     "个体防护": ("作业人员未佩戴防护用品", "喷涂作业未佩戴防毒面具"),
-}  # fmt: skip
+}
+TASK_KINDS = ("隐患排查治理", "专项检查", "制度建设", "宣传培训", "应急演练")
 PUBLIC_DANGERS = ("道路交通", ("事故多发路段标志缺失", "临水临崖路段护栏缺失", "交叉口视距不良"))
 
 Progress = Callable[[str], None]
@@ -256,11 +301,19 @@ class _City:
         def row(code: str, name: str, level: int, parent: int | None, path: str, g) -> dict:
             minx, miny, maxx, maxy = g.bounds
             return {
-                "code": code, "name": name, "level": level, "parent_id": parent, "path": path,
-                "geometry": shapely.to_wkb(g), "min_lon": minx, "min_lat": miny,
-                "max_lon": maxx, "max_lat": maxy,
-                "responsible_person": names.person_name(rng), "phone": names.phone(rng),
-            }  # fmt: skip
+                "code": code,
+                "name": name,
+                "level": level,
+                "parent_id": parent,
+                "path": path,
+                "geometry": shapely.to_wkb(g),
+                "min_lon": minx,
+                "min_lat": miny,
+                "max_lon": maxx,
+                "max_lat": maxy,
+                "responsible_person": names.person_name(rng),
+                "phone": names.phone(rng),
+            }
 
         county_path = f"/{COUNTY_CODE}/"
         [county_id] = _insert_returning(
@@ -393,21 +446,23 @@ class _City:
             report = None
             if i not in silent:
                 report = self.today - timedelta(days=int(nrng.integers(0, 31)))
-            rows.append({
-                "credit_code": names.credit_code(rng, COUNTY_CODE, taken_codes),
-                "name": names.enterprise_name(rng, industry_of[i], county, taken_names),
-                "industry": industry_of[i],
-                "address": names.address(rng, geo.TOWNS[ti][0], self.village_names[vi]),
-                "employees": int(employees[i]),
-                "safety_class": str(klass[i]),
-                "risk_tags": join_tags(tags[i]),
-                "grid_id": self.village_ids[vi],
-                "lon": round(float(lon[i]), 6),
-                "lat": round(float(lat[i]), 6),
-                "mutual_aid": i in mutual,
-                "trusteeship": i in trustee,
-                "last_self_report": report,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "credit_code": names.credit_code(rng, COUNTY_CODE, taken_codes),
+                    "name": names.enterprise_name(rng, industry_of[i], county, taken_names),
+                    "industry": industry_of[i],
+                    "address": names.address(rng, geo.TOWNS[ti][0], self.village_names[vi]),
+                    "employees": int(employees[i]),
+                    "safety_class": str(klass[i]),
+                    "risk_tags": join_tags(tags[i]),
+                    "grid_id": self.village_ids[vi],
+                    "lon": round(float(lon[i]), 6),
+                    "lat": round(float(lat[i]), 6),
+                    "mutual_aid": i in mutual,
+                    "trusteeship": i in trustee,
+                    "last_self_report": report,
+                }
+            )
         ids = _insert_returning(self.s, Enterprise, rows)
         self._class_history(ids, klass)
         self.ent_ids, self.ent_rows, self.tagged = ids, rows, tagged
@@ -468,8 +523,15 @@ class _City:
                     }
                 )
             else:
-                rows.append({"enterprise_id": eid, "from_class": None, "to_class": str(cls),
-                             "changed_on": first, "reason": "年度评定"})  # fmt: skip
+                rows.append(
+                    {
+                        "enterprise_id": eid,
+                        "from_class": None,
+                        "to_class": str(cls),
+                        "changed_on": first,
+                        "reason": "年度评定",
+                    }
+                )
         _insert(self.s, SafetyClassChange, rows)
 
     # --- major hazards -----------------------------------------------------------------
@@ -498,18 +560,30 @@ class _City:
             g = grade([(q, sub.q_threshold_t, sub.beta) for sub, q in subs], people)
             hazards.append((i, hname, subs, people, status, g))
         rows = [
-            {"enterprise_id": self.ent_ids[i], "name": hname, "exposed_people": people,
-             "alpha": g.alpha, "s_value": g.s_value, "r_value": g.r_value, "level": g.level,
-             "control_status": status}
+            {
+                "enterprise_id": self.ent_ids[i],
+                "name": hname,
+                "exposed_people": people,
+                "alpha": g.alpha,
+                "s_value": g.s_value,
+                "r_value": g.r_value,
+                "level": g.level,
+                "control_status": status,
+            }
             for i, hname, _subs, people, status, g in hazards
-        ]  # fmt: skip
+        ]
         ids = _insert_returning(self.s, MajorHazard, rows)
         sub_rows = [
-            {"hazard_id": hid, "substance": sub.name, "quantity_t": q,
-             "threshold_t": sub.q_threshold_t, "beta": sub.beta}
+            {
+                "hazard_id": hid,
+                "substance": sub.name,
+                "quantity_t": q,
+                "threshold_t": sub.q_threshold_t,
+                "beta": sub.beta,
+            }
             for hid, (_i, _n, subs, *_r) in zip(ids, hazards, strict=True)
             for sub, q in subs
-        ]  # fmt: skip
+        ]
         _insert(self.s, HazardSubstance, sub_rows)
         self.hazard_ent = {i: hid for hid, (i, *_r) in zip(ids, hazards, strict=True)}
         return f"{len(ids)} (levels {sorted(h[5].level for h in hazards)})"
@@ -523,14 +597,43 @@ class _City:
         drive_units = list(dict.fromkeys(drive_units))
         self.rng.shuffle(drive_units)
         specs = [
-            ("hundred_day", "百日大会战", "Hundred-day campaign", t - timedelta(days=80),
-             t + timedelta(days=20), 428, 332),
-            ("three_year", "三年行动", "Three-year action", year_start, date(t.year, 12, 31), 180, 42),
-            ("hazchem_list", "危化品实施意见任务清单", "Hazchem task list", year_start,
-             date(t.year, 12, 31), 58, 37),
-            ("drive_3_2_1", "三场所两企业一行业", "3 places, 2 kinds, 1 industry drive",
-             t - timedelta(days=150), t + timedelta(days=30), 912, FIXED["drive_checked"]),
-        ]  # fmt: skip
+            (
+                "hundred_day",
+                "百日大会战",
+                "Hundred-day campaign",
+                t - timedelta(days=80),
+                t + timedelta(days=20),
+                428,
+                332,
+            ),
+            (
+                "three_year",
+                "三年行动",
+                "Three-year action",
+                year_start,
+                date(t.year, 12, 31),
+                180,
+                42,
+            ),
+            (
+                "hazchem_list",
+                "危化品实施意见任务清单",
+                "Hazchem task list",
+                year_start,
+                date(t.year, 12, 31),
+                58,
+                37,
+            ),
+            (
+                "drive_3_2_1",
+                "三场所两企业一行业",
+                "3 places, 2 kinds, 1 industry drive",
+                t - timedelta(days=150),
+                t + timedelta(days=30),
+                912,
+                FIXED["drive_checked"],
+            ),
+        ]
         rows = [
             {"code": code, "name": name, "name_en": en, "starts_on": s, "ends_on": e}
             for code, name, en, s, e, *_ in specs
@@ -547,9 +650,16 @@ class _City:
         return ", ".join(f"{s[1]} {s[6]}/{s[5]}" for s in specs)
 
     def _campaign_tasks(
-        self, cid: int, code: str, name: str, start: date, end: date, total: int, done: int,
+        self,
+        cid: int,
+        code: str,
+        name: str,
+        start: date,
+        end: date,
+        total: int,
+        done: int,
         drive_units: list[int],
-    ) -> list[dict]:  # fmt: skip
+    ) -> list[dict]:
         rng = self.rng
         span = max(1, (end - start).days)
         dues = sorted(start + timedelta(days=rng.randint(span // 5, span)) for _ in range(total))
@@ -579,11 +689,20 @@ class _City:
             done_on = (
                 min(self.today, dues[k] - timedelta(days=rng.randint(0, 20))) if is_done else None
             )
-            out.append({
-                "campaign_id": cid, "code": f"{code}-{k + 1:04d}", "title": title,
-                "owner_unit": owner, "grid_id": self.town_ids[town], "enterprise_id": ent,
-                "due_on": dues[k], "status": status, "progress": progress, "done_on": done_on,
-            })  # fmt: skip
+            out.append(
+                {
+                    "campaign_id": cid,
+                    "code": f"{code}-{k + 1:04d}",
+                    "title": title,
+                    "owner_unit": owner,
+                    "grid_id": self.town_ids[town],
+                    "enterprise_id": ent,
+                    "due_on": dues[k],
+                    "status": status,
+                    "progress": progress,
+                    "done_on": done_on,
+                }
+            )
         return out
 
     def _enforcement(self, campaign_id: int, start: date) -> None:
@@ -597,11 +716,15 @@ class _City:
             while len(chosen) < count:
                 chosen.append(rng.randrange(len(self.ent_ids)))
             for i in chosen:
-                rows.append({
-                    "campaign_id": campaign_id, "kind": kind,
-                    "grid_id": self.town_ids[self.ent_town[i]], "enterprise_id": self.ent_ids[i],
-                    "acted_on": start + timedelta(days=rng.randrange(days)),
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "campaign_id": campaign_id,
+                        "kind": kind,
+                        "grid_id": self.town_ids[self.ent_town[i]],
+                        "enterprise_id": self.ent_ids[i],
+                        "acted_on": start + timedelta(days=rng.randrange(days)),
+                    }
+                )
         _insert(self.s, EnforcementAction, rows)
 
     # --- hidden dangers ----------------------------------------------------------------
@@ -652,8 +775,12 @@ class _City:
         province_k = n_ent  # the first public danger is the provincially listed black spot
         listing[province_k] = "province"
         major.add(province_k)
-        bodies = {"province": "浙江省安委会", "city": "温州市安委会", "county": "瑞安市安委会",
-                  "rolling": "瑞安市安委办"}  # fmt: skip
+        bodies = {
+            "province": "浙江省安委会",
+            "city": "温州市安委会",
+            "county": "瑞安市安委会",
+            "rolling": "瑞安市安委办",
+        }
         camp_id = self.campaigns["hundred_day"][0]
         sources = ["self_report", "inspection", "mutual_aid", "public_report"]
         rows = []
@@ -688,14 +815,27 @@ class _City:
                     desc = "104国道瑞安段交通事故多发路段（事故黑点）"
             status, rect_on, acc_on = self._lifecycle(k in open_set, f, int(lag[k]), deadline)
             lvl = listing.get(k)
-            rows.append({
-                "code": f"YH{f:%Y%m%d}{k + 1:06d}", "enterprise_id": ent_id, "grid_id": grid_id,
-                "source": source, "category": cat, "severity": "major" if is_major else "general",
-                "description": desc, "found_on": f, "deadline": deadline, "rectified_on": rect_on,
-                "accepted_on": acc_on, "status": status,
-                "campaign_id": camp_id if source == "campaign" else None,
-                "listing_level": lvl, "listing_body": bodies.get(lvl or ""), "lon": lon, "lat": lat,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "code": f"YH{f:%Y%m%d}{k + 1:06d}",
+                    "enterprise_id": ent_id,
+                    "grid_id": grid_id,
+                    "source": source,
+                    "category": cat,
+                    "severity": "major" if is_major else "general",
+                    "description": desc,
+                    "found_on": f,
+                    "deadline": deadline,
+                    "rectified_on": rect_on,
+                    "accepted_on": acc_on,
+                    "status": status,
+                    "campaign_id": camp_id if source == "campaign" else None,
+                    "listing_level": lvl,
+                    "listing_body": bodies.get(lvl or ""),
+                    "lon": lon,
+                    "lat": lat,
+                }
+            )
         _insert(self.s, HiddenDanger, rows)
         overdue = sum(1 for r in rows if r["rectified_on"] is None and r["deadline"] < self.today)
         return f"{total} found, {n_rect} rectified, {overdue} overdue, {len(major)} major"
@@ -744,19 +884,28 @@ class _City:
                 past = due < self.today
                 roll = rng.random()
                 status = (
-                    "done" if roll < (0.8 if past else 0.3)
-                    else "in_progress" if roll < 0.93 else "not_started"
-                )  # fmt: skip
+                    "done"
+                    if roll < (0.8 if past else 0.3)
+                    else "in_progress"
+                    if roll < 0.93
+                    else "not_started"
+                )
                 town = rng.randrange(len(self.town_ids)) if rng.random() < 0.4 else None
-                tasks.append({
-                    "committee_id": cid, "code": f"{code}-{k + 1:03d}",
-                    "title": f"{zh}领域{rng.choice(('隐患排查治理', '专项检查', '制度建设', '宣传培训', '应急演练'))}任务{k + 1}",
-                    "owner_unit": geo.TOWNS[town][0] if town is not None else lead,
-                    "grid_id": self.town_ids[town] if town is not None else None,
-                    "due_on": due, "status": status,
-                    "progress": 100 if status == "done" else (rng.randrange(10, 95, 5) if status == "in_progress" else 0),
-                    "done_on": min(due, self.today) if status == "done" else None,
-                })  # fmt: skip
+                tasks.append(
+                    {
+                        "committee_id": cid,
+                        "code": f"{code}-{k + 1:03d}",
+                        "title": f"{zh}领域{rng.choice(TASK_KINDS)}任务{k + 1}",
+                        "owner_unit": geo.TOWNS[town][0] if town is not None else lead,
+                        "grid_id": self.town_ids[town] if town is not None else None,
+                        "due_on": due,
+                        "status": status,
+                        "progress": 100
+                        if status == "done"
+                        else (rng.randrange(10, 95, 5) if status == "in_progress" else 0),
+                        "done_on": min(due, self.today) if status == "done" else None,
+                    }
+                )
         _insert(self.s, CommitteeTask, tasks)
         acts = []
         titles = {
@@ -768,12 +917,15 @@ class _City:
             for k in range(count):
                 ci = k % len(ids)
                 town = None if kind == "meeting" else rng.randrange(len(self.town_ids))
-                acts.append({
-                    "committee_id": ids[ci], "kind": kind,
-                    "title": f"{COMMITTEES[ci][1]}{titles[kind]}（第{k // len(ids) + 1}次）",
-                    "held_on": self.start + timedelta(days=rng.randrange(365)),
-                    "grid_id": self.town_ids[town] if town is not None else None,
-                })  # fmt: skip
+                acts.append(
+                    {
+                        "committee_id": ids[ci],
+                        "kind": kind,
+                        "title": f"{COMMITTEES[ci][1]}{titles[kind]}（第{k // len(ids) + 1}次）",
+                        "held_on": self.start + timedelta(days=rng.randrange(365)),
+                        "grid_id": self.town_ids[town] if town is not None else None,
+                    }
+                )
         _insert(self.s, CommitteeActivity, acts)
         return f"{len(ids)} committees, {len(tasks)} tasks, {len(acts)} activities"
 
@@ -803,29 +955,48 @@ class _City:
             e = sites[si][0]
             for k in range(ns):
                 kind, unit, l1, l2, direction = menu[k % len(menu)]
-                rows.append({
-                    "tag": f"P{si + 1:02d}-D{di + 1:03d}-{kind.upper()[:4]}{k + 1:02d}",
-                    "kind": kind, "unit": unit, "device": dname,
-                    "location": f"{dname}{k + 1}号点", "level_1": l1, "level_2": l2,
-                    "direction": direction, "stale_after_s": 300,
-                    "enterprise_id": self.ent_ids[e], "hazard_id": self.hazard_ent.get(e),
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "tag": f"P{si + 1:02d}-D{di + 1:03d}-{kind.upper()[:4]}{k + 1:02d}",
+                        "kind": kind,
+                        "unit": unit,
+                        "device": dname,
+                        "location": f"{dname}{k + 1}号点",
+                        "level_1": l1,
+                        "level_2": l2,
+                        "direction": direction,
+                        "stale_after_s": 300,
+                        "enterprise_id": self.ent_ids[e],
+                        "hazard_id": self.hazard_ent.get(e),
+                    }
+                )
         scenes = list(AI_SCENES)
         per_site_scenes = geo.allocate(c["video_scenes"], [1] * len(sites), 1)
         for si, ((e, _kind), ns) in enumerate(zip(sites, per_site_scenes, strict=True)):
             for k in range(ns):
                 scene = scenes[k % len(scenes)]
                 cam = k // len(scenes) + 1
-                rows.append({
-                    "tag": f"P{si + 1:02d}-CAM{cam:02d}-{scene.upper()}", "kind": "ai_video",
-                    "scene": scene, "unit": "", "device": f"{cam}号摄像机",
-                    "location": f"{cam}号摄像机监控区", "level_1": None, "level_2": 1.0,
-                    "direction": "high", "stale_after_s": 3600,
-                    "enterprise_id": self.ent_ids[e], "hazard_id": self.hazard_ent.get(e),
-                })  # fmt: skip
+                rows.append(
+                    {
+                        "tag": f"P{si + 1:02d}-CAM{cam:02d}-{scene.upper()}",
+                        "kind": "ai_video",
+                        "scene": scene,
+                        "unit": "",
+                        "device": f"{cam}号摄像机",
+                        "location": f"{cam}号摄像机监控区",
+                        "level_1": None,
+                        "level_2": 1.0,
+                        "direction": "high",
+                        "stale_after_s": 3600,
+                        "enterprise_id": self.ent_ids[e],
+                        "hazard_id": self.hazard_ent.get(e),
+                    }
+                )
         _insert(self.s, Sensor, rows)
         n_signals = sum(1 for r in rows if r["kind"] != "ai_video")
-        return f"{len(sites)} sites, {len(device_list)} devices, {n_signals} signals, {len(rows) - n_signals} AI scenes"
+        scenes_n = len(rows) - n_signals
+        devices_n = len(device_list)
+        return f"{len(sites)} sites, {devices_n} devices, {n_signals} signals, {scenes_n} AI scenes"
 
 
 def _t(kind: str, **override: object) -> tuple[str, str, float | None, float | None, str]:

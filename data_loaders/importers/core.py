@@ -243,10 +243,11 @@ def locate_points(rows: list[Row], ctx: Context, required: bool = True) -> None:
             row.values["grid_id"] = int(deepest[i])
         else:
             ctx.error(
-                row.number, "lon",
+                row.number,
+                "lon",
                 f"位置（{row['lon']:.6f}, {row['lat']:.6f}）不在本市网格内",
                 f"position ({row['lon']:.6f}, {row['lat']:.6f}) is outside the city's grids",
-            )  # fmt: skip
+            )
 
 
 def reproject_polygons(rows: list[Row], ctx: Context, source_crs: str | None) -> None:

@@ -44,8 +44,16 @@ def _grids(s: Session) -> Rows:
     )
     rows, geoms = [], []
     for g, parent_code in s.execute(q):
-        rows.append({"code": g.code, "name": g.name, "level": g.level, "parent_code": parent_code,
-                     "responsible_person": g.responsible_person, "phone": g.phone})  # fmt: skip
+        rows.append(
+            {
+                "code": g.code,
+                "name": g.name,
+                "level": g.level,
+                "parent_code": parent_code,
+                "responsible_person": g.responsible_person,
+                "phone": g.phone,
+            }
+        )
         geoms.append(shapely.from_wkb(g.geometry) if g.geometry else None)
     return rows, geoms
 
@@ -53,13 +61,22 @@ def _grids(s: Session) -> Rows:
 def _enterprises(s: Session) -> Rows:
     rows, geoms = [], []
     for e in s.scalars(select(Enterprise).order_by(Enterprise.credit_code)):
-        rows.append({
-            "credit_code": e.credit_code, "name": e.name, "industry": e.industry,
-            "address": e.address, "employees": e.employees, "safety_class": e.safety_class,
-            "risk_tags": ";".join(vocab.tags_of(e.risk_tags)), "lon": e.lon, "lat": e.lat,
-            "mutual_aid": e.mutual_aid, "trusteeship": e.trusteeship,
-            "last_self_report": e.last_self_report,
-        })  # fmt: skip
+        rows.append(
+            {
+                "credit_code": e.credit_code,
+                "name": e.name,
+                "industry": e.industry,
+                "address": e.address,
+                "employees": e.employees,
+                "safety_class": e.safety_class,
+                "risk_tags": ";".join(vocab.tags_of(e.risk_tags)),
+                "lon": e.lon,
+                "lat": e.lat,
+                "mutual_aid": e.mutual_aid,
+                "trusteeship": e.trusteeship,
+                "last_self_report": e.last_self_report,
+            }
+        )
         geoms.append(Point(e.lon, e.lat))
     return rows, geoms
 
@@ -82,13 +99,27 @@ def _hidden_dangers(s: Session) -> Rows:
     )
     rows, geoms = [], []
     for h, credit, elon, elat, grid_code, campaign in s.execute(q):
-        rows.append({
-            "code": h.code, "credit_code": credit, "source": h.source, "category": h.category,
-            "severity": h.severity, "description": h.description, "found_on": h.found_on,
-            "deadline": h.deadline, "rectified_on": h.rectified_on, "accepted_on": h.accepted_on,
-            "status": h.status, "campaign": campaign, "listing_level": h.listing_level,
-            "listing_body": h.listing_body, "grid_code": grid_code, "lon": h.lon, "lat": h.lat,
-        })  # fmt: skip
+        rows.append(
+            {
+                "code": h.code,
+                "credit_code": credit,
+                "source": h.source,
+                "category": h.category,
+                "severity": h.severity,
+                "description": h.description,
+                "found_on": h.found_on,
+                "deadline": h.deadline,
+                "rectified_on": h.rectified_on,
+                "accepted_on": h.accepted_on,
+                "status": h.status,
+                "campaign": campaign,
+                "listing_level": h.listing_level,
+                "listing_body": h.listing_body,
+                "grid_code": grid_code,
+                "lon": h.lon,
+                "lat": h.lat,
+            }
+        )
         lon, lat = (h.lon, h.lat) if h.lon is not None else (elon, elat)
         geoms.append(Point(lon, lat) if lon is not None else None)
     return rows, geoms
@@ -103,11 +134,18 @@ def _major_hazards(s: Session) -> Rows:
     )
     rows, geoms = [], []
     for h, sub, e in s.execute(q):
-        rows.append({
-            "credit_code": e.credit_code, "name": h.name, "substance": sub.substance,
-            "quantity_t": sub.quantity_t, "exposed_people": h.exposed_people,
-            "control_status": h.control_status, "r_value": h.r_value, "hazard_level": h.level,
-        })  # fmt: skip
+        rows.append(
+            {
+                "credit_code": e.credit_code,
+                "name": h.name,
+                "substance": sub.substance,
+                "quantity_t": sub.quantity_t,
+                "exposed_people": h.exposed_people,
+                "control_status": h.control_status,
+                "r_value": h.r_value,
+                "hazard_level": h.level,
+            }
+        )
         geoms.append(Point(e.lon, e.lat))
     return rows, geoms
 
@@ -121,11 +159,22 @@ def _sensors(s: Session) -> Rows:
         .order_by(Sensor.tag)
     )
     rows = [
-        {"tag": x.tag, "kind": x.kind, "unit": x.unit, "level_1": x.level_1, "level_2": x.level_2,
-         "direction": x.direction, "stale_after_s": x.stale_after_s, "credit_code": credit,
-         "device": x.device, "location": x.location, "scene": x.scene, "hazard": hazard}
+        {
+            "tag": x.tag,
+            "kind": x.kind,
+            "unit": x.unit,
+            "level_1": x.level_1,
+            "level_2": x.level_2,
+            "direction": x.direction,
+            "stale_after_s": x.stale_after_s,
+            "credit_code": credit,
+            "device": x.device,
+            "location": x.location,
+            "scene": x.scene,
+            "hazard": hazard,
+        }
         for x, credit, hazard in s.execute(q)
-    ]  # fmt: skip
+    ]
     return rows, None
 
 
@@ -138,12 +187,22 @@ def _campaign_tasks(s: Session) -> Rows:
         .order_by(CampaignTask.code)
     )
     rows = [
-        {"campaign": c.name, "code": t.code, "title": t.title, "owner_unit": t.owner_unit,
-         "town": town, "credit_code": credit, "due_on": t.due_on, "status": t.status,
-         "progress": t.progress, "done_on": t.done_on, "campaign_start": c.starts_on,
-         "campaign_end": c.ends_on}
+        {
+            "campaign": c.name,
+            "code": t.code,
+            "title": t.title,
+            "owner_unit": t.owner_unit,
+            "town": town,
+            "credit_code": credit,
+            "due_on": t.due_on,
+            "status": t.status,
+            "progress": t.progress,
+            "done_on": t.done_on,
+            "campaign_start": c.starts_on,
+            "campaign_end": c.ends_on,
+        }
         for t, c, town, credit in s.execute(q)
-    ]  # fmt: skip
+    ]
     return rows, None
 
 
@@ -155,11 +214,21 @@ def _committee_tasks(s: Session) -> Rows:
         .order_by(CommitteeTask.code)
     )
     rows = [
-        {"committee": committee, "code": t.code, "title": t.title, "owner_unit": t.owner_unit,
-         "town": town, "due_on": t.due_on, "status": t.status, "progress": t.progress,
-         "done_on": t.done_on, "note": t.note, "evidence_url": t.evidence_url}
+        {
+            "committee": committee,
+            "code": t.code,
+            "title": t.title,
+            "owner_unit": t.owner_unit,
+            "town": town,
+            "due_on": t.due_on,
+            "status": t.status,
+            "progress": t.progress,
+            "done_on": t.done_on,
+            "note": t.note,
+            "evidence_url": t.evidence_url,
+        }
         for t, committee, town in s.execute(q)
-    ]  # fmt: skip
+    ]
     return rows, None
 
 

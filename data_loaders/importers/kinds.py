@@ -173,12 +173,21 @@ def prepare_grids(rows: list[Row], ctx: Context) -> Writer | None:
         values = []
         for r in rows:
             minx, miny, maxx, maxy = r.geometry.bounds
-            values.append({
-                "code": r["code"], "name": r["name"], "level": r["level"], "path": "",
-                "geometry": shapely.to_wkb(r.geometry), "min_lon": minx, "min_lat": miny,
-                "max_lon": maxx, "max_lat": maxy,
-                "responsible_person": r["responsible_person"], "phone": r["phone"],
-            })  # fmt: skip
+            values.append(
+                {
+                    "code": r["code"],
+                    "name": r["name"],
+                    "level": r["level"],
+                    "path": "",
+                    "geometry": shapely.to_wkb(r.geometry),
+                    "min_lon": minx,
+                    "min_lat": miny,
+                    "max_lon": maxx,
+                    "max_lat": maxy,
+                    "responsible_person": r["responsible_person"],
+                    "phone": r["phone"],
+                }
+            )
         upsert(session, Grid, values, ["code"])
         ids = dict(session.execute(select(Grid.code, Grid.id)).all())
         for code, parent in parents.items():
@@ -311,10 +320,16 @@ def prepare_enterprises(rows: list[Row], ctx: Context) -> Writer | None:
         upsert(session, Enterprise, values, ["credit_code"])
         ids = _existing(session, Enterprise.credit_code, codes)
         changes = [
-            {"enterprise_id": ids[r["credit_code"]], "from_class": before.get(r["credit_code"]),
-             "to_class": r["safety_class"], "changed_on": ctx.today, "reason": "导入 / import"}
-            for r in rows if before.get(r["credit_code"]) != r["safety_class"]
-        ]  # fmt: skip
+            {
+                "enterprise_id": ids[r["credit_code"]],
+                "from_class": before.get(r["credit_code"]),
+                "to_class": r["safety_class"],
+                "changed_on": ctx.today,
+                "reason": "导入 / import",
+            }
+            for r in rows
+            if before.get(r["credit_code"]) != r["safety_class"]
+        ]
         if changes:
             session.execute(SafetyClassChange.__table__.insert(), changes)
         inserted = sum(1 for c in codes if c not in before)
@@ -396,15 +411,27 @@ def prepare_hidden_dangers(rows: list[Row], ctx: Context) -> Writer | None:
         for r in rows:
             ent = ents.get(r["credit_code"]) if r["credit_code"] else None
             grid = r["grid_id"] or grids.get(r["grid_code"]) or ent_grid.get(ent)
-            values.append({
-                "code": r["code"], "enterprise_id": ent, "grid_id": grid, "source": r["source"],
-                "category": r["category"], "severity": r["severity"] or "general",
-                "description": r["description"], "found_on": r["found_on"], "deadline": r["deadline"],
-                "rectified_on": r["rectified_on"], "accepted_on": r["accepted_on"],
-                "status": r["status"] or _derived_status(r), "campaign_id": campaigns.get(r["campaign"]),
-                "listing_level": r["listing_level"], "listing_body": r["listing_body"],
-                "lon": r["lon"], "lat": r["lat"],
-            })  # fmt: skip
+            values.append(
+                {
+                    "code": r["code"],
+                    "enterprise_id": ent,
+                    "grid_id": grid,
+                    "source": r["source"],
+                    "category": r["category"],
+                    "severity": r["severity"] or "general",
+                    "description": r["description"],
+                    "found_on": r["found_on"],
+                    "deadline": r["deadline"],
+                    "rectified_on": r["rectified_on"],
+                    "accepted_on": r["accepted_on"],
+                    "status": r["status"] or _derived_status(r),
+                    "campaign_id": campaigns.get(r["campaign"]),
+                    "listing_level": r["listing_level"],
+                    "listing_body": r["listing_body"],
+                    "lon": r["lon"],
+                    "lat": r["lat"],
+                }
+            )
         upsert(session, HiddenDanger, values, ["code"])
         inserted = sum(1 for c in codes if c not in before)
         return inserted, len(rows) - inserted
@@ -504,7 +531,8 @@ def prepare_major_hazards(rows: list[Row], ctx: Context) -> Writer | None:
                 r.number,
                 "substance",
                 f"物质“{sub}”不在 GB 18218 物质表中（可用 ONEMAP_SUBSTANCES_FILE 扩充）",
-                f"substance '{sub}' is not in the GB 18218 table (extend it with ONEMAP_SUBSTANCES_FILE)",
+                f"substance '{sub}' is not in the GB 18218 table "
+                "(extend it with ONEMAP_SUBSTANCES_FILE)",
             )
     check_duplicates(
         rows,
@@ -651,14 +679,23 @@ def prepare_sensors(rows: list[Row], ctx: Context) -> Writer | None:
         values = []
         for r in rows:
             ent = ents.get(r["credit_code"] or "")
-            values.append({
-                "tag": r["tag"], "kind": r["kind"], "scene": r["scene"],
-                "unit": r["unit"] or DEFAULTS[r["kind"]].unit, "level_1": r["level_1"],
-                "level_2": r["level_2"], "direction": r["direction"],
-                "stale_after_s": r["stale_after_s"] or (3600 if r["kind"] == "ai_video" else 300),
-                "enterprise_id": ent, "device": r["device"], "location": r["location"],
-                "hazard_id": hazards.get((ent, r["hazard"])) if r["hazard"] else None,
-            })  # fmt: skip
+            values.append(
+                {
+                    "tag": r["tag"],
+                    "kind": r["kind"],
+                    "scene": r["scene"],
+                    "unit": r["unit"] or DEFAULTS[r["kind"]].unit,
+                    "level_1": r["level_1"],
+                    "level_2": r["level_2"],
+                    "direction": r["direction"],
+                    "stale_after_s": r["stale_after_s"]
+                    or (3600 if r["kind"] == "ai_video" else 300),
+                    "enterprise_id": ent,
+                    "device": r["device"],
+                    "location": r["location"],
+                    "hazard_id": hazards.get((ent, r["hazard"])) if r["hazard"] else None,
+                }
+            )
         upsert(session, Sensor, values, ["tag"])
         inserted = sum(1 for t in tags_ if t not in before)
         return inserted, len(rows) - inserted
@@ -698,8 +735,15 @@ def _check_task(r: Row, ctx: Context) -> None:
 def _task_values(r: Row) -> dict[str, Any]:
     status = r["status"] or ("done" if r["done_on"] else "not_started")
     progress = r["progress"] if r["progress"] is not None else (100 if status == "done" else 0)
-    return {"code": r["code"], "title": r["title"], "owner_unit": r["owner_unit"], "due_on": r["due_on"],
-            "status": status, "progress": progress, "done_on": r["done_on"]}  # fmt: skip
+    return {
+        "code": r["code"],
+        "title": r["title"],
+        "owner_unit": r["owner_unit"],
+        "due_on": r["due_on"],
+        "status": status,
+        "progress": progress,
+        "done_on": r["done_on"],
+    }
 
 
 def prepare_campaign_tasks(rows: list[Row], ctx: Context) -> Writer | None:
@@ -731,10 +775,14 @@ def prepare_campaign_tasks(rows: list[Row], ctx: Context) -> Writer | None:
         codes = [r["code"] for r in rows]
         before = _existing(session, CampaignTask.code, codes)
         values = [
-            _task_values(r) | {"campaign_id": campaigns[r["campaign"]].id, "grid_id": towns.get(r["town"]),
-                               "enterprise_id": ents.get(r["credit_code"] or "")}
+            _task_values(r)
+            | {
+                "campaign_id": campaigns[r["campaign"]].id,
+                "grid_id": towns.get(r["town"]),
+                "enterprise_id": ents.get(r["credit_code"] or ""),
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
         upsert(session, CampaignTask, values, ["code"])
         inserted = sum(1 for c in codes if c not in before)
         return inserted, len(rows) - inserted
@@ -787,11 +835,17 @@ def prepare_committee_tasks(rows: list[Row], ctx: Context) -> Writer | None:
         before = _existing(session, CommitteeTask.code, codes)
         now = datetime.now(UTC)
         values = [
-            _task_values(r) | {"committee_id": match[r["committee"]], "grid_id": towns.get(r["town"]),
-                               "note": r["note"], "evidence_url": r["evidence_url"],
-                               "updated_by": "import", "updated_at": now}
+            _task_values(r)
+            | {
+                "committee_id": match[r["committee"]],
+                "grid_id": towns.get(r["town"]),
+                "note": r["note"],
+                "evidence_url": r["evidence_url"],
+                "updated_by": "import",
+                "updated_at": now,
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
         upsert(session, CommitteeTask, values, ["code"])
         inserted = sum(1 for c in codes if c not in before)
         return inserted, len(rows) - inserted
@@ -855,8 +909,10 @@ def columns_markdown() -> str:
     """Every importable kind's accepted columns, as Markdown tables (README, `onemap columns`)."""
     out = []
     for kind in KINDS.values():
-        geo = {"polygon": " Geometry: polygons (geographic file, or a `wkt` column in CSV/XLSX).",
-               "point": " Position: point geometry, or `lon`/`lat` columns."}.get(kind.geometry or "", "")  # fmt: skip
+        geo = {
+            "polygon": " Geometry: polygons (geographic file, or a `wkt` column in CSV/XLSX).",
+            "point": " Position: point geometry, or `lon`/`lat` columns.",
+        }.get(kind.geometry or "", "")
         out.append(f"#### `{kind.name}`: {kind.help}.{geo}\n")
         out.append("| column | 中文表头 | also accepted | required | accepts |")
         out.append("|---|---|---|---|---|")

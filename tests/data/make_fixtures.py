@@ -125,81 +125,236 @@ def main() -> None:
     ents = enterprise_points()
     # 3. UTF-8 CSV with BOM, English headers, WGS84.
     pd.DataFrame(
-        [{"credit_code": c, "name": n, "industry": "机械", "safety_class": k, "risk_tags": t,
-          "lon": x, "lat": y, "employees": 10 + i, "address": f"测试路{i + 1}号"}
-         for i, (c, n, x, y, k, t) in enumerate(ents[:6])]
-    ).to_csv(HERE / "enterprises_utf8_bom.csv", index=False, encoding="utf-8-sig")  # fmt: skip
+        [
+            {
+                "credit_code": c,
+                "name": n,
+                "industry": "机械",
+                "safety_class": k,
+                "risk_tags": t,
+                "lon": x,
+                "lat": y,
+                "employees": 10 + i,
+                "address": f"测试路{i + 1}号",
+            }
+            for i, (c, n, x, y, k, t) in enumerate(ents[:6])
+        ]
+    ).to_csv(HERE / "enterprises_utf8_bom.csv", index=False, encoding="utf-8-sig")
     # 4. GBK CSV, Chinese headers, Chinese classes, GCJ-02 positions (geocoded on Gaode).
     zh_class = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
     rows = []
     for c, n, x, y, k, t in ents[6:]:
         gx, gy = gcj_forward(x, y)
-        rows.append({"统一社会信用代码": c, "企业名称": n, "行业": "制鞋", "四色等级": zh_class[k],
-                     "风险标签": t, "经度": f"{gx:.7f}", "纬度": f"{gy:.7f}", "从业人数": "25",
-                     "互助联盟": "是", "托管": "否"})  # fmt: skip
+        rows.append(
+            {
+                "统一社会信用代码": c,
+                "企业名称": n,
+                "行业": "制鞋",
+                "四色等级": zh_class[k],
+                "风险标签": t,
+                "经度": f"{gx:.7f}",
+                "纬度": f"{gy:.7f}",
+                "从业人数": "25",
+                "互助联盟": "是",
+                "托管": "否",
+            }
+        )
     pd.DataFrame(rows).to_csv(HERE / "enterprises_gcj02_gbk.csv", index=False, encoding="gbk")
     (HERE / "enterprises_truth.json").write_text(
         json.dumps({c: [x, y] for c, _n, x, y, _k, _t in ents}, indent=1), encoding="utf-8"
     )
     # 5. GeoPackage of enterprises (points carry the position).
     gpd.GeoDataFrame(
-        {"credit_code": [e[0] for e in ents[:3]], "name": [e[1] + "（分厂）" for e in ents[:3]],
-         "safety_class": ["红", "黄", "蓝"]},
-        geometry=[Point(e[2], e[3]) for e in ents[:3]], crs="EPSG:4326",
-    ).to_file(HERE / "enterprises.gpkg", driver="GPKG", engine="pyogrio")  # fmt: skip
+        {
+            "credit_code": [e[0] for e in ents[:3]],
+            "name": [e[1] + "（分厂）" for e in ents[:3]],
+            "safety_class": ["红", "黄", "蓝"],
+        },
+        geometry=[Point(e[2], e[3]) for e in ents[:3]],
+        crs="EPSG:4326",
+    ).to_file(HERE / "enterprises.gpkg", driver="GPKG", engine="pyogrio")
     # 6. XLSX hidden dangers with Chinese headers.
     pd.DataFrame(
         [
-            {"隐患编号": "T-001", "统一社会信用代码": ents[0][0], "隐患来源": "自查自报", "隐患类别": "消防安全",
-             "隐患等级": "一般", "隐患描述": "灭火器过期", "发现日期": "2026-03-01", "整改期限": "2026-03-15",
-             "整改完成日期": "2026-03-10", "状态": "已整改"},
-            {"隐患编号": "T-002", "统一社会信用代码": ents[1][0], "隐患来源": "执法检查", "隐患类别": "粉尘防爆",
-             "隐患等级": "重大", "隐患描述": "除尘器未设泄爆", "发现日期": "2026-04-01", "整改期限": "2026-05-01",
-             "挂牌级别": "县级", "挂牌单位": "测试县安委会"},
-            {"隐患编号": "T-003", "隐患来源": "群众举报", "隐患类别": "道路交通", "隐患描述": "临水路段护栏缺失",
-             "发现日期": "2026-06-01", "整改期限": "2026-06-20", "经度": X0 + 0.07, "纬度": Y0 + 0.03},
+            {
+                "隐患编号": "T-001",
+                "统一社会信用代码": ents[0][0],
+                "隐患来源": "自查自报",
+                "隐患类别": "消防安全",
+                "隐患等级": "一般",
+                "隐患描述": "灭火器过期",
+                "发现日期": "2026-03-01",
+                "整改期限": "2026-03-15",
+                "整改完成日期": "2026-03-10",
+                "状态": "已整改",
+            },
+            {
+                "隐患编号": "T-002",
+                "统一社会信用代码": ents[1][0],
+                "隐患来源": "执法检查",
+                "隐患类别": "粉尘防爆",
+                "隐患等级": "重大",
+                "隐患描述": "除尘器未设泄爆",
+                "发现日期": "2026-04-01",
+                "整改期限": "2026-05-01",
+                "挂牌级别": "县级",
+                "挂牌单位": "测试县安委会",
+            },
+            {
+                "隐患编号": "T-003",
+                "隐患来源": "群众举报",
+                "隐患类别": "道路交通",
+                "隐患描述": "临水路段护栏缺失",
+                "发现日期": "2026-06-01",
+                "整改期限": "2026-06-20",
+                "经度": X0 + 0.07,
+                "纬度": Y0 + 0.03,
+            },
         ]
-    ).to_excel(HERE / "hidden_dangers.xlsx", index=False)  # fmt: skip
+    ).to_excel(HERE / "hidden_dangers.xlsx", index=False)
     # 7. Major hazards, one row per substance (R and level are computed on import).
     pd.DataFrame(
         [
-            {"credit_code": ents[3][0], "name": "液氯仓库", "substance": "氯", "quantity_t": 250, "exposed_people": 120},
-            {"credit_code": ents[0][0], "name": "液氨制冷系统", "substance": "液氨", "quantity_t": 30, "exposed_people": 40},
-            {"credit_code": ents[0][0], "name": "液氨制冷系统", "substance": "LPG", "quantity_t": 25, "exposed_people": 40},
+            {
+                "credit_code": ents[3][0],
+                "name": "液氯仓库",
+                "substance": "氯",
+                "quantity_t": 250,
+                "exposed_people": 120,
+            },
+            {
+                "credit_code": ents[0][0],
+                "name": "液氨制冷系统",
+                "substance": "液氨",
+                "quantity_t": 30,
+                "exposed_people": 40,
+            },
+            {
+                "credit_code": ents[0][0],
+                "name": "液氨制冷系统",
+                "substance": "LPG",
+                "quantity_t": 25,
+                "exposed_people": 40,
+            },
         ]
-    ).to_csv(HERE / "major_hazards.csv", index=False)  # fmt: skip
+    ).to_csv(HERE / "major_hazards.csv", index=False)
     # 8. Sensors (XLSX, thresholds partly defaulted) and task lists (CSV).
     pd.DataFrame(
         [
-            {"位号": "T-NH3-01", "类型": "氨气浓度", "统一社会信用代码": ents[0][0], "设备": "氨压缩机房", "重大危险源": "液氨制冷系统"},
-            {"位号": "T-H2-01", "类型": "hydrogen", "统一社会信用代码": ents[1][0], "一级阈值": 1, "二级阈值": 2},
-            {"位号": "T-FLOW-01", "类型": "水流量", "统一社会信用代码": ents[1][0], "一级阈值": 8, "二级阈值": 5, "报警方向": "低报"},
-            {"位号": "T-CAM-01", "类型": "AI视频", "统一社会信用代码": ents[1][0], "AI场景": "吸烟"},
+            {
+                "位号": "T-NH3-01",
+                "类型": "氨气浓度",
+                "统一社会信用代码": ents[0][0],
+                "设备": "氨压缩机房",
+                "重大危险源": "液氨制冷系统",
+            },
+            {
+                "位号": "T-H2-01",
+                "类型": "hydrogen",
+                "统一社会信用代码": ents[1][0],
+                "一级阈值": 1,
+                "二级阈值": 2,
+            },
+            {
+                "位号": "T-FLOW-01",
+                "类型": "水流量",
+                "统一社会信用代码": ents[1][0],
+                "一级阈值": 8,
+                "二级阈值": 5,
+                "报警方向": "低报",
+            },
+            {
+                "位号": "T-CAM-01",
+                "类型": "AI视频",
+                "统一社会信用代码": ents[1][0],
+                "AI场景": "吸烟",
+            },
         ]
-    ).to_excel(HERE / "sensors.xlsx", index=False)  # fmt: skip
+    ).to_excel(HERE / "sensors.xlsx", index=False)
     pd.DataFrame(
         [
-            {"专项整治": "百日大会战", "任务编号": "BR-001", "任务内容": "液氨企业全覆盖检查", "责任单位": "市应急管理局",
-             "镇街": "东山镇", "完成时限": "2026-06-30", "状态": "已完成", "完成日期": "2026-06-20"},
-            {"专项整治": "百日大会战", "任务编号": "BR-002", "任务内容": "粉尘涉爆企业复查", "责任单位": "西岙街道",
-             "镇街": "339901002", "完成时限": "2026-12-31", "状态": "进行中", "进度(%)": 40},
+            {
+                "专项整治": "百日大会战",
+                "任务编号": "BR-001",
+                "任务内容": "液氨企业全覆盖检查",
+                "责任单位": "市应急管理局",
+                "镇街": "东山镇",
+                "完成时限": "2026-06-30",
+                "状态": "已完成",
+                "完成日期": "2026-06-20",
+            },
+            {
+                "专项整治": "百日大会战",
+                "任务编号": "BR-002",
+                "任务内容": "粉尘涉爆企业复查",
+                "责任单位": "西岙街道",
+                "镇街": "339901002",
+                "完成时限": "2026-12-31",
+                "状态": "进行中",
+                "进度(%)": 40,
+            },
         ]
-    ).to_csv(HERE / "campaign_tasks.csv", index=False, encoding="utf-8-sig")  # fmt: skip
+    ).to_csv(HERE / "campaign_tasks.csv", index=False, encoding="utf-8-sig")
     pd.DataFrame(
         [
-            {"专委会": "道路交通", "任务编号": "RT-001", "任务内容": "事故黑点整治", "责任单位": "市公安局",
-             "完成时限": "2026-09-30", "状态": "进行中", "进度(%)": 60, "进展情况": "已完成 3 处"},
+            {
+                "专委会": "道路交通",
+                "任务编号": "RT-001",
+                "任务内容": "事故黑点整治",
+                "责任单位": "市公安局",
+                "完成时限": "2026-09-30",
+                "状态": "进行中",
+                "进度(%)": 60,
+                "进展情况": "已完成 3 处",
+            },
         ]
-    ).to_csv(HERE / "committee_tasks.csv", index=False, encoding="utf-8-sig")  # fmt: skip
+    ).to_csv(HERE / "committee_tasks.csv", index=False, encoding="utf-8-sig")
     # 9. A bad file: every kind of mistake an office makes, one per row.
     bad = [
-        {"credit_code": ents[0][0][:-1] + ("0" if ents[0][0][-1] != "0" else "1"), "name": "校验码错", "safety_class": "green", "lon": X0 + 0.01, "lat": Y0 + 0.01},
-        {"credit_code": ents[1][0], "name": "未知等级", "safety_class": "紫", "lon": X0 + 0.01, "lat": Y0 + 0.01},
-        {"credit_code": ents[2][0], "name": "市外", "safety_class": "red", "lon": 121.5, "lat": 28.5},
-        {"credit_code": ents[2][0], "name": "重复", "safety_class": "red", "lon": X0 + 0.01, "lat": Y0 + 0.01},
-        {"credit_code": ents[3][0], "name": "", "safety_class": "blue", "lon": "abc", "lat": Y0 + 0.01},
-        {"credit_code": ents[4][0], "name": "未知标签", "safety_class": "blue", "lon": X0 + 0.01, "lat": Y0 + 0.01, "risk_tags": "涉氨;飞行"},
-    ]  # fmt: skip
+        {
+            "credit_code": ents[0][0][:-1] + ("0" if ents[0][0][-1] != "0" else "1"),
+            "name": "校验码错",
+            "safety_class": "green",
+            "lon": X0 + 0.01,
+            "lat": Y0 + 0.01,
+        },
+        {
+            "credit_code": ents[1][0],
+            "name": "未知等级",
+            "safety_class": "紫",
+            "lon": X0 + 0.01,
+            "lat": Y0 + 0.01,
+        },
+        {
+            "credit_code": ents[2][0],
+            "name": "市外",
+            "safety_class": "red",
+            "lon": 121.5,
+            "lat": 28.5,
+        },
+        {
+            "credit_code": ents[2][0],
+            "name": "重复",
+            "safety_class": "red",
+            "lon": X0 + 0.01,
+            "lat": Y0 + 0.01,
+        },
+        {
+            "credit_code": ents[3][0],
+            "name": "",
+            "safety_class": "blue",
+            "lon": "abc",
+            "lat": Y0 + 0.01,
+        },
+        {
+            "credit_code": ents[4][0],
+            "name": "未知标签",
+            "safety_class": "blue",
+            "lon": X0 + 0.01,
+            "lat": Y0 + 0.01,
+            "risk_tags": "涉氨;飞行",
+        },
+    ]
     pd.DataFrame(bad).to_csv(HERE / "enterprises_bad.csv", index=False)
 
 

@@ -1,0 +1,51 @@
+"""Real-browser fixtures: Debian's Chromium (never `playwright install`), a live server."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from dashboard.app import create_app
+from dashboard.settings import Settings
+from tests.conftest import need_service
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyped-def]
+    """Launch the system Chromium with the flags this machine needs."""
+    if not shutil.which(CHROMIUM):
+        need_service("chromium", "install Debian's chromium (make test does when it can)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+        ],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):  # type: ignore[no-untyped-def]
+    """A wall-screen sized viewport."""
+    return {**browser_context_args, "viewport": {"width": 1920, "height": 1080}}
+
+
+@pytest.fixture
+def live_server(small_city) -> Iterator[str]:
+    """The app on a free port in a thread; yields its base URL."""
+    app = create_app(Settings(), engine=small_city)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

@@ -1,0 +1,98 @@
+"""The web app without a browser: API routes, caching headers, callbacks as plain functions."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from callbacks.chrome import chrome_texts
+from callbacks.deps import Deps
+from callbacks.kpi import create_cards, lang_of
+from dashboard.app import create_app, page_title
+from dashboard.i18n import CATALOG, t
+from dashboard.settings import Settings
+from data_loaders.queries import load_stats
+from data_loaders.scheduler import poll_heartbeat
+from data_loaders.store import session_scope
+
+
+@pytest.fixture
+def client(small_city):
+    app = create_app(Settings(), engine=small_city)
+    return app.server.test_client()
+
+
+def test_stats_route_matches_the_read_model_with_etag_and_gzip(client, small_city):
+    response = client.get("/api/stats", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["Content-Encoding"] == "gzip"
+    plain = client.get("/api/stats")
+    with session_scope(small_city) as s:
+        expected = load_stats(s)
+    assert orjson.loads(plain.data) == orjson.loads(orjson.dumps(expected))
+    again = client.get("/api/stats", headers={"If-None-Match": plain.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    town = orjson.loads(client.get("/api/stats?grid=330381012").data)
+    assert town["grid"]["name"] == "塘下镇" and town["grids"]["2"] == 1
+    assert client.get("/api/stats?grid=nope").status_code == 404
+
+
+def test_health_reports_the_ingest_heartbeat(client, small_city):
+    assert client.get("/health").json["ingest"]["heartbeat"] is None
+    stamp = poll_heartbeat(small_city)
+    body = client.get("/health").json
+    assert body["status"] == "ok" and body["ingest"]["heartbeat"] == stamp
+    assert body["ingest"]["heartbeat_age_s"] >= 0
+
+
+def test_page_shell_and_cards(client, small_city):
+    assert client.get("/").status_code == 200
+    layout = client.get("/_dash-layout").json
+    assert "kpi-strip" in orjson.dumps(layout).decode()
+    with session_scope(small_city) as s:
+        doc = load_stats(s)
+    cards = create_cards(doc, t, "zh")
+    text = orjson.dumps(
+        [c.to_plotly_json() for c in cards], default=lambda o: o.to_plotly_json()
+    ).decode()
+    assert f"{doc['enterprises']['total']:,}" in text and "红" in text
+    english = orjson.dumps(
+        [c.to_plotly_json() for c in create_cards(doc, t, "en")],
+        default=lambda o: o.to_plotly_json(),
+    ).decode()
+    assert "Enterprises" in english and "企业" not in english
+
+
+def test_language_follows_the_url(small_city):
+    deps = Deps(
+        engine=small_city,
+        lang="zh",
+        label=t,
+        title=lambda lang: page_title(Settings(), small_city, lang),
+    )
+    assert (
+        lang_of("?lang=en", "zh") == "en"
+        and lang_of("?lang=xx", "zh") == "zh"
+        and lang_of(None, "en") == "en"
+    )
+    zh, en = chrome_texts(deps, "zh"), chrome_texts(deps, "en")
+    assert zh[0] == "瑞安市应急管理一张图" and zh[4] == "?lang=en"
+    assert "One-Map" in en[0] and en[3] == "中文"
+    assert page_title(Settings(title="某县一张图"), small_city) == "某县一张图"
+
+
+def test_catalog_has_both_languages():
+    assert all(set(entry) == {"zh", "en"} and all(entry.values()) for entry in CATALOG.values())
+
+
+def test_settings_from_environment():
+    s = Settings.from_env(
+        {"ONEMAP_PORT": "9000", "ONEMAP_DEMO_ON_EMPTY": "false", "ONEMAP_LANG": "en"}
+    )
+    assert (s.port, s.demo_on_empty, s.lang) == (9000, False, "en")
+    assert Settings().db_url.startswith("sqlite:///") and Settings().db_url.endswith(
+        "var/onemap.db"
+    )
+    assert (
+        Settings.from_env({"ONEMAP_DATABASE_URL": "postgresql+psycopg://x/y"}).db_url
+        == "postgresql+psycopg://x/y"
+    )
