@@ -241,12 +241,18 @@ def build_city(
     return timings
 
 
-def _insert_returning(session: Session, model: type, rows: list[dict]) -> list[int]:
-    """Bulk insert rows and return their new ids in order (both databases support this)."""
-    if not rows:
-        return []
+def _insert_returning(
+    session: Session, model: type, rows: list[dict], chunk: int = 5000
+) -> list[int]:
+    """Bulk insert rows and return their new ids in order (both databases support this).
+
+    Chunked: SQLAlchemy splices RETURNING batches together in time quadratic in the rows.
+    """
     stmt = insert(model).returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
-    return list(session.scalars(stmt, rows))
+    ids: list[int] = []
+    for i in range(0, len(rows), chunk):
+        ids += session.scalars(stmt, rows[i : i + chunk])
+    return ids
 
 
 def _insert(session: Session, model: type, rows: list[dict], chunk: int = 5000) -> None:

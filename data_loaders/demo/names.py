@@ -146,16 +146,23 @@ def phone(rng: random.Random) -> str:
 
 
 def enterprise_name(rng: random.Random, industry: str, county: str, taken: set[str]) -> str:
-    """A unique enterprise name such as 瑞安市华顺汽车部件有限公司."""
+    """A unique enterprise name such as 瑞安市华顺汽车部件有限公司.
+
+    Two-character brands give ~13,000 names per industry; after repeated collisions (large
+    --scale) a third brand character widens the space ~40-fold.
+    """
     nouns = INDUSTRY_NOUNS.get(industry, ("实业",))
-    while True:
+    for attempt in range(10_000):
         brand = rng.choice(_BRAND_A) + rng.choice(_BRAND_B)
+        if attempt >= 8:
+            brand += rng.choice(_BRAND_A)
         form = rng.choice(_FORMS)
         prefix = "浙江" if form == "股份有限公司" else county
         name = f"{prefix}{brand}{rng.choice(nouns)}{form}"
         if name not in taken:
             taken.add(name)
             return name
+    raise RuntimeError(f"ran out of enterprise names for {industry}")
 
 
 def address(rng: random.Random, town: str, village: str) -> str:

@@ -1,0 +1,72 @@
+"""CLI commands not covered elsewhere: users, demo refusal, export, columns."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from dashboard.auth import verify_password
+from dashboard.cli import main
+from data_loaders.store import session_scope
+from data_loaders.store.schema import User
+from data_loaders.users import has_role
+
+
+@pytest.fixture
+def cli(engine, monkeypatch):
+    monkeypatch.setenv("ONEMAP_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    runner = CliRunner()
+    return lambda *args, **kw: runner.invoke(main, list(args), **kw)
+
+
+def test_users_add_hashes_and_updates(cli, engine):
+    assert (
+        cli("users", "add", "zhang", "--role", "operator", "--password", "s3cret-pass").exit_code
+        == 0
+    )
+    short = cli("users", "add", "li", "--role", "admin", "--password", "short")
+    assert short.exit_code != 0 and "at least 8 characters" in short.output
+    prompted = cli("users", "add", "wang", "--role", "viewer", input="another-pass\nanother-pass\n")
+    assert prompted.exit_code == 0, prompted.output
+    assert (
+        cli("users", "add", "zhang", "--role", "admin", "--password", "new-password").exit_code == 0
+    )
+    with session_scope(engine) as s:
+        users = {u.name: u for u in s.scalars(select(User))}
+    assert set(users) == {"zhang", "wang"}
+    assert users["zhang"].role == "admin" and "s3cret" not in users["zhang"].password_hash
+    assert verify_password(users["zhang"].password_hash, "new-password")
+    assert not verify_password(users["zhang"].password_hash, "s3cret-pass")
+    assert verify_password(users["wang"].password_hash, "another-pass")
+    assert (
+        has_role("admin", "operator")
+        and not has_role("viewer", "operator")
+        and not has_role(None, "viewer")
+    )
+
+
+def test_demo_refuses_a_store_with_data_unless_replace(cli, engine, backend):
+    if backend == "postgresql":
+        pytest.skip("the refusal does not depend on the database")
+    assert cli("demo", "--scale", "0.02").exit_code == 0
+    again = cli("demo", "--scale", "0.02")
+    assert again.exit_code != 0 and "--replace" in again.output
+    assert (
+        cli("users", "add", "keep", "--role", "viewer", "--password", "keep-me-please").exit_code
+        == 0
+    )
+    assert cli("demo", "--scale", "0.02", "--replace").exit_code == 0
+    with session_scope(engine) as s:
+        assert s.scalar(select(User.name)) == "keep"
+
+
+def test_export_and_columns(cli, small_city, tmp_path, backend):
+    if backend == "postgresql":
+        pytest.skip("covered by the importer round trips")
+    out = cli("export", "major-hazards", str(tmp_path / "mh.csv"), "--headers", "zh")
+    assert out.exit_code == 0 and "rows of major-hazards" in out.output
+    head = (tmp_path / "mh.csv").read_text(encoding="utf-8-sig").splitlines()[0]
+    assert head.startswith("统一社会信用代码,名称,物质") and "R值" in head
+    assert cli("export", "grids", str(tmp_path / "g.pdf")).exit_code != 0
+    assert "`credit_code` | 统一社会信用代码" in cli("columns").output
