@@ -282,9 +282,17 @@ def ingest(ctx: click.Context) -> None:
 
     init_db(_engine(ctx))
     scheduler = create_scheduler(_engine(ctx), _settings(ctx).heartbeat_seconds)
+
+    def stop(*_args: object) -> None:
+        scheduler.shutdown(wait=False)
+
+    # Explicit handlers: a process started from a background shell inherits an ignored SIGINT.
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     _say("ingest scheduler started")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+    _say("ingest scheduler stopped")
 
 
 @main.command()
@@ -307,10 +315,12 @@ def run(ctx: click.Context, host: str | None, port: int | None) -> None:
         build_city(engine, progress=_say)
     # The scheduler runs in its own process, never inside the web server.
     worker = subprocess.Popen([sys.executable, "-m", "dashboard", "ingest"])
+    # SIGTERM (a service manager, `timeout`) must stop the scheduler too, not orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         ctx.invoke(serve, host=host, port=port)
     finally:
-        worker.send_signal(signal.SIGINT)
+        worker.terminate()
         try:
             worker.wait(timeout=10)
         except subprocess.TimeoutExpired:

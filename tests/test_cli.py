@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from dashboard.auth import verify_password
 from dashboard.cli import main
-from data_loaders.store import session_scope
+from data_loaders.store import get_meta, make_engine, session_scope
 from data_loaders.store.schema import User
 from data_loaders.users import has_role
 
@@ -70,3 +77,32 @@ def test_export_and_columns(cli, small_city, tmp_path, backend):
     assert head.startswith("统一社会信用代码,名称,物质") and "R值" in head
     assert cli("export", "grids", str(tmp_path / "g.pdf")).exit_code != 0
     assert "`credit_code` | 统一社会信用代码" in cli("columns").output
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_ingest_process_beats_and_stops_on_signals(tmp_path, sig):
+    url = f"sqlite:///{tmp_path / 'ingest.db'}"
+    env = {**os.environ, "ONEMAP_DATABASE_URL": url, "ONEMAP_HEARTBEAT_SECONDS": "1"}
+    # As from a background shell: SIGINT starts ignored, so only our own handler can stop it.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "ingest"],
+        env=env,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        engine = make_engine(url)
+        beat = ""
+        for _ in range(100):
+            time.sleep(0.1)
+            try:
+                with session_scope(engine) as s:
+                    beat = get_meta(s, "ingest_heartbeat")
+            except OperationalError:
+                continue  # the schema is still being created
+            if beat:
+                break
+        assert beat, "no heartbeat recorded"
+        proc.send_signal(sig)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        proc.kill()
