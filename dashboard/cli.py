@@ -14,6 +14,20 @@ import orjson
 
 from dashboard.settings import Settings, describe
 
+# The importable kinds (data_loaders.importers.KINDS; a test keeps the two in step). Listed
+# here so that `onemap --help` does not have to load geopandas.
+KIND_CHOICE = click.Choice(
+    [
+        "grids",
+        "enterprises",
+        "hidden-dangers",
+        "major-hazards",
+        "sensors",
+        "campaign-tasks",
+        "committee-tasks",
+    ]
+)
+
 
 def _settings(ctx: click.Context) -> Settings:
     return ctx.obj["settings"]
@@ -90,17 +104,7 @@ def demo(ctx: click.Context, seed: int, scale: float, replace: bool) -> None:
 @main.command("import")
 @click.argument(
     "kind",
-    type=click.Choice(
-        [
-            "grids",
-            "enterprises",
-            "hidden-dangers",
-            "major-hazards",
-            "sensors",
-            "campaign-tasks",
-            "committee-tasks",
-        ]
-    ),
+    type=KIND_CHOICE,
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
@@ -165,17 +169,7 @@ def import_cmd(
 @main.command("export")
 @click.argument(
     "kind",
-    type=click.Choice(
-        [
-            "grids",
-            "enterprises",
-            "hidden-dangers",
-            "major-hazards",
-            "sensors",
-            "campaign-tasks",
-            "committee-tasks",
-        ]
-    ),
+    type=KIND_CHOICE,
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(

@@ -68,6 +68,13 @@ def test_demo_refuses_a_store_with_data_unless_replace(cli, engine, backend):
         assert s.scalar(select(User.name)) == "keep"
 
 
+def test_cli_kind_choices_are_the_importable_kinds():
+    from dashboard.cli import KIND_CHOICE
+    from data_loaders.importers import KINDS
+
+    assert list(KIND_CHOICE.choices) == list(KINDS)
+
+
 def test_export_and_columns(cli, small_city, tmp_path, backend):
     if backend == "postgresql":
         pytest.skip("covered by the importer round trips")

@@ -484,60 +484,24 @@ class _City:
         order = ["green", "blue", "yellow", "red"]
         rows = []
         first = self.start - timedelta(days=200)
+
+        def change(eid: int, old: str | None, new: str, when: date, reason: str) -> None:
+            rows.append({"enterprise_id": eid, "from_class": old, "to_class": new,
+                         "changed_on": when, "reason": reason})  # fmt: skip
+
         for eid, cls in zip(ids, klass, strict=True):
             k = order.index(cls)
             if rng.random() < 0.12 and k > 0:
-                before = order[k - 1]
-                when = self.start + timedelta(days=rng.randrange(0, 360))
-                rows.append(
-                    {
-                        "enterprise_id": eid,
-                        "from_class": None,
-                        "to_class": before,
-                        "changed_on": first,
-                        "reason": "年度评定",
-                    }
-                )
-                rows.append(
-                    {
-                        "enterprise_id": eid,
-                        "from_class": before,
-                        "to_class": cls,
-                        "changed_on": when,
-                        "reason": "检查发现重大隐患，升级管控",
-                    }
-                )
+                before, reason = order[k - 1], "检查发现重大隐患，升级管控"
             elif rng.random() < 0.05 and k < 3:
-                before = order[k + 1]
-                when = self.start + timedelta(days=rng.randrange(0, 360))
-                rows.append(
-                    {
-                        "enterprise_id": eid,
-                        "from_class": None,
-                        "to_class": before,
-                        "changed_on": first,
-                        "reason": "年度评定",
-                    }
-                )
-                rows.append(
-                    {
-                        "enterprise_id": eid,
-                        "from_class": before,
-                        "to_class": cls,
-                        "changed_on": when,
-                        "reason": "整改验收合格，降级管理",
-                    }
-                )
+                before, reason = order[k + 1], "整改验收合格，降级管理"
             else:
-                rows.append(
-                    {
-                        "enterprise_id": eid,
-                        "from_class": None,
-                        "to_class": str(cls),
-                        "changed_on": first,
-                        "reason": "年度评定",
-                    }
-                )
+                change(eid, None, str(cls), first, "年度评定")
+                continue
+            change(eid, None, before, first, "年度评定")
+            change(
+                eid, before, str(cls), self.start + timedelta(days=rng.randrange(0, 360)), reason
+            )
         _insert(self.s, SafetyClassChange, rows)
 
     # --- major hazards -----------------------------------------------------------------
