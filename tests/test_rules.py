@@ -159,3 +159,26 @@ def test_default_thresholds_follow_the_standards():
     for kind, th in DEFAULTS.items():
         assert check_order(th.level_1, th.level_2, th.direction) is None, kind
     assert check_order(10, 5, "high") and check_order(5, 10, "low")
+
+
+def test_baidu_and_gaode_offsets_are_removed_to_well_under_two_metres():
+    """Forward offsets written out independently of prcoords; the inverse is prcoords'."""
+    import math
+
+    from data_loaders.coords import from_china_datum
+    from tests.data.make_fixtures import gcj_forward
+    from tests.test_importers import metres
+
+    def bd_forward(lon: float, lat: float) -> tuple[float, float]:
+        x, y = gcj_forward(lon, lat)
+        x_pi = math.pi * 3000 / 180
+        z = math.hypot(x, y) + 0.00002 * math.sin(y * x_pi)
+        theta = math.atan2(y, x) + 0.000003 * math.cos(x * x_pi)
+        return z * math.cos(theta) + 0.0065, z * math.sin(theta) + 0.006
+
+    for lon, lat in [(120.40, 27.60), (120.65, 27.78), (120.80, 27.90)]:
+        for datum, forward in (("gcj02", gcj_forward), ("bd09", bd_forward)):
+            shifted = forward(lon, lat)
+            assert metres(*shifted, lon, lat) > 100  # the offset is real
+            back = from_china_datum(*shifted, datum)
+            assert metres(*back, lon, lat) < 0.5, datum
