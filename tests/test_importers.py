@@ -153,10 +153,14 @@ def test_the_rest_of_the_kinds(grids):
     mh = import_file(grids, "major-hazards", DATA / "major_hazards.csv", today=TODAY)
     assert mh.inserted == 2
     import_file(grids, "sensors", DATA / "sensors.xlsx", today=TODAY)
-    with session_scope(grids) as s:
-        s.add(Committee(code="road_traffic", name="道路交通安全专业委员会", name_en="Road traffic"))
     import_file(grids, "campaign-tasks", DATA / "campaign_tasks.csv", today=TODAY)
-    import_file(grids, "committee-tasks", DATA / "committee_tasks.csv", today=TODAY)
+    first = import_file(grids, "committee-tasks", DATA / "committee_tasks.csv", today=TODAY)
+    assert any("道路交通" in note for note in first.notes)  # created: the store had none
+    with session_scope(grids) as s:
+        s.add(Committee(code="fire", name="消防安全专业委员会", name_en="Fire"))
+    again = import_file(grids, "committee-tasks", DATA / "committee_tasks.csv", today=TODAY)
+    assert (again.inserted, again.updated, again.notes) == (0, 1, [])  # matched, not re-created
+    assert count(grids, Committee) == 2
     with session_scope(grids) as s:
         doc = load_stats(s, today=TODAY)
         chlorine = s.scalar(select(MajorHazard).where(MajorHazard.name == "液氯仓库"))

@@ -811,19 +811,21 @@ def prepare_committee_tasks(rows: list[Row], ctx: Context) -> Writer | None:
     towns = _grid_by_code_or_name(ctx, rows, "town", (2,))
     committees = list(ctx.session.scalars(select(Committee)))
     match: dict[str, int] = {}
+    new: list[str] = []  # committee names not in the store: created on write
     for r in rows:
         v = r["committee"]
-        if not v or v in match:
+        if not v or v in match or v in new:
             continue
         hits = [
             c.id for c in committees if v in (c.code, c.name, c.name_en) or c.name.startswith(v)
         ]
         if len(hits) == 1:
             match[v] = hits[0]
+        elif not hits:
+            new.append(v)
         else:
-            known = "、".join(c.name for c in committees) or "（无）"
             ctx.error(
-                r.number, "committee", f"找不到专委会“{v}”（现有：{known}）", f"no committee '{v}'"
+                r.number, "committee", f"“{v}”对应多个专委会", f"'{v}' matches several committees"
             )
     for r in rows:
         _check_task(r, ctx)
@@ -831,6 +833,12 @@ def prepare_committee_tasks(rows: list[Row], ctx: Context) -> Writer | None:
         return None
 
     def write(session: Session) -> tuple[int, int]:
+        for name in new:
+            committee = Committee(code=name[:32], name=name)
+            session.add(committee)
+            session.flush()
+            match[name] = committee.id
+            ctx.notes.append(f"新建专委会 / new committee: {name}")
         codes = [r["code"] for r in rows]
         before = _existing(session, CommitteeTask.code, codes)
         now = datetime.now(UTC)
