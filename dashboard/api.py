@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -10,6 +11,7 @@ import orjson
 from flask import Blueprint, Response, request
 from sqlalchemy import Engine
 
+from dashboard.map_data import MapData, Payload
 from data_loaders.queries import UnknownGrid, load_stats
 from data_loaders.store import get_meta, read_data_version, session_scope
 
@@ -25,9 +27,57 @@ def json_response(payload: Any, status: int = 200, cache: bool = True) -> Respon
     return response
 
 
-def create_api(engine: Engine) -> Blueprint:
+def payload_response(payload: Payload, immutable: bool) -> Response:
+    """A cached payload, precompressed (br, else gzip), with ETag/304 and cache headers."""
+    accepted = request.headers.get("Accept-Encoding", "")
+    encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else "identity"
+    response = Response(payload.encoded(encoding), mimetype="application/geo+json")
+    if encoding != "identity":
+        response.headers["Content-Encoding"] = encoding  # flask-compress leaves it alone
+    response.headers["Vary"] = "Accept-Encoding"
+    response.set_etag(f"{payload.etag}-{encoding}")
+    response.headers["Cache-Control"] = "public, max-age=86400" if immutable else "no-cache"
+    return response.make_conditional(request)
+
+
+def create_api(engine: Engine, map_data: MapData) -> Blueprint:
     """The blueprint of the data routes."""
     api = Blueprint("onemap_api", __name__)
+
+    def layer(make: Callable[[], Payload]) -> Response:
+        fresh = request.args.get("v") == str(map_data.version())
+        try:
+            return payload_response(make(), immutable=fresh)
+        except UnknownGrid as exc:
+            return json_response({"error": f"no grid {exc}"}, status=404)
+        except ValueError:
+            return json_response({"error": "bad parameter"}, status=400)
+
+    @api.get("/api/layers/grids.geojson")
+    def grids_layer() -> Response:
+        level = request.args.get("level")
+        return layer(
+            lambda: map_data.grids_geojson(
+                int(level) if level else None, request.args.get("parent")
+            )
+        )
+
+    @api.get("/api/layers/enterprises.geojson")
+    def enterprises_layer() -> Response:
+        return layer(lambda: map_data.enterprises_geojson(request.args.to_dict()))
+
+    @api.get("/api/layers/major-hazards.geojson")
+    def major_hazards_layer() -> Response:
+        return layer(map_data.major_hazards_geojson)
+
+    @api.get("/api/layers/listed-dangers.geojson")
+    def listed_dangers_layer() -> Response:
+        return layer(map_data.listed_dangers_geojson)
+
+    @api.get("/api/layers/alarms.geojson")
+    def alarms_layer() -> Response:
+        return layer(map_data.alarms_geojson)
+
     # KPI documents cached by (grid, data version, day): recomputed only when data changes.
     cache: dict[tuple[str | None, int, date], dict] = {}
 

@@ -14,6 +14,7 @@ from callbacks import register_all
 from callbacks.deps import Deps
 from dashboard.api import create_api
 from dashboard.i18n import pick_lang, t
+from dashboard.map_data import MapData
 from dashboard.pages.command import create_layout
 from dashboard.settings import Settings
 from data_loaders.store import make_engine, session_scope
@@ -44,7 +45,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     server = app.server
     server.secret_key = settings.secret_key or secrets.token_hex(32)
     Compress(server)
-    server.register_blueprint(create_api(engine))
+    map_data = MapData(engine)
+    server.register_blueprint(create_api(engine, map_data))
 
     def layout():  # type: ignore[no-untyped-def]
         # Dash also calls this once at start-up (to validate) outside any request.

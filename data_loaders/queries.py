@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from data_loaders.rules.metrics import RECTIFIED_STATUSES, rate
+from data_loaders.rules.metrics import RECTIFIED_STATUSES, days_overdue, is_overdue, rate
 from data_loaders.store.engine import read_data_version
 from data_loaders.store.schema import (
     Alarm,
@@ -27,9 +27,11 @@ from data_loaders.store.schema import (
     Grid,
     HiddenDanger,
     MajorHazard,
+    Reading,
+    SafetyClassChange,
     Sensor,
 )
-from data_loaders.vocab import LISTING_LEVELS, RISK_TAGS, SAFETY_CLASSES
+from data_loaders.vocab import LISTING_LEVELS, RISK_TAGS, SAFETY_CLASSES, tags_of
 
 OPEN_ALARM_STATES = ("open", "acknowledged", "dispatched", "disposed", "recovered")
 
@@ -359,3 +361,418 @@ def load_grid_frame(session: Session, levels: tuple[int, ...] | None = None) -> 
         for k in ("id", "code", "name", "level", "parent_id", "path")
     }
     return gpd.GeoDataFrame(frame, geometry=list(geoms), crs="EPSG:4326")
+
+
+# --- map read models -----------------------------------------------------------------------
+
+
+def load_grid_metrics(session: Session, today: date) -> dict[str, dict[str, float]]:
+    """Choropleth metrics of every grid, rolled up through the levels, keyed by grid code.
+
+    open_dangers, rate (rectification), red_yellow (enterprises), open_alarms.
+    """
+    grids = session.execute(select(Grid.id, Grid.code, Grid.path)).all()
+    ancestors = {g.id: [c for c in g.path.split("/") if c] for g in grids}
+    totals: dict[str, dict[str, float]] = {
+        g.code: {"found": 0, "rectified": 0, "open_dangers": 0, "red_yellow": 0, "open_alarms": 0}
+        for g in grids
+    }
+
+    def add(grid_id: int | None, key: str, n: int) -> None:
+        for code in ancestors.get(grid_id, []) if grid_id is not None else []:
+            if code in totals:
+                totals[code][key] += n
+
+    rectified = HiddenDanger.status.in_(RECTIFIED_STATUSES)
+    danger_rows = session.execute(
+        select(HiddenDanger.grid_id, func.count(), func.sum(case((rectified, 1), else_=0)))
+        .where(HiddenDanger.is_drill.is_(False))
+        .group_by(HiddenDanger.grid_id)
+    ).all()
+    for grid_id, found, done in danger_rows:
+        add(grid_id, "found", int(found))
+        add(grid_id, "rectified", int(done or 0))
+        add(grid_id, "open_dangers", int(found) - int(done or 0))
+    risky = session.execute(
+        select(Enterprise.grid_id, func.count())
+        .where(Enterprise.safety_class.in_(("red", "yellow")))
+        .group_by(Enterprise.grid_id)
+    ).all()
+    for grid_id, n in risky:
+        add(grid_id, "red_yellow", int(n))
+    alarms = session.execute(
+        select(Enterprise.grid_id, func.count())
+        .select_from(Alarm)
+        .join(Sensor, Sensor.id == Alarm.sensor_id)
+        .join(Enterprise, Enterprise.id == Sensor.enterprise_id)
+        .where(Alarm.is_drill.is_(False), Alarm.state.in_(OPEN_ALARM_STATES))
+        .group_by(Enterprise.grid_id)
+    ).all()
+    for grid_id, n in alarms:
+        add(grid_id, "open_alarms", int(n))
+    for t in totals.values():
+        t["rate"] = rate(int(t["rectified"]), int(t["found"]))
+    return totals
+
+
+def load_grid_chain(session: Session, code: str | None) -> list[dict[str, Any]]:
+    """The grid and its ancestors, root first: code, name, level, bounds. Raises UnknownGrid."""
+    if not code:
+        root = session.scalar(
+            select(Grid).where(Grid.parent_id.is_(None)).order_by(Grid.level, Grid.id)
+        )
+        return [_grid_item(root)] if root else []
+    grid = session.scalar(select(Grid).where(Grid.code == code))
+    if grid is None:
+        raise UnknownGrid(code)
+    codes = [c for c in grid.path.split("/") if c]
+    found = {g.code: g for g in session.scalars(select(Grid).where(Grid.code.in_(codes)))}
+    return [_grid_item(found[c]) for c in codes if c in found]
+
+
+def _grid_item(g: Grid) -> dict[str, Any]:
+    return {
+        "code": g.code,
+        "name": g.name,
+        "level": g.level,
+        "bounds": [[g.min_lat, g.min_lon], [g.max_lat, g.max_lon]],
+    }
+
+
+def load_enterprise_points(
+    session: Session,
+    classes: list[str] | None = None,
+    industries: list[str] | None = None,
+    tags: list[str] | None = None,
+    grid_code: str | None = None,
+    text: str | None = None,
+) -> list[tuple[str, str, str, float, float]]:
+    """(credit_code, name, safety_class, lon, lat) of the enterprises the filters keep."""
+    stmt = select(
+        Enterprise.credit_code,
+        Enterprise.name,
+        Enterprise.safety_class,
+        Enterprise.lon,
+        Enterprise.lat,
+    )
+    if classes:
+        stmt = stmt.where(Enterprise.safety_class.in_(classes))
+    if industries:
+        stmt = stmt.where(Enterprise.industry.in_(industries))
+    if tags:
+        stmt = stmt.where(or_(*(Enterprise.risk_tags.like(f"%;{t};%") for t in tags)))
+    if grid_code:
+        scope = resolve_scope(session, grid_code)
+        stmt = stmt.where(scope.where(Enterprise.grid_id))
+    if text:
+        stmt = stmt.where(
+            or_(Enterprise.name.contains(text), Enterprise.credit_code == text.upper())
+        )
+    return [tuple(r) for r in session.execute(stmt.order_by(Enterprise.id)).all()]  # type: ignore[misc]
+
+
+def load_industries(session: Session) -> list[tuple[str, int]]:
+    """Industries with their enterprise counts, largest first (for the filter)."""
+    rows = session.execute(
+        select(Enterprise.industry, func.count())
+        .where(Enterprise.industry.is_not(None))
+        .group_by(Enterprise.industry)
+        .order_by(func.count().desc())
+    ).all()
+    return [(str(i), int(n)) for i, n in rows]
+
+
+def search_enterprises(session: Session, text: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Enterprises whose credit code is the text, or whose name contains it; exact code first."""
+    text = (text or "").strip()
+    if not text:
+        return []
+    exact = session.execute(
+        select(Enterprise).where(Enterprise.credit_code == text.upper())
+    ).scalar_one_or_none()
+    rows = [exact] if exact else []
+    rows += session.scalars(
+        select(Enterprise)
+        .where(Enterprise.name.contains(text))
+        .order_by(func.length(Enterprise.name), Enterprise.id)
+        .limit(limit)
+    ).all()
+    seen: set[str] = set()
+    out = []
+    for e in rows:
+        if e.credit_code not in seen:
+            seen.add(e.credit_code)
+            out.append(
+                {
+                    "credit_code": e.credit_code,
+                    "name": e.name,
+                    "safety_class": e.safety_class,
+                    "lon": e.lon,
+                    "lat": e.lat,
+                }
+            )
+    return out[:limit]
+
+
+def load_major_hazard_points(session: Session) -> list[dict[str, Any]]:
+    """Major hazard installations with their enterprise and position."""
+    rows = session.execute(
+        select(MajorHazard, Enterprise.name, Enterprise.credit_code, Enterprise.lon, Enterprise.lat)
+        .join(Enterprise, Enterprise.id == MajorHazard.enterprise_id)
+        .order_by(MajorHazard.level, MajorHazard.id)
+    ).all()
+    return [
+        {
+            "name": h.name,
+            "enterprise": ename,
+            "credit_code": code,
+            "r_value": h.r_value,
+            "level": h.level,
+            "control_status": h.control_status,
+            "lon": lon,
+            "lat": lat,
+        }
+        for h, ename, code, lon, lat in rows
+    ]
+
+
+def load_listed_danger_points(session: Session, today: date) -> list[dict[str, Any]]:
+    """Listed major hidden dangers with position (own, else the enterprise's) and overdue flag."""
+    rows = session.execute(
+        select(
+            HiddenDanger, Enterprise.name, Enterprise.credit_code, Enterprise.lon, Enterprise.lat
+        )
+        .join(Enterprise, Enterprise.id == HiddenDanger.enterprise_id, isouter=True)
+        .where(HiddenDanger.listing_level.is_not(None), HiddenDanger.is_drill.is_(False))
+        .order_by(HiddenDanger.deadline)
+    ).all()
+    out = []
+    for h, ename, code, elon, elat in rows:
+        lon, lat = (h.lon, h.lat) if h.lon is not None else (elon, elat)
+        if lon is None:
+            continue
+        out.append(
+            {
+                "code": h.code,
+                "description": h.description,
+                "listing_level": h.listing_level,
+                "listing_body": h.listing_body,
+                "deadline": h.deadline.isoformat() if h.deadline else None,
+                "status": h.status,
+                "overdue": is_overdue(h.status, h.deadline, today),
+                "enterprise": ename,
+                "credit_code": code,
+                "lon": lon,
+                "lat": lat,
+            }
+        )
+    return out
+
+
+def load_open_alarm_points(session: Session) -> list[dict[str, Any]]:
+    """Open real alarms with sensor, enterprise and position, level 2 first."""
+    rows = session.execute(
+        select(
+            Alarm,
+            Sensor.tag,
+            Sensor.kind,
+            Sensor.unit,
+            Enterprise.name,
+            Enterprise.credit_code,
+            Enterprise.lon,
+            Enterprise.lat,
+        )
+        .join(Sensor, Sensor.id == Alarm.sensor_id)
+        .join(Enterprise, Enterprise.id == Sensor.enterprise_id)
+        .where(Alarm.is_drill.is_(False), Alarm.state.in_(OPEN_ALARM_STATES))
+        .order_by(Alarm.level.desc(), Alarm.opened_at.desc())
+    ).all()
+    return [
+        {
+            "id": a.id,
+            "level": a.level,
+            "state": a.state,
+            "sensor": tag,
+            "kind": kind,
+            "unit": unit,
+            "peak": a.peak,
+            "count": a.count,
+            "opened_at": a.opened_at.isoformat(),
+            "enterprise": ename,
+            "credit_code": code,
+            "lon": lon,
+            "lat": lat,
+        }
+        for a, tag, kind, unit, ename, code, lon, lat in rows
+    ]
+
+
+def load_enterprise_dossier(
+    session: Session, credit_code: str, today: date
+) -> dict[str, Any] | None:
+    """一企一档: facts, class history, hidden dangers, major hazards, sensors, alarms."""
+    e = session.scalar(select(Enterprise).where(Enterprise.credit_code == credit_code))
+    if e is None:
+        return None
+    chain = load_grid_chain(session, e.grid.code) if e.grid else []
+    history = session.execute(
+        select(
+            SafetyClassChange.from_class,
+            SafetyClassChange.to_class,
+            SafetyClassChange.changed_on,
+            SafetyClassChange.reason,
+        )
+        .where(SafetyClassChange.enterprise_id == e.id)
+        .order_by(SafetyClassChange.changed_on, SafetyClassChange.id)
+    ).all()
+    dangers = session.scalars(
+        select(HiddenDanger)
+        .where(HiddenDanger.enterprise_id == e.id, HiddenDanger.is_drill.is_(False))
+        .order_by(HiddenDanger.found_on.desc())
+    ).all()
+    open_ = [d for d in dangers if d.status not in RECTIFIED_STATUSES]
+    hazards = session.scalars(select(MajorHazard).where(MajorHazard.enterprise_id == e.id)).all()
+    sensors = session.scalars(
+        select(Sensor)
+        .where(Sensor.enterprise_id == e.id, Sensor.is_drill.is_(False))
+        .order_by(Sensor.tag)
+    ).all()
+    latest = _latest_readings(session, [s.id for s in sensors])
+    alarms = (
+        session.scalars(
+            select(Alarm)
+            .where(Alarm.sensor_id.in_([s.id for s in sensors]), Alarm.is_drill.is_(False))
+            .order_by(Alarm.opened_at.desc())
+            .limit(20)
+        ).all()
+        if sensors
+        else []
+    )
+    tag_of = {s.id: s.tag for s in sensors}
+    return {
+        "credit_code": e.credit_code,
+        "name": e.name,
+        "industry": e.industry,
+        "address": e.address,
+        "employees": e.employees,
+        "safety_class": e.safety_class,
+        "risk_tags": tags_of(e.risk_tags),
+        "lon": e.lon,
+        "lat": e.lat,
+        "mutual_aid": e.mutual_aid,
+        "trusteeship": e.trusteeship,
+        "last_self_report": e.last_self_report.isoformat() if e.last_self_report else None,
+        "grids": chain,
+        "grid_worker": {"name": e.grid.responsible_person, "phone": e.grid.phone}
+        if e.grid
+        else None,
+        "class_history": [
+            {"from": f, "to": t, "on": on.isoformat(), "reason": reason}
+            for f, t, on, reason in history
+        ],
+        "hidden_dangers": {
+            "total": len(dangers),
+            "open": len(open_),
+            "overdue": sum(1 for d in open_ if is_overdue(d.status, d.deadline, today)),
+            "rectified": len(dangers) - len(open_),
+            "items": [
+                {
+                    "code": d.code,
+                    "category": d.category,
+                    "severity": d.severity,
+                    "description": d.description,
+                    "found_on": d.found_on.isoformat(),
+                    "deadline": d.deadline.isoformat() if d.deadline else None,
+                    "status": d.status,
+                    "overdue": is_overdue(d.status, d.deadline, today),
+                    "days_overdue": days_overdue(d.deadline, today)
+                    if d.status not in RECTIFIED_STATUSES
+                    else 0,
+                }
+                for d in (open_ + [d for d in dangers if d not in open_])[:30]
+            ],
+        },
+        "major_hazards": [
+            {
+                "name": h.name,
+                "r_value": h.r_value,
+                "level": h.level,
+                "control_status": h.control_status,
+                "substances": [
+                    {"substance": s.substance, "quantity_t": s.quantity_t} for s in h.substances
+                ],
+            }
+            for h in hazards
+        ],
+        "sensors": [
+            {
+                "tag": s.tag,
+                "kind": s.kind,
+                "scene": s.scene,
+                "unit": s.unit,
+                "device": s.device,
+                "thresholds": {
+                    "level_1": s.level_1,
+                    "level_2": s.level_2,
+                    "direction": s.direction,
+                },
+                "latest": latest.get(s.id),
+            }
+            for s in sensors
+        ],
+        "alarms": [
+            {
+                "id": a.id,
+                "sensor": tag_of.get(a.sensor_id),
+                "level": a.level,
+                "state": a.state,
+                "opened_at": a.opened_at.isoformat(),
+                "peak": a.peak,
+                "count": a.count,
+            }
+            for a in alarms
+        ],
+    }
+
+
+def _latest_readings(session: Session, sensor_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The newest reading of each sensor: {sensor id: {"ts", "value"}}."""
+    if not sensor_ids:
+        return {}
+    newest = (
+        select(Reading.sensor_id, func.max(Reading.ts).label("ts"))
+        .where(Reading.sensor_id.in_(sensor_ids))
+        .group_by(Reading.sensor_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Reading.sensor_id, Reading.ts, Reading.value).join(
+            newest, and_(Reading.sensor_id == newest.c.sensor_id, Reading.ts == newest.c.ts)
+        )
+    ).all()
+    return {sid: {"ts": ts.isoformat(), "value": value} for sid, ts, value in rows}
+
+
+def load_alarm_feed(session: Session, limit: int = 20) -> list[dict[str, Any]]:
+    """The newest real alarms (open first), for the bottom strip."""
+    rows = session.execute(
+        select(Alarm, Sensor.tag, Sensor.kind, Enterprise.name, Enterprise.credit_code)
+        .join(Sensor, Sensor.id == Alarm.sensor_id)
+        .join(Enterprise, Enterprise.id == Sensor.enterprise_id, isouter=True)
+        .where(Alarm.is_drill.is_(False))
+        .order_by(Alarm.opened_at.desc())
+        .limit(limit)
+    ).all()
+    return [
+        {
+            "id": a.id,
+            "level": a.level,
+            "state": a.state,
+            "sensor": tag,
+            "kind": kind,
+            "enterprise": ename,
+            "credit_code": code,
+            "opened_at": a.opened_at.isoformat(),
+        }
+        for a, tag, kind, ename, code in rows
+    ]

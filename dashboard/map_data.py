@@ -1,0 +1,195 @@
+"""Map data for the routes and callbacks: read models turned into GeoJSON bytes, cached by
+data version (and by filter), so a warm request is a dictionary lookup."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import brotli
+from sqlalchemy import Engine
+
+from data_loaders import queries
+from data_loaders.store import read_data_version, session_scope
+from layers import alarms, enterprises, grids, listed_dangers, major_hazards
+from layers._geojson import dumps
+
+FILTER_KEYS = ("class", "industry", "tag", "grid", "q")
+
+
+class Payload:
+    """Response bytes with their ETag and compressed forms, each made once, on first use."""
+
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+        self.etag = hashlib.blake2b(raw, digest_size=12).hexdigest()
+        self._encoded: dict[str, bytes] = {"identity": raw}
+        self._lock = threading.Lock()
+
+    def encoded(self, encoding: str) -> bytes:
+        """The body in an encoding: identity, gzip or br."""
+        with self._lock:
+            if encoding not in self._encoded:
+                if encoding == "br":
+                    self._encoded[encoding] = brotli.compress(self.raw, quality=5)
+                elif encoding == "gzip":
+                    self._encoded[encoding] = gzip.compress(self.raw, compresslevel=6, mtime=0)
+                else:
+                    raise ValueError(encoding)
+            return self._encoded[encoding]
+
+
+def split(value: str | None) -> list[str]:
+    """A comma-separated query value as a clean list."""
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+class MapData:
+    """Precomputed map payloads; everything is recomputed when the data version moves."""
+
+    def __init__(
+        self, engine: Engine, today: Callable[[], date] = date.today, max_entries: int = 256
+    ) -> None:
+        self.engine = engine
+        self.today = today
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._version = -1
+        self._version_read_at = 0.0
+        self._bytes: OrderedDict[tuple, Payload] = OrderedDict()
+        self._grid_frame: Any = None
+        self._metrics: dict[str, dict[str, float]] | None = None
+
+    # --- versioning ------------------------------------------------------------------------
+    def version(self, max_age: float = 1.0) -> int:
+        """The store's data version, read at most once a second (one tiny query)."""
+        now = time.monotonic()
+        if now - self._version_read_at > max_age:
+            with session_scope(self.engine) as s:
+                v = read_data_version(s)
+            with self._lock:
+                self._version_read_at = now
+                if v != self._version:
+                    self._version = v
+                    self._bytes.clear()
+                    self._grid_frame = None
+                    self._metrics = None
+        return self._version
+
+    def _cached(self, key: tuple, make: Callable[[], bytes]) -> Payload:
+        self.version()
+        with self._lock:
+            if key in self._bytes:
+                self._bytes.move_to_end(key)
+                return self._bytes[key]
+        body = Payload(make())
+        with self._lock:
+            self._bytes[key] = body
+            while len(self._bytes) > self.max_entries:
+                self._bytes.popitem(last=False)
+        return body
+
+    # --- grids -----------------------------------------------------------------------------
+    def grid_frame(self) -> Any:
+        """All grids, each level simplified as one coverage (shared borders kept)."""
+        self.version()
+        if self._grid_frame is None:
+            with session_scope(self.engine) as s:
+                frame = queries.load_grid_frame(s)
+            self._grid_frame = grids.simplify_level(frame)
+        return self._grid_frame
+
+    def metrics(self) -> dict[str, dict[str, float]]:
+        """Choropleth metrics of every grid."""
+        self.version()
+        if self._metrics is None:
+            with session_scope(self.engine) as s:
+                self._metrics = queries.load_grid_metrics(s, self.today())
+        return self._metrics
+
+    def _children(self, level: int | None, parent: str | None) -> Any:
+        frame = self.grid_frame()
+        if parent:
+            parent_rows = frame[frame.code == parent]
+            if parent_rows.empty:
+                raise queries.UnknownGrid(parent)
+            pid = int(parent_rows.iloc[0].id)
+            return frame[frame.parent_id == pid]
+        return frame[frame.level == (level or 2)]
+
+    def grids_geojson(self, level: int | None, parent: str | None) -> Payload:
+        """The grids of a level, or the children of a parent grid."""
+        return self._cached(
+            ("grids", level, parent),
+            lambda: dumps(grids.features(self._children(level, parent), self.metrics())),
+        )
+
+    def grid_breaks(self, level: int | None, parent: str | None, metric: str) -> list[float]:
+        """Choropleth class breaks for the grids a view shows."""
+        if metric not in grids.METRICS or metric == "none":
+            return []
+        codes = list(self._children(level, parent).code)
+        m = self.metrics()
+        return grids.breaks([m.get(c, {}).get(metric, 0) for c in codes], metric)
+
+    # --- points ----------------------------------------------------------------------------
+    def enterprises_geojson(self, args: dict[str, str]) -> Payload:
+        """Enterprises that the filters keep (class, industry, tag, grid, q)."""
+        key = ("enterprises", *(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS))
+
+        def make() -> bytes:
+            with session_scope(self.engine) as s:
+                rows = queries.load_enterprise_points(
+                    s,
+                    classes=split(args.get("class")),
+                    industries=split(args.get("industry")),
+                    tags=split(args.get("tag")),
+                    grid_code=args.get("grid") or None,
+                    text=(args.get("q") or "").strip() or None,
+                )
+            return dumps(enterprises.features(rows))
+
+        return self._cached(key, make)
+
+    def major_hazards_geojson(self) -> Payload:
+        """Every major hazard installation."""
+
+        def make() -> bytes:
+            with session_scope(self.engine) as s:
+                return dumps(major_hazards.features(queries.load_major_hazard_points(s)))
+
+        return self._cached(("major_hazards",), make)
+
+    def listed_dangers_geojson(self) -> Payload:
+        """Every listed major hidden danger."""
+
+        def make() -> bytes:
+            with session_scope(self.engine) as s:
+                return dumps(
+                    listed_dangers.features(queries.load_listed_danger_points(s, self.today()))
+                )
+
+        return self._cached(("listed_dangers", self.today()), make)
+
+    def alarms_geojson(self) -> Payload:
+        """The open alarms."""
+
+        def make() -> bytes:
+            with session_scope(self.engine) as s:
+                return dumps(alarms.features(queries.load_open_alarm_points(s)))
+
+        return self._cached(("alarms",), make)
+
+    # --- urls ------------------------------------------------------------------------------
+    def url(self, name: str, **params: Any) -> str:
+        """A versioned layer URL: a new data version is a new URL, so browsers may cache."""
+        clean = {k: v for k, v in params.items() if v not in (None, "", [])}
+        clean["v"] = self.version()
+        return f"/api/layers/{name}.geojson?{urlencode(clean)}"

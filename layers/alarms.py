@@ -1,0 +1,36 @@
+"""Open sensor alarms: pulsing markers, level 2 drawn above level 1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_leaflet as dl
+
+from layers._geojson import collection, js, point
+
+NAME = "alarms"
+ID = "layer-alarms"
+
+
+def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """GeoJSON of open alarms (level 1 first so level 2 draws on top)."""
+    keep = (
+        "id",
+        "level",
+        "state",
+        "sensor",
+        "kind",
+        "unit",
+        "peak",
+        "count",
+        "opened_at",
+        "enterprise",
+        "credit_code",
+    )
+    ordered = sorted(rows, key=lambda r: r["level"])
+    return collection([point(r["lon"], r["lat"], {k: r[k] for k in keep}) for r in ordered])
+
+
+def build(url: str, hide: dict[str, Any]) -> dl.GeoJSON:
+    """Pulsing markers."""
+    return dl.GeoJSON(id=ID, url=url, pointToLayer=js("alarmPoint"), hideout=hide)

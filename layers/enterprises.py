@@ -1,0 +1,39 @@
+"""Enterprises as points coloured by safety class; clusters take their worst class."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_leaflet as dl
+
+from layers._geojson import collection, js, point
+
+NAME = "enterprises"
+ID = "layer-enterprises"
+CLASS_COLORS = {"green": "#2e9e4f", "blue": "#2f6fdb", "yellow": "#f0b400", "red": "#d93025"}
+
+
+def features(rows: list[tuple[str, str, str, float, float]]) -> dict[str, Any]:
+    """GeoJSON of (credit_code, name, safety_class, lon, lat) rows."""
+    return collection(
+        [
+            point(lon, lat, {"credit_code": c, "name": n, "safety_class": k})
+            for c, n, k, lon, lat in rows
+        ]
+    )
+
+
+def build(url: str, hide: dict[str, Any]) -> dl.GeoJSON:
+    """Clustered below street zoom; a cluster shows the worst class inside it."""
+    return dl.GeoJSON(
+        id=ID,
+        url=url,
+        cluster=True,
+        # Supercluster: cluster until zoom 15, then every enterprise is its own dot.
+        superClusterOptions={"radius": 60, "maxZoom": 15, "minPoints": 3},
+        pointToLayer=js("enterprisePoint"),
+        clusterToLayer=js("enterpriseCluster"),
+        onEachFeature=js("enterpriseTooltip"),
+        zoomToBoundsOnClick=True,
+        hideout=hide,
+    )
