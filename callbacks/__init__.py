@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from callbacks import chrome, clock, kpi
+from callbacks import alarm_strip, chrome, clock, map_state, panel, search
 from callbacks.deps import Deps
 
-MODULES = (chrome, clock, kpi)
+MODULES = (chrome, clock, map_state, panel, search, alarm_strip)
 
 
 def register_all(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]

@@ -1,36 +1,37 @@
-"""The page chrome (title, subtitle, notice, language switch) in the URL's language."""
+"""The page chrome (title, subtitle, language switch) in the URL's language."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from dash import Input, Output
 
 from callbacks import ids
 from callbacks.deps import Deps
-from callbacks.kpi import lang_of
+from callbacks.map_state import encode_query, parse_query
 
 
-def chrome_texts(deps: Deps, lang: str) -> tuple[str, str, str, str, str]:
-    """Title, subtitle, notice, the switch's label and its link, for one language."""
-    other = "en" if lang == "zh" else "zh"
+def chrome_texts(deps: Deps, search: str | None) -> tuple[str, str, str, str]:
+    """Title, subtitle, the switch's label and its link (same view, other language)."""
+    state = parse_query(search, deps.lang)
+    other = "en" if state.lang == "zh" else "zh"
     return (
-        deps.title(lang),
-        deps.label("app.subtitle", lang),
-        deps.label("app.map_next", lang),
-        deps.label("app.lang_switch", lang),
-        f"?lang={other}",
+        deps.title(state.lang),
+        deps.label("app.subtitle", state.lang),
+        deps.label("app.lang_switch", state.lang),
+        encode_query(replace(state, lang=other), deps.lang) or "?",
     )
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """Fill the chrome from ?lang= (the layout itself is fetched without the page's query)."""
+    """Fill the chrome from the URL (the layout itself is fetched without the page's query)."""
 
     @app.callback(
         Output(ids.TITLE, "children"),
         Output(ids.SUBTITLE, "children"),
-        Output(ids.NOTICE, "children"),
         Output(ids.LANG_LINK, "children"),
         Output(ids.LANG_LINK, "href"),
         Input(ids.LOCATION, "search"),
     )
     def render_chrome(search: str | None):  # type: ignore[no-untyped-def]
-        return chrome_texts(deps, lang_of(search, deps.lang))
+        return chrome_texts(deps, search)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -16,3 +17,5 @@ class Deps:
     lang: str
     label: Callable[[str, str], str]
     title: Callable[[str], str]
+    map_data: Any = None  # dashboard.map_data.MapData: cached layer payloads and URLs
+    js_labels: Callable[[str], dict[str, str]] = lambda _lang: {}

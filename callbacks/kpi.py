@@ -1,16 +1,11 @@
-"""The KPI strip: figures from the read model, refreshed when the data version changes."""
+"""KPI cards of a KPI document (the right panel's area summary)."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import parse_qs
 
-from dash import Input, Output, State, ctx, html, no_update
-
-from callbacks import ids
-from callbacks.deps import Deps
-from data_loaders.queries import UnknownGrid, load_stats
-from data_loaders.store import read_data_version, session_scope
+from dash import html
 
 
 def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore[no-untyped-def]
@@ -107,30 +102,3 @@ def lang_of(search: str | None, default: str) -> str:
     """The language a page URL asks for (?lang=en), else the default."""
     values = parse_qs((search or "").lstrip("?")).get("lang", [])
     return values[0] if values and values[0] in ("zh", "en") else default
-
-
-def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """Refresh the KPI strip when the page loads and whenever the data version moves."""
-
-    @app.callback(
-        Output(ids.KPI_STRIP, "children"),
-        Output(ids.DATA_VERSION, "data"),
-        Input(ids.KPI_POLL, "n_intervals"),
-        Input(ids.LOCATION, "search"),
-        State(ids.DATA_VERSION, "data"),
-    )
-    def refresh_kpis(_n: int, search: str | None, seen: int | None):  # type: ignore[no-untyped-def]
-        with session_scope(deps.engine) as session:
-            version = read_data_version(session)
-            # A poll with no new data does nothing: the version check is one tiny query.
-            if ctx.triggered_id == ids.KPI_POLL and seen == version:
-                return no_update, no_update
-            try:
-                doc = load_stats(session)
-            except UnknownGrid:
-                return [html.Div(deps.label("app.empty", deps.lang))], version
-        if doc["grid"] is None:
-            return [
-                html.Div(deps.label("app.empty", lang_of(search, deps.lang)), className="kpi-empty")
-            ], version
-        return create_cards(doc, deps.label, lang_of(search, deps.lang)), version

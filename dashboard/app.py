@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 from dash import Dash
 from flask import has_request_context, request
@@ -13,10 +14,11 @@ from sqlalchemy import Engine, select
 from callbacks import register_all
 from callbacks.deps import Deps
 from dashboard.api import create_api
-from dashboard.i18n import pick_lang, t
+from dashboard.i18n import js_labels, pick_lang, t
 from dashboard.map_data import MapData
 from dashboard.pages.command import create_layout
 from dashboard.settings import Settings
+from data_loaders.queries import load_grid_chain, load_industries
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
 
@@ -30,6 +32,20 @@ def page_title(settings: Settings, engine: Engine, lang: str = "zh") -> str:
     with session_scope(engine) as session:
         name = session.scalar(select(Grid.name).where(Grid.level == 1).order_by(Grid.id).limit(1))
     return f"{name or ''}{t('app.title_suffix', lang)}"
+
+
+def request_lang(default: str) -> str:
+    """The page's language: ?lang= of the page, or of the page that fetched the layout.
+
+    Dash fetches the layout from /_dash-layout without the page's query; the browser sends the
+    page URL as the Referer of that same-origin request.
+    """
+    if not has_request_context():  # Dash calls the layout once at start-up to validate it
+        return default
+    asked = request.args.get("lang")
+    if not asked and request.referrer:
+        asked = (parse_qs(urlparse(request.referrer).query).get("lang") or [None])[0]
+    return pick_lang(asked, default)
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
@@ -49,10 +65,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     server.register_blueprint(create_api(engine, map_data))
 
     def layout():  # type: ignore[no-untyped-def]
-        # Dash also calls this once at start-up (to validate) outside any request.
-        asked = request.args.get("lang") if has_request_context() else None
-        lang = pick_lang(asked, settings.lang)
-        return create_layout(page_title(settings, engine, lang), lang)
+        lang = request_lang(settings.lang)
+        with session_scope(engine) as session:
+            chain = load_grid_chain(session, None)
+            industries = load_industries(session)
+        bounds = chain[0]["bounds"] if chain else None
+        return create_layout(
+            page_title(settings, engine, lang), lang, bounds, industries, settings.tile_url
+        )
 
     app.layout = layout
     deps = Deps(
@@ -60,6 +80,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         lang=settings.lang,
         label=t,
         title=lambda lang: page_title(settings, engine, lang),
+        map_data=map_data,
+        js_labels=js_labels,
     )
     register_all(app, deps)
     return app

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from data_loaders.vocab import DANGER_STATUSES, RISK_TAGS, SEVERITIES
+
 CATALOG: dict[str, dict[str, str]] = {
     "app.title_suffix": {"zh": "应急管理一张图", "en": " Emergency Management One-Map"},
     "app.subtitle": {"zh": "安全生产监管指挥", "en": "Work-safety supervision and command"},
@@ -52,6 +54,86 @@ CATALOG: dict[str, dict[str, str]] = {
     "listing.rolling": {"zh": "滚动", "en": "rolling"},
     "alarm.level_1": {"zh": "预警", "en": "warning"},
     "alarm.level_2": {"zh": "报警", "en": "alarm"},
+    "map.search": {"zh": "搜索企业名称或统一社会信用代码", "en": "Search a name or credit code"},
+    "map.no_hits": {"zh": "没有找到匹配的企业", "en": "No matching enterprise"},
+    "map.layers": {"zh": "图层", "en": "Layers"},
+    "layer.grids": {"zh": "网格", "en": "Grids"},
+    "layer.enterprises": {"zh": "企业（四色）", "en": "Enterprises (4 classes)"},
+    "layer.major_hazards": {"zh": "重大危险源", "en": "Major hazards"},
+    "layer.listed_dangers": {"zh": "挂牌督办隐患", "en": "Listed hidden dangers"},
+    "layer.alarms": {"zh": "实时报警", "en": "Live alarms"},
+    "map.metric": {"zh": "网格着色", "en": "Colour grids by"},
+    "metric.none": {"zh": "仅边界", "en": "Outline only"},
+    "metric.open_dangers": {"zh": "未整改隐患", "en": "Open hidden dangers"},
+    "metric.rate": {"zh": "隐患整改率", "en": "Rectification rate"},
+    "metric.red_yellow": {"zh": "红黄企业数", "en": "Red + yellow enterprises"},
+    "metric.open_alarms": {"zh": "在办报警", "en": "Open alarms"},
+    "map.filters": {"zh": "企业筛选", "en": "Enterprise filters"},
+    "filter.class": {"zh": "四色等级", "en": "Safety class"},
+    "filter.industry": {"zh": "行业", "en": "Industry"},
+    "filter.tag": {"zh": "风险标签", "en": "Risk tags"},
+    "filter.any": {"zh": "全部", "en": "All"},
+    "map.legend": {"zh": "图例", "en": "Legend"},
+    "legend.cluster": {
+        "zh": "聚合点颜色取其中最严重的等级",
+        "en": "A cluster takes its worst class",
+    },
+    "legend.hazard": {"zh": "重大危险源（数字为等级）", "en": "Major hazard (number = level)"},
+    "legend.listed": {
+        "zh": "挂牌督办（红色闪烁为逾期）",
+        "en": "Listed danger (flashing red = overdue)",
+    },
+    "legend.alarm": {"zh": "报警（红）/ 预警（橙）", "en": "Alarm (red) / warning (orange)"},
+    "hazard.level": {"zh": "等级", "en": "Level"},
+    "control.accepted": {"zh": "自动化控制已验收", "en": "Automated control accepted"},
+    "control.installing": {"zh": "自动化控制建设中", "en": "Automated control being installed"},
+    "listing.short.province": {"zh": "省", "en": "P"},
+    "listing.short.city": {"zh": "市", "en": "C"},
+    "listing.short.county": {"zh": "县", "en": "L"},
+    "listing.short.rolling": {"zh": "滚", "en": "R"},
+    "listed.deadline": {"zh": "整改期限", "en": "Deadline"},
+    "listed.overdue": {"zh": "已逾期", "en": "overdue"},
+    "alarm.peak": {"zh": "峰值", "en": "Peak"},
+    "scope.label": {"zh": "当前范围", "en": "Scope"},
+    "panel.close": {"zh": "关闭", "en": "Close"},
+    "panel.summary": {"zh": "区域概况", "en": "Area summary"},
+    "panel.dossier": {"zh": "一企一档", "en": "Enterprise dossier"},
+    "panel.not_found": {"zh": "找不到该企业", "en": "Enterprise not found"},
+    "field.credit_code": {"zh": "统一社会信用代码", "en": "Credit code"},
+    "field.industry": {"zh": "行业", "en": "Industry"},
+    "field.address": {"zh": "地址", "en": "Address"},
+    "field.employees": {"zh": "从业人数", "en": "Employees"},
+    "field.safety_class": {"zh": "四色等级", "en": "Safety class"},
+    "field.risk_tags": {"zh": "风险标签", "en": "Risk tags"},
+    "field.grid": {"zh": "所属网格", "en": "Grid"},
+    "field.grid_worker": {"zh": "网格员", "en": "Grid worker"},
+    "field.flags": {"zh": "互助 / 托管", "en": "Mutual aid / trusteeship"},
+    "field.self_report": {"zh": "最近自查自报", "en": "Last self-report"},
+    "section.class_history": {"zh": "等级变更记录", "en": "Class history"},
+    "section.dangers": {"zh": "隐患", "en": "Hidden dangers"},
+    "section.hazards": {"zh": "重大危险源", "en": "Major hazards"},
+    "section.sensors": {"zh": "监测点位", "en": "Sensors"},
+    "section.alarms": {"zh": "报警记录", "en": "Alarms"},
+    "dangers.open": {"zh": "未整改", "en": "open"},
+    "dangers.overdue": {"zh": "逾期", "en": "overdue"},
+    "dangers.rectified": {"zh": "已整改", "en": "rectified"},
+    "dangers.days_overdue": {"zh": "逾期 {n} 天", "en": "{n} days overdue"},
+    "sensor.latest": {"zh": "最新值", "en": "Latest"},
+    "sensor.no_data": {"zh": "暂无数据", "en": "no data yet"},
+    "common.none": {"zh": "无", "en": "none"},
+    "common.yes": {"zh": "是", "en": "yes"},
+    "common.no": {"zh": "否", "en": "no"},
+    "strip.title": {"zh": "最新报警", "en": "Latest alarms"},
+    "strip.none": {"zh": "暂无报警", "en": "No alarms"},
+    **{
+        f"tag.{code}": {"zh": zh, "en": code.replace("_", " ")}
+        for code, (zh, _aliases) in RISK_TAGS.items()
+    },
+    **{
+        f"status.{code}": {"zh": zh, "en": code.replace("_", " ")}
+        for code, (zh, _a) in DANGER_STATUSES.items()
+    },
+    **{f"severity.{code}": {"zh": zh, "en": code} for code, (zh, _a) in SEVERITIES.items()},
 }
 LANGS = ("zh", "en")
 
@@ -106,3 +188,9 @@ def format_stats(doc: dict[str, Any], lang: str = "zh") -> str:
         f"{t('alarm.level_1', lang)} {a['level_1']})"
     )
     return "\n".join(lines)
+
+
+def js_labels(lang: str) -> dict[str, str]:
+    """The labels the map's browser functions show (passed to them in each layer's hideout)."""
+    prefixes = ("class.", "metric.", "control.", "listing.short.", "listed.", "alarm.", "hazard.")
+    return {k: t(k, lang) for k in CATALOG if k.startswith(prefixes)}

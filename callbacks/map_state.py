@@ -1,0 +1,275 @@
+"""The map's state lives in the URL (?grid=, ?enterprise=, ?layers=, filters, ?lang=), so a link
+opens the same view and back/forward work. One callback keeps controls and URL in step; another
+draws the map from the URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from callbacks import ids
+from callbacks.deps import Deps
+from data_loaders.queries import UnknownGrid, load_grid_chain, search_enterprises
+from data_loaders.store import session_scope
+from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
+from layers import alarms, enterprises, grids, listed_dangers, major_hazards
+
+DEFAULT_LAYERS = ("grids", "enterprises", "major_hazards", "listed_dangers", "alarms")
+EMPTY = {"type": "FeatureCollection", "features": []}
+
+
+@dataclass(frozen=True)
+class MapState:
+    """Everything that decides what the map shows."""
+
+    grid: str | None = None
+    enterprise: str | None = None
+    layers: tuple[str, ...] = DEFAULT_LAYERS
+    metric: str = "none"
+    classes: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    q: str = ""
+    lang: str = "zh"
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def _list(params: dict[str, list[str]], key: str, allowed: Any = None) -> tuple[str, ...]:
+    values = [v for raw in params.get(key, []) for v in raw.split(",") if v]
+    return tuple(v for v in dict.fromkeys(values) if allowed is None or v in allowed)
+
+
+def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
+    """The state a URL query describes; unknown or bad values fall back to defaults."""
+    params = parse_qs((search or "").lstrip("?"))
+
+    def one(key: str) -> str | None:
+        values = params.get(key)
+        return values[0].strip() if values and values[0].strip() else None
+
+    layers = _list(params, "layers", DEFAULT_LAYERS) if "layers" in params else DEFAULT_LAYERS
+    metric = one("metric") or "none"
+    lang = one("lang") or default_lang
+    return MapState(
+        grid=one("grid"),
+        enterprise=one("enterprise"),
+        layers=layers,
+        metric=metric if metric in grids.METRICS else "none",
+        classes=_list(params, "class", SAFETY_CLASSES),
+        industries=_list(params, "industry"),
+        tags=_list(params, "tag", RISK_TAGS),
+        q=one("q") or "",
+        lang=lang if lang in ("zh", "en") else default_lang,
+    )
+
+
+def encode_query(state: MapState, default_lang: str = "zh") -> str:
+    """The URL query for a state, leaving out defaults so links stay short."""
+    params: dict[str, str] = {}
+    if state.grid:
+        params["grid"] = state.grid
+    if state.enterprise:
+        params["enterprise"] = state.enterprise
+    if tuple(state.layers) != DEFAULT_LAYERS:
+        params["layers"] = ",".join(state.layers) or "none"
+    if state.metric != "none":
+        params["metric"] = state.metric
+    for key, values in (
+        ("class", state.classes),
+        ("industry", state.industries),
+        ("tag", state.tags),
+    ):
+        if values:
+            params[key] = ",".join(values)
+    if state.lang != default_lang:
+        params["lang"] = state.lang
+    return "?" + urlencode(params, safe=",") if params else ""
+
+
+def feature_code(click: dict | None, key: str) -> str | None:
+    """The code in a clicked feature's properties (None for clusters and misses)."""
+    props = (click or {}).get("properties") or {}
+    if props.get("cluster"):
+        return None
+    value = props.get(key)
+    return str(value) if value else None
+
+
+def apply_event(state: MapState, trigger: Any, value: Any, best_hit: str | None = None) -> MapState:
+    """The state after one user action (trigger is a component id, value its new value)."""
+    if trigger == ids.LAYER_SWITCHES:
+        return replace(state, layers=tuple(v for v in DEFAULT_LAYERS if v in (value or [])))
+    if trigger == ids.METRIC:
+        return replace(state, metric=value or "none")
+    if trigger == ids.CLASS_FILTER:
+        return replace(state, classes=tuple(v for v in SAFETY_CLASSES if v in (value or [])))
+    if trigger == ids.INDUSTRY_FILTER:
+        return replace(state, industries=tuple(value or ()))
+    if trigger == ids.TAG_FILTER:
+        return replace(state, tags=tuple(value or ()))
+    if trigger == grids.ID:
+        code = feature_code(value, "code")
+        return replace(state, grid=code, enterprise=None) if code else state
+    if trigger in (enterprises.ID, major_hazards.ID, listed_dangers.ID, alarms.ID):
+        code = feature_code(value, "credit_code")
+        return replace(state, enterprise=code) if code else state
+    if trigger == ids.SEARCH:
+        return replace(state, enterprise=best_hit) if best_hit else state
+    if isinstance(trigger, dict) and trigger.get("type") == ids.CLOSE_DOSSIER:
+        return replace(state, enterprise=None)
+    if isinstance(trigger, dict) and trigger.get("type") == ids.CRUMB:
+        return replace(state, grid=trigger["code"] or None, enterprise=None)
+    if isinstance(trigger, dict) and trigger.get("type") == ids.HIT:
+        return replace(state, enterprise=trigger["code"])
+    return state
+
+
+def controls_of(state: MapState) -> tuple[list, str, list, list, list]:
+    """The control values that show a state."""
+    return (
+        list(state.layers),
+        state.metric,
+        list(state.classes),
+        list(state.industries),
+        list(state.tags),
+    )
+
+
+def grid_view(chain: list[dict[str, Any]]) -> tuple[str | None, str | None]:
+    """(parent whose children to draw, grid to highlight) for a selected grid chain.
+
+    A grid with children shows them; a village shows its siblings with itself highlighted.
+    """
+    if not chain:
+        return None, None
+    selected = chain[-1]
+    if selected["level"] >= 4 and len(chain) > 1:
+        return chain[-2]["code"], selected["code"]
+    return selected["code"], selected["code"] if len(chain) > 1 else None
+
+
+def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
+    """Wire controls ↔ URL, and URL → map."""
+    layer_clicks = [
+        Input(layer.ID, "clickData")
+        for layer in (grids, enterprises, major_hazards, listed_dangers, alarms)
+    ]
+
+    @app.callback(
+        Output(ids.LOCATION, "search"),
+        Output(ids.LAYER_SWITCHES, "value"),
+        Output(ids.METRIC, "value"),
+        Output(ids.CLASS_FILTER, "value"),
+        Output(ids.INDUSTRY_FILTER, "value"),
+        Output(ids.TAG_FILTER, "value"),
+        Input(ids.LOCATION, "search"),
+        Input(ids.LAYER_SWITCHES, "value"),
+        Input(ids.METRIC, "value"),
+        Input(ids.CLASS_FILTER, "value"),
+        Input(ids.INDUSTRY_FILTER, "value"),
+        Input(ids.TAG_FILTER, "value"),
+        Input(ids.SEARCH, "value"),
+        Input({"type": ids.CLOSE_DOSSIER, "i": ALL}, "n_clicks"),
+        Input({"type": ids.CRUMB, "code": ALL}, "n_clicks"),
+        Input({"type": ids.HIT, "code": ALL}, "n_clicks"),
+        *layer_clicks,
+        State(ids.LAYER_SWITCHES, "value"),
+        State(ids.METRIC, "value"),
+        State(ids.CLASS_FILTER, "value"),
+        State(ids.INDUSTRY_FILTER, "value"),
+        State(ids.TAG_FILTER, "value"),
+        prevent_initial_call=False,
+    )
+    def sync_url(search, *args):  # type: ignore[no-untyped-def]
+        state = parse_query(search, deps.lang)
+        trigger = ctx.triggered_id
+        current = list(args[-5:])
+        if trigger in (None, ids.LOCATION):
+            # The URL changed (a link, back/forward): show it in the controls.
+            wanted = list(controls_of(state))
+            return (
+                no_update,
+                *[w if w != c else no_update for w, c in zip(wanted, current, strict=True)],
+            )
+        if isinstance(trigger, dict) and not ctx.triggered[0]["value"]:
+            return (no_update,) * 6  # a crumb or hit was just drawn, not clicked
+        value = ctx.triggered[0]["value"]
+        best = None
+        if trigger == ids.SEARCH:
+            with session_scope(deps.engine) as session:
+                hits = search_enterprises(session, value or "", limit=1)
+            best = hits[0]["credit_code"] if hits else None
+        new = encode_query(apply_event(state, trigger, value, best), deps.lang)
+        return (new if new != (search or "") else no_update, *(no_update,) * 5)
+
+    @app.callback(
+        *[Output(layer.ID, prop) for layer in (grids, enterprises, major_hazards, listed_dangers, alarms)
+          for prop in ("url", "data", "hideout")],
+        Output(ids.MAP, "viewport"),
+        Output(ids.BREADCRUMB, "children"),
+        Output(ids.VIEW_KEY, "data"),
+        Input(ids.LOCATION, "search"),
+        Input(ids.DATA_VERSION, "data"),
+        State(ids.VIEW_KEY, "data"),
+    )  # fmt: skip
+    def draw_map(search, _version, view_key):  # type: ignore[no-untyped-def]
+        state = parse_query(search, deps.lang)
+        return render_map(state, deps, view_key)
+
+
+def render_map(state: MapState, deps: Deps, view_key: str | None) -> tuple:
+    """Every map output for a state: layer urls/data/hideouts, viewport, breadcrumb, view key."""
+    md = deps.map_data
+    with session_scope(deps.engine) as session:
+        try:
+            chain = load_grid_chain(session, state.grid)
+        except UnknownGrid:
+            chain = load_grid_chain(session, None)
+        target = None
+        if state.enterprise:
+            hits = search_enterprises(session, state.enterprise, limit=1)
+            target = hits[0] if hits and hits[0]["credit_code"] == state.enterprise else None
+    parent, selected = grid_view(chain)
+    labels = deps.js_labels(state.lang)
+    scoped = selected if selected and len(chain) > 1 else None
+    hide = {"labels": labels}
+    outputs: list[Any] = []
+
+    def layer(name: str, url: str, hideout: dict[str, Any]) -> None:
+        on = name in state.layers
+        outputs.extend([url if on else None, None if on else EMPTY, hideout])
+
+    breaks = md.grid_breaks(None, parent, state.metric)
+    layer(
+        "grids",
+        md.url("grids", parent=parent),
+        grids.hideout(state.metric, breaks, selected, state.lang) | hide,
+    )
+    layer(
+        "enterprises",
+        md.url("enterprises", **{"class": ",".join(state.classes), "industry": ",".join(state.industries),
+                                  "tag": ",".join(state.tags), "grid": scoped}),
+        hide,
+    )  # fmt: skip
+    layer("major_hazards", md.url("major-hazards"), hide)
+    layer("listed_dangers", md.url("listed-dangers"), hide)
+    layer("alarms", md.url("alarms"), hide)
+    key = f"{selected or ''}|{state.enterprise or ''}"
+    viewport: Any = no_update
+    if key != view_key:
+        if target:
+            viewport = {"center": [target["lat"], target["lon"]], "zoom": 17, "transition": "flyTo"}
+        elif chain:
+            viewport = {"bounds": chain[-1]["bounds"], "transition": "flyToBounds"}
+    crumbs = []
+    for i, g in enumerate(chain):
+        if i:
+            crumbs.append(html.Span("›", className="crumb-sep"))
+        crumbs.append(
+            html.Button(g["name"], id={"type": ids.CRUMB, "code": g["code"] if i else ""}, className="crumb",
+                        disabled=i == len(chain) - 1)
+        )  # fmt: skip
+    return (*outputs, viewport, crumbs, key)

@@ -1,0 +1,34 @@
+"""The search box's result list (picking the best hit happens in map_state.sync_url)."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, html
+
+from callbacks import ids
+from callbacks.deps import Deps
+from callbacks.map_state import parse_query
+from data_loaders.queries import search_enterprises
+from data_loaders.store import session_scope
+
+
+def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
+    """List up to 8 matches under the box; each opens its dossier."""
+
+    @app.callback(
+        Output(ids.SEARCH_RESULTS, "children"),
+        Input(ids.SEARCH, "value"),
+        State(ids.LOCATION, "search"),
+    )
+    def list_hits(text, search):  # type: ignore[no-untyped-def]
+        if not (text or "").strip():
+            return []
+        lang = parse_query(search, deps.lang).lang
+        with session_scope(deps.engine) as session:
+            hits = search_enterprises(session, text, limit=8)
+        if not hits:
+            return [html.Div(deps.label("map.no_hits", lang), className="muted")]
+        return [
+            html.Button([html.Span(className=f"dot-mini class-{h['safety_class']}"), h["name"]],
+                        id={"type": ids.HIT, "code": h["credit_code"]}, className="hit", title=h["credit_code"])
+            for h in hits
+        ]  # fmt: skip
