@@ -41,6 +41,8 @@ window.onemap = window.onemap || {};
     return Object.assign(base, { fillColor: h.colors[i], fillOpacity: 0.65 });
   };
   ns.gridTooltip = function (feature, layer, context) {
+    // Keep the map at hand (for the watchdog and tests turning positions into pixels).
+    layer.once("add", function () { ns.map = layer._map; });
     layer.bindTooltip(function () {
       const p = feature.properties;
       const lines = [p.name];

@@ -11,6 +11,11 @@ from data_loaders.queries import load_alarm_feed
 from data_loaders.store import session_scope
 
 
+def short_time(iso: str) -> str:
+    """MM-DD HH:MM of an ISO timestamp, for the narrow strip."""
+    return iso[5:16].replace("T", " ")
+
+
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     """Poll the data version (one tiny query); redraw the strip when it moves."""
 
@@ -37,9 +42,15 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
             return [title, html.Div(deps.label("strip.none", lang), className="muted")]
         return [title] + [
             html.Button(
-                [html.Span(deps.label(f"alarm.level_{a['level']}", lang), className=f"lvl lvl-{a['level']}"),
-                 f" {a['opened_at'][5:16].replace('T', ' ')} {a['enterprise'] or ''} {a['sensor']}"],
-                id={"type": ids.HIT, "code": a["credit_code"] or ""}, className="alarm-item",
+                [
+                    html.Span(
+                        deps.label(f"alarm.level_{a['level']}", lang),
+                        className=f"lvl lvl-{a['level']}",
+                    ),
+                    f" {short_time(a['opened_at'])} {a['enterprise'] or ''} {a['sensor']}",
+                ],
+                id={"type": ids.HIT, "code": a["credit_code"] or ""},
+                className="alarm-item",
             )
             for a in feed
-        ]  # fmt: skip
+        ]

@@ -206,15 +206,19 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         return (new if new != (search or "") else no_update, *(no_update,) * 5)
 
     @app.callback(
-        *[Output(layer.ID, prop) for layer in (grids, enterprises, major_hazards, listed_dangers, alarms)
-          for prop in ("url", "data", "hideout")],
+        *[
+            Output(layer.ID, prop)
+            for layer in (grids, enterprises, major_hazards, listed_dangers, alarms)
+            for prop in ("url", "data", "hideout")
+        ],
         Output(ids.MAP, "viewport"),
         Output(ids.BREADCRUMB, "children"),
+        Output(ids.CHORO_LEGEND, "children"),
         Output(ids.VIEW_KEY, "data"),
         Input(ids.LOCATION, "search"),
         Input(ids.DATA_VERSION, "data"),
         State(ids.VIEW_KEY, "data"),
-    )  # fmt: skip
+    )
     def draw_map(search, _version, view_key):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
         return render_map(state, deps, view_key)
@@ -250,10 +254,17 @@ def render_map(state: MapState, deps: Deps, view_key: str | None) -> tuple:
     )
     layer(
         "enterprises",
-        md.url("enterprises", **{"class": ",".join(state.classes), "industry": ",".join(state.industries),
-                                  "tag": ",".join(state.tags), "grid": scoped}),
+        md.url(
+            "enterprises",
+            **{
+                "class": ",".join(state.classes),
+                "industry": ",".join(state.industries),
+                "tag": ",".join(state.tags),
+                "grid": scoped,
+            },
+        ),
         hide,
-    )  # fmt: skip
+    )
     layer("major_hazards", md.url("major-hazards"), hide)
     layer("listed_dangers", md.url("listed-dangers"), hide)
     layer("alarms", md.url("alarms"), hide)
@@ -269,7 +280,35 @@ def render_map(state: MapState, deps: Deps, view_key: str | None) -> tuple:
         if i:
             crumbs.append(html.Span("›", className="crumb-sep"))
         crumbs.append(
-            html.Button(g["name"], id={"type": ids.CRUMB, "code": g["code"] if i else ""}, className="crumb",
-                        disabled=i == len(chain) - 1)
-        )  # fmt: skip
-    return (*outputs, viewport, crumbs, key)
+            html.Button(
+                g["name"],
+                id={"type": ids.CRUMB, "code": g["code"] if i else ""},
+                className="crumb",
+                disabled=i == len(chain) - 1,
+            )
+        )
+    legend = create_choropleth_legend(state.metric, breaks, deps.label, state.lang)
+    return (*outputs, viewport, crumbs, legend, key)
+
+
+def create_choropleth_legend(metric: str, class_breaks: list[float], label: Any, lang: str) -> list:
+    """The choropleth's classes: a colour and a value range each."""
+    if metric == "none" or not class_breaks:
+        return []
+    colors = grids.palette(metric, len(class_breaks))
+
+    def fmt(v: float) -> str:
+        return f"{v:.2%}" if metric == "rate" else f"{v:,.0f}"
+
+    rows = []
+    low = None
+    for color, high in zip(colors, class_breaks, strict=True):
+        text = f"≤ {fmt(high)}" if low is None else f"{fmt(low)} – {fmt(high)}"
+        rows.append(
+            html.Div(
+                [html.Span(className="choro-swatch", style={"background": color}), text],
+                className="choro-row",
+            )
+        )
+        low = high
+    return [html.Div(label(f"metric.{metric}", lang), className="field-label"), *rows]

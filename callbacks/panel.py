@@ -25,29 +25,49 @@ def create_strip(doc: dict[str, Any], label: Label, lang: str) -> list:
 
     def item(title: str, value: str, key: str, parts: list | None = None) -> html.Div:
         return html.Div(
-            [html.Div(title, className="strip-title"), html.Div(value, className="strip-value"),
-             html.Div(parts or [], className="strip-parts")],
-            className="strip-item", id=f"strip-{key}",
-        )  # fmt: skip
+            [
+                html.Div(title, className="strip-title"),
+                html.Div(value, className="strip-value"),
+                html.Div(parts or [], className="strip-parts"),
+            ],
+            className="strip-item",
+            id=f"strip-{key}",
+        )
 
-    classes = [html.Span(f"{e[c]:,}", className=f"dot class-{c}", title=label(f"class.{c}", lang))
-               for c in ("green", "blue", "yellow", "red")]  # fmt: skip
+    classes = [
+        html.Span(f"{e[c]:,}", className=f"dot class-{c}", title=label(f"class.{c}", lang))
+        for c in ("green", "blue", "yellow", "red")
+    ]
     return [
         item(label("kpi.enterprises", lang), f"{e['total']:,}", "enterprises", classes),
-        item(label("metric.open_dangers", lang), f"{h['found'] - h['rectified']:,}", "open-dangers",
-             [html.Span(f"{label('kpi.rate', lang)} {h['rate']:.2%}"),
-              html.Span(f"{label('kpi.overdue', lang)} {h['overdue']:,}", className="warn")]),
+        item(
+            label("metric.open_dangers", lang),
+            f"{h['found'] - h['rectified']:,}",
+            "open-dangers",
+            [
+                html.Span(f"{label('kpi.rate', lang)} {h['rate']:.2%}"),
+                html.Span(f"{label('kpi.overdue', lang)} {h['overdue']:,}", className="warn"),
+            ],
+        ),
         item(label("kpi.major_hazards", lang), f"{doc['major_hazards']['total']}", "major-hazards"),
         item(label("kpi.listed", lang), f"{sum(doc['listed_dangers'].values())}", "listed"),
-        item(label("kpi.alarms", lang), f"{a['open']}", "alarms",
-             [html.Span(f"{label('alarm.level_2', lang)} {a['level_2']}", className="alarm"),
-              html.Span(f"{label('alarm.level_1', lang)} {a['level_1']}", className="warning")]),
-    ]  # fmt: skip
+        item(
+            label("kpi.alarms", lang),
+            f"{a['open']}",
+            "alarms",
+            [
+                html.Span(f"{label('alarm.level_2', lang)} {a['level_2']}", className="alarm"),
+                html.Span(f"{label('alarm.level_1', lang)} {a['level_1']}", className="warning"),
+            ],
+        ),
+    ]
 
 
 def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
     """一企一档 for the right panel (Dash escapes every text it renders)."""
-    close = html.Button(label("panel.close", lang), id={"type": ids.CLOSE_DOSSIER, "i": 0}, className="close")
+    close = html.Button(
+        label("panel.close", lang), id={"type": ids.CLOSE_DOSSIER, "i": 0}, className="close"
+    )
     if d is None:
         return [close, html.P(label("panel.not_found", lang))]
 
@@ -64,58 +84,105 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
     worker = d["grid_worker"] or {}
     hd = d["hidden_dangers"]
     facts = html.Table(
-        [row("field.credit_code", d["credit_code"]), row("field.industry", d["industry"]),
-         row("field.address", d["address"]), row("field.employees", d["employees"]),
-         row("field.safety_class", html.Span(label(f"class.{d['safety_class']}", lang),
-                                             className=f"badge class-{d['safety_class']}")),
-         row("field.risk_tags", tags), row("field.grid", grid),
-         row("field.grid_worker", f"{worker.get('name') or ''} {worker.get('phone') or ''}".strip()),
-         row("field.flags", f"{yes_no(d['mutual_aid'])} / {yes_no(d['trusteeship'])}"),
-         row("field.self_report", d["last_self_report"])],
+        [
+            row("field.credit_code", d["credit_code"]),
+            row("field.industry", d["industry"]),
+            row("field.address", d["address"]),
+            row("field.employees", d["employees"]),
+            row(
+                "field.safety_class",
+                html.Span(
+                    label(f"class.{d['safety_class']}", lang),
+                    className=f"badge class-{d['safety_class']}",
+                ),
+            ),
+            row("field.risk_tags", tags),
+            row("field.grid", grid),
+            row(
+                "field.grid_worker",
+                f"{worker.get('name') or ''} {worker.get('phone') or ''}".strip(),
+            ),
+            row("field.flags", f"{yes_no(d['mutual_aid'])} / {yes_no(d['trusteeship'])}"),
+            row("field.self_report", d["last_self_report"]),
+        ],
         className="facts",
-    )  # fmt: skip
+    )
     history = [
-        html.Li(f"{h['on']}  {label('class.' + h['from'], lang) + ' → ' if h['from'] else ''}"
-                f"{label('class.' + h['to'], lang)}  {h['reason'] or ''}")
+        html.Li(
+            f"{h['on']}  {label('class.' + h['from'], lang) + ' → ' if h['from'] else ''}"
+            f"{label('class.' + h['to'], lang)}  {h['reason'] or ''}"
+        )
         for h in d["class_history"]
-    ]  # fmt: skip
+    ]
     dangers = [
         html.Li(
-            [html.Span(label(f"status.{x['status']}", lang), className=f"status status-{x['status']}"),
-             html.Span(f" {x['found_on']} {x['description'] or ''}"),
-             html.Span(f" {label('dangers.days_overdue', lang).format(n=x['days_overdue'])}", className="warn")
-             if x["overdue"] else None],
+            [
+                html.Span(
+                    label(f"status.{x['status']}", lang), className=f"status status-{x['status']}"
+                ),
+                html.Span(f" {x['found_on']} {x['description'] or ''}"),
+                html.Span(
+                    f" {label('dangers.days_overdue', lang).format(n=x['days_overdue'])}",
+                    className="warn",
+                )
+                if x["overdue"]
+                else None,
+            ],
             className="danger major" if x["severity"] == "major" else "danger",
         )
         for x in hd["items"][:12]
-    ]  # fmt: skip
+    ]
     hazards = [
-        html.Li(f"{h['name']} · {label('hazard.level', lang)} {h['level']} · R = {h['r_value']} · "
-                f"{label('control.' + h['control_status'], lang)}")
+        html.Li(
+            f"{h['name']} · {label('hazard.level', lang)} {h['level']} · R = {h['r_value']} · "
+            f"{label('control.' + h['control_status'], lang)}"
+        )
         for h in d["major_hazards"]
-    ]  # fmt: skip
+    ]
+
+    def alarm_key(a: dict[str, Any]) -> str:
+        return f"alarm.level_{a['level']}"
+
+    def latest(s: dict[str, Any]) -> str:
+        if not s["latest"]:
+            return label("sensor.no_data", lang)
+        return f"{s['latest']['value']} {s['unit'] or ''}"
+
     sensors = [
-        html.Li(f"{s['tag']} · {s['device'] or ''} · {label('sensor.latest', lang)} "
-                f"{s['latest']['value'] if s['latest'] else label('sensor.no_data', lang)} {s['unit'] or ''}")
+        html.Li(f"{s['tag']} · {s['device'] or ''} · {label('sensor.latest', lang)} {latest(s)}")
         for s in d["sensors"][:20]
-    ]  # fmt: skip
-    alarms = [html.Li(f"{a['opened_at'][:16]} {a['sensor']} {label('alarm.level_' + str(a['level']), lang)} {a['state']}")
-              for a in d["alarms"]]  # fmt: skip
+    ]
+    alarms = [
+        html.Li(f"{a['opened_at'][:16]} {a['sensor']} {label(alarm_key(a), lang)} {a['state']}")
+        for a in d["alarms"]
+    ]
     none = html.P(label("common.none", lang), className="muted")
     return [
         close,
         html.Div(label("panel.dossier", lang), className="panel-kicker"),
         html.H2(d["name"], className="dossier-name"),
         facts,
-        html.H3(label("section.class_history", lang)), html.Ul(history, className="history"),
-        html.H3([label("section.dangers", lang),
-                 html.Span(f" {label('dangers.open', lang)} {hd['open']} · {label('dangers.overdue', lang)} {hd['overdue']}"
-                           f" · {label('dangers.rectified', lang)} {hd['rectified']}", className="h3-note")]),
+        html.H3(label("section.class_history", lang)),
+        html.Ul(history, className="history"),
+        html.H3(
+            [
+                label("section.dangers", lang),
+                html.Span(
+                    f" {label('dangers.open', lang)} {hd['open']}"
+                    f" · {label('dangers.overdue', lang)} {hd['overdue']}"
+                    f" · {label('dangers.rectified', lang)} {hd['rectified']}",
+                    className="h3-note",
+                ),
+            ]
+        ),
         html.Ul(dangers, className="dangers") if dangers else none,
-        html.H3(label("section.hazards", lang)), html.Ul(hazards) if hazards else none,
-        html.H3(label("section.sensors", lang)), html.Ul(sensors) if sensors else none,
-        html.H3(label("section.alarms", lang)), html.Ul(alarms) if alarms else none,
-    ]  # fmt: skip
+        html.H3(label("section.hazards", lang)),
+        html.Ul(hazards) if hazards else none,
+        html.H3(label("section.sensors", lang)),
+        html.Ul(sensors) if sensors else none,
+        html.H3(label("section.alarms", lang)),
+        html.Ul(alarms) if alarms else none,
+    ]
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
@@ -147,6 +214,9 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         if state.enterprise:
             panel = create_dossier(dossier, deps.label, state.lang)
         else:
-            panel = [html.Div(deps.label("panel.summary", state.lang), className="panel-kicker"),
-                     html.H2(doc["grid"]["name"]), *create_cards(doc, deps.label, state.lang)]  # fmt: skip
+            panel = [
+                html.Div(deps.label("panel.summary", state.lang), className="panel-kicker"),
+                html.H2(doc["grid"]["name"]),
+                *create_cards(doc, deps.label, state.lang),
+            ]
         return create_strip(doc, deps.label, state.lang), scope, panel

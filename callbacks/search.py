@@ -28,7 +28,11 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         if not hits:
             return [html.Div(deps.label("map.no_hits", lang), className="muted")]
         return [
-            html.Button([html.Span(className=f"dot-mini class-{h['safety_class']}"), h["name"]],
-                        id={"type": ids.HIT, "code": h["credit_code"]}, className="hit", title=h["credit_code"])
+            html.Button(
+                [html.Span(className=f"dot-mini class-{h['safety_class']}"), h["name"]],
+                id={"type": ids.HIT, "code": h["credit_code"]},
+                className="hit",
+                title=h["credit_code"],
+            )
             for h in hits
-        ]  # fmt: skip
+        ]

@@ -46,8 +46,12 @@ def test_health_reports_the_ingest_heartbeat(client, small_city):
 
 def test_page_shell_and_cards(client, small_city):
     assert client.get("/").status_code == 200
-    layout = client.get("/_dash-layout").json
-    assert "kpi-strip" in orjson.dumps(layout).decode()
+    layout = orjson.dumps(client.get("/_dash-layout").json).decode()
+    assert "kpi-strip" in layout and "layer-enterprises" in layout and "网格" in layout
+    english = orjson.dumps(
+        client.get("/_dash-layout", headers={"Referer": "http://x/?lang=en"}).json
+    ).decode()
+    assert "Grids" in english and "网格" not in english
     with session_scope(small_city) as s:
         doc = load_stats(s)
     cards = create_cards(doc, t, "zh")
@@ -74,9 +78,9 @@ def test_language_follows_the_url(small_city):
         and lang_of("?lang=xx", "zh") == "zh"
         and lang_of(None, "en") == "en"
     )
-    zh, en = chrome_texts(deps, "zh"), chrome_texts(deps, "en")
-    assert zh[0] == "瑞安市应急管理一张图" and zh[4] == "?lang=en"
-    assert "One-Map" in en[0] and en[3] == "中文"
+    zh, en = chrome_texts(deps, "?grid=330381012"), chrome_texts(deps, "?grid=330381012&lang=en")
+    assert zh[0] == "瑞安市应急管理一张图" and zh[3] == "?grid=330381012&lang=en"
+    assert "One-Map" in en[0] and en[2] == "中文" and en[3] == "?grid=330381012"
     assert page_title(Settings(title="某县一张图"), small_city) == "某县一张图"
 
 

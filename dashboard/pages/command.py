@@ -31,7 +31,11 @@ def create_legend(lang: str) -> html.Div:
         entry(html.Span("县", className="swatch onemap-listed overdue"), t("legend.listed", lang)),
         entry(html.Span(className="swatch onemap-alarm alarm-l2"), t("legend.alarm", lang)),
     ]
-    return html.Div([html.H4(t("map.legend", lang)), *rows], id=ids.LEGEND, className="legend")
+    return html.Div(
+        [html.H4(t("map.legend", lang)), *rows, html.Div(id=ids.CHORO_LEGEND, className="choro")],
+        id=ids.LEGEND,
+        className="legend",
+    )
 
 
 def create_layout(
@@ -52,27 +56,51 @@ def create_layout(
     empty: dict[str, Any] = dict(url=None, hide={})
     left = html.Aside(
         [
-            dcc.Input(id=ids.SEARCH, type="search", debounce=True, placeholder=t("map.search", lang),
-                      className="search", autoComplete="off"),
+            dcc.Input(
+                id=ids.SEARCH,
+                type="search",
+                debounce=True,
+                placeholder=t("map.search", lang),
+                className="search",
+                autoComplete="off",
+            ),
             html.Div(id=ids.SEARCH_RESULTS, className="search-results"),
             html.H4(t("map.layers", lang)),
-            dcc.Checklist(id=ids.LAYER_SWITCHES, options=layer_options, value=list(DEFAULT_LAYERS),
-                          className="switches"),
+            dcc.Checklist(
+                id=ids.LAYER_SWITCHES,
+                options=layer_options,
+                value=list(DEFAULT_LAYERS),
+                className="switches",
+            ),
             html.H4(t("map.metric", lang)),
             dcc.RadioItems(id=ids.METRIC, options=metric_options, value="none", className="metric"),
             html.H4(t("map.filters", lang)),
             html.Div(t("filter.class", lang), className="field-label"),
-            dcc.Checklist(id=ids.CLASS_FILTER, options=class_options, value=[], inline=True, className="classes"),
+            dcc.Checklist(
+                id=ids.CLASS_FILTER,
+                options=class_options,
+                value=[],
+                inline=True,
+                className="classes",
+            ),
             html.Div(t("filter.industry", lang), className="field-label"),
-            dcc.Dropdown(id=ids.INDUSTRY_FILTER, multi=True, placeholder=t("filter.any", lang),
-                         options=[{"label": f"{name} ({n:,})", "value": name} for name, n in industries]),
+            dcc.Dropdown(
+                id=ids.INDUSTRY_FILTER,
+                multi=True,
+                placeholder=t("filter.any", lang),
+                options=[{"label": f"{name} ({n:,})", "value": name} for name, n in industries],
+            ),
             html.Div(t("filter.tag", lang), className="field-label"),
-            dcc.Dropdown(id=ids.TAG_FILTER, multi=True, placeholder=t("filter.any", lang),
-                         options=[{"label": t(f"tag.{code}", lang), "value": code} for code in RISK_TAGS]),
+            dcc.Dropdown(
+                id=ids.TAG_FILTER,
+                multi=True,
+                placeholder=t("filter.any", lang),
+                options=[{"label": t(f"tag.{code}", lang), "value": code} for code in RISK_TAGS],
+            ),
             create_legend(lang),
         ],
         className="left",
-    )  # fmt: skip
+    )
     the_map = dl.Map(
         [
             *basemap.build(tile_url),
@@ -104,25 +132,38 @@ def create_layout(
             html.Header(
                 [
                     html.Div(
-                        [html.H1(title, id=ids.TITLE, className="title"),
-                         html.Div(t("app.subtitle", lang), id=ids.SUBTITLE, className="subtitle")],
+                        [
+                            html.H1(title, id=ids.TITLE, className="title"),
+                            html.Div(
+                                t("app.subtitle", lang), id=ids.SUBTITLE, className="subtitle"
+                            ),
+                        ],
                         className="brand",
                     ),
                     html.Div(id=ids.KPI_STRIP, className="kpi-strip"),
                     html.Div(
-                        [html.Div(id=ids.CLOCK, className="clock"), html.Div(id=ids.SCOPE, className="scope"),
-                         html.A(t("app.lang_switch", lang), href=f"?lang={other}", id=ids.LANG_LINK,
-                                className="lang-switch")],
+                        [
+                            html.Div(id=ids.CLOCK, className="clock"),
+                            html.Div(id=ids.SCOPE, className="scope"),
+                            html.A(
+                                t("app.lang_switch", lang),
+                                href=f"?lang={other}",
+                                id=ids.LANG_LINK,
+                                className="lang-switch",
+                            ),
+                        ],
                         className="header-right",
                     ),
                 ],
                 className="header",
             ),
             left,
-            html.Main([html.Nav(id=ids.BREADCRUMB, className="breadcrumb"), the_map], className="center"),
+            html.Main(
+                [html.Nav(id=ids.BREADCRUMB, className="breadcrumb"), the_map], className="center"
+            ),
             html.Aside(id=ids.PANEL, className="right"),
             html.Footer(id=ids.ALARM_STRIP, className="bottom"),
         ],
         className="page",
         lang="zh-CN" if lang == "zh" else "en",
-    )  # fmt: skip
+    )

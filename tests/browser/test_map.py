@@ -1,0 +1,109 @@
+"""The one-map in a real Chromium: ready signal, drill-down by click, server-side filter,
+dossier by deep link, back/forward, data text never executed, no page errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import shapely
+from sqlalchemy import func, select
+
+from data_loaders.queries import load_stats
+from data_loaders.store import bump_data_version, session_scope
+from data_loaders.store.schema import Enterprise, Grid
+
+READY = "#map[data-map-ready=true]"
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):  # the browser does not care which database serves the page
+    return request.param
+
+
+@pytest.fixture
+def city(small_city):
+    """The small city with one enterprise named like an attack."""
+    with session_scope(small_city) as s:
+        e = s.scalar(select(Enterprise).order_by(Enterprise.id))
+        e.name = EVIL
+        bump_data_version(s)
+        evil_code = e.credit_code
+        town = s.scalar(select(Grid).where(Grid.code == "330381012"))
+        point = shapely.from_wkb(town.geometry).representative_point()
+        town_total = load_stats(s, "330381012")["enterprises"]["total"]
+        reds = s.scalar(
+            select(func.count()).select_from(Enterprise).where(Enterprise.safety_class == "red")
+        )
+    return {
+        "evil": evil_code,
+        "town_point": (point.y, point.x),
+        "town_total": town_total,
+        "reds": reds,
+    }
+
+
+def wait_ready(page) -> None:
+    # the attribute drops to false while layers reload, then comes back
+    page.wait_for_selector(READY, timeout=20_000)
+
+
+def test_map_flow(page, live_server, city):
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(live_server + "/")
+    wait_ready(page)
+    assert "瑞安市" in page.locator("#breadcrumb").inner_text()
+
+    # Drill into a town by clicking its polygon (enterprise clusters switched off first).
+    page.get_by_text("企业（四色）").click()
+    page.wait_for_url(re.compile(r"layers="))
+    wait_ready(page)
+    lat, lon = city["town_point"]
+    to_pixel = "([lat, lon]) => { const p = window.onemap.map.latLngToContainerPoint([lat, lon]);"
+    x, y = page.evaluate(to_pixel + " return [p.x, p.y]; }", [lat, lon])  # fmt: skip
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url(re.compile(r"grid=330381012"))
+    wait_ready(page)
+    assert "塘下镇" in page.locator("#breadcrumb").inner_text()
+    strip_total = "document.querySelector('#strip-enterprises .strip-value').innerText"
+    page.wait_for_function(
+        f"n => {strip_total}.replace(/,/g, '') === String(n)", arg=city["town_total"]
+    )
+
+    # Back to the county with the breadcrumb, enterprises on again, then filter to red.
+    page.locator("#breadcrumb button", has_text="瑞安市").click()
+    page.wait_for_url(lambda url: "grid=" not in url)
+    page.get_by_text("企业（四色）").click()
+    wait_ready(page)
+    with page.expect_response(
+        lambda r: "enterprises.geojson" in r.url and "class=red" in r.url
+    ) as response:
+        page.locator("#class-filter label", has_text="红").click()
+    features = response.value.json()["features"]
+    assert len(features) == city["reds"] and {
+        f["properties"]["safety_class"] for f in features
+    } == {"red"}
+    page.wait_for_url(re.compile(r"class=red"))
+    wait_ready(page)
+
+    # Back and forward walk the URL history.
+    page.go_back()
+    page.wait_for_url(lambda url: "class=red" not in url)
+    page.go_forward()
+    page.wait_for_url(re.compile(r"class=red"))
+
+    # A dossier by deep link; the hostile name is shown as text, never run.
+    page.goto(f"{live_server}/?enterprise={city['evil']}&lang=en")
+    wait_ready(page)
+    name = page.locator(".dossier-name")
+    name.wait_for()
+    assert name.inner_text() == EVIL
+    assert page.locator("img[src='x']").count() == 0
+    assert "Enterprise dossier" in page.locator("#side-panel").inner_text()
+    assert not dialogs, dialogs
+    assert not errors, errors

@@ -1,0 +1,106 @@
+"""The layer routes: filters on the server, grid drill-down, caching, escaping."""
+
+from __future__ import annotations
+
+import brotli
+import orjson
+import pytest
+from sqlalchemy import func, select, update
+
+from dashboard.app import create_app
+from dashboard.settings import Settings
+from data_loaders.store import bump_data_version, session_scope
+from data_loaders.store.schema import Enterprise, Grid
+
+
+@pytest.fixture
+def client(small_city):
+    return create_app(Settings(), engine=small_city).server.test_client()
+
+
+def geo(client, url: str) -> dict:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return orjson.loads(response.data)
+
+
+def test_grids_by_level_and_parent(client, small_city):
+    towns = geo(client, "/api/layers/grids.geojson?level=2")["features"]
+    assert len(towns) == 15 and {"code", "name", "level", "open_dangers", "rate"} <= set(
+        towns[0]["properties"]
+    )
+    with session_scope(small_city) as s:
+        town = s.scalar(select(Grid).where(Grid.code == "330381012"))
+        n_children = s.scalar(
+            select(func.count()).select_from(Grid).where(Grid.parent_id == town.id)
+        )
+    children = geo(client, "/api/layers/grids.geojson?parent=330381012")["features"]
+    assert len(children) == n_children and all(f["properties"]["level"] == 3 for f in children)
+    # coordinates rounded to ~1 m
+    ring = children[0]["geometry"]["coordinates"][0]
+    assert all(len(str(c).split(".")[-1]) <= 5 for xy in ring for c in xy)
+    assert client.get("/api/layers/grids.geojson?parent=nope").status_code == 404
+
+
+def test_enterprise_filters_happen_on_the_server(client, small_city):
+    with session_scope(small_city) as s:
+        reds = s.scalar(
+            select(func.count()).select_from(Enterprise).where(Enterprise.safety_class == "red")
+        )
+        total = s.scalar(select(func.count()).select_from(Enterprise))
+    every = geo(client, "/api/layers/enterprises.geojson")["features"]
+    assert len(every) == total
+    assert {"credit_code", "name", "safety_class"} <= set(every[0]["properties"])
+    red = geo(client, "/api/layers/enterprises.geojson?class=red")["features"]
+    assert len(red) == reds and {f["properties"]["safety_class"] for f in red} == {"red"}
+    town = geo(client, "/api/layers/enterprises.geojson?grid=330381012&class=red,yellow")[
+        "features"
+    ]
+    assert 0 < len(town) < len(every)
+    dust = geo(client, "/api/layers/enterprises.geojson?tag=dust")["features"]
+    assert 0 < len(dust) < len(every)
+
+
+def test_compression_etag_and_version(client, small_city):
+    first = client.get("/api/layers/enterprises.geojson", headers={"Accept-Encoding": "br, gzip"})
+    assert first.headers["Content-Encoding"] == "br"
+    assert orjson.loads(brotli.decompress(first.data))["type"] == "FeatureCollection"
+    again = client.get(
+        "/api/layers/enterprises.geojson",
+        headers={"Accept-Encoding": "br, gzip", "If-None-Match": first.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    versioned = client.get("/api/layers/major-hazards.geojson?v=1")
+    assert (
+        "max-age" in versioned.headers["Cache-Control"]
+        or versioned.headers["Cache-Control"] == "no-cache"
+    )
+    # New data, new version: the same URL answers new content.
+    with session_scope(small_city) as s:
+        s.execute(update(Enterprise).values(safety_class="red"))
+        bump_data_version(s)
+    import time
+
+    time.sleep(1.1)  # MapData reads the version at most once a second
+    red = geo(client, "/api/layers/enterprises.geojson?class=red")["features"]
+    assert len(red) == len(geo(client, "/api/layers/enterprises.geojson")["features"])
+
+
+def test_names_from_data_stay_data(client, small_city):
+    evil = "<img src=x onerror=alert(1)>"
+    with session_scope(small_city) as s:
+        e = s.scalar(select(Enterprise).order_by(Enterprise.id))
+        e.name = evil
+        bump_data_version(s)
+    import time
+
+    time.sleep(1.1)
+    body = client.get("/api/layers/enterprises.geojson").data
+    assert (
+        orjson.loads(body)["features"][0]["properties"]["name"] == evil
+    )  # JSON, shown via textContent
+    assert (
+        client.get("/api/layers/enterprises.geojson")
+        .headers["Content-Type"]
+        .startswith("application/geo+json")
+    )

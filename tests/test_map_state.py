@@ -1,0 +1,71 @@
+"""The URL state of the map, as plain functions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from callbacks import ids
+from callbacks.map_state import (
+    DEFAULT_LAYERS,
+    MapState,
+    apply_event,
+    encode_query,
+    feature_code,
+    grid_view,
+    parse_query,
+)
+from layers import enterprises, grids
+
+
+def test_round_trip_and_defaults():
+    state = MapState(
+        grid="330381012",
+        enterprise="91330381MA0000001X",
+        layers=("grids", "enterprises"),
+        metric="rate",
+        classes=("red", "yellow"),
+        industries=("制鞋",),
+        tags=("dust",),
+        lang="en",
+    )
+    query = encode_query(state)
+    assert parse_query(query) == state
+    assert encode_query(MapState()) == ""  # defaults leave the URL clean
+    assert parse_query("") == MapState()
+
+
+def test_bad_values_fall_back():
+    state = parse_query("?metric=evil&class=purple,red&tag=nope&layers=grids,bogus&lang=fr")
+    assert state.metric == "none" and state.classes == ("red",) and state.tags == ()
+    assert state.layers == ("grids",) and state.lang == "zh"
+    assert parse_query("?layers=none").layers == ()
+    assert encode_query(replace(MapState(), layers=())) == "?layers=none"
+
+
+def test_events():
+    s = MapState(grid="330381", enterprise="X")
+    town = {"properties": {"code": "330381012", "name": "塘下镇", "cluster": False}}
+    assert apply_event(s, grids.ID, town) == replace(s, grid="330381012", enterprise=None)
+    cluster = {"properties": {"cluster": True, "point_count": 12}}
+    assert apply_event(s, enterprises.ID, cluster) == s  # a cluster click only zooms
+    point = {"properties": {"credit_code": "C1", "name": "x"}}
+    assert apply_event(s, enterprises.ID, point).enterprise == "C1"
+    assert apply_event(s, ids.CLASS_FILTER, ["red", "green"]).classes == ("green", "red")
+    assert apply_event(s, ids.LAYER_SWITCHES, ["alarms", "grids"]).layers == ("grids", "alarms")
+    assert apply_event(s, {"type": ids.CRUMB, "code": ""}, 1).grid is None
+    assert apply_event(s, {"type": ids.HIT, "code": "C9"}, 1).enterprise == "C9"
+    assert apply_event(s, {"type": ids.CLOSE_DOSSIER, "i": 0}, 1).enterprise is None
+    assert apply_event(s, ids.SEARCH, "华顺", best_hit="C7").enterprise == "C7"
+    assert apply_event(s, ids.SEARCH, "nothing", best_hit=None) == s
+    assert feature_code(None, "code") is None
+
+
+def test_grid_view_shows_children_or_siblings():
+    county = {"code": "1", "level": 1}
+    town = {"code": "2", "level": 2}
+    community = {"code": "3", "level": 3}
+    village = {"code": "4", "level": 4}
+    assert grid_view([county]) == ("1", None)
+    assert grid_view([county, town]) == ("2", "2")
+    assert grid_view([county, town, community, village]) == ("3", "4")
+    assert DEFAULT_LAYERS[0] == "grids"
