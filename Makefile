@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint format install install-test chromium clean
+.PHONY: run test bench lint format install install-test chromium clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: install-test chromium
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+# Figures, not pass/fail: the map's speed beside folium (needs npm for local Leaflet copies).
+bench: install-test chromium
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/python bench/map.py
 
 lint:
 	$(BIN)/ruff format --check . && $(BIN)/ruff check .

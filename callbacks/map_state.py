@@ -19,6 +19,7 @@ from layers import alarms, enterprises, grids, listed_dangers, major_hazards
 
 DEFAULT_LAYERS = ("grids", "enterprises", "major_hazards", "listed_dangers", "alarms")
 EMPTY = {"type": "FeatureCollection", "features": []}
+LAYER_MODULES = (grids, enterprises, major_hazards, listed_dangers, alarms)
 
 
 @dataclass(frozen=True)
@@ -218,14 +219,16 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.LOCATION, "search"),
         Input(ids.DATA_VERSION, "data"),
         State(ids.VIEW_KEY, "data"),
+        prevent_initial_call=True,  # the layout already holds map_props for the page's URL
     )
     def draw_map(search, _version, view_key):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
         return render_map(state, deps, view_key)
 
 
-def render_map(state: MapState, deps: Deps, view_key: str | None) -> tuple:
-    """Every map output for a state: layer urls/data/hideouts, viewport, breadcrumb, view key."""
+def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
+    """What the map shows for a state: each layer's url/data/hideout, where to look,
+    the breadcrumb and the choropleth legend, and a key saying which view this is."""
     md = deps.map_data
     with session_scope(deps.engine) as session:
         try:
@@ -237,24 +240,12 @@ def render_map(state: MapState, deps: Deps, view_key: str | None) -> tuple:
             hits = search_enterprises(session, state.enterprise, limit=1)
             target = hits[0] if hits and hits[0]["credit_code"] == state.enterprise else None
     parent, selected = grid_view(chain)
-    labels = deps.js_labels(state.lang)
+    hide = {"labels": deps.js_labels(state.lang)}
     scoped = selected if selected and len(chain) > 1 else None
-    hide = {"labels": labels}
-    outputs: list[Any] = []
-
-    def layer(name: str, url: str, hideout: dict[str, Any]) -> None:
-        on = name in state.layers
-        outputs.extend([url if on else None, None if on else EMPTY, hideout])
-
     breaks = md.grid_breaks(None, parent, state.metric)
-    layer(
-        "grids",
-        md.url("grids", parent=parent),
-        grids.hideout(state.metric, breaks, selected, state.lang) | hide,
-    )
-    layer(
-        "enterprises",
-        md.url(
+    urls = {
+        "grids": md.url("grids", parent=parent),
+        "enterprises": md.url(
             "enterprises",
             **{
                 "class": ",".join(state.classes),
@@ -263,18 +254,27 @@ def render_map(state: MapState, deps: Deps, view_key: str | None) -> tuple:
                 "grid": scoped,
             },
         ),
-        hide,
-    )
-    layer("major_hazards", md.url("major-hazards"), hide)
-    layer("listed_dangers", md.url("listed-dangers"), hide)
-    layer("alarms", md.url("alarms"), hide)
-    key = f"{selected or ''}|{state.enterprise or ''}"
-    viewport: Any = no_update
-    if key != view_key:
-        if target:
-            viewport = {"center": [target["lat"], target["lon"]], "zoom": 17, "transition": "flyTo"}
-        elif chain:
-            viewport = {"bounds": chain[-1]["bounds"], "transition": "flyToBounds"}
+        "major_hazards": md.url("major-hazards"),
+        "listed_dangers": md.url("listed-dangers"),
+        "alarms": md.url("alarms"),
+    }
+    layers: dict[str, dict[str, Any]] = {}
+    for module in LAYER_MODULES:
+        on = module.NAME in state.layers
+        hideout = (
+            grids.hideout(state.metric, breaks, selected, state.lang) | hide
+            if module is grids
+            else hide
+        )
+        layers[module.ID] = {
+            "url": urls[module.NAME] if on else None,
+            "data": None if on else EMPTY,
+            "hideout": hideout,
+        }
+    if target:
+        view = {"center": [target["lat"], target["lon"]], "zoom": 17, "transition": "flyTo"}
+    else:
+        view = {"bounds": chain[-1]["bounds"] if chain else None, "transition": "flyToBounds"}
     crumbs = []
     for i, g in enumerate(chain):
         if i:
@@ -287,8 +287,22 @@ def render_map(state: MapState, deps: Deps, view_key: str | None) -> tuple:
                 disabled=i == len(chain) - 1,
             )
         )
-    legend = create_choropleth_legend(state.metric, breaks, deps.label, state.lang)
-    return (*outputs, viewport, crumbs, legend, key)
+    return {
+        "layers": layers,
+        "view": view,
+        "crumbs": crumbs,
+        "legend": create_choropleth_legend(state.metric, breaks, deps.label, state.lang),
+        "key": f"{selected or ''}|{state.enterprise or ''}",
+        "version": md.version(),
+    }
+
+
+def render_map(state: MapState, deps: Deps, view_key: str | None) -> tuple:
+    """The draw_map outputs; the view moves only when the grid or enterprise changed."""
+    props = map_props(state, deps)
+    outputs = [props["layers"][m.ID][p] for m in LAYER_MODULES for p in ("url", "data", "hideout")]
+    viewport = props["view"] if props["key"] != view_key else no_update
+    return (*outputs, viewport, props["crumbs"], props["legend"], props["key"])
 
 
 def create_choropleth_legend(metric: str, class_breaks: list[float], label: Any, lang: str) -> list:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 from dash import Dash
 from flask import has_request_context, request
@@ -13,12 +13,13 @@ from sqlalchemy import Engine, select
 
 from callbacks import register_all
 from callbacks.deps import Deps
+from callbacks.map_state import map_props, parse_query
 from dashboard.api import create_api
-from dashboard.i18n import js_labels, pick_lang, t
+from dashboard.i18n import js_labels, t
 from dashboard.map_data import MapData
 from dashboard.pages.command import create_layout
 from dashboard.settings import Settings
-from data_loaders.queries import load_grid_chain, load_industries
+from data_loaders.queries import load_industries
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
 
@@ -34,18 +35,14 @@ def page_title(settings: Settings, engine: Engine, lang: str = "zh") -> str:
     return f"{name or ''}{t('app.title_suffix', lang)}"
 
 
-def request_lang(default: str) -> str:
-    """The page's language: ?lang= of the page, or of the page that fetched the layout.
-
-    Dash fetches the layout from /_dash-layout without the page's query; the browser sends the
-    page URL as the Referer of that same-origin request.
-    """
+def page_query() -> str:
+    """The page's URL query: Dash fetches the layout from /_dash-layout without it, but the
+    browser sends the page URL as the Referer of that same-origin request."""
     if not has_request_context():  # Dash calls the layout once at start-up to validate it
-        return default
-    asked = request.args.get("lang")
-    if not asked and request.referrer:
-        asked = (parse_qs(urlparse(request.referrer).query).get("lang") or [None])[0]
-    return pick_lang(asked, default)
+        return ""
+    if request.args:
+        return "?" + request.query_string.decode()
+    return "?" + urlparse(request.referrer).query if request.referrer else ""
 
 
 def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
@@ -61,20 +58,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     server = app.server
     server.secret_key = settings.secret_key or secrets.token_hex(32)
     Compress(server)
-    map_data = MapData(engine)
+    map_data = MapData(engine, warm=settings.warm_cache)
+    if settings.warm_cache:
+        map_data.version()  # reads the version and starts warming the default payloads
     server.register_blueprint(create_api(engine, map_data))
 
-    def layout():  # type: ignore[no-untyped-def]
-        lang = request_lang(settings.lang)
-        with session_scope(engine) as session:
-            chain = load_grid_chain(session, None)
-            industries = load_industries(session)
-        bounds = chain[0]["bounds"] if chain else None
-        return create_layout(
-            page_title(settings, engine, lang), lang, bounds, industries, settings.tile_url
-        )
-
-    app.layout = layout
     deps = Deps(
         engine=engine,
         lang=settings.lang,
@@ -83,5 +71,15 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         map_data=map_data,
         js_labels=js_labels,
     )
+
+    def layout():  # type: ignore[no-untyped-def]
+        state = parse_query(page_query(), settings.lang)
+        with session_scope(engine) as session:
+            industries = load_industries(session)
+        initial = map_props(state, deps)
+        title = page_title(settings, engine, state.lang)
+        return create_layout(title, state.lang, initial, industries, settings.tile_url)
+
+    app.layout = layout
     register_all(app, deps)
     return app

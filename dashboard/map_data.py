@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -22,6 +23,7 @@ from layers import alarms, enterprises, grids, listed_dangers, major_hazards
 from layers._geojson import dumps
 
 FILTER_KEYS = ("class", "industry", "tag", "grid", "q")
+log = logging.getLogger("onemap.map_data")
 
 
 class Payload:
@@ -55,7 +57,11 @@ class MapData:
     """Precomputed map payloads; everything is recomputed when the data version moves."""
 
     def __init__(
-        self, engine: Engine, today: Callable[[], date] = date.today, max_entries: int = 256
+        self,
+        engine: Engine,
+        today: Callable[[], date] = date.today,
+        max_entries: int = 256,
+        warm: bool = False,
     ) -> None:
         self.engine = engine
         self.today = today
@@ -66,6 +72,8 @@ class MapData:
         self._bytes: OrderedDict[tuple, Payload] = OrderedDict()
         self._grid_frame: Any = None
         self._metrics: dict[str, dict[str, float]] | None = None
+        self._warm = warm
+        self._warming = threading.Lock()
 
     # --- versioning ------------------------------------------------------------------------
     def version(self, max_age: float = 1.0) -> int:
@@ -76,12 +84,40 @@ class MapData:
                 v = read_data_version(s)
             with self._lock:
                 self._version_read_at = now
-                if v != self._version:
+                moved = v != self._version
+                if moved:
                     self._version = v
                     self._bytes.clear()
                     self._grid_frame = None
                     self._metrics = None
+            if moved and self._warm:
+                threading.Thread(target=self.warm, name="onemap-warm", daemon=True).start()
         return self._version
+
+    def warm(self) -> None:
+        """Build the payloads the first view and a town drill-down need, so nobody waits.
+
+        Runs once per data version in a background thread (at most one at a time); a failure
+        only means the first request builds its payload itself.
+        """
+        if not self._warming.acquire(blocking=False):
+            return
+        try:
+            frame = self.grid_frame()
+            root = frame[frame.parent_id.isna()]
+            for code in root.code:
+                self.grids_geojson(None, code)
+            self.enterprises_geojson({})
+            self.major_hazards_geojson()
+            self.listed_dangers_geojson()
+            self.alarms_geojson()
+            for code in frame[frame.level == 2].code:
+                self.grids_geojson(None, code)
+                self.enterprises_geojson({"grid": code})
+        except Exception:  # warming is best effort: requests build their payload on demand
+            log.exception("warming the map cache failed")
+        finally:
+            self._warming.release()
 
     def _cached(self, key: tuple, make: Callable[[], bytes]) -> Payload:
         self.version()

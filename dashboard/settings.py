@@ -41,6 +41,9 @@ class Settings:
     )
     demo_on_empty: bool = _setting(True, "`onemap run` fills the demo city when the store is empty")
     heartbeat_seconds: int = _setting(10, "How often the ingest scheduler records its heartbeat")
+    warm_cache: bool = _setting(
+        True, "Build the map's default layer payloads in the background when the data changes"
+    )
 
     @property
     def db_url(self) -> str:

@@ -9,13 +9,13 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from callbacks import ids
-from callbacks.map_state import DEFAULT_LAYERS, EMPTY
+from callbacks.map_state import DEFAULT_LAYERS, LAYER_MODULES
 from dashboard.i18n import t
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
-from layers import alarms, basemap, enterprises, grids, listed_dangers, major_hazards
+from layers import basemap, grids
 
 
-def create_legend(lang: str) -> html.Div:
+def create_legend(lang: str, choropleth: list) -> html.Div:
     """Symbols of every layer (the choropleth's classes are in the grid tooltip and colours)."""
 
     def entry(swatch: html.Span, text: str) -> html.Div:
@@ -32,20 +32,32 @@ def create_legend(lang: str) -> html.Div:
         entry(html.Span(className="swatch onemap-alarm alarm-l2"), t("legend.alarm", lang)),
     ]
     return html.Div(
-        [html.H4(t("map.legend", lang)), *rows, html.Div(id=ids.CHORO_LEGEND, className="choro")],
+        [
+            html.H4(t("map.legend", lang)),
+            *rows,
+            html.Div(choropleth, id=ids.CHORO_LEGEND, className="choro"),
+        ],
         id=ids.LEGEND,
         className="legend",
     )
 
 
+def view_props(view: dict[str, Any]) -> dict[str, Any]:
+    """Initial Map props for a view (bounds of a grid, or centre and zoom of an enterprise)."""
+    if view.get("center"):
+        return {"center": view["center"], "zoom": view["zoom"]}
+    return {"bounds": view.get("bounds") or [[27.6, 120.4], [27.9, 120.8]]}
+
+
 def create_layout(
     title: str,
     lang: str,
-    bounds: list[list[float]] | None,
+    initial: dict[str, Any],
     industries: list[tuple[str, int]],
     tile_url: str,
 ) -> html.Div:
-    """The page shell; callbacks fill it from the URL."""
+    """The page shell, with the map already set for the page's URL (map_state.map_props), so
+    layer fetches start as soon as the map mounts; callbacks take over from there."""
     other = "en" if lang == "zh" else "zh"
     layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in DEFAULT_LAYERS]
     metric_options = [{"label": t(f"metric.{m}", lang), "value": m} for m in grids.METRICS]
@@ -53,7 +65,11 @@ def create_layout(
         {"label": html.Span(t(f"class.{c}", lang), className=f"chip class-{c}"), "value": c}
         for c in SAFETY_CLASSES
     ]
-    empty: dict[str, Any] = dict(url=None, hide={})
+
+    def layer_props(layer_id: str) -> dict[str, Any]:
+        p = initial["layers"][layer_id]
+        return {"url": p["url"], "hide": p["hideout"]}
+
     left = html.Aside(
         [
             dcc.Input(
@@ -97,21 +113,17 @@ def create_layout(
                 placeholder=t("filter.any", lang),
                 options=[{"label": t(f"tag.{code}", lang), "value": code} for code in RISK_TAGS],
             ),
-            create_legend(lang),
+            create_legend(lang, initial["legend"]),
         ],
         className="left",
     )
     the_map = dl.Map(
         [
             *basemap.build(tile_url),
-            grids.build(**empty),
-            enterprises.build(**empty),
-            major_hazards.build(**empty),
-            listed_dangers.build(**empty),
-            alarms.build(**empty),
+            *(m.build(**layer_props(m.ID)) for m in LAYER_MODULES),
         ],
         id=ids.MAP,
-        bounds=bounds or [[27.6, 120.4], [27.9, 120.8]],
+        **view_props(initial["view"]),
         preferCanvas=True,
         # Nothing listens to the viewport, and tracking it breaks when only bounds are given.
         trackViewport=False,
@@ -121,12 +133,12 @@ def create_layout(
     )
     for layer in the_map.children:
         if isinstance(layer, dl.GeoJSON):
-            layer.data = EMPTY
+            layer.data = initial["layers"][layer.id]["data"]
     return html.Div(
         [
             dcc.Location(id=ids.LOCATION, refresh=False),
-            dcc.Store(id=ids.DATA_VERSION),
-            dcc.Store(id=ids.VIEW_KEY),
+            dcc.Store(id=ids.DATA_VERSION, data=initial.get("version")),
+            dcc.Store(id=ids.VIEW_KEY, data=initial["key"]),
             dcc.Interval(id=ids.DATA_POLL, interval=5_000),
             dcc.Interval(id=ids.CLOCK_TICK, interval=1_000),
             html.Header(

@@ -1,0 +1,306 @@
+"""Benchmark the one-map in headless Chromium and print the figures (not a pass/fail test).
+
+    .venv/bin/python bench/map.py [--runs 3] [--no-scale10] [--no-folium]
+
+Prints, on the demo city at scale 1 (and 10): navigation → data-map-ready, filter and drill
+→ ready, compressed bytes of the first view, warm server time per data route (p50/p95),
+long tasks, and, in the same run, the same 20,000 enterprises and town polygons drawn with
+folium + MarkerCluster (Leaflet and the plugin from local npm copies), with the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import shutil
+import statistics
+import subprocess
+import tarfile
+import threading
+import time
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from dashboard.app import create_app
+from dashboard.settings import Settings
+from data_loaders.demo.city import build_city
+from data_loaders.queries import load_enterprise_points
+from data_loaders.store import make_engine, session_scope
+
+OUT = Path(__file__).resolve().parent / "out"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-dev-shm-usage",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
+# Recorded in the page before anything runs: when #map became ready, and long tasks.
+PROBE = """
+window.__ready = [];
+window.__long = [];
+new MutationObserver(() => {
+  const el = document.getElementById('map');
+  if (el && el.getAttribute('data-map-ready') === 'true') window.__ready.push(performance.now());
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-map-ready']});
+try {
+  new PerformanceObserver(list => list.getEntries().forEach(e => window.__long.push(e.duration)))
+    .observe({type: 'longtask', buffered: true});
+} catch (e) {}
+"""
+BYTES = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const res = performance.getEntriesByType('resource');
+  return (nav ? nav.encodedBodySize : 0) + res.reduce((a, r) => a + r.encodedBodySize, 0);
+}"""
+
+
+def city(scale: float) -> str:
+    """A demo city database for a scale, built once and kept under bench/out."""
+    OUT.mkdir(exist_ok=True)
+    path = OUT / f"city-{scale:g}.db"
+    url = f"sqlite:///{path}"
+    if not path.exists():
+        print(f"building the demo city at scale {scale:g} …", flush=True)
+        build_city(make_engine(url), seed=7, scale=scale)
+    return url
+
+
+def serve(url: str) -> tuple[str, object, object]:
+    """The app on a free port in a thread: (base URL, server, app)."""
+    app = create_app(Settings(), engine=make_engine(url))
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}", server, app
+
+
+def wait_ready_after(page, t0: float, timeout: float = 30_000) -> float:
+    """Milliseconds from t0 (page clock) to the next data-map-ready."""
+    page.wait_for_function(
+        "t0 => window.__ready.some(t => t > t0) && "
+        "document.getElementById('map').getAttribute('data-map-ready') === 'true'",
+        arg=t0,
+        timeout=timeout,
+    )
+    return page.evaluate("t0 => window.__ready.find(t => t > t0) - t0", t0)
+
+
+def measure_page(browser, base: str, runs: int) -> dict:
+    """Cold navigations to ready, then a filter and a drill on the last one."""
+    loads, bytes_, longest = [], [], []
+    requests: list[str] = []
+    page = None
+    for _ in range(runs):
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        page = context.new_page()
+        page.add_init_script(PROBE)
+        page.on("request", lambda r: requests.append(r.url) if "/api/" in r.url else None)
+        page.goto(base + "/")
+        loads.append(wait_ready_after(page, 0.0))
+        page.wait_for_timeout(300)
+        bytes_.append(page.evaluate(BYTES))
+        longest.append(max(page.evaluate("window.__long") or [0]))
+        if _ < runs - 1:
+            context.close()
+    assert page is not None
+    t0 = page.evaluate("performance.now()")
+    page.locator("#class-filter label", has_text="红").click()
+    filter_ms = wait_ready_after(page, t0)
+    page.locator("#class-filter label", has_text="红").click()  # filter off again
+    wait_ready_after(page, page.evaluate("performance.now()"))
+    t0 = page.evaluate("performance.now()")
+    page.evaluate(
+        """code => { let hit = null;
+           window.onemap.map.eachLayer(l => {
+             if (l.feature && l.feature.properties.code === code) hit = l; });
+           hit.fire('click', {latlng: hit.getBounds().getCenter()}, true); }""",
+        "330381012",
+    )
+    drill_ms = wait_ready_after(page, t0)
+    return {
+        "load_ms": loads,
+        "bytes": bytes_,
+        "longest_task_ms": longest,
+        "filter_ms": filter_ms,
+        "drill_ms": drill_ms,
+        "requests": sorted({r.split("://", 1)[1].split("/", 1)[1] for r in requests}),
+    }
+
+
+def route_times(app, paths: list[str], n: int = 40) -> list[tuple[str, float, float]]:
+    """Warm server time per data route (Flask test client: no network), p50 and p95 in ms."""
+    client = app.server.test_client()
+    out = []
+    for path in paths:
+        client.get("/" + path, headers={"Accept-Encoding": "br"})  # warm
+        times = []
+        for _ in range(n):
+            t = time.perf_counter()
+            client.get("/" + path, headers={"Accept-Encoding": "br"})
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        out.append((path, statistics.median(times), times[int(0.95 * (n - 1))]))
+    return out
+
+
+def vendor() -> Path:
+    """Leaflet and Leaflet.markercluster from the npm registry, unpacked under bench/out."""
+    target = OUT / "vendor"
+    if (target / "leaflet.markercluster" / "dist").exists():
+        return target
+    target.mkdir(parents=True, exist_ok=True)
+    for spec, name in (
+        ("leaflet@1.9.4", "leaflet"),
+        ("leaflet.markercluster@1.5.3", "leaflet.markercluster"),
+    ):
+        tgz = subprocess.run(
+            ["npm", "pack", spec, "--silent"],
+            cwd=target,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        archive = target / tgz.stdout.strip().splitlines()[-1]
+        with tarfile.open(archive) as tar:
+            tar.extractall(target / f"_{name}", filter="data")
+        shutil.move(target / f"_{name}" / "package", target / name)
+        shutil.rmtree(target / f"_{name}")
+        archive.unlink()
+    return target
+
+
+def folium_page(url: str, app, kind: str) -> Path:
+    """What an analyst would make: folium, town polygons, 20,000 markers in a MarkerCluster.
+
+    kind "marker": the usual folium.Marker with a popup; "circle": canvas circle markers
+    coloured by class (a tuned version, to be fair to folium).
+    """
+    import folium
+    from folium.plugins import MarkerCluster
+
+    vendor()
+    folium.Map.default_js = [("leaflet", "vendor/leaflet/dist/leaflet.js")]
+    folium.Map.default_css = [("leaflet_css", "vendor/leaflet/dist/leaflet.css")]
+    MarkerCluster.default_js = [
+        ("markerclusterjs", "vendor/leaflet.markercluster/dist/leaflet.markercluster.js")
+    ]
+    MarkerCluster.default_css = [
+        ("markerclustercss", "vendor/leaflet.markercluster/dist/MarkerCluster.css"),
+        ("markerclusterdefaultcss", "vendor/leaflet.markercluster/dist/MarkerCluster.Default.css"),
+    ]
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        rows = load_enterprise_points(s)
+    colors = {"green": "#2e9e4f", "blue": "#2f6fdb", "yellow": "#f0b400", "red": "#d93025"}
+    m = folium.Map(
+        location=[27.77, 120.6], zoom_start=11, tiles=None, prefer_canvas=True, maxZoom=18
+    )
+    import orjson
+
+    client = app.server.test_client()
+    towns_geojson = orjson.loads(client.get("/api/layers/grids.geojson?level=2").data)
+    folium.GeoJson(towns_geojson, name="towns").add_to(m)
+    cluster = MarkerCluster().add_to(m)
+    for _code, name, klass, lon, lat in rows:
+        folium.CircleMarker(
+            [lat, lon], radius=5, color=colors[klass], fill=True, tooltip=name
+        ).add_to(cluster)
+    path = OUT / "folium.html"
+    m.save(str(path))
+    return path
+
+
+def measure_folium(browser, path: Path, runs: int) -> list[float]:
+    """Navigation → markers clustered and painted, cold, in ms."""
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(path.parent))
+    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    times = []
+    try:
+        for _ in range(runs):
+            context = browser.new_context(viewport={"width": 1920, "height": 1080})
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+            page.goto(f"http://127.0.0.1:{server.server_port}/{path.name}", timeout=120_000)
+            page.wait_for_selector(".marker-cluster", timeout=120_000)
+            painted = (
+                "() => new Promise(r => requestAnimationFrame("
+                "() => requestAnimationFrame(() => r(performance.now()))))"
+            )
+            times.append(page.evaluate(painted))
+            if errors:
+                print("  folium page errors:", errors[:3])
+            context.close()
+    finally:
+        server.shutdown()
+    return times
+
+
+def main() -> None:
+    """Run everything and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-scale10", action="store_true")
+    parser.add_argument("--no-folium", action="store_true")
+    args = parser.parse_args()
+    url1 = city(1)
+    base, server, app = serve(url1)
+    folium_ms: dict[str, list[float]] = {}
+    r10 = None
+    with sync_playwright() as p:
+        chromium = shutil.which("chromium") or "/usr/bin/chromium"
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        r1 = measure_page(browser, base, args.runs)
+        paths = [r for r in r1["requests"] if r.startswith("api/")]
+        routes = route_times(app, [*paths, "api/stats", "api/stats?grid=330381012"])
+        if not args.no_folium:
+            for kind in ("marker", "circle"):
+                folium_ms[kind] = measure_folium(browser, folium_page(url1, app, kind), args.runs)
+        server.shutdown()
+        if not args.no_scale10:
+            base10, server10, app10 = serve(city(10))
+            r10 = measure_page(browser, base10, max(1, args.runs - 1))
+            routes10 = route_times(
+                app10, [r for r in r10["requests"] if r.startswith("api/")], n=20
+            )
+            server10.shutdown()
+        browser.close()
+    report("demo city scale 1 (20,000 enterprises)", r1, routes, 2000)
+    med = statistics.median
+    names = {
+        "marker": "folium.Marker + popup (typical)",
+        "circle": "folium.CircleMarker, canvas (tuned)",
+    }
+    for kind, runs in folium_ms.items():
+        ratio = med(runs) / med(r1["load_ms"])
+        print(f"{names[kind]} in a MarkerCluster, same data: median {med(runs):.0f} ms")
+        print(
+            f"    runs {[round(x) for x in runs]} → {ratio:.1f}× the one-map's time (target ≥ 5×)"
+        )
+    if r10:
+        report("scale 10 (200,000 enterprises)", r10, routes10, 5000)
+
+
+def report(title: str, r: dict, routes: list[tuple[str, float, float]], budget_ms: int) -> None:
+    """Print one scale's figures."""
+    med = statistics.median
+    print(f"\n== the one-map, {title}, headless Chromium, 1920×1080")
+    runs = [round(x) for x in r["load_ms"]]
+    load = med(r["load_ms"])
+    print(f"navigation → data-map-ready: median {load:.0f} ms {runs} (target < {budget_ms})")
+    print(f"filter to red → ready:       {r['filter_ms']:.0f} ms (target < 500)")
+    print(f"drill into 塘下镇 → ready:    {r['drill_ms']:.0f} ms (target < 500)")
+    print(f"first view compressed bytes: {med(r['bytes']) / 1024:.0f} KiB (target < 1024)")
+    print(f"longest main-thread task:    {max(r['longest_task_ms']):.0f} ms")
+    print("warm server time per data route, p50 / p95 ms (target p95 < 50):")
+    for path, p50, p95 in routes:
+        print(f"  {p50:6.2f} / {p95:6.2f}  /{path}")
+
+
+if __name__ == "__main__":
+    main()
