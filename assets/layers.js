@@ -56,10 +56,12 @@ window.onemap = window.onemap || {};
   };
 
   /* --- enterprises ------------------------------------------------------------------ */
-  ns.enterprisePoint = function (feature, latlng) {
+  ns.enterprisePoint = function (feature, latlng, context) {
     const k = feature.properties.safety_class;
+    const selected = context && context.hideout && context.hideout.selected === feature.properties.credit_code;
     return L.circleMarker(latlng, {
-      radius: k === "red" ? 6 : 4.5, weight: 1, color: "#0b1320", opacity: 0.8,
+      radius: selected ? 18 : k === "red" ? 6 : 4.5, weight: selected ? 4 : 1,
+      color: selected ? "#ffd84d" : "#0b1320", opacity: selected ? 1 : 0.8,
       fillColor: CLASS_COLORS[k] || "#888", fillOpacity: 0.95,
     });
   };
@@ -92,7 +94,7 @@ window.onemap = window.onemap || {};
   ns.enterpriseCluster = function (feature, latlng, index) {
     const n = feature.properties.point_count;
     const mix = classMix(index, feature.properties.cluster_id);
-    const size = Math.round(28 + Math.min(26, Math.log10(n) * 9));
+    const size = Math.round(24 + Math.min(18, Math.log10(n) * 7));
     const el = document.createElement("div");
     el.className = "onemap-cluster cluster-" + mix.worst;
     el.style.background = ring(mix.counts);

@@ -261,11 +261,11 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
     layers: dict[str, dict[str, Any]] = {}
     for module in LAYER_MODULES:
         on = module.NAME in state.layers
-        hideout = (
-            grids.hideout(state.metric, breaks, selected, state.lang) | hide
-            if module is grids
-            else hide
-        )
+        hideout = hide
+        if module is grids:
+            hideout = grids.hideout(state.metric, breaks, selected, state.lang) | hide
+        elif module is enterprises:
+            hideout = hide | {"selected": state.enterprise}
         layers[module.ID] = {
             "url": urls[module.NAME] if on else None,
             "data": None if on else EMPTY,

@@ -148,9 +148,20 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
             return label("sensor.no_data", lang)
         return f"{s['latest']['value']} {s['unit'] or ''}"
 
+    signals = [s for s in d["sensors"] if s["kind"] != "ai_video"]
+    cameras: dict[str, list[str]] = {}
+    for s in d["sensors"]:
+        if s["kind"] == "ai_video":
+            cameras.setdefault(s["device"] or "", []).append(label(f"scene.{s['scene']}", lang))
     sensors = [
-        html.Li(f"{s['tag']} · {s['device'] or ''} · {label('sensor.latest', lang)} {latest(s)}")
-        for s in d["sensors"][:20]
+        html.Li(
+            f"{s['device'] or ''} · {label('kind.' + s['kind'], lang)} · {s['tag']} · "
+            f"{label('sensor.latest', lang)} {latest(s)}"
+        )
+        for s in signals
+    ] + [
+        html.Li(f"{camera}：{'、'.join(scenes)}", className="camera")
+        for camera, scenes in cameras.items()
     ]
     alarms = [
         html.Li(f"{a['opened_at'][:16]} {a['sensor']} {label(alarm_key(a), lang)} {a['state']}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from data_loaders.vocab import DANGER_STATUSES, RISK_TAGS, SEVERITIES
+from data_loaders.vocab import AI_SCENES, DANGER_STATUSES, RISK_TAGS, SENSOR_KINDS, SEVERITIES
 
 CATALOG: dict[str, dict[str, str]] = {
     "app.title_suffix": {"zh": "应急管理一张图", "en": " Emergency Management One-Map"},
@@ -134,6 +134,10 @@ CATALOG: dict[str, dict[str, str]] = {
         for code, (zh, _a) in DANGER_STATUSES.items()
     },
     **{f"severity.{code}": {"zh": zh, "en": code} for code, (zh, _a) in SEVERITIES.items()},
+    **{
+        f"scene.{code}": {"zh": zh, "en": code.replace("_", " ")}
+        for code, (zh, _a) in AI_SCENES.items()
+    },
 }
 LANGS = ("zh", "en")
 

@@ -29,8 +29,9 @@ def build(url: str, hide: dict[str, Any]) -> dl.GeoJSON:
         id=ID,
         url=url,
         cluster=True,
-        # Supercluster: cluster until zoom 15, then every enterprise is its own dot.
-        superClusterOptions={"radius": 60, "maxZoom": 15, "minPoints": 3},
+        # Supercluster: cluster until zoom 15, then every enterprise is its own dot; a wide radius
+        # keeps the county view to a readable number of clusters.
+        superClusterOptions={"radius": 90, "maxZoom": 15, "minPoints": 3},
         pointToLayer=js("enterprisePoint"),
         clusterToLayer=js("enterpriseCluster"),
         onEachFeature=js("enterpriseTooltip"),
