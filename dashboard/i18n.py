@@ -138,6 +138,10 @@ CATALOG: dict[str, dict[str, str]] = {
         f"scene.{code}": {"zh": zh, "en": code.replace("_", " ")}
         for code, (zh, _a) in AI_SCENES.items()
     },
+    **{
+        f"kind.{code}": {"zh": zh, "en": code.replace("_", " ")}
+        for code, (zh, _a) in SENSOR_KINDS.items()
+    },
 }
 LANGS = ("zh", "en")
 
