@@ -100,3 +100,39 @@ def test_settings_from_environment():
         Settings.from_env({"ONEMAP_DATABASE_URL": "postgresql+psycopg://x/y"}).db_url
         == "postgresql+psycopg://x/y"
     )
+
+
+def test_dossier_of_a_monitored_enterprise_renders_in_both_languages(small_city):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from callbacks.panel import create_dossier
+    from data_loaders.queries import load_enterprise_dossier
+    from data_loaders.store.schema import Enterprise, Sensor
+
+    with session_scope(small_city) as s:
+        code = s.scalar(
+            select(Enterprise.credit_code)
+            .join(Sensor, Sensor.enterprise_id == Enterprise.id)
+            .limit(1)
+        )
+        d = load_enterprise_dossier(s, code, date.today())
+    assert d["sensors"] and d["class_history"]
+    for lang in ("zh", "en"):
+        text = orjson.dumps(
+            [
+                c.to_plotly_json() if hasattr(c, "to_plotly_json") else c
+                for c in create_dossier(d, t, lang)
+            ],
+            default=lambda o: o.to_plotly_json(),
+        ).decode()
+        assert d["name"] in text and d["credit_code"] in text
+        assert ("摄像机" in text) and (("吸烟" in text) if lang == "zh" else ("smoking" in text))
+    assert (
+        "Enterprise not found"
+        in orjson.dumps(
+            [c.to_plotly_json() for c in create_dossier(None, t, "en")],
+            default=lambda o: o.to_plotly_json(),
+        ).decode()
+    )
