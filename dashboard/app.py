@@ -19,6 +19,7 @@ from dashboard.i18n import js_labels, t
 from dashboard.map_data import MapData
 from dashboard.pages.command import create_layout
 from dashboard.settings import Settings
+from dashboard.tiles import create_tiles
 from data_loaders.queries import load_industries
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
@@ -62,6 +63,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     if settings.warm_cache:
         map_data.version()  # reads the version and starts warming the default payloads
     server.register_blueprint(create_api(engine, map_data))
+    if settings.mbtiles:
+        server.register_blueprint(create_tiles(settings.mbtiles))
 
     deps = Deps(
         engine=engine,
@@ -78,7 +81,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
             industries = load_industries(session)
         initial = map_props(state, deps)
         title = page_title(settings, engine, state.lang)
-        return create_layout(title, state.lang, initial, industries, settings.tile_url)
+        tiles = settings.tile_url or ("/tiles/{z}/{x}/{y}" if settings.mbtiles else "")
+        return create_layout(title, state.lang, initial, industries, tiles)
 
     app.layout = layout
     register_all(app, deps)

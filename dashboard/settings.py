@@ -30,6 +30,10 @@ class Settings:
     tile_url: str = _setting(
         "", "Raster tile URL template; empty: no tiles, grid polygons are the basemap"
     )
+    mbtiles: str = _setting(
+        "",
+        "MBTiles file served at /tiles/{z}/{x}/{y} as an offline basemap (when no tile URL)",
+    )
     mqtt_url: str = _setting(
         "", "MQTT broker for telemetry, e.g. mqtt://127.0.0.1:1883; empty: off"
     )

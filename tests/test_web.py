@@ -136,3 +136,25 @@ def test_dossier_of_a_monitored_enterprise_renders_in_both_languages(small_city)
             default=lambda o: o.to_plotly_json(),
         ).decode()
     )
+
+
+def test_mbtiles_basemap_is_served_offline(small_city, tmp_path):
+    import sqlite3
+
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 20
+    db = tmp_path / "city.mbtiles"
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "CREATE TABLE tiles (zoom_level INT, tile_column INT, tile_row INT, tile_data BLOB)"
+        )
+        conn.execute("INSERT INTO tiles VALUES (12, 3412, 2345, ?)", (png,))  # TMS row
+    app = create_app(Settings(mbtiles=str(db)), engine=small_city)
+    client = app.server.test_client()
+    y = (1 << 12) - 1 - 2345
+    hit = client.get(f"/tiles/12/3412/{y}")
+    assert hit.status_code == 200 and hit.data == png and hit.mimetype == "image/png"
+    assert client.get("/tiles/12/3412/1").status_code == 404
+    layout = orjson.dumps(client.get("/_dash-layout").json).decode()
+    assert "/tiles/{z}/{x}/{y}" in layout
+    plain = create_app(Settings(), engine=small_city).server.test_client()
+    assert "TileLayer" not in orjson.dumps(plain.get("/_dash-layout").json).decode()
