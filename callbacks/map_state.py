@@ -173,9 +173,6 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.INDUSTRY_FILTER, "value"),
         Input(ids.TAG_FILTER, "value"),
         Input(ids.SEARCH, "value"),
-        Input({"type": ids.CLOSE_DOSSIER, "i": ALL}, "n_clicks"),
-        Input({"type": ids.CRUMB, "code": ALL}, "n_clicks"),
-        Input({"type": ids.HIT, "code": ALL}, "n_clicks"),
         *layer_clicks,
         State(ids.LAYER_SWITCHES, "value"),
         State(ids.METRIC, "value"),
@@ -195,8 +192,6 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
                 no_update,
                 *[w if w != c else no_update for w, c in zip(wanted, current, strict=True)],
             )
-        if isinstance(trigger, dict) and not ctx.triggered[0]["value"]:
-            return (no_update,) * 6  # a crumb or hit was just drawn, not clicked
         value = ctx.triggered[0]["value"]
         best = None
         if trigger == ids.SEARCH:
@@ -206,12 +201,25 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         new = encode_query(apply_event(state, trigger, value, best), deps.lang)
         return (new if new != (search or "") else no_update, *(no_update,) * 5)
 
+    # Links drawn by other callbacks (breadcrumb, search hits, alarm items, the dossier's close)
+    # have their own callback: re-drawing them must never cancel a control change in flight.
     @app.callback(
-        *[
-            Output(layer.ID, prop)
-            for layer in (grids, enterprises, major_hazards, listed_dangers, alarms)
-            for prop in ("url", "data", "hideout")
-        ],
+        Output(ids.LOCATION, "search", allow_duplicate=True),
+        Input({"type": ids.CLOSE_DOSSIER, "i": ALL}, "n_clicks"),
+        Input({"type": ids.CRUMB, "code": ALL}, "n_clicks"),
+        Input({"type": ids.HIT, "code": ALL}, "n_clicks"),
+        State(ids.LOCATION, "search"),
+        prevent_initial_call=True,
+    )
+    def follow_link(_close, _crumbs, _hits, search):  # type: ignore[no-untyped-def]
+        if not ctx.triggered or not ctx.triggered[0]["value"]:
+            return no_update  # the links were just drawn, not clicked
+        state = parse_query(search, deps.lang)
+        new = encode_query(apply_event(state, ctx.triggered_id, 1), deps.lang)
+        return new if new != (search or "") else no_update
+
+    @app.callback(
+        *[Output(layer.ID, prop) for layer in LAYER_MODULES for prop in ("url", "data", "hideout")],
         Output(ids.MAP, "viewport"),
         Output(ids.BREADCRUMB, "children"),
         Output(ids.CHORO_LEGEND, "children"),

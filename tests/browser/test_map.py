@@ -1,5 +1,5 @@
 """The one-map in a real Chromium: ready signal, drill-down by click, server-side filter,
-dossier by deep link, back/forward, data text never executed, no page errors."""
+search, dossier by deep link, back/forward, data text never executed, no page errors."""
 
 from __future__ import annotations
 
@@ -96,6 +96,14 @@ def test_map_flow(page, live_server, city):
     page.wait_for_url(lambda url: "class=red" not in url)
     page.go_forward()
     page.wait_for_url(re.compile(r"class=red"))
+
+    # The search box: a credit code and Enter fly to the enterprise and open its dossier.
+    page.locator("#search").fill(city["evil"])
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("enterprise=" + city["evil"]))
+    wait_ready(page)
+    page.locator(".dossier-name").wait_for()
+    assert page.locator(".dossier-name").inner_text() == EVIL
 
     # A dossier by deep link; the hostile name is shown as text, never run.
     page.goto(f"{live_server}/?enterprise={city['evil']}&lang=en")
