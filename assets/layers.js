@@ -91,7 +91,12 @@ window.onemap = window.onemap || {};
     });
     return "conic-gradient(" + stops.join(", ") + ")";
   }
-  ns.enterpriseCluster = function (feature, latlng, index) {
+  function clusterCount(n, context) {
+    if (n < 10000) return String(n);
+    const lang = (context && context.hideout && context.hideout.lang) || "zh";
+    return lang === "zh" ? (n / 10000).toFixed(1) + label(context, "unit.wan", "万") : Math.round(n / 1000) + "k";
+  }
+  ns.enterpriseCluster = function (feature, latlng, index, context) {
     const n = feature.properties.point_count;
     const mix = classMix(index, feature.properties.cluster_id);
     const size = Math.round(24 + Math.min(18, Math.log10(n) * 7));
@@ -100,7 +105,7 @@ window.onemap = window.onemap || {};
     el.style.background = ring(mix.counts);
     el.style.width = el.style.height = size + "px";
     const inner = document.createElement("span");
-    inner.textContent = n >= 10000 ? (n / 10000).toFixed(1) + "万" : String(n);
+    inner.textContent = clusterCount(n, context);
     inner.style.lineHeight = (size - 8) + "px";
     el.appendChild(inner);
     const icon = L.divIcon({ html: el, className: "", iconSize: L.point(size, size) });

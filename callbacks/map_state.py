@@ -248,7 +248,7 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
             hits = search_enterprises(session, state.enterprise, limit=1)
             target = hits[0] if hits and hits[0]["credit_code"] == state.enterprise else None
     parent, selected = grid_view(chain)
-    hide = {"labels": deps.js_labels(state.lang)}
+    hide = {"labels": deps.js_labels(state.lang), "lang": state.lang}
     scoped = selected if selected and len(chain) > 1 else None
     breaks = md.grid_breaks(None, parent, state.metric)
     urls = {

@@ -94,6 +94,7 @@ def create_api(engine: Engine, map_data: MapData) -> Blueprint:
             "database": engine.dialect.name,
             "data_version": version,
             "ingest": {"heartbeat": heartbeat, "heartbeat_age_s": age},
+            "map_cache": map_data.state(),
         }
         return json_response(payload, cache=False)
 

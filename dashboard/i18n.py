@@ -94,6 +94,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "listed.deadline": {"zh": "整改期限", "en": "Deadline"},
     "listed.overdue": {"zh": "已逾期", "en": "overdue"},
     "alarm.peak": {"zh": "峰值", "en": "Peak"},
+    "unit.wan": {"zh": "万", "en": "×10k"},
     "scope.label": {"zh": "当前范围", "en": "Scope"},
     "panel.close": {"zh": "关闭", "en": "Close"},
     "panel.summary": {"zh": "区域概况", "en": "Area summary"},
@@ -200,5 +201,14 @@ def format_stats(doc: dict[str, Any], lang: str = "zh") -> str:
 
 def js_labels(lang: str) -> dict[str, str]:
     """The labels the map's browser functions show (passed to them in each layer's hideout)."""
-    prefixes = ("class.", "metric.", "control.", "listing.short.", "listed.", "alarm.", "hazard.")
+    prefixes = (
+        "class.",
+        "metric.",
+        "control.",
+        "listing.short.",
+        "listed.",
+        "alarm.",
+        "hazard.",
+        "unit.",
+    )
     return {k: t(k, lang) for k in CATALOG if k.startswith(prefixes)}

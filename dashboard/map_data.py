@@ -70,6 +70,7 @@ class MapData:
         self._version = -1
         self._version_read_at = 0.0
         self._bytes: OrderedDict[tuple, Payload] = OrderedDict()
+        self._building: dict[tuple, threading.Event] = {}
         self._grid_frame: Any = None
         self._metrics: dict[str, dict[str, float]] | None = None
         self._warm = warm
@@ -93,6 +94,14 @@ class MapData:
             if moved and self._warm:
                 threading.Thread(target=self.warm, name="onemap-warm", daemon=True).start()
         return self._version
+
+    def state(self) -> dict[str, Any]:
+        """The cache's state for /health: data version, payloads held, warming or not."""
+        return {
+            "version": self._version,
+            "payloads": len(self._bytes),
+            "warming": self._warming.locked(),
+        }
 
     def warm(self) -> None:
         """Build the payloads the first view and a town drill-down need, so nobody waits.
@@ -120,17 +129,30 @@ class MapData:
             self._warming.release()
 
     def _cached(self, key: tuple, make: Callable[[], bytes]) -> Payload:
+        """The payload for a key, built once: concurrent askers (a request and the warming
+        thread, say) wait for the first builder instead of building it again."""
         self.version()
-        with self._lock:
-            if key in self._bytes:
-                self._bytes.move_to_end(key)
-                return self._bytes[key]
-        body = Payload(make())
-        with self._lock:
-            self._bytes[key] = body
-            while len(self._bytes) > self.max_entries:
-                self._bytes.popitem(last=False)
-        return body
+        while True:
+            with self._lock:
+                if key in self._bytes:
+                    self._bytes.move_to_end(key)
+                    return self._bytes[key]
+                building = self._building.get(key)
+                if building is None:
+                    building = self._building[key] = threading.Event()
+                    break
+            building.wait()
+        try:
+            body = Payload(make())
+            with self._lock:
+                self._bytes[key] = body
+                while len(self._bytes) > self.max_entries:
+                    self._bytes.popitem(last=False)
+            return body
+        finally:
+            with self._lock:
+                self._building.pop(key, None)
+            building.set()
 
     # --- grids -----------------------------------------------------------------------------
     def grid_frame(self) -> Any:

@@ -104,3 +104,29 @@ def test_names_from_data_stay_data(client, small_city):
         .headers["Content-Type"]
         .startswith("application/geo+json")
     )
+
+
+def test_a_payload_is_built_once_when_asked_for_at_once(small_city):
+    import threading
+
+    from dashboard.map_data import MapData
+
+    md = MapData(small_city)
+    built = []
+    gate = threading.Event()
+
+    def make() -> bytes:
+        built.append(1)
+        gate.wait(2)
+        return b"{}"
+
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(md._cached(("k",), make))) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join(5)
+    assert len(built) == 1 and len(results) == 4 and len({id(r) for r in results}) == 1

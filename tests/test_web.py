@@ -42,6 +42,8 @@ def test_health_reports_the_ingest_heartbeat(client, small_city):
     body = client.get("/health").json
     assert body["status"] == "ok" and body["ingest"]["heartbeat"] == stamp
     assert body["ingest"]["heartbeat_age_s"] >= 0
+    cache = body["map_cache"]
+    assert cache["version"] == body["data_version"] and isinstance(cache["warming"], bool)
 
 
 def test_page_shell_and_cards(client, small_city):
