@@ -154,10 +154,7 @@ def grid_view(chain: list[dict[str, Any]]) -> tuple[str | None, str | None]:
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     """Wire controls ↔ URL, and URL → map."""
-    layer_clicks = [
-        Input(layer.ID, "clickData")
-        for layer in (grids, enterprises, major_hazards, listed_dangers, alarms)
-    ]
+    layer_clicks = [Input(layer.ID, "clickData") for layer in LAYER_MODULES]
 
     @app.callback(
         Output(ids.LOCATION, "search"),
@@ -174,17 +171,12 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.TAG_FILTER, "value"),
         Input(ids.SEARCH, "value"),
         *layer_clicks,
-        State(ids.LAYER_SWITCHES, "value"),
-        State(ids.METRIC, "value"),
-        State(ids.CLASS_FILTER, "value"),
-        State(ids.INDUSTRY_FILTER, "value"),
-        State(ids.TAG_FILTER, "value"),
         prevent_initial_call=False,
     )
     def sync_url(search, *args):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
         trigger = ctx.triggered_id
-        current = list(args[-5:])
+        current = list(args[:5])  # the five controls, as the inputs above list them
         if trigger in (None, ids.LOCATION):
             # The URL changed (a link, back/forward): show it in the controls.
             wanted = list(controls_of(state))

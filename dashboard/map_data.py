@@ -131,7 +131,9 @@ class MapData:
     def _cached(self, key: tuple, make: Callable[[], bytes]) -> Payload:
         """The payload for a key, built once: concurrent askers (a request and the warming
         thread, say) wait for the first builder instead of building it again."""
-        self.version()
+        # Keyed by data version too: a build begun before the data changed can never be
+        # served as the new version's payload.
+        key = (self.version(), *key)
         while True:
             with self._lock:
                 if key in self._bytes:
