@@ -112,11 +112,11 @@ class MapData:
         if not self._warming.acquire(blocking=False):
             return
         try:
+            self.enterprises_geojson({})  # the biggest payload of the first view goes first
             frame = self.grid_frame()
             root = frame[frame.parent_id.isna()]
             for code in root.code:
                 self.grids_geojson(None, code)
-            self.enterprises_geojson({})
             self.major_hazards_geojson()
             self.listed_dangers_geojson()
             self.alarms_geojson()
