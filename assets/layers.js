@@ -161,7 +161,7 @@ window.onemap = window.onemap || {};
 
   /* --- readiness: data-map-ready on the map container --------------------------------- */
   // Pending = layer fetches, plus Dash updates that touch a layer (they may change a url).
-  // Ready = nothing pending for a moment after at least one layer loaded, then two frames so
+  // Ready = nothing pending for 40 ms after at least one layer loaded, then two frames so
   // the canvas has painted.
   let pending = 0;
   let loads = 0;
@@ -177,7 +177,7 @@ window.onemap = window.onemap || {};
       requestAnimationFrame(function () {
         requestAnimationFrame(function () { if (pending === 0) setReady(true); });
       });
-    }, 80);
+    }, 40);
   }
   ns.readiness = function () { return { pending: pending, loads: loads }; };
   const originalFetch = window.fetch.bind(window);
