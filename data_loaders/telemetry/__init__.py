@@ -1,0 +1,1 @@
+"""Telemetry: message formats, sources and the write path into the store."""
