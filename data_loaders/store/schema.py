@@ -285,6 +285,17 @@ class Reading(Base):
     value: Mapped[float] = mapped_column(Float)
 
 
+class RejectedMessage(Base):
+    """A telemetry message (or record) that could not be used, kept with the reason."""
+
+    __tablename__ = "rejected_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+
+
 class Alarm(Base):
     """An alarm on a sensor and rule; one open alarm per (sensor, rule)."""
 

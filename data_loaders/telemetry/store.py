@@ -1,0 +1,107 @@
+"""The telemetry write path: readings into the store once per (sensor, ts), rejects kept aside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import orjson
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from data_loaders.store.schema import Reading, RejectedMessage, Sensor
+from data_loaders.telemetry.formats import Problem, RawReading, parse_body
+
+
+@dataclass
+class IngestResult:
+    """What one batch did: readings stored, repeats ignored, records rejected."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    stored: list[tuple[int, datetime, float]] = field(
+        default_factory=list
+    )  # (sensor id, ts, value)
+
+
+class SensorDirectory:
+    """Tag → sensor id, loaded once and refreshed when an unknown tag shows up."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def resolve(self, session: Session, tags: set[str]) -> dict[str, int]:
+        """Ids of the tags the store knows."""
+        if tags - self._ids.keys():
+            self._ids = dict(session.execute(select(Sensor.tag, Sensor.id)).all())
+        return {t: self._ids[t] for t in tags if t in self._ids}
+
+
+def store_readings(
+    session: Session,
+    readings: list[RawReading],
+    directory: SensorDirectory,
+    source: str,
+    received_at: datetime,
+) -> IngestResult:
+    """Insert readings, ignoring repeats of (sensor, ts); unknown tags are rejected, with why."""
+    result = IngestResult()
+    ids = directory.resolve(session, {r.tag for r in readings})
+    rows: dict[tuple[int, datetime], float] = {}
+    for r in readings:
+        sid = ids.get(r.tag)
+        if sid is None:
+            reject(session, source, received_at, [Problem(f"unknown sensor {r.tag!r}", r.tag)])
+            result.rejected += 1
+        elif (sid, r.ts) in rows:
+            result.duplicates += 1  # repeated inside one batch
+        else:
+            rows[(sid, r.ts)] = r.value
+    if rows:
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+            session.get_bind().dialect.name
+        ]
+        stmt = (
+            insert(Reading)
+            .on_conflict_do_nothing(index_elements=["sensor_id", "ts"])
+            .returning(Reading.sensor_id, Reading.ts, Reading.value)
+        )
+        values = [{"sensor_id": sid, "ts": ts, "value": v} for (sid, ts), v in rows.items()]
+        for i in range(0, len(values), 5000):
+            result.stored += [
+                tuple(row) for row in session.execute(stmt, values[i : i + 5000]).all()
+            ]
+        result.accepted = len(result.stored)
+        result.duplicates += len(rows) - result.accepted
+    return result
+
+
+def reject(session: Session, source: str, received_at: datetime, problems: list[Problem]) -> None:
+    """Keep problems aside with their reason and the record (as JSON text)."""
+    session.add_all(
+        RejectedMessage(
+            source=source,
+            received_at=received_at,
+            reason=p.reason,
+            body=None if p.record is None else orjson.dumps(p.record, default=str).decode(),
+        )
+        for p in problems
+    )
+
+
+def ingest_body(
+    session: Session, body: bytes | str, directory: SensorDirectory, source: str, now: datetime
+) -> IngestResult:
+    """Parse one message and store what it holds; its problems are kept aside, never raised."""
+    readings, problems = parse_body(body, now)
+    if problems:
+        if not readings and isinstance(body, bytes | str):
+            # the whole message is unusable: keep it verbatim
+            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+            problems = [Problem(problems[0].reason, text[:10_000]), *problems[1:]]
+        reject(session, source, now, problems)
+    result = store_readings(session, readings, directory, source, now)
+    result.rejected += len(problems)
+    return result
