@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,6 +15,12 @@ from sqlalchemy import Engine
 from dashboard.map_data import MapData, Payload
 from data_loaders.queries import UnknownGrid, load_stats
 from data_loaders.store import get_meta, read_data_version, session_scope
+from data_loaders.telemetry.store import (
+    SensorDirectory,
+    count_ingest,
+    ingest_body,
+    load_ingest_counts,
+)
 
 
 def json_response(payload: Any, status: int = 200, cache: bool = True) -> Response:
@@ -40,9 +47,45 @@ def payload_response(payload: Payload, immutable: bool) -> Response:
     return response.make_conditional(request)
 
 
-def create_api(engine: Engine, map_data: MapData) -> Blueprint:
+MAX_TELEMETRY_BYTES = 8 * 1024 * 1024
+
+
+def bearer_ok(header: str | None, token: str) -> bool:
+    """Whether an Authorization header carries the token (compared in constant time)."""
+    if not token or not header or not header.startswith("Bearer "):
+        return False
+    return hmac.compare_digest(header.removeprefix("Bearer ").strip().encode(), token.encode())
+
+
+def create_api(engine: Engine, map_data: MapData, ingest_token: str = "") -> Blueprint:
     """The blueprint of the data routes."""
     api = Blueprint("onemap_api", __name__)
+    directory = SensorDirectory()
+
+    @api.post("/api/telemetry")
+    def telemetry() -> Response:
+        if not ingest_token:
+            return json_response(
+                {"error": "the HTTP telemetry source is off"}, status=503, cache=False
+            )
+        if not bearer_ok(request.headers.get("Authorization"), ingest_token):
+            response = json_response(
+                {"error": "a valid bearer token is required"}, status=401, cache=False
+            )
+            response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+        if (request.content_length or 0) > MAX_TELEMETRY_BYTES:
+            return json_response({"error": "message too large"}, status=413, cache=False)
+        now = datetime.now(UTC)
+        with session_scope(engine) as session:
+            result = ingest_body(session, request.get_data(), directory, "http", now)
+            count_ingest(session, "http", result, now)
+        counts = {
+            "accepted": result.accepted,
+            "duplicates": result.duplicates,
+            "rejected": result.rejected,
+        }
+        return json_response(counts, cache=False)
 
     def layer(make: Callable[[], Payload]) -> Response:
         fresh = request.args.get("v") == str(map_data.version())
@@ -86,6 +129,8 @@ def create_api(engine: Engine, map_data: MapData) -> Blueprint:
         with session_scope(engine) as session:
             version = read_data_version(session)
             heartbeat = get_meta(session, "ingest_heartbeat") or None
+            last_message = get_meta(session, "ingest.last_message_at") or None
+            by_source = load_ingest_counts(session)
         age = None
         if heartbeat:
             age = (datetime.now(UTC) - datetime.fromisoformat(heartbeat)).total_seconds()
@@ -93,7 +138,12 @@ def create_api(engine: Engine, map_data: MapData) -> Blueprint:
             "status": "ok",
             "database": engine.dialect.name,
             "data_version": version,
-            "ingest": {"heartbeat": heartbeat, "heartbeat_age_s": age},
+            "ingest": {
+                "heartbeat": heartbeat,
+                "heartbeat_age_s": age,
+                "last_message_at": last_message,
+                "sources": by_source,
+            },
             "map_cache": map_data.state(),
         }
         return json_response(payload, cache=False)

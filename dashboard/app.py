@@ -62,7 +62,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     map_data = MapData(engine, warm=settings.warm_cache)
     if settings.warm_cache:
         map_data.version()  # reads the version and starts warming the default payloads
-    server.register_blueprint(create_api(engine, map_data))
+    server.register_blueprint(create_api(engine, map_data, settings.ingest_token))
     if settings.mbtiles:
         server.register_blueprint(create_tiles(settings.mbtiles))
 

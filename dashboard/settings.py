@@ -37,6 +37,9 @@ class Settings:
     mqtt_url: str = _setting(
         "", "MQTT broker for telemetry, e.g. mqtt://127.0.0.1:1883; empty: off"
     )
+    ingest_token: str = _setting(
+        "", "Bearer token POST /api/telemetry requires; empty: the HTTP telemetry source is off"
+    )
     secret_key: str = _setting("", "Secret for session cookies; empty: a random one per process")
     host: str = _setting("127.0.0.1", "Address `onemap serve`/`run` listen on")
     port: int = _setting(8050, "Port `onemap serve`/`run` listen on")

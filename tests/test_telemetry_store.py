@@ -83,3 +83,38 @@ def test_unknown_sensors_and_bad_messages_are_kept_aside(engine):
             NOW,
         )
     assert late.accepted == 1
+
+
+def test_http_telemetry_needs_the_token_and_reports_counts(engine):
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    add_sensors(engine, "A")
+    off = create_app(Settings(warm_cache=False), engine=engine).server.test_client()
+    assert off.post("/api/telemetry", data=b"{}").status_code == 503
+    client = create_app(
+        Settings(ingest_token="s3cret-token", warm_cache=False), engine=engine
+    ).server.test_client()
+    body = orjson.dumps(
+        [
+            {"sensor": "A", "ts": NOW.timestamp(), "value": 3},
+            {"sensor": "NOPE", "ts": NOW.timestamp(), "value": 1},
+        ]
+    )
+    assert client.post("/api/telemetry", data=body).status_code == 401
+    wrong = client.post("/api/telemetry", data=body, headers={"Authorization": "Bearer nope"})
+    assert wrong.status_code == 401 and wrong.headers["WWW-Authenticate"] == "Bearer"
+    ok = client.post("/api/telemetry", data=body, headers={"Authorization": "Bearer s3cret-token"})
+    assert ok.status_code == 200 and ok.json == {"accepted": 1, "duplicates": 0, "rejected": 1}
+    again = client.post(
+        "/api/telemetry", data=body, headers={"Authorization": "Bearer s3cret-token"}
+    )
+    assert again.json == {"accepted": 0, "duplicates": 1, "rejected": 1}
+    bad = client.post(
+        "/api/telemetry", data=b"<xml/>", headers={"Authorization": "Bearer s3cret-token"}
+    )
+    assert bad.status_code == 200 and bad.json["rejected"] == 1
+    health = client.get("/health").json["ingest"]
+    assert health["sources"]["http"] == {"accepted": 1, "rejected": 3, "duplicates": 1}
+    assert health["last_message_at"] is not None
+    assert counts(engine) == (1, 3)

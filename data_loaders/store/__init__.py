@@ -3,6 +3,7 @@
 from data_loaders.store.engine import (
     bump_data_version,
     get_meta,
+    increment_meta,
     init_db,
     make_engine,
     read_data_version,
@@ -13,6 +14,7 @@ from data_loaders.store.engine import (
 __all__ = [
     "bump_data_version",
     "get_meta",
+    "increment_meta",
     "init_db",
     "make_engine",
     "read_data_version",

@@ -83,14 +83,17 @@ def read_data_version(session: Session) -> int:
     return int(get_meta(session, "data_version", "0") or 0)
 
 
-def bump_data_version(session: Session) -> int:
-    """Advance the data version by one (atomically on both databases) and return it."""
+def increment_meta(session: Session, key: str, by: int = 1) -> int:
+    """Add to an integer meta value atomically (on both databases) and return the new value."""
     result = session.execute(
-        update(Meta)
-        .where(Meta.key == "data_version")
-        .values(value=cast(cast(Meta.value, Integer) + 1, Text))
+        update(Meta).where(Meta.key == key).values(value=cast(cast(Meta.value, Integer) + by, Text))
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(Meta(key="data_version", value="1"))
+        session.add(Meta(key=key, value=str(by)))
         session.flush()
-    return read_data_version(session)
+    return int(get_meta(session, key, "0") or 0)
+
+
+def bump_data_version(session: Session) -> int:
+    """Advance the data version by one and return it."""
+    return increment_meta(session, "data_version")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from data_loaders.store.engine import get_meta, increment_meta, set_meta
 from data_loaders.store.schema import Reading, RejectedMessage, Sensor
 from data_loaders.telemetry.formats import Problem, RawReading, parse_body
 
@@ -105,3 +106,25 @@ def ingest_body(
     result = store_readings(session, readings, directory, source, now)
     result.rejected += len(problems)
     return result
+
+
+SOURCES = ("mqtt", "http", "file", "simulator")
+
+
+def count_ingest(session: Session, source: str, result: IngestResult, now: datetime) -> None:
+    """Add a batch to the per-source counters /health reports."""
+    increment_meta(session, f"ingest.{source}.accepted", result.accepted)
+    increment_meta(session, f"ingest.{source}.rejected", result.rejected)
+    increment_meta(session, f"ingest.{source}.duplicates", result.duplicates)
+    set_meta(session, "ingest.last_message_at", now.isoformat(timespec="seconds"))
+
+
+def load_ingest_counts(session: Session) -> dict[str, dict[str, int]]:
+    """Accepted/rejected/duplicate counts by source."""
+    return {
+        src: {
+            k: int(get_meta(session, f"ingest.{src}.{k}", "0") or 0)
+            for k in ("accepted", "rejected", "duplicates")
+        }
+        for src in SOURCES
+    }
