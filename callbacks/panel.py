@@ -148,6 +148,7 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
             return label("sensor.no_data", lang)
         return f"{s['latest']['value']} {s['unit'] or ''}"
 
+    colon = label("punct.colon", lang)
     signals = [s for s in d["sensors"] if s["kind"] != "ai_video"]
     cameras: dict[str, list[str]] = {}
     for s in d["sensors"]:
@@ -160,7 +161,7 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
         )
         for s in signals
     ] + [
-        html.Li(f"{camera}：{'、'.join(scenes)}", className="camera")
+        html.Li(f"{camera}{colon}{label('punct.list', lang).join(scenes)}", className="camera")
         for camera, scenes in cameras.items()
     ]
     alarms = [
@@ -221,7 +222,8 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
             )
         if doc["grid"] is None:
             return [], "", [html.P(deps.label("app.empty", state.lang))]
-        scope = f"{deps.label('scope.label', state.lang)}：{doc['grid']['name']}"
+        colon = deps.label("punct.colon", state.lang)
+        scope = f"{deps.label('scope.label', state.lang)}{colon}{doc['grid']['name']}"
         if state.enterprise:
             panel = create_dossier(dossier, deps.label, state.lang)
         else:

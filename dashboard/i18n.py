@@ -96,6 +96,8 @@ CATALOG: dict[str, dict[str, str]] = {
     "alarm.peak": {"zh": "峰值", "en": "Peak"},
     "unit.wan": {"zh": "万", "en": "×10k"},
     "scope.label": {"zh": "当前范围", "en": "Scope"},
+    "punct.colon": {"zh": "：", "en": ": "},
+    "punct.list": {"zh": "、", "en": ", "},
     "panel.close": {"zh": "关闭", "en": "Close"},
     "panel.summary": {"zh": "区域概况", "en": "Area summary"},
     "panel.dossier": {"zh": "一企一档", "en": "Enterprise dossier"},
