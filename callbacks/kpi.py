@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from dash import html
 
@@ -96,9 +95,3 @@ def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore
 def campaign_name(campaign: dict[str, Any], lang: str) -> str:
     """A campaign's name in the language (English falls back to the Chinese name)."""
     return campaign["name"] if lang == "zh" else (campaign.get("name_en") or campaign["name"])
-
-
-def lang_of(search: str | None, default: str) -> str:
-    """The language a page URL asks for (?lang=en), else the default."""
-    values = parse_qs((search or "").lstrip("?")).get("lang", [])
-    return values[0] if values and values[0] in ("zh", "en") else default

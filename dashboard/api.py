@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import Engine
 
 from dashboard.map_data import MapData, Payload
-from data_loaders.queries import UnknownGrid, load_stats
+from data_loaders.queries import UnknownGrid
 from data_loaders.store import get_meta, read_data_version, session_scope
 from data_loaders.telemetry.store import (
     SensorDirectory,
@@ -34,11 +34,13 @@ def json_response(payload: Any, status: int = 200, cache: bool = True) -> Respon
     return response
 
 
-def payload_response(payload: Payload, immutable: bool) -> Response:
+def payload_response(
+    payload: Payload, immutable: bool, mimetype: str = "application/geo+json"
+) -> Response:
     """A cached payload, precompressed (br, else gzip), with ETag/304 and cache headers."""
     accepted = request.headers.get("Accept-Encoding", "")
     encoding = "br" if "br" in accepted else "gzip" if "gzip" in accepted else "identity"
-    response = Response(payload.encoded(encoding), mimetype="application/geo+json")
+    response = Response(payload.encoded(encoding), mimetype=mimetype)
     if encoding != "identity":
         response.headers["Content-Encoding"] = encoding  # flask-compress leaves it alone
     response.headers["Vary"] = "Accept-Encoding"
@@ -121,9 +123,6 @@ def create_api(engine: Engine, map_data: MapData, ingest_token: str = "") -> Blu
     def alarms_layer() -> Response:
         return layer(map_data.alarms_geojson)
 
-    # KPI documents cached by (grid, data version, day): recomputed only when data changes.
-    cache: dict[tuple[str | None, int, date], dict] = {}
-
     @api.get("/health")
     def health() -> Response:
         with session_scope(engine) as session:
@@ -151,17 +150,10 @@ def create_api(engine: Engine, map_data: MapData, ingest_token: str = "") -> Blu
     @api.get("/api/stats")
     def stats() -> Response:
         grid = request.args.get("grid") or None
-        today = date.today()
-        with session_scope(engine) as session:
-            key = (grid, read_data_version(session), today)
-            if key not in cache:
-                try:
-                    doc = load_stats(session, grid, today)
-                except UnknownGrid:
-                    return json_response({"error": f"no grid {grid}"}, status=404)
-                if len(cache) > 512:
-                    cache.clear()
-                cache[key] = doc
-        return json_response(cache[key])
+        try:
+            payload = map_data.stats_json(grid)
+        except UnknownGrid:
+            return json_response({"error": f"no grid {grid}"}, status=404)
+        return payload_response(payload, immutable=False, mimetype="application/json")
 
     return api

@@ -9,16 +9,11 @@ from data_loaders.vocab import AI_SCENES, DANGER_STATUSES, RISK_TAGS, SENSOR_KIN
 CATALOG: dict[str, dict[str, str]] = {
     "app.title_suffix": {"zh": "应急管理一张图", "en": " Emergency Management One-Map"},
     "app.subtitle": {"zh": "安全生产监管指挥", "en": "Work-safety supervision and command"},
-    "app.map_next": {
-        "zh": "地图指挥页正在建设中；以下为全市数据概览。",
-        "en": "The map command page is being built; below is the city's data at a glance.",
-    },
     "app.empty": {
         "zh": "数据库为空：运行 onemap demo 或导入数据。",
         "en": "The store is empty: run onemap demo or import data.",
     },
     "app.lang_switch": {"zh": "English", "en": "中文"},
-    "app.updated": {"zh": "数据版本", "en": "Data version"},
     "kpi.grids": {"zh": "网格", "en": "Grids"},
     "kpi.grid_levels": {
         "zh": "县 / 镇街 / 社区 / 村居",
@@ -146,18 +141,12 @@ CATALOG: dict[str, dict[str, str]] = {
         for code, (zh, _a) in SENSOR_KINDS.items()
     },
 }
-LANGS = ("zh", "en")
 
 
 def t(key: str, lang: str = "zh") -> str:
     """The label for a key in a language (Chinese when the language is unknown)."""
     entry = CATALOG[key]
     return entry.get(lang) or entry["zh"]
-
-
-def pick_lang(value: str | None, default: str = "zh") -> str:
-    """A supported language from a query value, else the default."""
-    return value if value in LANGS else default
 
 
 def format_stats(doc: dict[str, Any], lang: str = "zh") -> str:

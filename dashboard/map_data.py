@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import brotli
+import orjson
 from sqlalchemy import Engine
 
 from data_loaders import queries
@@ -246,6 +247,19 @@ class MapData:
                 return dumps(alarms.features(queries.load_open_alarm_points(s)))
 
         return self._cached(("alarms",), make)
+
+    # --- figures ---------------------------------------------------------------------------
+    def stats_json(self, grid: str | None) -> Payload:
+        """The KPI document of the county or a grid (UnknownGrid for a wrong code)."""
+        today = self.today()
+
+        def make() -> bytes:
+            with session_scope(self.engine) as s:
+                return orjson.dumps(
+                    queries.load_stats(s, grid, today), option=orjson.OPT_NON_STR_KEYS
+                )
+
+        return self._cached(("stats", grid, today), make)
 
     # --- urls ------------------------------------------------------------------------------
     def url(self, name: str, **params: Any) -> str:

@@ -7,7 +7,8 @@ import pytest
 
 from callbacks.chrome import chrome_texts
 from callbacks.deps import Deps
-from callbacks.kpi import create_cards, lang_of
+from callbacks.kpi import create_cards
+from callbacks.map_state import parse_query
 from dashboard.app import create_app, page_title
 from dashboard.i18n import CATALOG, t
 from dashboard.settings import Settings
@@ -76,9 +77,9 @@ def test_language_follows_the_url(small_city):
         title=lambda lang: page_title(Settings(), small_city, lang),
     )
     assert (
-        lang_of("?lang=en", "zh") == "en"
-        and lang_of("?lang=xx", "zh") == "zh"
-        and lang_of(None, "en") == "en"
+        parse_query("?lang=en", "zh").lang == "en"
+        and parse_query("?lang=xx", "zh").lang == "zh"
+        and parse_query(None, "en").lang == "en"
     )
     zh, en = chrome_texts(deps, "?grid=330381012"), chrome_texts(deps, "?grid=330381012&lang=en")
     assert zh[0] == "瑞安市应急管理一张图" and zh[3] == "?grid=330381012&lang=en"
