@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -97,3 +98,20 @@ def increment_meta(session: Session, key: str, by: int = 1) -> int:
 def bump_data_version(session: Session) -> int:
     """Advance the data version by one and return it."""
     return increment_meta(session, "data_version")
+
+
+def read_alarm_version(session: Session) -> int:
+    """The alarm version: it changes whenever an alarm opens, changes or closes."""
+    return int(get_meta(session, "alarm_version", "0") or 0)
+
+
+def bump_alarm_version(session: Session) -> int:
+    """Advance the alarm version by one and return it."""
+    return increment_meta(session, "alarm_version")
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """An aware UTC time: SQLite hands back naive times (stored as UTC), PostgreSQL aware."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -317,6 +317,21 @@ class Alarm(Base):
     close_reason: Mapped[str | None] = mapped_column(Text)
     is_drill: Mapped[bool] = mapped_column(Boolean, default=False)
     drill_id: Mapped[int | None] = mapped_column(ForeignKey("drills.id"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    feedback: Mapped[str | None] = mapped_column(Text)
+    last_value: Mapped[float | None] = mapped_column(Float)
+
+    # One open alarm per (sensor, rule), enforced by the store itself: a repeat updates it.
+    __table_args__ = (
+        Index(
+            "uq_alarms_open_per_rule",
+            "sensor_id",
+            "rule",
+            unique=True,
+            sqlite_where=state != "closed",
+            postgresql_where=state != "closed",
+        ),
+    )
 
 
 class AlarmEvent(Base):
@@ -329,6 +344,40 @@ class AlarmEvent(Base):
     actor: Mapped[str] = mapped_column(String(50))
     action: Mapped[str] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)
+    alarm: Mapped[Alarm] = relationship()
+
+
+class SensorState(Base):
+    """What the alarm rule remembers of a sensor: its level, a pending change, the last value."""
+
+    __tablename__ = "sensor_states"
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer, default=0)
+    since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    pending: Mapped[int] = mapped_column(Integer, default=0)
+    last_ts: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_value: Mapped[float | None] = mapped_column(Float)
+
+
+class ReadingRollup(Base):
+    """Hourly summary of a sensor's readings, kept after the raw readings are thinned out."""
+
+    __tablename__ = "reading_rollups"
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+    min_value: Mapped[float] = mapped_column(Float)
+    max_value: Mapped[float] = mapped_column(Float)
+    mean_value: Mapped[float] = mapped_column(Float)
+
+
+class LoginFailure(Base):
+    """A wrong password, kept for a while to slow down guessing (shared by all web workers)."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Drill(Base):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from data_loaders.store.engine import get_meta, increment_meta, set_meta
 from data_loaders.store.schema import Reading, RejectedMessage, Sensor
+from data_loaders.telemetry.alarms import AlarmConfig, evaluate
 from data_loaders.telemetry.formats import Problem, RawReading, parse_body
 
 
@@ -92,20 +93,44 @@ def reject(session: Session, source: str, received_at: datetime, problems: list[
     )
 
 
-def ingest_body(
-    session: Session, body: bytes | str, directory: SensorDirectory, source: str, now: datetime
+def ingest_bodies(
+    session: Session,
+    bodies: list[bytes | str],
+    directory: SensorDirectory,
+    source: str,
+    now: datetime,
+    config: AlarmConfig | None = None,
 ) -> IngestResult:
-    """Parse one message and store what it holds; its problems are kept aside, never raised."""
-    readings, problems = parse_body(body, now)
-    if problems:
-        if not readings and isinstance(body, bytes | str):
-            # the whole message is unusable: keep it verbatim
-            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-            problems = [Problem(problems[0].reason, text[:10_000]), *problems[1:]]
-        reject(session, source, now, problems)
+    """Parse messages, store what they hold in one batch and run it through the alarm rules;
+    problems are kept aside, never raised."""
+    readings: list[RawReading] = []
+    rejected = 0
+    for body in bodies:
+        found, problems = parse_body(body, now)
+        if problems:
+            if not found:
+                # the whole message is unusable: keep it verbatim
+                text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+                problems = [Problem(problems[0].reason, text[:10_000]), *problems[1:]]
+            reject(session, source, now, problems)
+        readings += found
+        rejected += len(problems)
     result = store_readings(session, readings, directory, source, now)
-    result.rejected += len(problems)
+    result.rejected += rejected
+    evaluate(session, result.stored, config or AlarmConfig())
     return result
+
+
+def ingest_body(
+    session: Session,
+    body: bytes | str,
+    directory: SensorDirectory,
+    source: str,
+    now: datetime,
+    config: AlarmConfig | None = None,
+) -> IngestResult:
+    """Parse one message, store what it holds and evaluate it (see ingest_bodies)."""
+    return ingest_bodies(session, [body], directory, source, now, config)
 
 
 SOURCES = ("mqtt", "http", "file", "simulator")

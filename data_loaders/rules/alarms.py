@@ -1,0 +1,152 @@
+"""Alarm rules as pure functions: levels with a deadband, a minimum duration, offline sensors,
+AI-scene events and escalation. No database here; time always comes from the caller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+THRESHOLD, OFFLINE, SCENE = "threshold", "offline", "scene"
+RULES = (THRESHOLD, OFFLINE, SCENE)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """One sensor's two-level thresholds: level 1 预警 warning, level 2 报警 alarm."""
+
+    level_1: float | None
+    level_2: float | None
+    direction: str = "high"  # "high": alarm above; "low": alarm below
+
+    def deadband(self, ratio: float) -> float:
+        """The hysteresis width: a share of the gap between the levels (or of the one level)."""
+        if self.level_1 is not None and self.level_2 is not None and self.level_1 != self.level_2:
+            return abs(self.level_2 - self.level_1) * ratio
+        one = self.level_2 if self.level_2 is not None else self.level_1
+        return abs(one or 0.0) * ratio
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    """How eager the threshold rule is (the same for every sensor; thresholds are per sensor)."""
+
+    deadband_ratio: float = 0.1  # leave a level only this far (× the level gap) past its limit
+    min_duration_s: float = 10.0  # a new level must hold this long (in reading time) to count
+
+
+@dataclass(frozen=True)
+class SignalState:
+    """What the rule remembers of one sensor between readings."""
+
+    level: int = 0  # the confirmed level: 0 normal, 1 warning, 2 alarm
+    since: datetime | None = None  # when readings began to disagree with `level`
+    pending: int = 0  # the level the latest disagreeing reading meant
+    last_ts: datetime | None = None
+    last_value: float | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one reading did: the level before and after (equal when nothing changed)."""
+
+    ts: datetime
+    value: float
+    before: int
+    after: int
+
+    @property
+    def raised(self) -> bool:
+        """The level went up (0→1, 0→2, 1→2)."""
+        return self.after > self.before
+
+    @property
+    def recovered(self) -> bool:
+        """The value came back to normal."""
+        return self.before > 0 and self.after == 0
+
+
+def beyond(value: float, limit: float | None, direction: str, margin: float = 0.0) -> bool:
+    """Whether a value is at or past a limit (moved `margin` back towards normal)."""
+    if limit is None:
+        return False
+    return value >= limit - margin if direction == "high" else value <= limit + margin
+
+
+def level_of(value: float, limits: Limits, current: int, band: float) -> int:
+    """The level a value means, with hysteresis: a level already reached is left only once
+    the value is `band` back on the normal side of its limit."""
+    for lvl, limit in ((2, limits.level_2), (1, limits.level_1)):
+        if beyond(value, limit, limits.direction, band if current >= lvl else 0.0):
+            return lvl
+    return 0
+
+
+def step(
+    state: SignalState, ts: datetime, value: float, limits: Limits, settings: RuleSettings
+) -> tuple[SignalState, Step | None]:
+    """Feed one reading to the threshold rule. Readings older than the last one are ignored
+    (they are stored, but the rule only moves forward in time)."""
+    if state.last_ts is not None and ts <= state.last_ts:
+        return state, None
+    seen = level_of(value, limits, state.level, limits.deadband(settings.deadband_ratio))
+    if seen == state.level:
+        return replace(state, since=None, pending=0, last_ts=ts, last_value=value), Step(
+            ts, value, state.level, state.level
+        )
+    # A different level must hold for the minimum duration before it counts; turning back
+    # (up, then below the confirmed level before the time is up) starts the clock again.
+    same_side = state.since is not None and (state.pending > state.level) == (seen > state.level)
+    since = state.since if same_side else ts
+    if (ts - since).total_seconds() >= settings.min_duration_s:  # type: ignore[operator]
+        return SignalState(seen, None, 0, ts, value), Step(ts, value, state.level, seen)
+    return SignalState(state.level, since, seen, ts, value), Step(
+        ts, value, state.level, state.level
+    )
+
+
+def run(
+    state: SignalState,
+    readings: list[tuple[datetime, float]],
+    limits: Limits,
+    settings: RuleSettings,
+) -> tuple[SignalState, list[Step]]:
+    """Feed readings (any order; they are taken in time order) and keep every step."""
+    steps = []
+    for ts, value in sorted(readings):
+        state, s = step(state, ts, value, limits, settings)
+        if s is not None:
+            steps.append(s)
+    return state, steps
+
+
+def scene_level(value: float, limits: Limits) -> int:
+    """The level of an AI-scene event (1 = the behaviour was seen); 0 = nothing seen."""
+    if value <= 0:
+        return 0
+    for lvl, limit in ((2, limits.level_2), (1, limits.level_1)):
+        if limit is not None and value >= limit:
+            return lvl
+    return 0 if limits.level_1 is not None or limits.level_2 is not None else 2
+
+
+def worse(a: float | None, b: float, direction: str) -> float:
+    """The further from normal of two values (the peak of an alarm)."""
+    if a is None:
+        return b
+    return max(a, b) if direction == "high" else min(a, b)
+
+
+def is_stale(last_ts: datetime | None, stale_after_s: int, now: datetime) -> bool:
+    """Whether a sensor that has reported has since fallen silent for too long.
+
+    A sensor that never reported is not "offline": it has not been commissioned yet.
+    """
+    return last_ts is not None and now - last_ts > timedelta(seconds=stale_after_s)
+
+
+def escalation_due(
+    level: int, opened_at: datetime, limits_s: dict[int, int], now: datetime
+) -> bool:
+    """Whether an alarm nobody acknowledged has waited past its level's limit."""
+    limit = limits_s.get(level)
+    return limit is not None and now - opened_at >= timedelta(seconds=limit)

@@ -1,0 +1,307 @@
+"""The alarm loop in the store: new readings through the rules, offline sensors, escalation,
+and people's actions, each change recorded as an alarm event.
+
+Evaluation runs in the same transaction that stores the readings, whichever source they came
+from; the sensors' rule states are locked (PostgreSQL) in id order so two writers never
+evaluate one sensor at once and never deadlock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from data_loaders.rules import alarms as rules
+from data_loaders.rules.lifecycle import ActionError, plan_action
+from data_loaders.store.engine import as_utc, bump_alarm_version
+from data_loaders.store.schema import Alarm, AlarmEvent, Sensor, SensorState
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class AlarmConfig:
+    """The rule settings and the escalation limits (seconds unacknowledged, by level)."""
+
+    rule: rules.RuleSettings = field(default_factory=rules.RuleSettings)
+    escalate_after_s: dict[int, int] = field(default_factory=lambda: {1: 900, 2: 300})
+
+
+@dataclass
+class _Changes:
+    """What one evaluation did, so the caller knows whether the screens must refresh."""
+
+    opened: int = 0
+    changed: int = 0
+
+    @property
+    def any(self) -> bool:
+        return bool(self.opened or self.changed)
+
+
+def _insert(session: Session):  # type: ignore[no-untyped-def]
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+        session.get_bind().dialect.name
+    ]
+
+
+def lock_states(session: Session, sensor_ids: list[int]) -> dict[int, SensorState]:
+    """The rule states of some sensors, created when missing and locked until commit."""
+    ids = sorted(set(sensor_ids))
+    if not ids:
+        return {}
+    session.execute(
+        _insert(session)(SensorState)
+        .values([{"sensor_id": i, "level": 0, "pending": 0} for i in ids])
+        .on_conflict_do_nothing(index_elements=["sensor_id"])
+    )
+    query = select(SensorState).where(SensorState.sensor_id.in_(ids)).order_by("sensor_id")
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {s.sensor_id: s for s in session.scalars(query)}
+
+
+def _open_alarms(session: Session, sensor_ids: list[int]) -> dict[tuple[int, str], Alarm]:
+    rows = session.scalars(
+        select(Alarm).where(Alarm.sensor_id.in_(sensor_ids), Alarm.state != "closed")
+    )
+    return {(a.sensor_id, a.rule): a for a in rows}
+
+
+def _event(session: Session, alarm: Alarm, at: datetime, action: str, note: str | None) -> None:
+    session.add(AlarmEvent(alarm=alarm, at=at, actor=SYSTEM, action=action, note=note))
+
+
+def _raise(
+    session: Session,
+    alarm: Alarm | None,
+    sensor: Sensor,
+    rule: str,
+    level: int,
+    at: datetime,
+    value: float | None,
+    note: str,
+) -> Alarm:
+    """Open an alarm, or count a repeat on the open one (raising its level when higher)."""
+    if alarm is None:
+        alarm = Alarm(
+            sensor_id=sensor.id,
+            rule=rule,
+            level=level,
+            state="open",
+            opened_at=at,
+            last_at=at,
+            peak=value,
+            last_value=value,
+            count=1,
+            is_drill=sensor.is_drill,
+        )
+        session.add(alarm)
+        _event(session, alarm, at, "open", note)
+        return alarm
+    alarm.count = (alarm.count or 1) + 1
+    alarm.recovered_at = None
+    action = "level_up" if level > alarm.level else "repeat"
+    alarm.level = max(alarm.level, level)
+    _event(session, alarm, at, action, note)
+    return alarm
+
+
+def _touch(alarm: Alarm, sensor: Sensor, at: datetime, value: float) -> None:
+    alarm.last_at = max(as_utc(alarm.last_at) or at, at)
+    alarm.last_value = value
+    alarm.peak = rules.worse(alarm.peak, value, sensor.direction)
+
+
+def _fmt(value: float, unit: str) -> str:
+    return f"{value:g}{unit}"
+
+
+def evaluate(
+    session: Session,
+    stored: list[tuple[int, datetime, float]],
+    config: AlarmConfig,
+) -> _Changes:
+    """Run new readings (sensor id, ts, value) through the rules and update the alarms."""
+    changes = _Changes()
+    if not stored:
+        return changes
+    by_sensor: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
+    for sid, ts, value in stored:
+        by_sensor[sid].append((as_utc(ts), value))  # type: ignore[arg-type]
+    ids = sorted(by_sensor)
+    states = lock_states(session, ids)
+    sensors = {s.id: s for s in session.scalars(select(Sensor).where(Sensor.id.in_(ids)))}
+    open_alarms = _open_alarms(session, ids)
+    for sid in ids:
+        sensor, row = sensors[sid], states[sid]
+        readings = by_sensor[sid]
+        offline = open_alarms.get((sid, rules.OFFLINE))
+        if offline is not None and offline.recovered_at is None:
+            offline.recovered_at = min(ts for ts, _ in readings)
+            _event(session, offline, offline.recovered_at, "recover", None)
+            changes.changed += 1
+        limits = rules.Limits(sensor.level_1, sensor.level_2, sensor.direction)
+        if sensor.kind == "ai_video":
+            _scene(session, sensor, readings, limits, open_alarms, changes)
+            last_ts, last_value = max(readings)
+            if row.last_ts is None or last_ts > as_utc(row.last_ts):  # type: ignore[operator]
+                row.last_ts, row.last_value = last_ts, last_value
+            continue
+        state = rules.SignalState(
+            row.level, as_utc(row.since), row.pending, as_utc(row.last_ts), row.last_value
+        )
+        state, steps = rules.run(state, readings, limits, config.rule)
+        row.level, row.since, row.pending = state.level, state.since, state.pending
+        row.last_ts, row.last_value = state.last_ts, state.last_value
+        _threshold(session, sensor, steps, open_alarms, changes)
+    if changes.any:
+        bump_alarm_version(session)
+    return changes
+
+
+def _threshold(
+    session: Session,
+    sensor: Sensor,
+    steps: list[rules.Step],
+    open_alarms: dict[tuple[int, str], Alarm],
+    changes: _Changes,
+) -> None:
+    key = (sensor.id, rules.THRESHOLD)
+    for s in steps:
+        alarm = open_alarms.get(key)
+        note = f"L{s.after} {_fmt(s.value, sensor.unit)}"
+        if s.raised and alarm is not None and s.before > 0:
+            # the same excursion got worse: a higher level, not a new occurrence
+            alarm.level = max(alarm.level, s.after)
+            _event(session, alarm, s.ts, "level_up", note)
+            changes.changed += 1
+        elif s.raised:
+            changes.opened += alarm is None
+            changes.changed += alarm is not None
+            alarm = open_alarms[key] = _raise(
+                session, alarm, sensor, rules.THRESHOLD, s.after, s.ts, s.value, note
+            )
+        if alarm is None:
+            continue
+        if s.after > 0:
+            _touch(alarm, sensor, s.ts, s.value)
+        elif s.recovered:
+            alarm.recovered_at = s.ts
+            alarm.last_value = s.value
+            _event(session, alarm, s.ts, "recover", _fmt(s.value, sensor.unit))
+            changes.changed += 1
+
+
+def _scene(
+    session: Session,
+    sensor: Sensor,
+    readings: list[tuple[datetime, float]],
+    limits: rules.Limits,
+    open_alarms: dict[tuple[int, str], Alarm],
+    changes: _Changes,
+) -> None:
+    # An AI-scene event is an instant: each one is an occurrence; nothing "recovers".
+    key = (sensor.id, rules.SCENE)
+    for ts, value in sorted(readings):
+        level = rules.scene_level(value, limits)
+        if not level:
+            continue
+        alarm = open_alarms.get(key)
+        changes.opened += alarm is None
+        changes.changed += alarm is not None
+        alarm = open_alarms[key] = _raise(
+            session, alarm, sensor, rules.SCENE, level, ts, value, sensor.scene or "scene"
+        )
+        alarm.last_at = max(as_utc(alarm.last_at) or ts, ts)
+
+
+def check_offline(session: Session, now: datetime) -> int:
+    """Open (or repeat) an offline alarm for each sensor silent past its stale-after."""
+    rows = session.execute(
+        select(Sensor, SensorState.last_ts)
+        .join(SensorState, SensorState.sensor_id == Sensor.id)
+        .where(SensorState.last_ts.is_not(None))
+    ).all()
+    stale = [
+        (sensor, as_utc(last))
+        for sensor, last in rows
+        if rules.is_stale(as_utc(last), sensor.stale_after_s, now)
+    ]
+    if not stale:
+        return 0
+    open_alarms = _open_alarms(session, [s.id for s, _ in stale])
+    n = 0
+    for sensor, last in stale:
+        alarm = open_alarms.get((sensor.id, rules.OFFLINE))
+        if alarm is not None and alarm.recovered_at is None:
+            continue  # already raised for this silence
+        note = f"no data since {last.isoformat(timespec='seconds')}"  # type: ignore[union-attr]
+        _raise(session, alarm, sensor, rules.OFFLINE, 1, now, None, note)
+        n += 1
+    if n:
+        bump_alarm_version(session)
+    return n
+
+
+def escalate(session: Session, now: datetime, limits_s: dict[int, int]) -> int:
+    """Mark the alarms nobody acknowledged in time as escalated, and record it."""
+    rows = session.scalars(
+        select(Alarm).where(Alarm.state == "open", Alarm.escalated.is_(False))
+    ).all()
+    n = 0
+    for alarm in rows:
+        if rules.escalation_due(alarm.level, as_utc(alarm.opened_at), limits_s, now):  # type: ignore[arg-type]
+            alarm.escalated = True
+            limit = limits_s[alarm.level] // 60
+            _event(session, alarm, now, "escalate", f"unacknowledged for {limit} min")
+            n += 1
+    if n:
+        bump_alarm_version(session)
+    return n
+
+
+class NoSuchAlarm(LookupError):
+    """No alarm has that id."""
+
+
+def act(
+    session: Session,
+    alarm_id: int,
+    action: str,
+    body: dict[str, Any],
+    actor: str,
+    now: datetime,
+) -> Alarm:
+    """A person's action on an alarm (ActionError when not allowed), recorded as an event."""
+    query = select(Alarm).where(Alarm.id == alarm_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    alarm = session.scalar(query)
+    if alarm is None:
+        raise NoSuchAlarm(alarm_id)
+    plan = plan_action(alarm.state, action, body, now)
+    alarm.state = plan.state
+    for key, value in plan.changes.items():
+        setattr(alarm, key, value)
+    session.add(AlarmEvent(alarm_id=alarm.id, at=now, actor=actor, action=action, note=plan.note))
+    bump_alarm_version(session)
+    return alarm
+
+
+__all__ = [
+    "ActionError",
+    "AlarmConfig",
+    "NoSuchAlarm",
+    "act",
+    "check_offline",
+    "escalate",
+    "evaluate",
+    "lock_states",
+]

@@ -1,0 +1,109 @@
+"""The alarm rules and the lifecycle as plain functions: levels, flapping, offline, actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from data_loaders.rules import alarms as r
+from data_loaders.rules.lifecycle import ActionError, plan_action
+
+T0 = datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+AMMONIA = r.Limits(150, 300, "high")
+WATER = r.Limits(8, 5, "low")
+QUICK = r.RuleSettings(deadband_ratio=0.1, min_duration_s=0)
+SLOW = r.RuleSettings(deadband_ratio=0.1, min_duration_s=30)
+
+
+def feed(values: list[float], limits: r.Limits, settings: r.RuleSettings, every_s: int = 10):
+    """Levels after each reading of a series taken every few seconds."""
+    state, steps = r.run(
+        r.SignalState(),
+        [(T0 + timedelta(seconds=i * every_s), v) for i, v in enumerate(values)],
+        limits,
+        settings,
+    )
+    return state, [s.after for s in steps], steps
+
+
+def test_levels_for_high_and_low_limits():
+    assert feed([10, 150, 299, 300, 20], AMMONIA, QUICK)[1] == [0, 1, 1, 2, 0]
+    assert feed([10, 8, 6, 5, 4, 9], WATER, QUICK)[1] == [0, 1, 1, 2, 2, 0]
+
+
+def test_a_value_wobbling_around_the_limit_does_not_flap():
+    # Deadband 10 % of the 150 ppm gap = 15 ppm: once in level 1, 140 ppm is still level 1.
+    _, levels, steps = feed([149, 151, 148, 152, 140, 136, 134], AMMONIA, QUICK)
+    assert levels == [0, 1, 1, 1, 1, 1, 0]
+    assert sum(s.raised for s in steps) == 1 and sum(s.recovered for s in steps) == 1
+
+
+def test_the_minimum_duration_holds_back_short_spikes():
+    # 10 s apart, 30 s minimum: a 20 s spike never counts, a 30 s one does.
+    _, levels, _ = feed([100, 160, 170, 100, 160, 165, 170, 175], AMMONIA, SLOW)
+    assert levels == [0, 0, 0, 0, 0, 0, 0, 1]
+    # recovery needs to hold too
+    _, levels, _ = feed([160, 160, 160, 160, 100, 170, 100, 100, 100, 100], AMMONIA, SLOW)
+    assert levels == [0, 0, 0, 1, 1, 1, 1, 1, 1, 0]
+
+
+def test_a_jump_straight_to_level_two_and_the_level_it_confirms():
+    _, levels, steps = feed([100, 320, 330, 340, 350], AMMONIA, SLOW)
+    assert levels == [0, 0, 0, 0, 2]
+    assert steps[-1].raised and steps[-1].before == 0
+
+
+def test_old_and_repeated_readings_do_not_move_the_rule_backwards():
+    state, _, _ = feed([100, 320], AMMONIA, QUICK)
+    same, step = r.step(state, T0, 10, AMMONIA, QUICK)
+    assert step is None and same == state and state.level == 2
+
+
+def test_peak_follows_the_direction():
+    assert r.worse(None, 3, "high") == 3
+    assert r.worse(5, 3, "high") == 5
+    assert r.worse(5, 3, "low") == 3
+
+
+def test_scene_events_and_offline_and_escalation():
+    assert r.scene_level(1, r.Limits(None, 1.0)) == 2
+    assert r.scene_level(0, r.Limits(None, 1.0)) == 0
+    assert r.scene_level(1, r.Limits(None, None)) == 2
+    assert not r.is_stale(None, 300, T0)  # never reported: not commissioned, not offline
+    assert not r.is_stale(T0, 300, T0 + timedelta(seconds=300))
+    assert r.is_stale(T0, 300, T0 + timedelta(seconds=301))
+    limits = {1: 900, 2: 300}
+    assert r.escalation_due(2, T0, limits, T0 + timedelta(minutes=5))
+    assert not r.escalation_due(1, T0, limits, T0 + timedelta(minutes=5))
+
+
+def test_lifecycle_paths_and_what_each_step_needs():
+    now = T0
+    assert plan_action("open", "acknowledge", {}, now).state == "acknowledged"
+    with pytest.raises(ActionError) as e:
+        plan_action("open", "dispatch", {"assignee": "安监站"}, now)
+    assert e.value.code == "due_required"
+    with pytest.raises(ActionError) as e:
+        plan_action(
+            "open", "dispatch", {"assignee": "安监站", "due": "2026-11-22T08:00+08:00"}, now
+        )
+    assert e.value.code == "due_past"
+    plan = plan_action(
+        "acknowledged", "dispatch", {"assignee": "安监站", "due": "2026-11-23T18:00+08:00"}, now
+    )
+    assert plan.state == "dispatched" and plan.changes["assignee"] == "安监站"
+    with pytest.raises(ActionError) as e:
+        plan_action("dispatched", "dispose", {}, now)
+    assert e.value.code == "feedback_required"
+    assert plan_action("dispatched", "dispose", {"feedback": "已处置"}, now).state == "disposed"
+    with pytest.raises(ActionError) as e:
+        plan_action("disposed", "close", {"reason": "  "}, now)
+    assert e.value.code == "reason_required"
+    assert plan_action("open", "close", {"reason": "误报"}, now).state == "closed"
+    with pytest.raises(ActionError) as e:
+        plan_action("closed", "acknowledge", {}, now)
+    assert e.value.code == "wrong_state"
+    with pytest.raises(ActionError) as e:
+        plan_action("open", "delete", {}, now)
+    assert e.value.code == "unknown_action"
