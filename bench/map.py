@@ -71,7 +71,7 @@ def city(scale: float) -> str:
 
 def serve(url: str) -> tuple[str, object, object]:
     """The app on a free port in a thread: (base URL, server, app)."""
-    app = create_app(Settings(), engine=make_engine(url))
+    app = create_app(Settings(anonymous_role="viewer"), engine=make_engine(url))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", server, app

@@ -5,16 +5,32 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
 from flask import Blueprint, Response, request
 from sqlalchemy import Engine
 
+from dashboard.auth import Auth
 from dashboard.map_data import MapData, Payload
-from data_loaders.queries import UnknownGrid
-from data_loaders.store import get_meta, read_data_version, session_scope
+from data_loaders.queries import (
+    UnknownGrid,
+    UnknownSensor,
+    load_alarm,
+    load_alarms,
+    load_readings,
+    load_sensors,
+)
+from data_loaders.rules.lifecycle import STATES
+from data_loaders.store import get_meta, read_alarm_version, read_data_version, session_scope
+from data_loaders.telemetry.alarms import (
+    ActionError,
+    AlarmConfig,
+    NoSuchAlarm,
+    NotAllowed,
+    act_as,
+)
 from data_loaders.telemetry.store import (
     SensorDirectory,
     count_ingest,
@@ -59,10 +75,36 @@ def bearer_ok(header: str | None, token: str) -> bool:
     return hmac.compare_digest(header.removeprefix("Bearer ").strip().encode(), token.encode())
 
 
-def create_api(engine: Engine, map_data: MapData, ingest_token: str = "") -> Blueprint:
+def error(message: str, status: int, code: str | None = None) -> Response:
+    """A JSON error answer (never cached)."""
+    body: dict[str, Any] = {"error": message}
+    if code:
+        body["code"] = code
+    return json_response(body, status=status, cache=False)
+
+
+def parse_time(value: str | None, default: datetime) -> datetime:
+    """An ISO 8601 query parameter as an aware time (China time when it has no offset)."""
+    if not value:
+        return default
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=CHINA)
+
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def create_api(
+    engine: Engine,
+    map_data: MapData,
+    ingest_token: str = "",
+    auth: Auth | None = None,
+    alarm_config: AlarmConfig | None = None,
+) -> Blueprint:
     """The blueprint of the data routes."""
     api = Blueprint("onemap_api", __name__)
     directory = SensorDirectory()
+    config = alarm_config or AlarmConfig()
 
     @api.post("/api/telemetry")
     def telemetry() -> Response:
@@ -80,7 +122,7 @@ def create_api(engine: Engine, map_data: MapData, ingest_token: str = "") -> Blu
             return json_response({"error": "message too large"}, status=413, cache=False)
         now = datetime.now(UTC)
         with session_scope(engine) as session:
-            result = ingest_body(session, request.get_data(), directory, "http", now)
+            result = ingest_body(session, request.get_data(), directory, "http", now, config)
             count_ingest(session, "http", result, now)
         counts = {
             "accepted": result.accepted,
@@ -127,6 +169,7 @@ def create_api(engine: Engine, map_data: MapData, ingest_token: str = "") -> Blu
     def health() -> Response:
         with session_scope(engine) as session:
             version = read_data_version(session)
+            alarm_version = read_alarm_version(session)
             heartbeat = get_meta(session, "ingest_heartbeat") or None
             last_message = get_meta(session, "ingest.last_message_at") or None
             by_source = load_ingest_counts(session)
@@ -137,6 +180,7 @@ def create_api(engine: Engine, map_data: MapData, ingest_token: str = "") -> Blu
             "status": "ok",
             "database": engine.dialect.name,
             "data_version": version,
+            "alarm_version": alarm_version,
             "ingest": {
                 "heartbeat": heartbeat,
                 "heartbeat_age_s": age,
@@ -146,6 +190,69 @@ def create_api(engine: Engine, map_data: MapData, ingest_token: str = "") -> Blu
             "map_cache": map_data.state(),
         }
         return json_response(payload, cache=False)
+
+    @api.get("/api/sensors")
+    def sensors() -> Response:
+        with session_scope(engine) as session:
+            items = load_sensors(session, request.args.get("enterprise") or None)
+        return json_response(items)
+
+    @api.get("/api/sensors/<tag>/readings")
+    def readings(tag: str) -> Response:
+        now = datetime.now(UTC)
+        try:
+            since = parse_time(request.args.get("since"), now - timedelta(hours=24))
+            until = parse_time(request.args.get("until"), now) if "until" in request.args else None
+        except ValueError:
+            return error("since/until must be ISO 8601 times", 400)
+        try:
+            with session_scope(engine) as session:
+                items = load_readings(session, tag, since, until)
+        except UnknownSensor:
+            return error(f"no sensor {tag}", 404)
+        return json_response({"sensor": tag, "since": since.isoformat(), "readings": items})
+
+    @api.get("/api/alarms")
+    def alarms() -> Response:
+        states = [x for x in (request.args.get("state") or "").split(",") if x]
+        if any(x not in STATES for x in states):
+            return error(f"state is one of {', '.join(STATES)}", 400)
+        try:
+            limit = min(max(int(request.args.get("limit", 500)), 1), 5000)
+        except ValueError:
+            return error("limit must be a number", 400)
+        drill = request.args.get("drill") in ("1", "true")
+        with session_scope(engine) as session:
+            items = load_alarms(session, states, limit, drill)
+        return json_response(items)
+
+    @api.get("/api/alarms/<int:alarm_id>")
+    def alarm(alarm_id: int) -> Response:
+        with session_scope(engine) as session:
+            item = load_alarm(session, alarm_id)
+        return json_response(item) if item else error(f"no alarm {alarm_id}", 404)
+
+    @api.post("/api/alarms/<int:alarm_id>/<action>")
+    def alarm_action(alarm_id: int, action: str) -> Response:
+        # JSON only: a cross-site form cannot send it without a CORS preflight (CSRF guard).
+        if not request.is_json:
+            return error("send a JSON body (Content-Type: application/json)", 415)
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            return error("the body must be a JSON object", 400)
+        who = auth.current() if auth else None
+        try:
+            act_as(
+                engine, who.name if who else None, who.role if who else None, alarm_id, action, body
+            )
+        except NotAllowed as exc:
+            return error(str(exc), 403, "forbidden")
+        except NoSuchAlarm:
+            return error(f"no alarm {alarm_id}", 404)
+        except ActionError as exc:
+            return error(str(exc), 409 if exc.code == "wrong_state" else 400, exc.code)
+        with session_scope(engine) as session:
+            return json_response(load_alarm(session, alarm_id), cache=False)
 
     @api.get("/api/stats")
     def stats() -> Response:

@@ -1,8 +1,32 @@
-"""Authentication helpers: password hashing with werkzeug (shipped with Flask, maintained)."""
+"""Who is asking and what they may do: password hashing (werkzeug's scrypt, shipped with Flask),
+the login page, the session cookie or HTTP Basic for the API, a gate on every request, and a
+limit on wrong passwords kept in the store (so every web worker sees the same count)."""
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
+from base64 import b64decode
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode, urlparse
+
+from flask import Flask, Response, redirect, request, session
+from markupsafe import escape
+from sqlalchemy import Engine, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from dashboard.i18n import t
+from data_loaders.store import session_scope
+from data_loaders.store.schema import LoginFailure, User
+from data_loaders.users import has_role
+
+# Paths anyone may fetch: the login page, health for watchdogs, telemetry (its own token),
+# and Dash's static bundles (code, no data).
+PUBLIC_PREFIXES = ("/login", "/logout", "/health", "/api/telemetry", "/assets/", "/_dash-component")
+PUBLIC_EXACT = ("/_favicon.ico", "/favicon.ico")
 
 
 def hash_password(password: str) -> str:
@@ -15,3 +39,242 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     """Whether a password matches its stored hash."""
     return check_password_hash(password_hash, password)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A signed-in person (or the anonymous wall screen) and their role."""
+
+    name: str
+    role: str
+
+    def may(self, needed: str) -> bool:
+        """Whether this role includes the needed one."""
+        return has_role(self.role, needed)
+
+
+class TooManyAttempts(Exception):
+    """Wrong passwords came too often from one address for one name."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(retry_after_s)
+        self.retry_after_s = retry_after_s
+
+
+class Auth:
+    """Sign-in, identity of the current request, and the limit on wrong passwords."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        anonymous_role: str = "",
+        max_failures: int = 5,
+        window_s: int = 900,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.engine = engine
+        self.anonymous_role = anonymous_role
+        self.max_failures = max_failures
+        self.window = timedelta(seconds=window_s)
+        self.clock = clock
+        # A verified Basic header is remembered for a minute: scrypt is slow on purpose,
+        # and an API client sends the header on every request.
+        self._basic: dict[bytes, tuple[Identity, float]] = {}
+        self._roles: dict[str, tuple[str | None, float]] = {}
+        self._lock = threading.Lock()
+
+    # --- passwords ---------------------------------------------------------------------------
+    def check(self, name: str, password: str, address: str) -> Identity | None:
+        """The identity for a name and password, None when wrong (and counted);
+        TooManyAttempts when this address has failed too often for this name."""
+        key = f"{address}|{name}"[:200]
+        now = self.clock()
+        with session_scope(self.engine) as s:
+            since = now - self.window
+            failures = s.scalars(
+                select(LoginFailure.at)
+                .where(LoginFailure.key == key, LoginFailure.at > since)
+                .order_by(LoginFailure.at)
+            ).all()
+            if len(failures) >= self.max_failures:
+                oldest = failures[-self.max_failures]
+                oldest = oldest.replace(tzinfo=UTC) if oldest.tzinfo is None else oldest
+                raise TooManyAttempts(max(1, int((oldest + self.window - now).total_seconds())))
+            user = s.scalar(select(User).where(User.name == name))
+            # verify even for an unknown name, so timing does not tell which names exist
+            stored = user.password_hash if user else _DUMMY_HASH
+            if verify_password(stored, password) and user is not None:
+                s.execute(delete(LoginFailure).where(LoginFailure.key == key))
+                return Identity(user.name, user.role)
+            s.add(LoginFailure(key=key, at=now))
+            s.execute(delete(LoginFailure).where(LoginFailure.at < now - 4 * self.window))
+        return None
+
+    def failures(self, name: str, address: str) -> int:
+        """Wrong passwords counted now for a name from an address."""
+        with session_scope(self.engine) as s:
+            return s.scalar(
+                select(func.count())
+                .select_from(LoginFailure)
+                .where(
+                    LoginFailure.key == f"{address}|{name}"[:200],
+                    LoginFailure.at > self.clock() - self.window,
+                )
+            )
+
+    # --- the current request -------------------------------------------------------------
+    def _role_of(self, name: str) -> str | None:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._roles.get(name)
+        if hit and hit[1] > now:
+            return hit[0]
+        with session_scope(self.engine) as s:
+            role = s.scalar(select(User.role).where(User.name == name))
+        with self._lock:
+            self._roles[name] = (role, now + 10)
+        return role
+
+    def _from_basic(self, header: str) -> Identity | None:
+        digest = hashlib.sha256(header.encode()).digest()
+        with self._lock:
+            hit = self._basic.get(digest)
+        if hit and hit[1] > time.monotonic():
+            return hit[0]
+        try:
+            name, _, password = b64decode(header.split(" ", 1)[1]).decode().partition(":")
+        except (ValueError, IndexError, UnicodeDecodeError):
+            return None
+        who = self.check(name, password, request.remote_addr or "?")
+        if who is not None:
+            with self._lock:
+                if len(self._basic) > 1000:
+                    self._basic.clear()
+                self._basic[digest] = (who, time.monotonic() + 60)
+        return who
+
+    def current(self) -> Identity | None:
+        """Who makes this request: the session, else HTTP Basic, else the anonymous role."""
+        if "user" in session:
+            role = self._role_of(session["user"])
+            # a deleted user's cookie stops working at once; a changed role within seconds
+            return Identity(session["user"], role) if role else None
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            return self._from_basic(header)
+        if self.anonymous_role:
+            return Identity("", self.anonymous_role)
+        return None
+
+    # --- wiring --------------------------------------------------------------------------
+    def install(self, server: Flask, default_lang: str) -> None:
+        """The gate before every request, and the /login and /logout routes."""
+        server.config.update(
+            SESSION_COOKIE_HTTPONLY=True,
+            SESSION_COOKIE_SAMESITE="Lax",
+            PERMANENT_SESSION_LIFETIME=timedelta(days=7),
+        )
+
+        @server.before_request
+        def gate() -> Response | None:
+            path = request.path
+            if path.startswith(PUBLIC_PREFIXES) or path in PUBLIC_EXACT:
+                return None
+            try:
+                who = self.current()
+            except TooManyAttempts as exc:
+                return _too_many(exc)
+            if who is not None and who.may("viewer"):
+                return None
+            if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+                target = request.full_path.rstrip("?")
+                return redirect("/login?" + urlencode({"next": target}))
+            return unauthorized()
+
+        @server.route("/login", methods=["GET", "POST"])
+        def login() -> Response:
+            lang = request.args.get("lang") or default_lang
+            lang = lang if lang in ("zh", "en") else "zh"
+            target = safe_next(request.values.get("next"))
+            if request.method == "GET":
+                return Response(login_page(lang, target, None), mimetype="text/html")
+            name = (request.form.get("name") or "").strip()
+            password = request.form.get("password") or ""
+            try:
+                who = self.check(name, password, request.remote_addr or "?")
+            except TooManyAttempts as exc:
+                minutes = max(1, exc.retry_after_s // 60)
+                page = login_page(lang, target, t("login.too_many", lang).format(n=minutes))
+                response = Response(page, status=429, mimetype="text/html")
+                response.headers["Retry-After"] = str(exc.retry_after_s)
+                return response
+            if who is None:
+                page = login_page(lang, target, t("login.wrong", lang))
+                return Response(page, status=401, mimetype="text/html")
+            session.clear()
+            session.permanent = True
+            session["user"] = who.name
+            return redirect(target)  # type: ignore[return-value]
+
+        @server.route("/logout", methods=["GET", "POST"])
+        def logout() -> Response:
+            session.clear()
+            return redirect("/login")  # type: ignore[return-value]
+
+
+_DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
+
+
+def unauthorized() -> Response:
+    """401 asking for HTTP Basic (or the session cookie of a signed-in browser)."""
+    response = Response(
+        b'{"error":"sign in first (HTTP Basic or the session cookie)"}',
+        status=401,
+        mimetype="application/json",
+    )
+    response.headers["WWW-Authenticate"] = 'Basic realm="onemap", charset="UTF-8"'
+    return response
+
+
+def _too_many(exc: TooManyAttempts) -> Response:
+    response = Response(
+        b'{"error":"too many wrong passwords; try again later"}',
+        status=429,
+        mimetype="application/json",
+    )
+    response.headers["Retry-After"] = str(exc.retry_after_s)
+    return response
+
+
+def safe_next(target: str | None) -> str:
+    """A local path to go to after signing in (never another site)."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def login_page(lang: str, target: str, error: str | None) -> str:
+    """The sign-in page (plain HTML: it must work before any script has loaded)."""
+    other = "en" if lang == "zh" else "zh"
+    error_html = f'<p class="login-error" role="alert">{escape(error)}</p>' if error else ""
+    query = urlencode({"next": target, "lang": other})
+    return f"""<!doctype html>
+<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(t("login.title", lang))}</title>
+<link rel="stylesheet" href="/assets/app.css"></head>
+<body class="login-page"><main class="login-box">
+<h1>{escape(t("login.title", lang))}</h1>
+{error_html}
+<form method="post" action="/login?{escape(urlencode({"next": target, "lang": lang}))}">
+<label>{escape(t("login.name", lang))}<input name="name" autocomplete="username" required
+ autofocus></label>
+<label>{escape(t("login.password", lang))}<input name="password" type="password"
+ autocomplete="current-password" required></label>
+<button type="submit">{escape(t("login.submit", lang))}</button>
+</form>
+<p class="login-lang"><a href="/login?{escape(query)}">{escape(t("app.lang_switch", lang))}</a></p>
+</main></body></html>"""

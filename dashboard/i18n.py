@@ -14,6 +14,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "en": "The store is empty: run onemap demo or import data.",
     },
     "app.lang_switch": {"zh": "English", "en": "中文"},
+    "login.title": {"zh": "应急一张图 · 登录", "en": "Emergency One-Map · Sign in"},
+    "login.name": {"zh": "用户名", "en": "User name"},
+    "login.password": {"zh": "密码", "en": "Password"},
+    "login.submit": {"zh": "登录", "en": "Sign in"},
+    "login.wrong": {"zh": "用户名或密码错误。", "en": "Wrong user name or password."},
+    "login.too_many": {
+        "zh": "密码错误次数过多，请 {n} 分钟后再试。",
+        "en": "Too many wrong passwords; try again in {n} min.",
+    },
+    "login.logout": {"zh": "退出", "en": "Sign out"},
+    "login.signin": {"zh": "登录", "en": "Sign in"},
     "kpi.grids": {"zh": "网格", "en": "Grids"},
     "kpi.grid_levels": {
         "zh": "县 / 镇街 / 社区 / 村居",

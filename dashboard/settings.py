@@ -48,6 +48,38 @@ class Settings:
     )
     demo_on_empty: bool = _setting(True, "`onemap run` fills the demo city when the store is empty")
     heartbeat_seconds: int = _setting(10, "How often the ingest scheduler records its heartbeat")
+    anonymous_role: str = _setting(
+        "",
+        "Role of visitors who have not signed in: empty (sign-in required) or viewer "
+        "(e.g. a wall screen on a closed network); acting on alarms always needs a sign-in",
+    )
+    mqtt_client_id: str = _setting(
+        "onemap-ingest",
+        "MQTT client id of `onemap ingest`; fixed, so the broker keeps its session across restarts",
+    )
+    drop_dir: str = _setting(
+        "", "Folder of telemetry files (CSV/JSON) to read; empty: off (see README: drop folder)"
+    )
+    simulator: bool = _setting(
+        False, "Feed the demo city's sensors with simulated values (`make run` turns it on)"
+    )
+    simulator_seed: int = _setting(1, "Random seed of the simulator")
+    alarm_min_duration_s: int = _setting(
+        10, "A new alarm level (or a return to normal) counts once it has held this long"
+    )
+    alarm_deadband: float = _setting(
+        0.1, "Hysteresis: a level is left this share of the level-1/level-2 gap past its limit"
+    )
+    escalate_level_1_s: int = _setting(
+        900, "A level-1 warning nobody acknowledged is escalated after this many seconds"
+    )
+    escalate_level_2_s: int = _setting(
+        300, "A level-2 alarm nobody acknowledged is escalated after this many seconds"
+    )
+    retention_days: int = _setting(
+        30, "Raw readings older than this are summarised hourly (min/max/mean), then deleted"
+    )
+    poll_seconds: int = _setting(3, "How often the screens ask whether alarms or data changed")
     warm_cache: bool = _setting(
         True, "Build the map's default layer payloads in the background when the data changes"
     )
@@ -68,6 +100,8 @@ class Settings:
                 continue
             if f.type in ("int", int):
                 values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
             elif f.type in ("bool", bool):
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             else:

@@ -7,16 +7,18 @@ including rows with no grid. Drill data never counts.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from data_loaders.rules.lifecycle import OPEN_STATES
 from data_loaders.rules.metrics import RECTIFIED_STATUSES, days_overdue, is_overdue, rate
-from data_loaders.store.engine import read_data_version
+from data_loaders.store.engine import as_utc, read_data_version
 from data_loaders.store.schema import (
     Alarm,
+    AlarmEvent,
     Campaign,
     CampaignTask,
     Committee,
@@ -28,12 +30,14 @@ from data_loaders.store.schema import (
     HiddenDanger,
     MajorHazard,
     Reading,
+    ReadingRollup,
     SafetyClassChange,
     Sensor,
+    SensorState,
 )
 from data_loaders.vocab import LISTING_LEVELS, RISK_TAGS, SAFETY_CLASSES, tags_of
 
-OPEN_ALARM_STATES = ("open", "acknowledged", "dispatched", "disposed", "recovered")
+OPEN_ALARM_STATES = OPEN_STATES
 
 
 class UnknownGrid(LookupError):
@@ -569,42 +573,169 @@ def load_listed_danger_points(session: Session, today: date) -> list[dict[str, A
     return out
 
 
+def _iso(value: Any) -> str | None:
+    """ISO 8601 in UTC of a stored time (SQLite gives naive UTC), None for none."""
+    value = as_utc(value)
+    return value.isoformat() if value is not None else None
+
+
+def _alarm_select() -> Select:
+    return (
+        select(Alarm, Sensor, Enterprise)
+        .join(Sensor, Sensor.id == Alarm.sensor_id)
+        .join(Enterprise, Enterprise.id == Sensor.enterprise_id, isouter=True)
+    )
+
+
+def alarm_item(a: Alarm, s: Sensor, e: Enterprise | None) -> dict[str, Any]:
+    """One alarm as the API, the strip and the map show it."""
+    return {
+        "id": a.id,
+        "sensor": s.tag,
+        "kind": s.kind,
+        "scene": s.scene,
+        "unit": s.unit,
+        "device": s.device,
+        "location": s.location,
+        "rule": a.rule,
+        "level": a.level,
+        "state": a.state,
+        "opened_at": _iso(a.opened_at),
+        "last_at": _iso(a.last_at),
+        "peak": a.peak,
+        "last_value": a.last_value,
+        "count": a.count,
+        "recovered": a.recovered_at is not None,
+        "recovered_at": _iso(a.recovered_at),
+        "escalated": a.escalated,
+        "acknowledged_at": _iso(a.acknowledged_at),
+        "assignee": a.assignee,
+        "due_at": _iso(a.due_at),
+        "feedback": a.feedback,
+        "closed_at": _iso(a.closed_at),
+        "close_reason": a.close_reason,
+        "thresholds": {"level_1": s.level_1, "level_2": s.level_2, "direction": s.direction},
+        "is_drill": a.is_drill,
+        "enterprise": e.name if e else None,
+        "credit_code": e.credit_code if e else None,
+        "lon": e.lon if e else None,
+        "lat": e.lat if e else None,
+    }
+
+
 def load_open_alarm_points(session: Session) -> list[dict[str, Any]]:
     """Open real alarms with sensor, enterprise and position, level 2 first."""
     rows = session.execute(
-        select(
-            Alarm,
-            Sensor.tag,
-            Sensor.kind,
-            Sensor.unit,
-            Enterprise.name,
-            Enterprise.credit_code,
-            Enterprise.lon,
-            Enterprise.lat,
+        _alarm_select()
+        .where(
+            Alarm.is_drill.is_(False),
+            Alarm.state.in_(OPEN_ALARM_STATES),
+            Enterprise.id.is_not(None),
         )
-        .join(Sensor, Sensor.id == Alarm.sensor_id)
-        .join(Enterprise, Enterprise.id == Sensor.enterprise_id)
-        .where(Alarm.is_drill.is_(False), Alarm.state.in_(OPEN_ALARM_STATES))
         .order_by(Alarm.level.desc(), Alarm.opened_at.desc())
     ).all()
-    return [
-        {
-            "id": a.id,
-            "level": a.level,
-            "state": a.state,
-            "sensor": tag,
-            "kind": kind,
-            "unit": unit,
-            "peak": a.peak,
-            "count": a.count,
-            "opened_at": a.opened_at.isoformat(),
-            "enterprise": ename,
-            "credit_code": code,
-            "lon": lon,
-            "lat": lat,
-        }
-        for a, tag, kind, unit, ename, code, lon, lat in rows
+    return [alarm_item(a, s, e) for a, s, e in rows]
+
+
+def load_alarms(
+    session: Session,
+    states: list[str] | None = None,
+    limit: int = 500,
+    drill: bool = False,
+) -> list[dict[str, Any]]:
+    """Alarms, open before closed, newest first: in the given states (all when none)."""
+    query = _alarm_select().where(Alarm.is_drill.is_(drill))
+    if states:
+        query = query.where(Alarm.state.in_(states))
+    order = (Alarm.state == "closed", Alarm.opened_at.desc(), Alarm.id.desc())
+    rows = session.execute(query.order_by(*order).limit(limit)).all()
+    return [alarm_item(a, s, e) for a, s, e in rows]
+
+
+def load_alarm(session: Session, alarm_id: int) -> dict[str, Any] | None:
+    """One alarm with its events (who, when, what), oldest first; None when unknown."""
+    row = session.execute(_alarm_select().where(Alarm.id == alarm_id)).first()
+    if row is None:
+        return None
+    item = alarm_item(*row)
+    events = session.execute(
+        select(AlarmEvent.at, AlarmEvent.actor, AlarmEvent.action, AlarmEvent.note)
+        .where(AlarmEvent.alarm_id == alarm_id)
+        .order_by(AlarmEvent.at, AlarmEvent.id)
+    ).all()
+    item["events"] = [
+        {"at": _iso(at), "actor": actor, "action": action, "note": note}
+        for at, actor, action, note in events
     ]
+    return item
+
+
+def load_sensors(session: Session, enterprise: str | None = None) -> list[dict[str, Any]]:
+    """Every real sensor with its thresholds, enterprise and latest value, by tag."""
+    query = (
+        select(Sensor, Enterprise, SensorState)
+        .join(Enterprise, Enterprise.id == Sensor.enterprise_id, isouter=True)
+        .join(SensorState, SensorState.sensor_id == Sensor.id, isouter=True)
+        .where(Sensor.is_drill.is_(False))
+        .order_by(Sensor.tag)
+    )
+    if enterprise:
+        query = query.where(Enterprise.credit_code == enterprise)
+    return [sensor_item(s, e, st) for s, e, st in session.execute(query).all()]
+
+
+def sensor_item(s: Sensor, e: Enterprise | None, st: SensorState | None) -> dict[str, Any]:
+    """One sensor as the API and the dossier show it."""
+    latest = None
+    if st is not None and st.last_ts is not None:
+        latest = {"ts": _iso(st.last_ts), "value": st.last_value}
+    return {
+        "tag": s.tag,
+        "kind": s.kind,
+        "scene": s.scene,
+        "unit": s.unit,
+        "device": s.device,
+        "location": s.location,
+        "thresholds": {"level_1": s.level_1, "level_2": s.level_2, "direction": s.direction},
+        "stale_after_s": s.stale_after_s,
+        "enterprise": {"credit_code": e.credit_code, "name": e.name} if e else None,
+        "latest": latest,
+        "level": st.level if st is not None else 0,
+    }
+
+
+class UnknownSensor(LookupError):
+    """No sensor has the tag asked for."""
+
+
+def load_readings(
+    session: Session,
+    tag: str,
+    since: datetime,
+    until: datetime | None = None,
+    limit: int = 20_000,
+) -> list[dict[str, Any]]:
+    """A sensor's readings from a time on, oldest first: hourly means where only the
+    summary is left (older than the retention), raw readings after."""
+    sid = session.scalar(select(Sensor.id).where(Sensor.tag == tag))
+    if sid is None:
+        raise UnknownSensor(tag)
+    query = select(Reading.ts, Reading.value).where(Reading.sensor_id == sid, Reading.ts >= since)
+    if until is not None:
+        query = query.where(Reading.ts <= until)
+    rows = session.execute(query.order_by(Reading.ts).limit(limit)).all()
+    raw_from = as_utc(rows[0][0]) if rows else until
+    rollups = session.execute(
+        select(ReadingRollup.hour, ReadingRollup.mean_value)
+        .where(ReadingRollup.sensor_id == sid, ReadingRollup.hour >= since)
+        .order_by(ReadingRollup.hour)
+    ).all()
+    older = [
+        {"ts": _iso(h), "value": v}
+        for h, v in rollups
+        if raw_from is None or as_utc(h) < raw_from  # type: ignore[operator]
+    ]
+    return older + [{"ts": _iso(ts), "value": v} for ts, v in rows]
 
 
 def load_enterprise_dossier(
@@ -637,7 +768,12 @@ def load_enterprise_dossier(
         .where(Sensor.enterprise_id == e.id, Sensor.is_drill.is_(False))
         .order_by(Sensor.tag)
     ).all()
-    latest = _latest_readings(session, [s.id for s in sensors])
+    states = {
+        st.sensor_id: st
+        for st in session.scalars(
+            select(SensorState).where(SensorState.sensor_id.in_([s.id for s in sensors]))
+        )
+    }
     alarms = (
         session.scalars(
             select(Alarm)
@@ -704,22 +840,7 @@ def load_enterprise_dossier(
             }
             for h in hazards
         ],
-        "sensors": [
-            {
-                "tag": s.tag,
-                "kind": s.kind,
-                "scene": s.scene,
-                "unit": s.unit,
-                "device": s.device,
-                "thresholds": {
-                    "level_1": s.level_1,
-                    "level_2": s.level_2,
-                    "direction": s.direction,
-                },
-                "latest": latest.get(s.id),
-            }
-            for s in sensors
-        ],
+        "sensors": [sensor_item(s, None, states.get(s.id)) for s in sensors],
         "alarms": [
             {
                 "id": a.id,
@@ -735,44 +856,6 @@ def load_enterprise_dossier(
     }
 
 
-def _latest_readings(session: Session, sensor_ids: list[int]) -> dict[int, dict[str, Any]]:
-    """The newest reading of each sensor: {sensor id: {"ts", "value"}}."""
-    if not sensor_ids:
-        return {}
-    newest = (
-        select(Reading.sensor_id, func.max(Reading.ts).label("ts"))
-        .where(Reading.sensor_id.in_(sensor_ids))
-        .group_by(Reading.sensor_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Reading.sensor_id, Reading.ts, Reading.value).join(
-            newest, and_(Reading.sensor_id == newest.c.sensor_id, Reading.ts == newest.c.ts)
-        )
-    ).all()
-    return {sid: {"ts": ts.isoformat(), "value": value} for sid, ts, value in rows}
-
-
 def load_alarm_feed(session: Session, limit: int = 20) -> list[dict[str, Any]]:
     """The newest real alarms (open first), for the bottom strip."""
-    rows = session.execute(
-        select(Alarm, Sensor.tag, Sensor.kind, Enterprise.name, Enterprise.credit_code)
-        .join(Sensor, Sensor.id == Alarm.sensor_id)
-        .join(Enterprise, Enterprise.id == Sensor.enterprise_id, isouter=True)
-        .where(Alarm.is_drill.is_(False))
-        .order_by(Alarm.opened_at.desc())
-        .limit(limit)
-    ).all()
-    return [
-        {
-            "id": a.id,
-            "level": a.level,
-            "state": a.state,
-            "sensor": tag,
-            "kind": kind,
-            "enterprise": ename,
-            "credit_code": code,
-            "opened_at": a.opened_at.isoformat(),
-        }
-        for a, tag, kind, ename, code in rows
-    ]
+    return load_alarms(session, None, limit)

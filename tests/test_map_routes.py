@@ -15,7 +15,7 @@ from data_loaders.store.schema import Enterprise, Grid
 
 @pytest.fixture
 def client(small_city):
-    return create_app(Settings(), engine=small_city).server.test_client()
+    return create_app(Settings(anonymous_role="viewer"), engine=small_city).server.test_client()
 
 
 def geo(client, url: str) -> dict:

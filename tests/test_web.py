@@ -19,7 +19,7 @@ from data_loaders.store import session_scope
 
 @pytest.fixture
 def client(small_city):
-    app = create_app(Settings(), engine=small_city)
+    app = create_app(Settings(anonymous_role="viewer"), engine=small_city)
     return app.server.test_client()
 
 
@@ -151,7 +151,7 @@ def test_mbtiles_basemap_is_served_offline(small_city, tmp_path):
             "CREATE TABLE tiles (zoom_level INT, tile_column INT, tile_row INT, tile_data BLOB)"
         )
         conn.execute("INSERT INTO tiles VALUES (12, 3412, 2345, ?)", (png,))  # TMS row
-    app = create_app(Settings(mbtiles=str(db)), engine=small_city)
+    app = create_app(Settings(mbtiles=str(db), anonymous_role="viewer"), engine=small_city)
     client = app.server.test_client()
     y = (1 << 12) - 1 - 2345
     hit = client.get(f"/tiles/12/3412/{y}")
@@ -159,5 +159,5 @@ def test_mbtiles_basemap_is_served_offline(small_city, tmp_path):
     assert client.get("/tiles/12/3412/1").status_code == 404
     layout = orjson.dumps(client.get("/_dash-layout").json).decode()
     assert "/tiles/{z}/{x}/{y}" in layout
-    plain = create_app(Settings(), engine=small_city).server.test_client()
+    plain = create_app(Settings(anonymous_role="viewer"), engine=small_city).server.test_client()
     assert "TileLayer" not in orjson.dumps(plain.get("/_dash-layout").json).decode()

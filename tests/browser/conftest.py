@@ -43,7 +43,7 @@ def browser_context_args(browser_context_args):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def live_server(small_city) -> Iterator[str]:
     """The app on a free port in a thread; yields its base URL."""
-    app = create_app(Settings(), engine=small_city)
+    app = create_app(Settings(anonymous_role="viewer"), engine=small_city)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
