@@ -22,10 +22,8 @@ from dashboard.pages.command import create_layout
 from dashboard.settings import Settings
 from dashboard.tiles import create_tiles
 from data_loaders.queries import load_industries
-from data_loaders.rules.alarms import RuleSettings
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
-from data_loaders.telemetry.alarms import AlarmConfig
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -49,14 +47,6 @@ def page_query() -> str:
     return "?" + urlparse(request.referrer).query if request.referrer else ""
 
 
-def alarm_config(settings: Settings) -> AlarmConfig:
-    """The alarm rule settings and escalation limits from the settings."""
-    return AlarmConfig(
-        RuleSettings(settings.alarm_deadband, settings.alarm_min_duration_s),
-        {1: settings.escalate_level_1_s, 2: settings.escalate_level_2_s},
-    )
-
-
 def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     """Build the whole app; `app.server` is the Flask (WSGI) application."""
     engine = engine or make_engine(settings.db_url)
@@ -76,7 +66,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     auth = Auth(engine, anonymous_role=settings.anonymous_role)
     auth.install(server, settings.lang)
     server.register_blueprint(
-        create_api(engine, map_data, settings.ingest_token, auth, alarm_config(settings))
+        create_api(engine, map_data, settings.ingest_token, auth, settings.alarm_config())
     )
     if settings.mbtiles:
         server.register_blueprint(create_tiles(settings.mbtiles))

@@ -271,21 +271,42 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.pass_context
 def ingest(ctx: click.Context) -> None:
     """Run the ingest scheduler (telemetry sources, alarm rules, housekeeping)."""
-    from data_loaders.scheduler import create_scheduler
+    from data_loaders.scheduler import Ingest, IngestConfig
     from data_loaders.store import init_db
 
+    settings = _settings(ctx)
     init_db(_engine(ctx))
-    scheduler = create_scheduler(_engine(ctx), _settings(ctx).heartbeat_seconds)
+    config = IngestConfig(
+        alarms=settings.alarm_config(),
+        heartbeat_s=settings.heartbeat_seconds,
+        mqtt_url=settings.mqtt_url,
+        mqtt_client_id=settings.mqtt_client_id,
+        mqtt_topic=settings.mqtt_topic,
+        drop_dir=settings.drop_dir,
+        simulator=settings.simulator,
+        simulator_seed=settings.simulator_seed,
+        retention_days=settings.retention_days,
+    )
+    process = Ingest(_engine(ctx), config)
 
     def stop(*_args: object) -> None:
-        scheduler.shutdown(wait=False)
+        process.shutdown()
 
     # Explicit handlers: a process started from a background shell inherits an ignored SIGINT.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    _say("ingest scheduler started")
+    sources = [
+        name
+        for name, on in (
+            ("mqtt", config.mqtt_url),
+            ("files", config.drop_dir),
+            ("simulator", config.simulator),
+        )
+        if on
+    ]
+    _say(f"ingest scheduler started; sources: {', '.join(sources) or 'HTTP only'}")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
+        process.start()
     _say("ingest scheduler stopped")
 
 

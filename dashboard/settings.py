@@ -7,6 +7,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from data_loaders.rules.alarms import RuleSettings
+from data_loaders.telemetry.alarms import AlarmConfig
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -57,6 +60,9 @@ class Settings:
         "onemap-ingest",
         "MQTT client id of `onemap ingest`; fixed, so the broker keeps its session across restarts",
     )
+    mqtt_topic: str = _setting(
+        "onemap/telemetry/#", "MQTT topic filter `onemap ingest` subscribes to (QoS 1)"
+    )
     drop_dir: str = _setting(
         "", "Folder of telemetry files (CSV/JSON) to read; empty: off (see README: drop folder)"
     )
@@ -83,6 +89,13 @@ class Settings:
     warm_cache: bool = _setting(
         True, "Build the map's default layer payloads in the background when the data changes"
     )
+
+    def alarm_config(self) -> AlarmConfig:
+        """The alarm rule settings and escalation limits."""
+        return AlarmConfig(
+            RuleSettings(self.alarm_deadband, self.alarm_min_duration_s),
+            {1: self.escalate_level_1_s, 2: self.escalate_level_2_s},
+        )
 
     @property
     def db_url(self) -> str:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,20 +52,70 @@ def _insert(session: Session):  # type: ignore[no-untyped-def]
     ]
 
 
-def lock_states(session: Session, sensor_ids: list[int]) -> dict[int, SensorState]:
+def lock_states(session: Session, sensor_ids: list[int]) -> dict[int, rules.SignalState]:
     """The rule states of some sensors, created when missing and locked until commit."""
     ids = sorted(set(sensor_ids))
     if not ids:
         return {}
-    session.execute(
-        _insert(session)(SensorState)
-        .values([{"sensor_id": i, "level": 0, "pending": 0} for i in ids])
-        .on_conflict_do_nothing(index_elements=["sensor_id"])
+    query = (
+        select(
+            SensorState.sensor_id,
+            SensorState.level,
+            SensorState.since,
+            SensorState.pending,
+            SensorState.last_ts,
+            SensorState.last_value,
+        )
+        .where(SensorState.sensor_id.in_(ids))
+        .order_by(SensorState.sensor_id)
     )
-    query = select(SensorState).where(SensorState.sensor_id.in_(ids)).order_by("sensor_id")
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update()
-    return {s.sensor_id: s for s in session.scalars(query)}
+    rows = session.execute(query).all()
+    missing = set(ids) - {r.sensor_id for r in rows}
+    if missing:
+        session.execute(
+            _insert(session)(SensorState).on_conflict_do_nothing(index_elements=["sensor_id"]),
+            [{"sensor_id": i, "level": 0, "pending": 0} for i in sorted(missing)],
+        )
+        rows = session.execute(query).all()
+    return {
+        r.sensor_id: rules.SignalState(
+            r.level, as_utc(r.since), r.pending, as_utc(r.last_ts), r.last_value
+        )
+        for r in rows
+    }
+
+
+def save_states(session: Session, states: dict[int, rules.SignalState]) -> None:
+    """Write rule states back (one executemany UPDATE by primary key)."""
+    if states:
+        session.execute(
+            update(SensorState),
+            [
+                {
+                    "sensor_id": sid,
+                    "level": st.level,
+                    "since": st.since,
+                    "pending": st.pending,
+                    "last_ts": st.last_ts,
+                    "last_value": st.last_value,
+                }
+                for sid, st in states.items()
+            ],
+        )
+
+
+SENSOR_COLUMNS = (
+    Sensor.id,
+    Sensor.kind,
+    Sensor.scene,
+    Sensor.unit,
+    Sensor.level_1,
+    Sensor.level_2,
+    Sensor.direction,
+    Sensor.is_drill,
+)
 
 
 def _open_alarms(session: Session, sensor_ids: list[int]) -> dict[tuple[int, str], Alarm]:
@@ -138,10 +188,10 @@ def evaluate(
         by_sensor[sid].append((as_utc(ts), value))  # type: ignore[arg-type]
     ids = sorted(by_sensor)
     states = lock_states(session, ids)
-    sensors = {s.id: s for s in session.scalars(select(Sensor).where(Sensor.id.in_(ids)))}
+    sensors = {s.id: s for s in session.execute(select(*SENSOR_COLUMNS).where(Sensor.id.in_(ids)))}
     open_alarms = _open_alarms(session, ids)
     for sid in ids:
-        sensor, row = sensors[sid], states[sid]
+        sensor, state = sensors[sid], states[sid]
         readings = by_sensor[sid]
         offline = open_alarms.get((sid, rules.OFFLINE))
         if offline is not None and offline.recovered_at is None:
@@ -152,16 +202,12 @@ def evaluate(
         if sensor.kind == "ai_video":
             _scene(session, sensor, readings, limits, open_alarms, changes)
             last_ts, last_value = max(readings)
-            if row.last_ts is None or last_ts > as_utc(row.last_ts):  # type: ignore[operator]
-                row.last_ts, row.last_value = last_ts, last_value
+            if state.last_ts is None or last_ts > state.last_ts:
+                states[sid] = rules.SignalState(0, None, 0, last_ts, last_value)
             continue
-        state = rules.SignalState(
-            row.level, as_utc(row.since), row.pending, as_utc(row.last_ts), row.last_value
-        )
-        state, steps = rules.run(state, readings, limits, config.rule)
-        row.level, row.since, row.pending = state.level, state.since, state.pending
-        row.last_ts, row.last_value = state.last_ts, state.last_value
+        states[sid], steps = rules.run(state, readings, limits, config.rule)
         _threshold(session, sensor, steps, open_alarms, changes)
+    save_states(session, states)
     if changes.any:
         bump_alarm_version(session)
     return changes

@@ -26,6 +26,7 @@ class IngestResult:
     stored: list[tuple[int, datetime, float]] = field(
         default_factory=list
     )  # (sensor id, ts, value)
+    unknown: set[str] = field(default_factory=set)  # tags no sensor has
 
 
 class SensorDirectory:
@@ -57,6 +58,7 @@ def store_readings(
         if sid is None:
             reject(session, source, received_at, [Problem(f"unknown sensor {r.tag!r}", r.tag)])
             result.rejected += 1
+            result.unknown.add(r.tag)
         elif (sid, r.ts) in rows:
             result.duplicates += 1  # repeated inside one batch
         else:
@@ -115,8 +117,26 @@ def ingest_bodies(
             reject(session, source, now, problems)
         readings += found
         rejected += len(problems)
-    result = store_readings(session, readings, directory, source, now)
+    result = ingest_parsed(session, readings, [], directory, source, now, config)
     result.rejected += rejected
+    return result
+
+
+def ingest_parsed(
+    session: Session,
+    readings: list[RawReading],
+    problems: list[Problem],
+    directory: SensorDirectory,
+    source: str,
+    now: datetime,
+    config: AlarmConfig | None = None,
+) -> IngestResult:
+    """Keep problems aside, store readings once per (sensor, ts), run the new ones through
+    the alarm rules: all in the caller's transaction."""
+    if problems:
+        reject(session, source, now, problems)
+    result = store_readings(session, readings, directory, source, now)
+    result.rejected += len(problems)
     evaluate(session, result.stored, config or AlarmConfig())
     return result
 
