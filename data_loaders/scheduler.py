@@ -79,7 +79,7 @@ def poll_mqtt(
     config: AlarmConfig,
     now: Clock = utc_now,
     batch: int = 2000,
-    budget_s: float = 5.0,
+    budget_s: float = 0.45,
 ) -> IngestResult:
     """Store what the broker sent, batch by batch, acknowledging each batch once committed."""
     total = IngestResult()
@@ -255,7 +255,7 @@ class Ingest:
         self._job(poll_heartbeat, c.heartbeat_s, self.engine, self.now)
         if c.mqtt_url:
             self.mqtt = MqttSource(c.mqtt_url, c.mqtt_client_id, c.mqtt_topic)
-            self._job(poll_mqtt, 0.25, self.engine, self.mqtt, self.directory, alarms, self.now)
+            self._job(poll_mqtt, 0.5, self.engine, self.mqtt, self.directory, alarms, self.now)
         if c.drop_dir:
             folder = Path(c.drop_dir)
             folder.mkdir(parents=True, exist_ok=True)

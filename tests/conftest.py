@@ -116,3 +116,21 @@ def demo_city(
     build_city(eng, seed=7, scale=1.0, today=TODAY)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def mqtt_url() -> str:
+    """The test broker (ONEMAP_TEST_MQTT_URL); reachable, or the test skips (fails in CI)."""
+    import socket
+
+    from data_loaders.telemetry.mqtt import parse_url
+
+    url = os.environ.get("ONEMAP_TEST_MQTT_URL")
+    if not url:
+        need_service("MQTT broker", "set ONEMAP_TEST_MQTT_URL=mqtt://127.0.0.1:1883")
+    address = parse_url(url)  # type: ignore[arg-type]
+    try:
+        socket.create_connection((address.host, address.port), timeout=3).close()
+    except OSError as exc:
+        need_service("MQTT broker", f"{url}: {exc}")
+    return url  # type: ignore[return-value]

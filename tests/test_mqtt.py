@@ -1,0 +1,292 @@
+"""Telemetry through the real MQTT broker: every body format, bad messages, a broken connection,
+and an ingest process killed mid-stream that, restarted, has lost and doubled nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import orjson
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from sqlalchemy import func, select
+
+from data_loaders.scheduler import poll_mqtt
+from data_loaders.store import session_scope
+from data_loaders.store.schema import Alarm, Reading, RejectedMessage, Sensor
+from data_loaders.telemetry.alarms import AlarmConfig
+from data_loaders.telemetry.mqtt import MqttSource, parse_url
+from data_loaders.telemetry.store import SensorDirectory
+
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+
+def publisher(url: str) -> mqtt.Client:
+    """A connected publishing client allowed many messages in flight."""
+    address = parse_url(url)
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=f"test-pub-{uuid.uuid4().hex[:8]}",
+        protocol=mqtt.MQTTv5,
+    )
+    client.max_inflight_messages_set(1000)
+    client.max_queued_messages_set(0)
+    client.connect(address.host, address.port)
+    client.loop_start()
+    return client
+
+
+def forget_session(url: str, client_id: str) -> None:
+    """Tell the broker to drop a test client's persistent session and its queue."""
+    address = parse_url(url)
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=mqtt.MQTTv5,
+    )
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 0
+    client.connect(address.host, address.port, clean_start=True, properties=props)
+    client.loop_start()
+    time.sleep(0.2)
+    client.disconnect()
+    client.loop_stop()
+
+
+@pytest.fixture
+def channel(mqtt_url: str) -> Iterator[tuple[str, str]]:
+    """A private topic root and client id, so parallel runs never hear each other."""
+    run = uuid.uuid4().hex[:10]
+    client_id = f"onemap-test-{run}"
+    yield f"onemap-test/{run}/telemetry", client_id
+    forget_session(mqtt_url, client_id)
+
+
+def add_sensors(engine, n: int = 1) -> None:
+    with session_scope(engine) as s:
+        s.add_all(
+            Sensor(tag=f"S{i}", kind="ammonia", unit="ppm", level_1=150, level_2=300)
+            for i in range(n)
+        )
+
+
+def count(engine, model=Reading) -> int:
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count()).select_from(model))
+
+
+def drain_until(engine, source, directory, want, timeout=20.0, model=Reading) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        poll_mqtt(engine, source, directory, AlarmConfig())
+        got = count(engine, model)
+        if got >= want:
+            return got
+        time.sleep(0.05)
+    return count(engine, model)
+
+
+def test_every_body_format_and_bad_messages_through_the_broker(engine, mqtt_url, channel):
+    topic, client_id = channel
+    add_sensors(engine, 3)
+    source = MqttSource(mqtt_url, client_id, f"{topic}/#")
+    source.start()
+    assert source.connected.wait(5)
+    pub = publisher(mqtt_url)
+    t = T0.timestamp()
+    bodies = [
+        {"sensor": "S0", "ts": T0.isoformat(), "value": 12.5},  # native
+        [{"sensor": "S0", "ts": t + 1, "value": 13}, {"sensor": "S1", "ts": t + 1, "value": 3}],
+        [{"bn": "S", "bt": t + 2, "bu": "ppm"}, {"n": "1", "v": 4}, {"n": "2", "t": 1, "v": 5}],
+        {"S2": [{"ts": (t + 4) * 1000, "values": {"value": 6}}]},  # ThingsBoard gateway
+        {"sensor": "S0", "ts": T0.isoformat(), "value": 12.5},  # a repeat: ignored
+    ]
+    for body in bodies:
+        pub.publish(f"{topic}/site1", orjson.dumps(body), qos=1).wait_for_publish(5)
+    for bad in (b"{not json", orjson.dumps({"sensor": "GHOST", "ts": t, "value": 1})):
+        pub.publish(f"{topic}/site1", bad, qos=1).wait_for_publish(5)
+    pub.publish(
+        f"{topic}/x", orjson.dumps({"sensor": "S1", "ts": t + 9, "value": "high"}), qos=1
+    ).wait_for_publish(5)
+    directory = SensorDirectory()
+    assert drain_until(engine, source, directory, 6) == 6
+    assert drain_until(engine, source, directory, 3, model=RejectedMessage) == 3
+    source.stop()
+    pub.disconnect()
+    with session_scope(engine) as s:
+        reasons = sorted(r.split(":")[0] for r in s.scalars(select(RejectedMessage.reason)))
+        values = sorted(s.scalars(select(Reading.value)))
+    assert values == [3, 4, 5, 6, 12.5, 13]
+    assert reasons == ["not JSON", "unknown sensor 'GHOST'", "value 'high' is not a number"]
+
+
+def test_alarm_from_a_reading_over_threshold_through_the_broker(engine, mqtt_url, channel):
+    topic, client_id = channel
+    add_sensors(engine)
+    source = MqttSource(mqtt_url, client_id, f"{topic}/#")
+    source.start()
+    assert source.connected.wait(5)
+    pub = publisher(mqtt_url)
+    series = [{"sensor": "S0", "ts": T0.timestamp() + 10 * i, "value": 400} for i in range(3)]
+    pub.publish(f"{topic}/a", orjson.dumps(series), qos=1).wait_for_publish(5)
+    assert drain_until(engine, source, SensorDirectory(), 1, model=Alarm) == 1
+    source.stop()
+    pub.disconnect()
+
+
+class CuttableProxy:
+    """A TCP relay to the broker whose connections can be cut, to see the client reconnect."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.sockets: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        for s in self.sockets:
+            with contextlib.suppress(OSError):
+                s.shutdown(socket.SHUT_RDWR)
+        self.sockets = []
+
+    def close(self) -> None:
+        self.cut()
+        self.server.close()
+
+
+def test_the_source_reconnects_by_itself(engine, mqtt_url, channel):
+    topic, client_id = channel
+    add_sensors(engine)
+    address = parse_url(mqtt_url)
+    proxy = CuttableProxy(address.host, address.port)
+    source = MqttSource(f"mqtt://127.0.0.1:{proxy.port}", client_id, f"{topic}/#")
+    source.start()
+    assert source.connected.wait(5)
+    pub = publisher(mqtt_url)
+    directory = SensorDirectory()
+    pub.publish(
+        f"{topic}/a", orjson.dumps({"sensor": "S0", "ts": T0.timestamp(), "value": 1}), qos=1
+    )
+    assert drain_until(engine, source, directory, 1) == 1
+    proxy.cut()
+    # published while we are away: the broker queues it in our persistent session
+    pub.publish(
+        f"{topic}/a", orjson.dumps({"sensor": "S0", "ts": T0.timestamp() + 1, "value": 2}), qos=1
+    ).wait_for_publish(5)
+    assert drain_until(engine, source, directory, 2, timeout=30) == 2
+    source.stop()
+    pub.disconnect()
+    proxy.close()
+
+
+def test_killing_the_ingest_process_mid_stream_loses_and_doubles_nothing(
+    engine, mqtt_url, channel, tmp_path
+):
+    topic, client_id = channel
+    add_sensors(engine, 10)
+    env = {
+        **os.environ,
+        "ONEMAP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "ONEMAP_MQTT_URL": mqtt_url,
+        "ONEMAP_MQTT_CLIENT_ID": client_id,
+        "ONEMAP_MQTT_TOPIC": f"{topic}/#",
+        "ONEMAP_SIMULATOR": "false",
+        "ONEMAP_DROP_DIR": "",
+    }
+
+    log = (tmp_path / "ingest.log").open("ab")
+
+    def start() -> subprocess.Popen:
+        return subprocess.Popen(
+            [sys.executable, "-m", "dashboard", "ingest"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    processes = [start()]
+    # the first run creates the persistent session; wait until it is subscribed
+    pub = publisher(mqtt_url)
+    probe = {"sensor": "S0", "ts": T0.timestamp() - 1, "value": 0}
+    pub.publish(f"{topic}/probe", orjson.dumps(probe), qos=1)
+    deadline = time.monotonic() + 30
+    while count(engine) < 1 and time.monotonic() < deadline:
+        pub.publish(f"{topic}/probe", orjson.dumps(probe), qos=1)
+        time.sleep(0.2)
+    assert count(engine) == 1, (tmp_path / "ingest.log").read_text()
+
+    messages, per_message = 1500, 10
+    killed_at: list[int] = []
+
+    def stream() -> None:
+        for m in range(messages):
+            body = [
+                {"sensor": f"S{k}", "ts": T0.timestamp() + m, "value": float(m % 97)}
+                for k in range(per_message)
+            ]
+            info = pub.publish(f"{topic}/stream", orjson.dumps(body), qos=1)
+            if m == messages // 3:
+                killed_at.append(count(engine))
+                processes[0].send_signal(signal.SIGKILL)  # no goodbye: the worst case
+                processes[0].wait(10)
+                processes.append(start())  # and started again at once, as a supervisor does
+            if m % 100 == 0:
+                info.wait_for_publish(10)
+            time.sleep(0.004)
+        info.wait_for_publish(10)
+
+    sender = threading.Thread(target=stream)
+    sender.start()
+    sender.join()
+    restarted = processes[-1]
+    want = 1 + messages * per_message
+    deadline = time.monotonic() + 60
+    while count(engine) < want and time.monotonic() < deadline:
+        time.sleep(0.25)
+    restarted.send_signal(signal.SIGTERM)
+    restarted.wait(20)
+    pub.disconnect()
+    log.close()
+    output = (tmp_path / "ingest.log").read_text()
+    assert 1 <= killed_at[0] < want, "the kill did not land mid-stream"
+    assert count(engine) == want, output
+    with session_scope(engine) as s:
+        per_sensor = dict(
+            s.execute(select(Reading.sensor_id, func.count()).group_by(Reading.sensor_id)).all()
+        )
+    assert sorted(per_sensor.values()) == [messages] * (per_message - 1) + [messages + 1]
