@@ -18,12 +18,10 @@ SLOW = r.RuleSettings(deadband_ratio=0.1, min_duration_s=30)
 
 def feed(values: list[float], limits: r.Limits, settings: r.RuleSettings, every_s: int = 10):
     """Levels after each reading of a series taken every few seconds."""
-    state, steps = r.run(
-        r.SignalState(),
-        [(T0 + timedelta(seconds=i * every_s), v) for i, v in enumerate(values)],
-        limits,
-        settings,
-    )
+    state, steps = r.SignalState(), []
+    for i, v in enumerate(values):
+        state, s = r.step(state, T0 + timedelta(seconds=i * every_s), v, limits, settings)
+        steps.append(s)
     return state, [s.after for s in steps], steps
 
 
@@ -58,6 +56,13 @@ def test_old_and_repeated_readings_do_not_move_the_rule_backwards():
     state, _, _ = feed([100, 320], AMMONIA, QUICK)
     same, step = r.step(state, T0, 10, AMMONIA, QUICK)
     assert step is None and same == state and state.level == 2
+
+
+def test_run_keeps_only_the_steps_an_alarm_needs():
+    readings = [(T0 + timedelta(seconds=10 * i), v) for i, v in enumerate([10, 20, 160, 170, 10])]
+    state, steps = r.run(r.SignalState(), list(reversed(readings)), AMMONIA, QUICK)
+    assert [(s.before, s.after, s.value) for s in steps] == [(0, 1, 160), (1, 1, 170), (1, 0, 10)]
+    assert state.level == 0 and state.last_value == 10
 
 
 def test_peak_follows_the_direction():

@@ -3,8 +3,9 @@ AI-scene events and escalation. No database here; time always comes from the cal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 THRESHOLD, OFFLINE, SCENE = "threshold", "offline", "scene"
 RULES = (THRESHOLD, OFFLINE, SCENE)
@@ -34,9 +35,8 @@ class RuleSettings:
     min_duration_s: float = 10.0  # a new level must hold this long (in reading time) to count
 
 
-@dataclass(frozen=True)
-class SignalState:
-    """What the rule remembers of one sensor between readings."""
+class SignalState(NamedTuple):
+    """What the rule remembers of one sensor between readings (a tuple: made per reading)."""
 
     level: int = 0  # the confirmed level: 0 normal, 1 warning, 2 alarm
     since: datetime | None = None  # when readings began to disagree with `level`
@@ -45,8 +45,7 @@ class SignalState:
     last_value: float | None = None
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """What one reading did: the level before and after (equal when nothing changed)."""
 
     ts: datetime
@@ -82,17 +81,22 @@ def level_of(value: float, limits: Limits, current: int, band: float) -> int:
 
 
 def step(
-    state: SignalState, ts: datetime, value: float, limits: Limits, settings: RuleSettings
+    state: SignalState,
+    ts: datetime,
+    value: float,
+    limits: Limits,
+    settings: RuleSettings,
+    band: float | None = None,
 ) -> tuple[SignalState, Step | None]:
     """Feed one reading to the threshold rule. Readings older than the last one are ignored
     (they are stored, but the rule only moves forward in time)."""
     if state.last_ts is not None and ts <= state.last_ts:
         return state, None
-    seen = level_of(value, limits, state.level, limits.deadband(settings.deadband_ratio))
+    if band is None:
+        band = limits.deadband(settings.deadband_ratio)
+    seen = level_of(value, limits, state.level, band)
     if seen == state.level:
-        return replace(state, since=None, pending=0, last_ts=ts, last_value=value), Step(
-            ts, value, state.level, state.level
-        )
+        return SignalState(seen, None, 0, ts, value), Step(ts, value, seen, seen)
     # A different level must hold for the minimum duration before it counts; turning back
     # (up, then below the confirmed level before the time is up) starts the clock again.
     same_side = state.since is not None and (state.pending > state.level) == (seen > state.level)
@@ -110,11 +114,13 @@ def run(
     limits: Limits,
     settings: RuleSettings,
 ) -> tuple[SignalState, list[Step]]:
-    """Feed readings (any order; they are taken in time order) and keep every step."""
+    """Feed readings (any order; they are taken in time order); keep the steps that matter
+    to an alarm (any step away from, at, or back from a level; not normal ones)."""
     steps = []
+    band = limits.deadband(settings.deadband_ratio)
     for ts, value in sorted(readings):
-        state, s = step(state, ts, value, limits, settings)
-        if s is not None:
+        state, s = step(state, ts, value, limits, settings, band)
+        if s is not None and (s.before or s.after):
             steps.append(s)
     return state, steps
 

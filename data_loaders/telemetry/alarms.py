@@ -192,7 +192,10 @@ def evaluate(
     open_alarms = _open_alarms(session, ids)
     for sid in ids:
         sensor, state = sensors[sid], states[sid]
-        readings = by_sensor[sid]
+        # only what is newer than the rule has seen: repeats and late readings change nothing
+        readings = [r for r in by_sensor[sid] if state.last_ts is None or r[0] > state.last_ts]
+        if not readings:
+            continue
         offline = open_alarms.get((sid, rules.OFFLINE))
         if offline is not None and offline.recovered_at is None:
             offline.recovered_at = min(ts for ts, _ in readings)
