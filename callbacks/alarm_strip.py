@@ -25,7 +25,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         State(ids.DATA_VERSION, "data"),
     )
     def poll_version(_n, seen):  # type: ignore[no-untyped-def]
-        version = deps.map_data.version()
+        version = deps.map_data.token(live=True)
         return version if version != seen else no_update
 
     @app.callback(

@@ -244,7 +244,7 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
     scoped = selected if selected and len(chain) > 1 else None
     breaks = md.grid_breaks(None, parent, state.metric)
     urls = {
-        "grids": md.url("grids", parent=parent),
+        "grids": md.url("grids", live=state.metric == "open_alarms", parent=parent),
         "enterprises": md.url(
             "enterprises",
             **{
@@ -256,7 +256,7 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
         ),
         "major_hazards": md.url("major-hazards"),
         "listed_dangers": md.url("listed-dangers"),
-        "alarms": md.url("alarms"),
+        "alarms": md.url("alarms", live=True),
     }
     layers: dict[str, dict[str, Any]] = {}
     for module in LAYER_MODULES:
@@ -293,7 +293,7 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
         "crumbs": crumbs,
         "legend": create_choropleth_legend(state.metric, breaks, deps.label, state.lang),
         "key": f"{selected or ''}|{state.enterprise or ''}",
-        "version": md.version(),
+        "version": md.token(live=True),
     }
 
 

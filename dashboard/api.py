@@ -131,8 +131,8 @@ def create_api(
         }
         return json_response(counts, cache=False)
 
-    def layer(make: Callable[[], Payload]) -> Response:
-        fresh = request.args.get("v") == str(map_data.version())
+    def layer(make: Callable[[], Payload], live: bool = False) -> Response:
+        fresh = request.args.get("v") == map_data.token(live)
         try:
             return payload_response(make(), immutable=fresh)
         except UnknownGrid as exc:
@@ -146,7 +146,8 @@ def create_api(
         return layer(
             lambda: map_data.grids_geojson(
                 int(level) if level else None, request.args.get("parent")
-            )
+            ),
+            live="." in request.args.get("v", ""),  # coloured by open alarms
         )
 
     @api.get("/api/layers/enterprises.geojson")
@@ -163,7 +164,7 @@ def create_api(
 
     @api.get("/api/layers/alarms.geojson")
     def alarms_layer() -> Response:
-        return layer(map_data.alarms_geojson)
+        return layer(map_data.alarms_geojson, live=True)
 
     @api.get("/health")
     def health() -> Response:

@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import Engine
 
 from data_loaders import queries
-from data_loaders.store import read_data_version, session_scope
+from data_loaders.store import read_alarm_version, read_data_version, session_scope
 from layers import alarms, enterprises, grids, listed_dangers, major_hazards
 from layers._geojson import dumps
 
@@ -69,6 +69,7 @@ class MapData:
         self.max_entries = max_entries
         self._lock = threading.Lock()
         self._version = -1
+        self._alarm_version = -1
         self._version_read_at = 0.0
         self._bytes: OrderedDict[tuple, Payload] = OrderedDict()
         self._building: dict[tuple, threading.Event] = {}
@@ -83,7 +84,7 @@ class MapData:
         now = time.monotonic()
         if now - self._version_read_at > max_age:
             with session_scope(self.engine) as s:
-                v = read_data_version(s)
+                v, av = read_data_version(s), read_alarm_version(s)
             with self._lock:
                 self._version_read_at = now
                 moved = v != self._version
@@ -92,9 +93,26 @@ class MapData:
                     self._bytes.clear()
                     self._grid_frame = None
                     self._metrics = None
+                if av != self._alarm_version:
+                    # alarms moved: drop what shows alarms, keep the heavy ledger payloads
+                    self._alarm_version = av
+                    for key in [k for k in self._bytes if k[1] is not None]:
+                        del self._bytes[key]
+                    self._metrics = None
             if moved and self._warm:
                 threading.Thread(target=self.warm, name="onemap-warm", daemon=True).start()
         return self._version
+
+    def alarm_version(self) -> int:
+        """The store's alarm version (read together with the data version)."""
+        self.version()
+        return self._alarm_version
+
+    def token(self, live: bool = False) -> str:
+        """What a URL carries to name its content: the data version, and the alarm version
+        for payloads that show alarms."""
+        v = self.version()
+        return f"{v}.{self._alarm_version}" if live else str(v)
 
     def state(self) -> dict[str, Any]:
         """The cache's state for /health: data version, payloads held, warming or not."""
@@ -129,12 +147,13 @@ class MapData:
         finally:
             self._warming.release()
 
-    def _cached(self, key: tuple, make: Callable[[], bytes]) -> Payload:
+    def _cached(self, key: tuple, make: Callable[[], bytes], live: bool = False) -> Payload:
         """The payload for a key, built once: concurrent askers (a request and the warming
         thread, say) wait for the first builder instead of building it again."""
         # Keyed by data version too: a build begun before the data changed can never be
         # served as the new version's payload.
-        key = (self.version(), *key)
+        version = self.version()
+        key = (version, self._alarm_version if live else None, *key)
         while True:
             with self._lock:
                 if key in self._bytes:
@@ -190,6 +209,7 @@ class MapData:
         return self._cached(
             ("grids", level, parent),
             lambda: dumps(grids.features(self._children(level, parent), self.metrics())),
+            live=True,  # the open-alarm metric rides along
         )
 
     def grid_breaks(self, level: int | None, parent: str | None, metric: str) -> list[float]:
@@ -246,7 +266,7 @@ class MapData:
             with session_scope(self.engine) as s:
                 return dumps(alarms.features(queries.load_open_alarm_points(s)))
 
-        return self._cached(("alarms",), make)
+        return self._cached(("alarms",), make, live=True)
 
     # --- figures ---------------------------------------------------------------------------
     def stats_json(self, grid: str | None) -> Payload:
@@ -259,11 +279,12 @@ class MapData:
                     queries.load_stats(s, grid, today), option=orjson.OPT_NON_STR_KEYS
                 )
 
-        return self._cached(("stats", grid, today), make)
+        return self._cached(("stats", grid, today), make, live=True)
 
     # --- urls ------------------------------------------------------------------------------
-    def url(self, name: str, **params: Any) -> str:
-        """A versioned layer URL: a new data version is a new URL, so browsers may cache."""
+    def url(self, name: str, live: bool = False, **params: Any) -> str:
+        """A versioned layer URL: a new data (or, when live, alarm) version is a new URL, so
+        browsers may cache what a URL names."""
         clean = {k: v for k, v in params.items() if v not in (None, "", [])}
-        clean["v"] = self.version()
+        clean["v"] = self.token(live)
         return f"/api/layers/{name}.geojson?{urlencode(clean)}"

@@ -130,3 +130,30 @@ def test_a_payload_is_built_once_when_asked_for_at_once(small_city):
     for t in threads:
         t.join(5)
     assert len(built) == 1 and len(results) == 4 and len({id(r) for r in results}) == 1
+
+
+def test_a_new_alarm_reaches_the_alarm_layer_and_stats_but_not_the_ledger_cache(client, small_city):
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from data_loaders.store.schema import Sensor
+    from data_loaders.telemetry.store import SensorDirectory, ingest_body
+
+    assert geo(client, "/api/layers/alarms.geojson")["features"] == []
+    enterprises_etag = client.get("/api/layers/enterprises.geojson").headers["ETag"]
+    with session_scope(small_city) as s:
+        tag = s.scalar(select(Sensor.tag).where(Sensor.kind == "ammonia").limit(1))
+    now = datetime.now(UTC)
+    body = orjson.dumps(
+        [
+            {"sensor": tag, "ts": (now - timedelta(seconds=30 - 10 * i)).isoformat(), "value": 999}
+            for i in range(3)
+        ]
+    )
+    with session_scope(small_city) as s:
+        ingest_body(s, body, SensorDirectory(), "http", now)
+    time.sleep(1.1)  # the version is read at most once a second
+    [alarm] = geo(client, "/api/layers/alarms.geojson")["features"]
+    assert alarm["properties"]["sensor"] == tag
+    assert orjson.loads(client.get("/api/stats").data)["alarms"]["open"] == 1
+    assert client.get("/api/layers/enterprises.geojson").headers["ETag"] == enterprises_etag
