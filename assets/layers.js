@@ -153,10 +153,21 @@ window.onemap = window.onemap || {};
   };
   ns.alarmPoint = function (feature, latlng, context) {
     const p = feature.properties;
-    return symbol(latlng, "onemap-alarm alarm-l" + p.level, p.level === 2 ? "!" : "·", [
-      p.enterprise || "", p.sensor + " · " + label(context, "alarm.level_" + p.level, ""),
-      label(context, "alarm.peak", "peak") + " " + p.peak + " " + (p.unit || ""),
-    ], 4000 + p.level * 1000);
+    const cls = "onemap-alarm alarm-l" + p.level + (p.escalated ? " escalated" : "") +
+      (p.recovered ? " recovered" : "");
+    const lines = [
+      p.enterprise || "",
+      p.sensor + " · " + label(context, "alarm.level_" + p.level, "") + " · " +
+        label(context, "alarm.rule." + p.rule, p.rule) +
+        (p.count > 1 ? " ×" + p.count : ""),
+      label(context, "alarm.state." + p.state, p.state) +
+        (p.recovered ? " · " + label(context, "alarm.recovered", "") : ""),
+    ];
+    if (p.peak !== null && p.peak !== undefined) {
+      lines.push(label(context, "alarm.peak", "peak") + " " + p.peak + " " + (p.unit || ""));
+    }
+    if (p.escalated) lines.push(label(context, "alarm.escalated", "escalated"));
+    return symbol(latlng, cls, p.level === 2 ? "!" : "·", lines, 4000 + p.level * 1000);
   };
 
   /* --- readiness: data-map-ready on the map container --------------------------------- */

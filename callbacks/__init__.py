@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from callbacks import alarm_strip, chrome, clock, map_state, panel, search
+from callbacks import alarm_strip, alarms, chrome, clock, map_state, panel, search, trends
 from callbacks.deps import Deps
 
-MODULES = (chrome, clock, map_state, panel, search, alarm_strip)
+MODULES = (chrome, clock, map_state, panel, search, alarm_strip, alarms, trends)
 
 
 def register_all(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]

@@ -5,15 +5,11 @@ from __future__ import annotations
 from dash import Input, Output, State, html, no_update
 
 from callbacks import ids
+from callbacks.alarms import level_badge, local_time, what
 from callbacks.deps import Deps
 from callbacks.map_state import parse_query
 from data_loaders.queries import load_alarm_feed
 from data_loaders.store import session_scope
-
-
-def short_time(iso: str) -> str:
-    """MM-DD HH:MM of an ISO timestamp, for the narrow strip."""
-    return iso[5:16].replace("T", " ")
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
@@ -43,14 +39,16 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         return [title] + [
             html.Button(
                 [
+                    level_badge(a["level"], deps.label, lang),
+                    f" {local_time(a['opened_at'])} {a['enterprise'] or ''} "
+                    f"{what(a, deps.label, lang)}",
                     html.Span(
-                        deps.label(f"alarm.level_{a['level']}", lang),
-                        className=f"lvl lvl-{a['level']}",
+                        " " + deps.label(f"alarm.state.{a['state']}", lang),
+                        className=f"state st-{a['state']}",
                     ),
-                    f" {short_time(a['opened_at'])} {a['enterprise'] or ''} {a['sensor']}",
                 ],
                 id={"type": ids.HIT, "code": a["credit_code"] or ""},
-                className="alarm-item",
+                className="alarm-item" + (" escalated" if a["escalated"] else ""),
             )
             for a in feed
         ]

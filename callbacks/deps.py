@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+Label = Callable[[str, str], str]
+
 
 @dataclass(frozen=True)
 class Deps:
@@ -19,3 +21,5 @@ class Deps:
     title: Callable[[str], str]
     map_data: Any = None  # dashboard.map_data.MapData: cached layer payloads and URLs
     js_labels: Callable[[str], dict[str, str]] = lambda _lang: {}
+    # dashboard.auth.Identity of the request (name, role, may(role)), or None
+    current_user: Callable[[], Any] = lambda: None

@@ -3,20 +3,18 @@ scope the URL selects."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 from dash import Input, Output, html
 
 from callbacks import ids
-from callbacks.deps import Deps
+from callbacks.alarms import local_time
+from callbacks.deps import Deps, Label
 from callbacks.kpi import create_cards
 from callbacks.map_state import parse_query
 from data_loaders.queries import UnknownGrid, load_enterprise_dossier, load_stats
 from data_loaders.store import session_scope
-
-Label = Callable[[str, str], str]
 
 
 def create_strip(doc: dict[str, Any], label: Label, lang: str) -> list:
@@ -157,7 +155,8 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
     sensors = [
         html.Li(
             f"{s['device'] or ''} · {label('kind.' + s['kind'], lang)} · {s['tag']} · "
-            f"{label('sensor.latest', lang)} {latest(s)}"
+            f"{label('sensor.latest', lang)} {latest(s)}",
+            className=f"sensor-level-{s['level']}",
         )
         for s in signals
     ] + [
@@ -165,7 +164,10 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
         for camera, scenes in cameras.items()
     ]
     alarms = [
-        html.Li(f"{a['opened_at'][:16]} {a['sensor']} {label(alarm_key(a), lang)} {a['state']}")
+        html.Li(
+            f"{local_time(a['opened_at'])} {a['sensor']} {label(alarm_key(a), lang)} "
+            f"{label('alarm.state.' + a['state'], lang)}"
+        )
         for a in d["alarms"]
     ]
     none = html.P(label("common.none", lang), className="muted")
@@ -192,6 +194,14 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
         html.Ul(hazards) if hazards else none,
         html.H3(label("section.sensors", lang)),
         html.Ul(sensors) if sensors else none,
+        *(
+            [
+                html.H3(label("sensor.trends", lang)),
+                html.Div(id={"type": ids.TRENDS, "code": d["credit_code"]}, className="trends"),
+            ]
+            if signals
+            else []
+        ),
         html.H3(label("section.alarms", lang)),
         html.Ul(alarms) if alarms else none,
     ]

@@ -78,6 +78,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         title=lambda lang: page_title(settings, engine, lang),
         map_data=map_data,
         js_labels=js_labels,
+        current_user=auth.current,
     )
 
     def layout():  # type: ignore[no-untyped-def]
@@ -87,7 +88,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         initial = map_props(state, deps)
         title = page_title(settings, engine, state.lang)
         tiles = settings.tile_url or ("/tiles/{z}/{x}/{y}" if settings.mbtiles else "")
-        return create_layout(title, state.lang, initial, industries, tiles)
+        who = auth.current() if has_request_context() else None
+        user = (who.name, who.role) if who else None
+        return create_layout(
+            title, state.lang, initial, industries, tiles, user, settings.poll_seconds * 1000
+        )
 
     app.layout = layout
     register_all(app, deps)

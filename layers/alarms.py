@@ -26,6 +26,11 @@ def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "opened_at",
         "enterprise",
         "credit_code",
+        "rule",
+        "scene",
+        "last_value",
+        "escalated",
+        "recovered",
     )
     ordered = sorted(rows, key=lambda r: r["level"])
     return collection([point(r["lon"], r["lat"], {k: r[k] for k in keep}) for r in ordered])

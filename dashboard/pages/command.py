@@ -42,6 +42,48 @@ def create_legend(lang: str, choropleth: list) -> html.Div:
     )
 
 
+def create_user_box(user: tuple[str, str] | None, lang: str) -> html.Div:
+    """Who is signed in, with sign-out; or a sign-in link for the anonymous wall screen."""
+    if user is None or not user[0]:
+        return html.Div(html.A(t("login.signin", lang), href="/login"), id=ids.USER_BOX)
+    name, role = user
+    return html.Div(
+        [
+            html.Span(f"{name} · {t('role.' + role, lang)}", className="user-name"),
+            html.A(t("login.logout", lang), href="/logout", className="logout"),
+        ],
+        id=ids.USER_BOX,
+        className="user-box",
+    )
+
+
+def create_alarm_dialog(lang: str) -> html.Div:
+    """The alarm handling panel: open alarms on the left, the chosen one and its actions."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H2(t("alarm.list", lang)),
+                    html.Div(id=ids.ALARM_MESSAGE, className="alarm-message", role="status"),
+                    html.Button(
+                        "×", id=ids.ALARM_CLOSE, className="close", title=t("panel.close", lang)
+                    ),
+                ],
+                className="dialog-head",
+            ),
+            html.Div(
+                [
+                    html.Div(id=ids.ALARM_LIST, className="alarm-list"),
+                    html.Div(id=ids.ALARM_DETAIL, className="alarm-detail"),
+                ],
+                className="dialog-body",
+            ),
+        ],
+        id=ids.ALARM_DIALOG,
+        className="alarm-dialog",
+    )
+
+
 def view_props(view: dict[str, Any]) -> dict[str, Any]:
     """Initial Map props for a view (bounds of a grid, or centre and zoom of an enterprise)."""
     if view.get("center"):
@@ -55,6 +97,8 @@ def create_layout(
     initial: dict[str, Any],
     industries: list[tuple[str, int]],
     tile_url: str,
+    user: tuple[str, str] | None = None,
+    poll_ms: int = 3000,
 ) -> html.Div:
     """The page shell, with the map already set for the page's URL (map_state.map_props), so
     layer fetches start as soon as the map mounts; callbacks take over from there."""
@@ -139,7 +183,13 @@ def create_layout(
             dcc.Location(id=ids.LOCATION, refresh=False),
             dcc.Store(id=ids.DATA_VERSION, data=initial.get("version")),
             dcc.Store(id=ids.VIEW_KEY, data=initial["key"]),
-            dcc.Interval(id=ids.DATA_POLL, interval=5_000),
+            dcc.Interval(id=ids.DATA_POLL, interval=poll_ms),
+            dcc.Interval(id=ids.TREND_TICK, interval=30_000),
+            dcc.Store(id=ids.ALARM_SELECTED),
+            dcc.Store(id=ids.ALARM_DONE, data=0),
+            dcc.Store(id=ids.ALARM_SIGNAL),
+            dcc.Store(id=ids.SOUND_ON, storage_type="local", data=True),
+            html.Div(id=ids.ALARM_FLASH, className="alarm-flash"),
             dcc.Interval(id=ids.CLOCK_TICK, interval=1_000),
             html.Header(
                 [
@@ -163,6 +213,7 @@ def create_layout(
                                 id=ids.LANG_LINK,
                                 className="lang-switch",
                             ),
+                            create_user_box(user, lang),
                         ],
                         className="header-right",
                     ),
@@ -174,7 +225,31 @@ def create_layout(
                 [html.Nav(id=ids.BREADCRUMB, className="breadcrumb"), the_map], className="center"
             ),
             html.Aside(id=ids.PANEL, className="right"),
-            html.Footer(id=ids.ALARM_STRIP, className="bottom"),
+            html.Footer(
+                [
+                    html.Div(
+                        [
+                            html.Button(
+                                [t("alarm.list", lang), " ", html.Span(id=ids.ALARM_COUNT)],
+                                id=ids.ALARM_OPEN,
+                                className="alarm-open",
+                            ),
+                            html.Button(
+                                [
+                                    html.Span(t("alarm.sound_on", lang), className="snd-on"),
+                                    html.Span(t("alarm.sound_off", lang), className="snd-off"),
+                                ],
+                                id=ids.SOUND_TOGGLE,
+                                className="sound-toggle",
+                            ),
+                        ],
+                        className="strip-controls",
+                    ),
+                    html.Div(id=ids.ALARM_STRIP, className="strip-items"),
+                ],
+                className="bottom",
+            ),
+            create_alarm_dialog(lang),
         ],
         className="page",
         lang="zh-CN" if lang == "zh" else "en",
