@@ -108,8 +108,8 @@ def field(
         children.append(
             html.Div(
                 [
-                    html.Button(o, id={"type": ids.ALARM_QUICK, "text": o}, className="quick")
-                    for o in options
+                    html.Button(o, id={"type": ids.ALARM_QUICK, "i": i}, className="quick")
+                    for i, o in enumerate(options)
                 ],
                 className="quick-row",
             )
@@ -206,6 +206,13 @@ def alarm_signal(items: list[dict[str, Any]]) -> dict[str, list[int]]:
     }
 
 
+def detail_key(a: dict[str, Any] | None, lang: str, may_act: bool) -> str:
+    """What the detail shows, in short: redrawn only when this changes."""
+    if a is None:
+        return f"none|{lang}"
+    return f"{a['id']}|{a['state']}|{len(a.get('events', []))}|{a['level']}|{lang}|{may_act}"
+
+
 def action_body(action: str, values: dict[str, str]) -> dict[str, Any]:
     """The JSON body of an action from the form (the due time is read as China time)."""
     body: dict[str, Any] = {}
@@ -268,18 +275,22 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         return ctx.triggered_id["id"]
 
     @app.callback(
-        Output({"type": ids.ALARM_FIELD, "name": "reason"}, "value"),
-        Input({"type": ids.ALARM_QUICK, "text": ALL}, "n_clicks"),
+        Output({"type": ids.ALARM_FIELD, "name": ALL}, "value"),
+        Input({"type": ids.ALARM_QUICK, "i": ALL}, "n_clicks"),
+        State({"type": ids.ALARM_FIELD, "name": ALL}, "id"),
+        State(ids.LOCATION, "search"),
         prevent_initial_call=True,
     )
-    def quick_reason(clicks):  # type: ignore[no-untyped-def]
+    def quick_reason(clicks, field_ids, search):  # type: ignore[no-untyped-def]
+        # (ids carry an index, not the text: Dash loses a trigger's value for non-ASCII ids)
         if not ctx.triggered or not ctx.triggered[0]["value"]:
-            return no_update
-        return ctx.triggered_id["text"]
+            return [no_update] * len(field_ids)
+        lang = parse_query(search, deps.lang).lang
+        text = deps.label("alarm.quick_reasons", lang).split(";")[ctx.triggered_id["i"]]
+        return [text if f["name"] == "reason" else no_update for f in field_ids]
 
     @app.callback(
         Output(ids.ALARM_LIST, "children"),
-        Output(ids.ALARM_DETAIL, "children"),
         Output(ids.ALARM_COUNT, "children"),
         Output(ids.ALARM_SIGNAL, "data"),
         Input(ids.DATA_VERSION, "data"),
@@ -287,19 +298,36 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.ALARM_DONE, "data"),
         Input(ids.LOCATION, "search"),
     )
-    def render_alarms(_version, selected, _done, search):  # type: ignore[no-untyped-def]
+    def render_alarm_list(_version, selected, _done, search):  # type: ignore[no-untyped-def]
         lang = parse_query(search, deps.lang).lang
         with session_scope(deps.engine) as session:
             items = load_alarms(session, list(OPEN_STATES), limit=300)
-            detail = load_alarm(session, selected) if selected else None
-        who = deps.current_user()
-        may_act = bool(who and who.name and who.may("operator"))
         return (
             create_alarm_list(items, selected, deps.label, lang),
-            create_alarm_detail(detail, may_act, deps.label, lang, datetime.now(UTC)),
             str(len(items)),
             alarm_signal(items),
         )
+
+    @app.callback(
+        Output(ids.ALARM_DETAIL, "children"),
+        Output(ids.ALARM_DETAIL_KEY, "data"),
+        Input(ids.ALARM_SELECTED, "data"),
+        Input(ids.ALARM_DONE, "data"),
+        Input(ids.DATA_VERSION, "data"),
+        Input(ids.LOCATION, "search"),
+        State(ids.ALARM_DETAIL_KEY, "data"),
+    )
+    def render_alarm_detail(selected, _done, _version, search, shown):  # type: ignore[no-untyped-def]
+        lang = parse_query(search, deps.lang).lang
+        with session_scope(deps.engine) as session:
+            detail = load_alarm(session, selected) if selected else None
+        who = deps.current_user()
+        may_act = bool(who and who.name and who.may("operator"))
+        key = detail_key(detail, lang, may_act)
+        if ctx.triggered_id == ids.DATA_VERSION and key == shown:
+            # other alarms moved: leave this one's form alone (someone may be typing in it)
+            return no_update, no_update
+        return create_alarm_detail(detail, may_act, deps.label, lang, datetime.now(UTC)), key
 
     @app.callback(
         Output(ids.ALARM_MESSAGE, "children"),
@@ -333,5 +361,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         except NoSuchAlarm:
             return deps.label("alarm.error.not_found", lang), no_update
         except ActionError as exc:
-            return deps.label(f"alarm.error.{exc.code}", lang), (done or 0) + 1
+            # keep the form as typed; only a changed state (someone else acted) redraws it
+            redraw = (done or 0) + 1 if exc.code == "wrong_state" else no_update
+            return deps.label(f"alarm.error.{exc.code}", lang), redraw
         return deps.label("alarm.done", lang), (done or 0) + 1

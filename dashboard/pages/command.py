@@ -186,6 +186,7 @@ def create_layout(
             dcc.Interval(id=ids.DATA_POLL, interval=poll_ms),
             dcc.Interval(id=ids.TREND_TICK, interval=30_000),
             dcc.Store(id=ids.ALARM_SELECTED),
+            dcc.Store(id=ids.ALARM_DETAIL_KEY),
             dcc.Store(id=ids.ALARM_DONE, data=0),
             dcc.Store(id=ids.ALARM_SIGNAL),
             dcc.Store(id=ids.SOUND_ON, storage_type="local", data=True),
