@@ -24,8 +24,9 @@ chromium:
 	  else echo "chromium or a CJK font is missing and cannot be installed here: browser tests will skip"; fi; \
 	fi
 
+# The demo: the city, its sensors fed by the simulator (set ONEMAP_SIMULATOR=false to stop it).
 run: install
-	$(BIN)/onemap run
+	ONEMAP_SIMULATOR=$${ONEMAP_SIMULATOR:-true} $(BIN)/onemap run
 
 test: install-test chromium
 	$(BIN)/ruff format --check .

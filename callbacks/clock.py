@@ -9,13 +9,14 @@ from callbacks.deps import Deps
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """Show the local date and time, updated every second on the client."""
+    """Show China time (UTC+8, as every time on the page), updated every second on the client,
+    whatever time zone the browser's machine is set to."""
     app.clientside_callback(
         """function(n) {
-            const d = new Date();
+            const d = new Date(Date.now() + 8 * 3600 * 1000);
             const p = (x) => String(x).padStart(2, "0");
-            return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
-                   `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+            return `${d.getUTCFullYear()}-${p(d.getUTCMonth() + 1)}-${p(d.getUTCDate())} ` +
+                   `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())}`;
         }""",
         Output(ids.CLOCK, "children"),
         Input(ids.CLOCK_TICK, "n_intervals"),

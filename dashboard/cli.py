@@ -310,6 +310,39 @@ def ingest(ctx: click.Context) -> None:
     _say("ingest scheduler stopped")
 
 
+DEMO_USERS = (("admin", "admin"), ("duty", "operator"), ("screen", "viewer"))
+
+
+def _demo_users(engine) -> None:  # type: ignore[no-untyped-def]
+    """A store without users gets one per role, with random passwords shown once and kept in
+    var/demo-users.txt (readable by this user only): no password is ever built in."""
+    import secrets
+
+    from sqlalchemy import func, select
+
+    from dashboard.auth import hash_password
+    from dashboard.settings import PROJECT_DIR
+    from data_loaders.store import session_scope
+    from data_loaders.store.schema import User
+    from data_loaders.users import save_user
+
+    with session_scope(engine) as session:
+        if session.scalar(select(func.count()).select_from(User)):
+            return
+        lines = []
+        for name, role in DEMO_USERS:
+            password = secrets.token_urlsafe(9)
+            save_user(session, name, role, hash_password(password))
+            lines.append(f"{name:8} {role:9} {password}")
+    path = PROJECT_DIR / "var" / "demo-users.txt"
+    path.parent.mkdir(exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _say("no users yet: created one per role (also in var/demo-users.txt):")
+    for line in lines:
+        _say("  " + line)
+
+
 @main.command()
 @click.option("--host", default=None, help="Listen address (default ONEMAP_HOST).")
 @click.option("--port", default=None, type=int, help="Port (default ONEMAP_PORT).")
@@ -328,6 +361,7 @@ def run(ctx: click.Context, host: str | None, port: int | None) -> None:
     if empty and settings.demo_on_empty:
         _say("the store is empty: building the demo city")
         build_city(engine, progress=_say)
+    _demo_users(engine)
     # The scheduler runs in its own process, never inside the web server.
     worker = subprocess.Popen([sys.executable, "-m", "dashboard", "ingest"])
     # SIGTERM (a service manager, `timeout`) must stop the scheduler too, not orphan it.

@@ -208,13 +208,18 @@ def create_layout(
                         [
                             html.Div(id=ids.CLOCK, className="clock"),
                             html.Div(id=ids.SCOPE, className="scope"),
-                            html.A(
-                                t("app.lang_switch", lang),
-                                href=f"?lang={other}",
-                                id=ids.LANG_LINK,
-                                className="lang-switch",
+                            html.Div(
+                                [
+                                    create_user_box(user, lang),
+                                    html.A(
+                                        t("app.lang_switch", lang),
+                                        href=f"?lang={other}",
+                                        id=ids.LANG_LINK,
+                                        className="lang-switch",
+                                    ),
+                                ],
+                                className="header-tools",
                             ),
-                            create_user_box(user, lang),
                         ],
                         className="header-right",
                     ),

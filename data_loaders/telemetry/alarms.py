@@ -171,7 +171,7 @@ def _touch(alarm: Alarm, sensor: Sensor, at: datetime, value: float) -> None:
 
 
 def _fmt(value: float, unit: str) -> str:
-    return f"{value:g}{unit}"
+    return f"{value:g} {unit}".strip()
 
 
 def evaluate(
