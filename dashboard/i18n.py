@@ -187,7 +187,7 @@ CATALOG: dict[str, dict[str, str]] = {
             ("acknowledge", "确认", "Acknowledge"),
             ("dispatch", "派发", "Dispatch"),
             ("dispose", "处置反馈", "Dispose"),
-            ("close", "消警", "Close"),
+            ("close", "消警", "Close alarm"),
         )
     },
     **{

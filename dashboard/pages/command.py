@@ -28,7 +28,10 @@ def create_legend(lang: str, choropleth: list) -> html.Div:
     rows += [
         entry(html.Span(className="swatch cluster-red"), t("legend.cluster", lang)),
         entry(html.Span("1", className="swatch onemap-hazard hazard-l1"), t("legend.hazard", lang)),
-        entry(html.Span("县", className="swatch onemap-listed overdue"), t("legend.listed", lang)),
+        entry(
+            html.Span(t("listing.short.county", lang), className="swatch onemap-listed overdue"),
+            t("legend.listed", lang),
+        ),
         entry(html.Span(className="swatch onemap-alarm alarm-l2"), t("legend.alarm", lang)),
     ]
     return html.Div(
