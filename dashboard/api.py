@@ -171,6 +171,7 @@ def create_api(
         with session_scope(engine) as session:
             version = read_data_version(session)
             alarm_version = read_alarm_version(session)
+            telemetry_version = int(get_meta(session, "telemetry_version", "0") or 0)
             heartbeat = get_meta(session, "ingest_heartbeat") or None
             last_message = get_meta(session, "ingest.last_message_at") or None
             by_source = load_ingest_counts(session)
@@ -182,6 +183,7 @@ def create_api(
             "database": engine.dialect.name,
             "data_version": version,
             "alarm_version": alarm_version,
+            "telemetry_version": telemetry_version,
             "ingest": {
                 "heartbeat": heartbeat,
                 "heartbeat_age_s": age,

@@ -166,7 +166,7 @@ def poll_versions(engine: Engine) -> bool:
     return False
 
 
-def poll_retention(engine: Engine, days: int, now: Clock = utc_now, max_hours: int = 48) -> int:
+def poll_retention(engine: Engine, days: int, now: Clock = utc_now, max_hours: int = 6) -> int:
     """Summarise readings older than the retention into hourly rollups, then delete them.
 
     Works through at most `max_hours` of old data per run, oldest first, so a large backlog
@@ -272,7 +272,7 @@ class Ingest:
         self._job(poll_offline, 15, self.engine, self.now, first=5)
         self._job(poll_escalation, 15, self.engine, alarms.escalate_after_s, self.now, first=5)
         self._job(poll_versions, 2, self.engine)
-        self._job(poll_retention, 3600, self.engine, c.retention_days, self.now, first=60)
+        self._job(poll_retention, 600, self.engine, c.retention_days, self.now, first=60)
 
     def start(self) -> None:
         """Connect the sources and run the jobs (blocks)."""
