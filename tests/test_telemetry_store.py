@@ -118,3 +118,15 @@ def test_http_telemetry_needs_the_token_and_reports_counts(engine):
     assert health["sources"]["http"] == {"accepted": 1, "rejected": 3, "duplicates": 1}
     assert health["last_message_at"] is not None
     assert counts(engine) == (1, 3)
+
+
+def test_a_reading_written_by_the_orm_is_a_repeat_for_the_fast_path(engine):
+    add_sensors(engine, "A")
+    with session_scope(engine) as s:
+        sid = s.scalar(select(Sensor.id))
+        s.add(Reading(sensor_id=sid, ts=NOW, value=1.0))
+    body = orjson.dumps([{"sensor": "A", "ts": NOW.timestamp(), "value": 1.0}])
+    with session_scope(engine) as s:
+        result = ingest_body(s, body, SensorDirectory(), "mqtt", NOW)
+    assert (result.accepted, result.duplicates) == (0, 1)
+    assert counts(engine) == (1, 0)

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import select
-from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 
 from data_loaders.store.engine import get_meta, increment_meta, set_meta
-from data_loaders.store.schema import Reading, RejectedMessage, Sensor
+from data_loaders.store.schema import RejectedMessage, Sensor
 from data_loaders.telemetry.alarms import AlarmConfig, evaluate
 from data_loaders.telemetry.formats import Problem, RawReading, parse_body
 
@@ -78,13 +77,25 @@ def store_readings(
 
 
 def _executemany_insert(session: Session, values: list[tuple[int, datetime, float]]) -> int:
-    """INSERT … ON CONFLICT DO NOTHING, many rows per call; the number inserted."""
-    stmt = sqlite.insert(READINGS).on_conflict_do_nothing(index_elements=["sensor_id", "ts"])
-    n = 0
-    for i in range(0, len(values), 5000):
-        chunk = [{"sensor_id": a, "ts": b, "value": c} for a, b, c in values[i : i + 5000]]
-        n += session.execute(stmt, chunk).rowcount  # type: ignore[attr-defined]
-    return n
+    """SQLite: INSERT … ON CONFLICT DO NOTHING through the driver's executemany; the number
+    inserted. Times are written in SQLAlchemy's own SQLite format (UTC wall time with
+    microseconds), so rows written either way compare equal on (sensor, ts)."""
+    raw = session.connection().connection.driver_connection
+    rows = [
+        (sid, f"{ts:%Y-%m-%d %H:%M:%S}.{ts.microsecond:06d}", v)
+        for sid, ts, v in ((a, b.astimezone(UTC), c) for a, b, c in values)
+    ]
+    cur = raw.cursor()  # type: ignore[union-attr]
+    try:
+        before = raw.total_changes  # type: ignore[union-attr]
+        cur.executemany(
+            "INSERT INTO readings (sensor_id, ts, value) VALUES (?, ?, ?) "
+            "ON CONFLICT (sensor_id, ts) DO NOTHING",
+            rows,
+        )
+        return raw.total_changes - before  # type: ignore[union-attr]
+    finally:
+        cur.close()
 
 
 def _copy_insert(session: Session, values: list[tuple[int, datetime, float]]) -> int:
@@ -107,9 +118,6 @@ def _copy_insert(session: Session, values: list[tuple[int, datetime, float]]) ->
         inserted = cur.rowcount
         cur.execute("DELETE FROM readings_in")
     return inserted
-
-
-READINGS = Reading.__table__
 
 
 def reject(session: Session, source: str, received_at: datetime, problems: list[Problem]) -> None:
