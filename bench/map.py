@@ -71,7 +71,13 @@ def city(scale: float) -> str:
 
 def serve(url: str) -> tuple[str, object, object]:
     """The app on a free port in a thread: (base URL, server, app)."""
+    started = time.perf_counter()
     app = create_app(Settings(anonymous_role="viewer"), engine=make_engine(url))
+    print(
+        f"server start (prepares the first view before listening): "
+        f"{time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}", server, app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
 from urllib.parse import urlparse
@@ -62,7 +63,11 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     Compress(server)
     map_data = MapData(engine, warm=settings.warm_cache)
     if settings.warm_cache:
-        map_data.version()  # reads the version and starts warming the default payloads
+        try:
+            map_data.warm_first_view()  # before listening: the first visitor waits for nothing
+        except Exception:  # an empty or broken store: requests will say so themselves
+            logging.getLogger("onemap").exception("preparing the first view failed")
+        map_data.version()  # and warms the towns' payloads in the background
     auth = Auth(engine, anonymous_role=settings.anonymous_role)
     auth.install(server, settings.lang)
     server.register_blueprint(
