@@ -1,0 +1,44 @@
+"""The panels' read models agree with /api/stats and with themselves, at every level."""
+
+from __future__ import annotations
+
+from data_loaders.panels import load_danger_closure, month_start
+from data_loaders.queries import load_stats
+from data_loaders.store import session_scope
+from tests.conftest import TODAY
+
+KEYS = ("found", "rectified", "overdue")
+
+
+def sums(rows: list[dict]) -> dict[str, int]:
+    return {k: sum(r[k] for r in rows) for k in KEYS}
+
+
+def test_month_start():
+    assert month_start(TODAY).isoformat() == "2026-11-01"
+    assert month_start(TODAY, 11).isoformat() == "2025-12-01"
+    assert month_start(TODAY, 23).isoformat() == "2024-12-01"
+
+
+def test_danger_closure_sums_to_the_county_and_to_every_town(demo_city):
+    with session_scope(demo_city) as s:
+        county = load_danger_closure(s, None, TODAY)
+        stats = load_stats(s, None, TODAY)["hidden_dangers"]
+        assert county["totals"] == stats
+        totals = {k: county["totals"][k] for k in KEYS}
+        assert len(county["by_child"]) == 15
+        assert sums(county["by_child"]) == totals
+        assert sums(county["by_source"]) == totals
+        assert sums(county["by_industry"]) == totals
+        assert len(county["trend"]) == 12 and county["trend"][-1]["month"] == "2026-11"
+        assert county["this_month"] == county["trend"][-1]
+        deadlines = [d["deadline"] for d in county["overdue"]]
+        assert deadlines == sorted(deadlines)
+        assert len(deadlines) == min(200, totals["overdue"])
+        assert all(d["days_overdue"] > 0 for d in county["overdue"])
+        for town in county["by_child"]:
+            inside = load_danger_closure(s, town["code"], TODAY)
+            own = {k: inside["totals"][k] for k in KEYS}
+            assert own == {k: town[k] for k in KEYS}, town["name"]
+            assert inside["totals"]["rate"] == town["rate"]
+            assert sums(inside["by_child"]) == own, town["name"]
