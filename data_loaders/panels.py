@@ -6,7 +6,6 @@ the KPI document to the digit; breakdowns (by child grid, industry, source) sum 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -15,13 +14,44 @@ from sqlalchemy.orm import Session
 
 from data_loaders.queries import _danger_scope, load_hidden_danger_counts, resolve_scope
 from data_loaders.rules.metrics import RECTIFIED_STATUSES, days_overdue, rate
-from data_loaders.store.schema import Enterprise, Grid, HiddenDanger
+from data_loaders.store.schema import (
+    Campaign,
+    CampaignTask,
+    EnforcementAction,
+    Enterprise,
+    Grid,
+    HiddenDanger,
+)
 
 
 def month_start(day: date, back: int = 0) -> date:
     """The first day of the month `back` months before the month of `day`."""
     index = day.year * 12 + day.month - 1 - back
     return date(index // 12, index % 12 + 1, 1)
+
+
+KEYS = ("found", "rectified", "overdue")
+
+
+def roll_up_children(
+    session: Session, parent: Grid | None, per_grid: dict[Any, dict[str, Any]], keys: tuple
+) -> list[dict[str, Any]]:
+    """Figures of each child grid of `parent`: the sums of `keys` over every grid inside it
+    (per_grid holds each grid id's own figures). No parent (an empty store): no children."""
+    if parent is None:
+        return []
+    children = session.execute(
+        select(Grid.code, Grid.name).where(Grid.parent_id == parent.id).order_by(Grid.code)
+    ).all()
+    out = {c.code: {"code": c.code, "name": c.name, **dict.fromkeys(keys, 0)} for c in children}
+    paths = dict(session.execute(select(Grid.id, Grid.path)).all())
+    for grid_id, figures in per_grid.items():
+        codes = [x for x in (paths.get(grid_id) or "").split("/") if x]
+        hit = next((x for x in codes if x in out), None)
+        if hit:
+            for k in keys:
+                out[hit][k] += figures[k]
+    return list(out.values())
 
 
 def _counts(rows: Any) -> dict[str, Any]:
@@ -55,28 +85,9 @@ def load_danger_closure(session: Session, grid_code: str | None, today: date) ->
             stmt = stmt.join(*join, isouter=True)
         return {key: _counts([rest]) for key, *rest in session.execute(stmt).all()}
 
-    # by child grid: roll each grid's rows up to the child of the scope that contains it
-    parent = scope.grid
-    children = (
-        session.execute(
-            select(Grid.id, Grid.code, Grid.name, Grid.path)
-            .where(Grid.parent_id == parent.id)
-            .order_by(Grid.code)
-        ).all()
-        if parent is not None
-        else []
-    )
-    by_grid_id = grouped(HiddenDanger.grid_id)
-    paths = dict(session.execute(select(Grid.id, Grid.path)).all())
-    child_rows: dict[str, list] = defaultdict(list)
-    child_of = {c.code: c for c in children}
-    for grid_id, c in by_grid_id.items():
-        codes = [x for x in (paths.get(grid_id) or "").split("/") if x]
-        hit = next((x for x in codes if x in child_of), None)
-        if hit:
-            child_rows[hit].append((c["found"], c["rectified"], c["overdue"]))
     by_child = [
-        {"code": c.code, "name": c.name, **_counts(child_rows.get(c.code, []))} for c in children
+        {**c, **_counts([(c["found"], c["rectified"], c["overdue"])])}
+        for c in roll_up_children(session, scope.grid, grouped(HiddenDanger.grid_id), KEYS)
     ]
 
     industry = grouped(
@@ -138,4 +149,112 @@ def load_danger_closure(session: Session, grid_code: str | None, today: date) ->
         "by_industry": by_industry,
         "by_source": by_source,
         "overdue": overdue,
+    }
+
+
+def elapsed_share(start: date | None, end: date | None, today: date) -> float | None:
+    """How much of a campaign's time has passed (0–1), None without both dates."""
+    if start is None or end is None or end <= start:
+        return None
+    return round(min(1.0, max(0.0, (today - start).days / (end - start).days)), 4)
+
+
+def _task_figures(rows: Any) -> dict[str, Any]:
+    tasks = done = overdue = 0
+    for n, d, o in rows:
+        tasks, done, overdue = tasks + int(n), done + int(d or 0), overdue + int(o or 0)
+    return {"tasks": tasks, "done": done, "overdue": overdue, "progress": rate(done, tasks)}
+
+
+def load_campaign_progress(
+    session: Session, grid_code: str | None, today: date, campaign: str | None = None
+) -> list[dict[str, Any]]:
+    """专项整治: every campaign (or one, by code) with tasks done / total in scope and the share
+    of its time elapsed; `behind` when progress trails time. With `campaign`, also progress by
+    child grid and by owner unit, the overdue tasks, its hidden dangers and enforcement."""
+    scope = resolve_scope(session, grid_code)
+    in_scope = scope.where(CampaignTask.grid_id)
+    late = and_(CampaignTask.status != "done", CampaignTask.due_on < today)
+    measures = (
+        func.count(CampaignTask.id),
+        func.sum(case((CampaignTask.status == "done", 1), else_=0)),
+        func.sum(case((late, 1), else_=0)),
+    )
+    query = select(Campaign).order_by(Campaign.id)
+    if campaign:
+        query = query.where(Campaign.code == campaign)
+    out = []
+    for c in session.scalars(query):
+        of_c = and_(in_scope, CampaignTask.campaign_id == c.id)
+        figures = _task_figures(session.execute(select(*measures).where(of_c)).all())
+        elapsed = elapsed_share(c.starts_on, c.ends_on, today)
+        item: dict[str, Any] = {
+            "code": c.code,
+            "name": c.name,
+            "name_en": c.name_en,
+            "starts_on": c.starts_on.isoformat() if c.starts_on else None,
+            "ends_on": c.ends_on.isoformat() if c.ends_on else None,
+            **figures,
+            "elapsed": elapsed,
+            "behind": elapsed is not None and figures["progress"] < elapsed,
+        }
+        if campaign:
+            item |= _campaign_detail(session, scope, c, of_c, measures, late, today)
+        out.append(item)
+    return out
+
+
+def _campaign_detail(session, scope, c, of_c, measures, late, today) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    per_grid = {
+        gid: _task_figures([rest])
+        for gid, *rest in session.execute(
+            select(CampaignTask.grid_id, *measures).where(of_c).group_by(CampaignTask.grid_id)
+        ).all()
+    }
+    by_child = [
+        {**r, "progress": rate(r["done"], r["tasks"])}
+        for r in roll_up_children(session, scope.grid, per_grid, ("tasks", "done", "overdue"))
+    ]
+    by_unit = sorted(
+        (
+            {"owner_unit": unit or "", **_task_figures([rest])}
+            for unit, *rest in session.execute(
+                select(CampaignTask.owner_unit, *measures)
+                .where(of_c)
+                .group_by(CampaignTask.owner_unit)
+            ).all()
+        ),
+        key=lambda r: (r["progress"], r["owner_unit"]),
+    )
+    overdue = [
+        {
+            "code": t.code,
+            "title": t.title,
+            "owner_unit": t.owner_unit,
+            "due_on": t.due_on.isoformat() if t.due_on else None,
+            "days_overdue": days_overdue(t.due_on, today),
+            "progress": t.progress,
+        }
+        for t in session.scalars(
+            select(CampaignTask).where(of_c, late).order_by(CampaignTask.due_on).limit(200)
+        )
+    ]
+    dangers = load_hidden_danger_counts(session, scope, today, campaign_id=c.id)
+    kinds = dict(
+        session.execute(
+            select(EnforcementAction.kind, func.count())
+            .where(EnforcementAction.campaign_id == c.id, scope.where(EnforcementAction.grid_id))
+            .group_by(EnforcementAction.kind)
+        ).all()
+    )
+    enforcement = {
+        k: int(kinds.get(k, 0))
+        for k in ("case", "admin_detention", "criminal_detention", "closure")
+    }
+    return {
+        "by_child": by_child,
+        "by_unit": by_unit,
+        "overdue_tasks": overdue,
+        "hidden_dangers": dangers,
+        "enforcement": enforcement,
     }

@@ -177,8 +177,13 @@ def _danger_scope(scope: Scope) -> ColumnElement[bool]:
     return and_(HiddenDanger.is_drill.is_(False), scope.where(HiddenDanger.grid_id))
 
 
-def load_hidden_danger_counts(session: Session, scope: Scope, today: date) -> dict[str, Any]:
-    """Found, rectified, rate, overdue and major hidden dangers in scope."""
+def load_hidden_danger_counts(
+    session: Session, scope: Scope, today: date, campaign_id: int | None = None
+) -> dict[str, Any]:
+    """Found, rectified, rate, overdue and major hidden dangers in scope (of one campaign)."""
+    where = _danger_scope(scope)
+    if campaign_id is not None:
+        where = and_(where, HiddenDanger.campaign_id == campaign_id)
     rectified = HiddenDanger.status.in_(RECTIFIED_STATUSES)
     overdue = and_(~rectified, HiddenDanger.deadline < today)
     row = session.execute(
@@ -187,7 +192,7 @@ def load_hidden_danger_counts(session: Session, scope: Scope, today: date) -> di
             func.sum(case((rectified, 1), else_=0)),
             func.sum(case((overdue, 1), else_=0)),
             func.sum(case((HiddenDanger.severity == "major", 1), else_=0)),
-        ).where(_danger_scope(scope))
+        ).where(where)
     ).one()
     found, done, late, major = (int(v or 0) for v in row)
     return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from data_loaders.panels import load_danger_closure, month_start
+from data_loaders.panels import load_campaign_progress, load_danger_closure, month_start
 from data_loaders.queries import load_stats
 from data_loaders.store import session_scope
 from tests.conftest import TODAY
@@ -42,3 +42,33 @@ def test_danger_closure_sums_to_the_county_and_to_every_town(demo_city):
             assert own == {k: town[k] for k in KEYS}, town["name"]
             assert inside["totals"]["rate"] == town["rate"]
             assert sums(inside["by_child"]) == own, town["name"]
+
+
+def test_campaign_progress_matches_the_kpi_document_and_sums_by_town(demo_city):
+    with session_scope(demo_city) as s:
+        listed = load_campaign_progress(s, None, TODAY)
+        stats = load_stats(s, None, TODAY)["campaigns"]
+        assert [(c["name"], c["tasks"], c["done"]) for c in listed] == [
+            (c["name"], c["tasks"], c["done"]) for c in stats
+        ]
+        hundred = next(c for c in listed if c["name"] == "百日大会战")
+        assert (hundred["done"], hundred["tasks"]) == (332, 428)
+        for c in listed:
+            assert c["behind"] == (c["elapsed"] is not None and c["progress"] < c["elapsed"])
+            [detail] = load_campaign_progress(s, None, TODAY, campaign=c["code"])
+            by_town = {k: sum(r[k] for r in detail["by_child"]) for k in ("tasks", "done")}
+            by_unit = {k: sum(r[k] for r in detail["by_unit"]) for k in ("tasks", "done")}
+            assert by_unit == {"tasks": c["tasks"], "done": c["done"]}
+            # tasks without a grid are county-wide: in the total, in no town
+            assert by_town["tasks"] <= c["tasks"] and by_town["done"] <= c["done"]
+            assert len(detail["overdue_tasks"]) == min(200, c["overdue"])
+        [hundred_detail] = load_campaign_progress(s, None, TODAY, campaign=hundred["code"])
+        for row in hundred_detail["by_child"]:
+            [inside] = load_campaign_progress(s, row["code"], TODAY, campaign=hundred["code"])
+            assert (inside["tasks"], inside["done"]) == (row["tasks"], row["done"])
+        assert hundred_detail["enforcement"] == {
+            "case": 534,
+            "admin_detention": 15,
+            "criminal_detention": 6,
+            "closure": 138,
+        }
