@@ -72,3 +72,72 @@ def test_campaign_progress_matches_the_kpi_document_and_sums_by_town(demo_city):
             "criminal_detention": 6,
             "closure": 138,
         }
+
+
+def test_committee_panel_matches_the_kpi_document(demo_city):
+    from data_loaders.committee import load_committee_panel
+
+    with session_scope(demo_city) as s:
+        panel = load_committee_panel(s, None, TODAY)
+        stats = load_stats(s, None, TODAY)["committees"]
+    rows = panel["committees"]
+    assert len(rows) == stats["count"] == 8
+    assert sum(r["tasks"] for r in rows) == stats["tasks"]
+    assert sum(r["done"] for r in rows) == stats["done"]
+    assert sum(r["overdue"] for r in rows) == stats["overdue"]
+    for r in rows:
+        assert r["not_started"] + r["in_progress"] + r["done"] + r["overdue"] == r["tasks"]
+        assert len(r["overdue_tasks"]) == r["overdue"]
+    t = panel["totals"]
+    assert (t["meetings"], t["inspections"], t["joint_enforcement"]) == (26, 34, 23)
+
+
+def test_an_operator_updates_a_committee_task_and_it_is_recorded(small_city):
+    from datetime import UTC, datetime
+
+    import pytest
+    from sqlalchemy import select
+
+    from data_loaders.committee import TaskError, update_task_as
+    from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent
+
+    now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    with session_scope(small_city) as s:
+        code = s.scalar(select(CommitteeTask.code).where(CommitteeTask.status != "done").limit(1))
+    with pytest.raises(PermissionError):
+        update_task_as(small_city, "vera", "viewer", code, {"status": "done"}, now)
+    with pytest.raises(TaskError) as bad:
+        update_task_as(
+            small_city, "otto", "operator", code, {"evidence_url": "javascript:alert(1)"}, now
+        )
+    assert bad.value.code == "bad_url"
+    update_task_as(
+        small_city,
+        "otto",
+        "operator",
+        code,
+        {"status": "in_progress", "progress": 60, "note": "已完成现场核查"},
+        now,
+    )
+    update_task_as(
+        small_city,
+        "ada",
+        "admin",
+        code,
+        {"status": "done", "evidence_url": "https://oa.example.gov.cn/doc/1"},
+        now,
+    )
+    with session_scope(small_city) as s:
+        task = s.scalar(select(CommitteeTask).where(CommitteeTask.code == code))
+        events = s.execute(
+            select(CommitteeTaskEvent.actor, CommitteeTaskEvent.status, CommitteeTaskEvent.progress)
+            .where(CommitteeTaskEvent.task_id == task.id)
+            .order_by(CommitteeTaskEvent.id)
+        ).all()
+    assert (task.status, task.progress, task.note, task.updated_by) == (
+        "done",
+        100,
+        "已完成现场核查",
+        "ada",
+    )
+    assert [tuple(e) for e in events] == [("otto", "in_progress", 60), ("ada", "done", 100)]

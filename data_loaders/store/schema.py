@@ -241,6 +241,20 @@ class CommitteeTask(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class CommitteeTaskEvent(Base):
+    """One change of a committee task by a person: who, when, what it became; never deleted."""
+
+    __tablename__ = "committee_task_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("committee_tasks.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20))
+    progress: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    evidence_url: Mapped[str | None] = mapped_column(String(500))
+
+
 class CommitteeActivity(Base):
     """A committee meeting, inspection or joint enforcement action."""
 
