@@ -10,8 +10,9 @@ from urllib.parse import urlparse
 from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.orm import Session
 
+from data_loaders.panels import task_item
 from data_loaders.queries import load_committee_counts, resolve_scope
-from data_loaders.rules.metrics import days_overdue, rate
+from data_loaders.rules.metrics import rate
 from data_loaders.store.engine import bump_data_version, session_scope
 from data_loaders.store.schema import Committee, CommitteeTask, CommitteeTaskEvent
 from data_loaders.users import has_role
@@ -53,17 +54,7 @@ def load_committee_panel(session: Session, grid_code: str | None, today: date) -
     ).all()
     late_by: dict[str, list[dict[str, Any]]] = {}
     for t, code in overdue:
-        late_by.setdefault(code, []).append(
-            {
-                "code": t.code,
-                "title": t.title,
-                "owner_unit": t.owner_unit,
-                "due_on": t.due_on.isoformat() if t.due_on else None,
-                "days_overdue": days_overdue(t.due_on, today),
-                "progress": t.progress,
-                "status": t.status,
-            }
-        )
+        late_by.setdefault(code, []).append(task_item(t, today))
     committees = []
     for _id, code, name, name_en, lead, total, *by_status in rows:
         counts = {

@@ -152,6 +152,19 @@ def load_danger_closure(session: Session, grid_code: str | None, today: date) ->
     }
 
 
+def task_item(t: Any, today: date) -> dict[str, Any]:
+    """A campaign or committee task as the panels list it."""
+    return {
+        "code": t.code,
+        "title": t.title,
+        "owner_unit": t.owner_unit,
+        "due_on": t.due_on.isoformat() if t.due_on else None,
+        "days_overdue": days_overdue(t.due_on, today),
+        "progress": t.progress,
+        "status": t.status,
+    }
+
+
 def elapsed_share(start: date | None, end: date | None, today: date) -> float | None:
     """How much of a campaign's time has passed (0–1), None without both dates."""
     if start is None or end is None or end <= start:
@@ -227,14 +240,7 @@ def _campaign_detail(session, scope, c, of_c, measures, late, today) -> dict[str
         key=lambda r: (r["progress"], r["owner_unit"]),
     )
     overdue = [
-        {
-            "code": t.code,
-            "title": t.title,
-            "owner_unit": t.owner_unit,
-            "due_on": t.due_on.isoformat() if t.due_on else None,
-            "days_overdue": days_overdue(t.due_on, today),
-            "progress": t.progress,
-        }
+        task_item(t, today)
         for t in session.scalars(
             select(CampaignTask).where(of_c, late).order_by(CampaignTask.due_on).limit(200)
         )
