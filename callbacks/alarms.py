@@ -4,7 +4,7 @@ whatever the page shows."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
@@ -16,8 +16,8 @@ from data_loaders.queries import load_alarm, load_alarms
 from data_loaders.rules.lifecycle import ALLOWED_FROM, OPEN_STATES
 from data_loaders.store import session_scope
 from data_loaders.telemetry.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
+from data_loaders.telemetry.formats import CHINA, parse_iso
 
-CHINA = timezone(timedelta(hours=8))
 FIELDS = ("assignee", "due", "feedback", "reason", "note")
 
 
@@ -117,6 +117,15 @@ def field(
     return html.Label(children, className="form-row")
 
 
+def event_note(a: dict[str, Any], e: dict[str, Any], label: Label, lang: str) -> str:
+    """An event's note as the page shows it: an offline alarm's note is the last data time."""
+    if not e["note"]:
+        return ""
+    if a["rule"] == "offline" and e["actor"] == "system" and e["action"] in ("open", "repeat"):
+        return f"{label('alarm.last_data', lang)} {local_time(e['note'], seconds=True)}"
+    return e["note"]
+
+
 def create_alarm_detail(
     a: dict[str, Any] | None, may_act: bool, label: Label, lang: str, now: datetime
 ) -> list:
@@ -146,7 +155,7 @@ def create_alarm_detail(
                 html.Span(local_time(e["at"], seconds=True), className="t"),
                 f" {e['actor'] if e['actor'] != 'system' else label('alarm.system', lang)}{colon}"
                 + label("alarm.action." + e["action"], lang),
-                html.Span(f" {e['note']}" if e["note"] else "", className="muted"),
+                html.Span(f" {event_note(a, e, label, lang)}", className="muted"),
             ]
         )
         for e in a.get("events", [])
@@ -221,11 +230,9 @@ def action_body(action: str, values: dict[str, str]) -> dict[str, Any]:
         due = values.get("due") or ""
         if due:
             try:
-                when = datetime.fromisoformat(due)
+                body["due"] = parse_iso(due).isoformat()  # the form's time is China time
             except ValueError:
                 body["due"] = due  # the rule explains what is wrong with it
-            else:
-                body["due"] = (when if when.tzinfo else when.replace(tzinfo=CHINA)).isoformat()
     elif action == "dispose":
         body["feedback"] = values.get("feedback") or ""
     elif action == "close":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -14,8 +14,8 @@ from callbacks.deps import Deps, Label
 from callbacks.map_state import parse_query
 from data_loaders.queries import load_readings, load_sensors
 from data_loaders.store import session_scope
+from data_loaders.telemetry.formats import CHINA
 
-CHINA = timezone(timedelta(hours=8))
 BUCKET_S = 300  # one point per 5 minutes: 288 a day, and the worst value of each bucket
 MAX_SIGNALS = 12
 

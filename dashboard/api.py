@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -31,6 +31,7 @@ from data_loaders.telemetry.alarms import (
     NotAllowed,
     act_as,
 )
+from data_loaders.telemetry.formats import parse_iso
 from data_loaders.telemetry.store import (
     SensorDirectory,
     count_ingest,
@@ -85,13 +86,7 @@ def error(message: str, status: int, code: str | None = None) -> Response:
 
 def parse_time(value: str | None, default: datetime) -> datetime:
     """An ISO 8601 query parameter as an aware time (China time when it has no offset)."""
-    if not value:
-        return default
-    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return when if when.tzinfo else when.replace(tzinfo=CHINA)
-
-
-CHINA = timezone(timedelta(hours=8))
+    return parse_iso(value) if value else default
 
 
 def create_api(

@@ -161,6 +161,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "alarm.reason": {"zh": "消警原因", "en": "Reason for closing"},
     "alarm.note": {"zh": "备注", "en": "Note"},
     "alarm.events": {"zh": "处置记录", "en": "History"},
+    "alarm.last_data": {"zh": "最后数据", "en": "last data"},
     "alarm.system": {"zh": "系统", "en": "system"},
     "alarm.list": {"zh": "报警处置", "en": "Alarm handling"},
     "alarm.list_open": {"zh": "在办报警", "en": "Open alarms"},

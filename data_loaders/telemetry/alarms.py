@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from data_loaders.rules import alarms as rules
 from data_loaders.rules.lifecycle import ActionError, plan_action
 from data_loaders.store.engine import as_utc, bump_alarm_version, session_scope
 from data_loaders.store.schema import Alarm, AlarmEvent, Sensor, SensorState
+from data_loaders.store.upsert import upsert
 from data_loaders.users import has_role
 
 SYSTEM = "system"
@@ -46,12 +46,6 @@ class _Changes:
         return bool(self.opened or self.changed)
 
 
-def _insert(session: Session):  # type: ignore[no-untyped-def]
-    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
-        session.get_bind().dialect.name
-    ]
-
-
 def lock_states(session: Session, sensor_ids: list[int]) -> dict[int, rules.SignalState]:
     """The rule states of some sensors, created when missing and locked until commit."""
     ids = sorted(set(sensor_ids))
@@ -68,16 +62,13 @@ def lock_states(session: Session, sensor_ids: list[int]) -> dict[int, rules.Sign
         )
         .where(SensorState.sensor_id.in_(ids))
         .order_by(SensorState.sensor_id)
+        .with_for_update()  # PostgreSQL locks the rows; SQLite has one writer anyway
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
     rows = session.execute(query).all()
     missing = set(ids) - {r.sensor_id for r in rows}
     if missing:
-        session.execute(
-            _insert(session)(SensorState).on_conflict_do_nothing(index_elements=["sensor_id"]),
-            [{"sensor_id": i, "level": 0, "pending": 0} for i in sorted(missing)],
-        )
+        # key only: ON CONFLICT DO NOTHING, the columns' defaults fill the rest
+        upsert(session, SensorState, [{"sensor_id": i} for i in sorted(missing)], ["sensor_id"])
         rows = session.execute(query).all()
     return {
         r.sensor_id: rules.SignalState(
@@ -137,7 +128,7 @@ def _raise(
     level: int,
     at: datetime,
     value: float | None,
-    note: str,
+    note: str | None,
 ) -> Alarm:
     """Open an alarm, or count a repeat on the open one (raising its level when higher)."""
     if alarm is None:
@@ -176,15 +167,16 @@ def _fmt(value: float, unit: str) -> str:
 
 def evaluate(
     session: Session,
-    stored: list[tuple[int, datetime, float]],
+    readings: list[tuple[int, datetime, float]],
     config: AlarmConfig,
 ) -> _Changes:
-    """Run new readings (sensor id, ts, value) through the rules and update the alarms."""
+    """Run readings (sensor id, ts, value) through the rules and update the alarms; those not
+    newer than what a sensor's rule has seen (repeats, late ones) change nothing."""
     changes = _Changes()
-    if not stored:
+    if not readings:
         return changes
     by_sensor: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
-    for sid, ts, value in stored:
+    for sid, ts, value in readings:
         by_sensor[sid].append((as_utc(ts), value))  # type: ignore[arg-type]
     ids = sorted(by_sensor)
     states = lock_states(session, ids)
@@ -193,22 +185,20 @@ def evaluate(
     for sid in ids:
         sensor, state = sensors[sid], states[sid]
         # only what is newer than the rule has seen: repeats and late readings change nothing
-        readings = [r for r in by_sensor[sid] if state.last_ts is None or r[0] > state.last_ts]
-        if not readings:
+        fresh = [r for r in by_sensor[sid] if state.last_ts is None or r[0] > state.last_ts]
+        if not fresh:
             continue
         offline = open_alarms.get((sid, rules.OFFLINE))
         if offline is not None and offline.recovered_at is None:
-            offline.recovered_at = min(ts for ts, _ in readings)
+            offline.recovered_at = min(ts for ts, _ in fresh)
             _event(session, offline, offline.recovered_at, "recover", None)
             changes.changed += 1
         limits = rules.Limits(sensor.level_1, sensor.level_2, sensor.direction)
         if sensor.kind == "ai_video":
-            _scene(session, sensor, readings, limits, open_alarms, changes)
-            last_ts, last_value = max(readings)
-            if state.last_ts is None or last_ts > state.last_ts:
-                states[sid] = rules.SignalState(0, None, 0, last_ts, last_value)
+            _scene(session, sensor, fresh, limits, open_alarms, changes)
+            states[sid] = rules.SignalState(0, None, 0, *max(fresh))
             continue
-        states[sid], steps = rules.run(state, readings, limits, config.rule)
+        states[sid], steps = rules.run(state, fresh, limits, config.rule)
         _threshold(session, sensor, steps, open_alarms, changes)
     save_states(session, states)
     if changes.any:
@@ -226,7 +216,8 @@ def _threshold(
     key = (sensor.id, rules.THRESHOLD)
     for s in steps:
         alarm = open_alarms.get(key)
-        note = f"L{s.after} {_fmt(s.value, sensor.unit)}"
+        # system notes are data, not prose (the screens are in two languages): the value
+        note = _fmt(s.value, sensor.unit)
         if s.raised and alarm is not None and s.before > 0:
             # the same excursion got worse: a higher level, not a new occurrence
             alarm.level = max(alarm.level, s.after)
@@ -267,7 +258,7 @@ def _scene(
         changes.opened += alarm is None
         changes.changed += alarm is not None
         alarm = open_alarms[key] = _raise(
-            session, alarm, sensor, rules.SCENE, level, ts, value, sensor.scene or "scene"
+            session, alarm, sensor, rules.SCENE, level, ts, value, None
         )
         alarm.last_at = max(as_utc(alarm.last_at) or ts, ts)
 
@@ -292,7 +283,8 @@ def check_offline(session: Session, now: datetime) -> int:
         alarm = open_alarms.get((sensor.id, rules.OFFLINE))
         if alarm is not None and alarm.recovered_at is None:
             continue  # already raised for this silence
-        note = f"no data since {last.isoformat(timespec='seconds')}"  # type: ignore[union-attr]
+        # the note is the time of the last reading (ISO 8601, UTC)
+        note = last.isoformat(timespec="seconds")  # type: ignore[union-attr]
         _raise(session, alarm, sensor, rules.OFFLINE, 1, now, None, note)
         n += 1
     if n:
@@ -309,8 +301,7 @@ def escalate(session: Session, now: datetime, limits_s: dict[int, int]) -> int:
     for alarm in rows:
         if rules.escalation_due(alarm.level, as_utc(alarm.opened_at), limits_s, now):  # type: ignore[arg-type]
             alarm.escalated = True
-            limit = limits_s[alarm.level] // 60
-            _event(session, alarm, now, "escalate", f"unacknowledged for {limit} min")
+            _event(session, alarm, now, "escalate", None)
             n += 1
     if n:
         bump_alarm_version(session)
@@ -330,10 +321,7 @@ def act(
     now: datetime,
 ) -> Alarm:
     """A person's action on an alarm (ActionError when not allowed), recorded as an event."""
-    query = select(Alarm).where(Alarm.id == alarm_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    alarm = session.scalar(query)
+    alarm = session.scalar(select(Alarm).where(Alarm.id == alarm_id).with_for_update())
     if alarm is None:
         raise NoSuchAlarm(alarm_id)
     plan = plan_action(alarm.state, action, body, now)

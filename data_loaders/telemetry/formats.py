@@ -182,15 +182,20 @@ def to_number(value: Any) -> float | str:
     return float(value)
 
 
+def parse_iso(value: str) -> datetime:
+    """An ISO 8601 text as an aware time; China time (UTC+8) when it has no offset.
+    ValueError when it is not ISO 8601."""
+    ts = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return ts if ts.tzinfo else ts.replace(tzinfo=CHINA)
+
+
 def to_time(value: Any, now: datetime, unit: str) -> datetime | str:
     """An aware UTC time from ISO 8601 or an epoch number (unit s or ms), or why not."""
     if isinstance(value, str):
         try:
-            ts = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            ts = parse_iso(value)
         except ValueError:
             return f"timestamp {value!r} is not ISO 8601"
-        if ts.tzinfo is None:
-            ts = ts.replace(tzinfo=CHINA)
     elif _is_number(value):
         seconds = value / 1000 if unit == "ms" else value
         try:

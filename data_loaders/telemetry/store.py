@@ -22,9 +22,8 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
-    stored: list[tuple[int, datetime, float]] = field(
-        default_factory=list
-    )  # (sensor id, ts, value)
+    # (sensor id, ts, value) of the batch, once each; repeats of stored ones included
+    readings: list[tuple[int, datetime, float]] = field(default_factory=list)
     unknown: set[str] = field(default_factory=set)  # tags no sensor has
 
 
@@ -71,7 +70,7 @@ def store_readings(
         # Every reading of the batch goes to the rules, also one that was stored before: a
         # stored reading has been evaluated already, so it is not newer than its sensor's rule
         # state and the rule skips it. That saves asking the database which rows were new.
-        result.stored = values
+        result.readings = values
         result.duplicates += len(rows) - result.accepted
     return result
 
@@ -175,7 +174,7 @@ def ingest_parsed(
         reject(session, source, now, problems)
     result = store_readings(session, readings, directory, source, now)
     result.rejected += len(problems)
-    evaluate(session, result.stored, config or AlarmConfig())
+    evaluate(session, result.readings, config or AlarmConfig())
     return result
 
 
