@@ -2,10 +2,32 @@
 
 from __future__ import annotations
 
-from callbacks import alarm_strip, alarms, chrome, clock, map_state, panel, search, trends
+from callbacks import (
+    alarm_strip,
+    alarms,
+    chrome,
+    clock,
+    committee_tasks,
+    map_state,
+    panel,
+    search,
+    tables,
+    trends,
+)
 from callbacks.deps import Deps
 
-MODULES = (chrome, clock, map_state, panel, search, alarm_strip, alarms, trends)
+MODULES = (
+    chrome,
+    clock,
+    map_state,
+    panel,
+    tables,
+    committee_tasks,
+    search,
+    alarm_strip,
+    alarms,
+    trends,
+)
 
 
 def register_all(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]

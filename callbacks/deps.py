@@ -23,3 +23,4 @@ class Deps:
     js_labels: Callable[[str], dict[str, str]] = lambda _lang: {}
     # dashboard.auth.Identity of the request (name, role, may(role)), or None
     current_user: Callable[[], Any] = lambda: None
+    ranking: Any = None  # data_loaders.rules.rankings.RankingConfig (None: the defaults)

@@ -17,6 +17,10 @@ from data_loaders.store import session_scope
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
 from layers import alarms, enterprises, grids, listed_dangers, major_hazards
 
+TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
+THEMES = ("dark", "light")
+# tables whose rows open an enterprise's dossier: their row ids are "CREDIT_CODE|ROW"
+LINK_TABLES = ("overdue", "listed")
 DEFAULT_LAYERS = ("grids", "enterprises", "major_hazards", "listed_dangers", "alarms")
 EMPTY = {"type": "FeatureCollection", "features": []}
 LAYER_MODULES = (grids, enterprises, major_hazards, listed_dangers, alarms)
@@ -35,6 +39,10 @@ class MapState:
     tags: tuple[str, ...] = ()
     q: str = ""
     lang: str = "zh"
+    tab: str = "summary"
+    campaign: str | None = None
+    month: str | None = None
+    theme: str = "dark"
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -54,6 +62,8 @@ def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
     layers = _list(params, "layers", DEFAULT_LAYERS) if "layers" in params else DEFAULT_LAYERS
     metric = one("metric") or "none"
     lang = one("lang") or default_lang
+    tab = one("tab") or "summary"
+    theme = one("theme") or "dark"
     return MapState(
         grid=one("grid"),
         enterprise=one("enterprise"),
@@ -64,6 +74,10 @@ def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
         tags=_list(params, "tag", RISK_TAGS),
         q=one("q") or "",
         lang=lang if lang in ("zh", "en") else default_lang,
+        tab=tab if tab in TABS else "summary",
+        campaign=one("campaign"),
+        month=one("month"),
+        theme=theme if theme in THEMES else "dark",
     )
 
 
@@ -87,6 +101,14 @@ def encode_query(state: MapState, default_lang: str = "zh") -> str:
             params[key] = ",".join(values)
     if state.lang != default_lang:
         params["lang"] = state.lang
+    if state.tab != "summary":
+        params["tab"] = state.tab
+    if state.campaign:
+        params["campaign"] = state.campaign
+    if state.month:
+        params["month"] = state.month
+    if state.theme != "dark":
+        params["theme"] = state.theme
     return "?" + urlencode(params, safe=",") if params else ""
 
 
@@ -125,6 +147,16 @@ def apply_event(state: MapState, trigger: Any, value: Any, best_hit: str | None 
         return replace(state, grid=trigger["code"] or None, enterprise=None)
     if isinstance(trigger, dict) and trigger.get("type") == ids.HIT:
         return replace(state, enterprise=trigger["code"])
+    if isinstance(trigger, dict) and trigger.get("type") == ids.PANEL_TAB:
+        return replace(state, tab=trigger["tab"], enterprise=None)
+    if isinstance(trigger, dict) and trigger.get("type") == ids.CAMPAIGN_PICK:
+        return replace(state, campaign=trigger["code"])
+    if isinstance(trigger, dict) and trigger.get("type") == ids.RANK_MONTH:
+        return replace(state, month=value or None)
+    if isinstance(trigger, dict) and trigger.get("type") == ids.PANEL_TABLE:
+        code = str((value or {}).get("rowId") or "").partition("|")[0]
+        if trigger.get("name") in LINK_TABLES and code:
+            return replace(state, enterprise=code)
     return state
 
 
@@ -200,14 +232,20 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input({"type": ids.CLOSE_DOSSIER, "i": ALL}, "n_clicks"),
         Input({"type": ids.CRUMB, "code": ALL}, "n_clicks"),
         Input({"type": ids.HIT, "code": ALL}, "n_clicks"),
+        Input({"type": ids.PANEL_TAB, "tab": ALL}, "n_clicks"),
+        Input({"type": ids.CAMPAIGN_PICK, "code": ALL}, "n_clicks"),
+        Input({"type": ids.RANK_MONTH, "i": ALL}, "value"),
+        Input({"type": ids.PANEL_TABLE, "name": ALL}, "cellClicked"),
         State(ids.LOCATION, "search"),
         prevent_initial_call=True,
     )
-    def follow_link(_close, _crumbs, _hits, search):  # type: ignore[no-untyped-def]
+    def follow_link(*args):  # type: ignore[no-untyped-def]
+        search = args[-1]
         if not ctx.triggered or not ctx.triggered[0]["value"]:
             return no_update  # the links were just drawn, not clicked
         state = parse_query(search, deps.lang)
-        new = encode_query(apply_event(state, ctx.triggered_id, 1), deps.lang)
+        value = ctx.triggered[0]["value"]
+        new = encode_query(apply_event(state, ctx.triggered_id, value), deps.lang)
         return new if new != (search or "") else no_update
 
     @app.callback(

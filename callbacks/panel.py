@@ -3,17 +3,29 @@ scope the URL selects."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from dash import Input, Output, html
+from dash import Input, Output, State, html, no_update
 
 from callbacks import ids
 from callbacks.alarms import local_time
 from callbacks.deps import Deps, Label
 from callbacks.kpi import create_cards
-from callbacks.map_state import parse_query
-from data_loaders.queries import UnknownGrid, load_enterprise_dossier, load_stats
+from callbacks.map_state import MapState, parse_query
+from callbacks.tabs import (
+    chosen_campaign,
+    create_campaign_tab,
+    create_committee_tab,
+    create_danger_tab,
+    create_ranking_tab,
+    create_tab_bar,
+)
+from data_loaders.committee import load_committee_panel, load_committee_tasks
+from data_loaders.panels import load_campaign_progress, load_danger_closure, load_listed_dangers
+from data_loaders.queries import UnknownGrid, load_enterprise_dossier, load_grid_chain, load_stats
+from data_loaders.rankings import BadMonth, load_rankings
 from data_loaders.store import session_scope
 
 
@@ -207,17 +219,104 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
     ]
 
 
+def panel_key(state: MapState, token: str | None) -> str:
+    """What the panel body shows: redrawn only when this changes, so sorting a table or
+    typing is not undone by every poll. Alarms move only the overview, dossier and ranking."""
+    data, _, alarms = (token or "").partition(".")
+    live = bool(state.enterprise) or state.tab in ("summary", "rankings")
+    parts = (state.grid, state.enterprise, state.tab, state.campaign, state.month, state.lang)
+    return "|".join([*(p or "" for p in parts), state.theme, data, alarms if live else ""])
+
+
+def render_body(
+    state: MapState, deps: Deps, today: date, rankings: Callable[[str | None], dict] | None = None
+) -> tuple[list, list]:
+    """(tab bar, panel body) for a state: the dossier, or the chosen tab for the scope."""
+    label, lang = deps.label, state.lang
+    with session_scope(deps.engine) as session:
+        try:
+            chain = load_grid_chain(session, state.grid)
+        except UnknownGrid:
+            chain = load_grid_chain(session, None)
+        if not chain:
+            return [], [html.P(label("app.empty", lang))]
+        code = chain[-1]["code"]
+        if state.enterprise:
+            dossier = load_enterprise_dossier(session, state.enterprise, today)
+            return [], create_dossier(dossier, label, lang)
+        if state.tab == "dangers":
+            body = create_danger_tab(
+                load_danger_closure(session, code, today),
+                load_listed_dangers(session, code, today),
+                state.theme,
+                label,
+                lang,
+            )
+        elif state.tab == "campaigns":
+            campaigns = load_campaign_progress(session, code, today)
+            pick = chosen_campaign(campaigns, state.campaign)
+            detail = load_campaign_progress(session, code, today, campaign=pick) if pick else []
+            body = create_campaign_tab(
+                campaigns, detail[0] if detail else None, state.theme, label, lang
+            )
+        elif state.tab == "committee":
+            body = create_committee_tab(
+                load_committee_panel(session, code, today),
+                load_committee_tasks(session, code, today),
+                state.theme,
+                label,
+                lang,
+            )
+        elif state.tab == "rankings":
+            load = rankings or (lambda m: load_rankings(session, m, today, deps.ranking))
+            try:
+                doc = load(state.month)
+            except BadMonth:  # a hand-edited ?month=: show this month's bulletin
+                doc = load(None)
+            town = chain[1]["code"] if len(chain) > 1 else None
+            body = create_ranking_tab(doc, town, today, state.theme, label, lang)
+        else:
+            doc = load_stats(session, code, today)
+            body = create_cards(doc, label, lang)
+    colon = label("punct.colon", lang)
+    head = [
+        html.Div(
+            f"{label('scope.label', lang)}{colon}"
+            + label("panel.scope_of", lang).format(name=chain[-1]["name"]),
+            className="panel-scope",
+            id="panel-scope",
+        ),
+        html.H2(
+            [label(f"panel.tab.{state.tab}", lang), " · ", chain[-1]["name"]],
+            className="panel-title",
+        ),
+    ]
+    return create_tab_bar(state.tab, label, lang), head + body
+
+
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """Re-render the strip and the panel when the URL or the data changes."""
+    """The strip follows every data or alarm change; the panel body only what it shows."""
+    cache: dict[tuple, dict] = {}
+
+    def rankings(month: str | None) -> dict:
+        # the bulletin is the county's (the same for every scope): one per month and version
+        token = deps.map_data.token(live=True) if deps.map_data else ""
+        key = (month, token, date.today())
+        if key not in cache:
+            with session_scope(deps.engine) as session:
+                doc = load_rankings(session, month, date.today(), deps.ranking)
+            if len(cache) > 16:
+                cache.clear()
+            cache[key] = doc
+        return cache[key]
 
     @app.callback(
         Output(ids.KPI_STRIP, "children"),
         Output(ids.SCOPE, "children"),
-        Output(ids.PANEL, "children"),
         Input(ids.LOCATION, "search"),
         Input(ids.DATA_VERSION, "data"),
     )
-    def render_panel(search, _version):  # type: ignore[no-untyped-def]
+    def render_strip(search, _version):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
         today = date.today()
         with session_scope(deps.engine) as session:
@@ -225,21 +324,24 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
                 doc = load_stats(session, state.grid, today)
             except UnknownGrid:
                 doc = load_stats(session, None, today)
-            dossier = (
-                load_enterprise_dossier(session, state.enterprise, today)
-                if state.enterprise
-                else None
-            )
         if doc["grid"] is None:
-            return [], "", [html.P(deps.label("app.empty", state.lang))]
+            return [], ""
         colon = deps.label("punct.colon", state.lang)
         scope = f"{deps.label('scope.label', state.lang)}{colon}{doc['grid']['name']}"
-        if state.enterprise:
-            panel = create_dossier(dossier, deps.label, state.lang)
-        else:
-            panel = [
-                html.Div(deps.label("panel.summary", state.lang), className="panel-kicker"),
-                html.H2(doc["grid"]["name"]),
-                *create_cards(doc, deps.label, state.lang),
-            ]
-        return create_strip(doc, deps.label, state.lang), scope, panel
+        return create_strip(doc, deps.label, state.lang), scope
+
+    @app.callback(
+        Output(ids.PANEL_TABS, "children"),
+        Output(ids.PANEL, "children"),
+        Output(ids.PANEL_KEY, "data"),
+        Input(ids.LOCATION, "search"),
+        Input(ids.DATA_VERSION, "data"),
+        State(ids.PANEL_KEY, "data"),
+    )
+    def render_panel(search, version, shown):  # type: ignore[no-untyped-def]
+        state = parse_query(search, deps.lang)
+        key = panel_key(state, version)
+        if key == shown:
+            return no_update, no_update, no_update
+        tabs, body = render_body(state, deps, date.today(), rankings)
+        return tabs, body, key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -14,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from callbacks import register_all
 from callbacks.deps import Deps
-from callbacks.map_state import map_props, parse_query
+from callbacks.map_state import encode_query, map_props, parse_query
 from dashboard.api import create_api
 from dashboard.auth import Auth
 from dashboard.i18n import js_labels, t
@@ -84,6 +85,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         map_data=map_data,
         js_labels=js_labels,
         current_user=auth.current,
+        ranking=settings.ranking_config(),
     )
 
     def layout():  # type: ignore[no-untyped-def]
@@ -95,8 +97,17 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         tiles = settings.tile_url or ("/tiles/{z}/{x}/{y}" if settings.mbtiles else "")
         who = auth.current() if has_request_context() else None
         user = (who.name, who.role) if who else None
+        other = replace(state, theme="dark" if state.theme == "light" else "light")
         return create_layout(
-            title, state.lang, initial, industries, tiles, user, settings.poll_seconds * 1000
+            title,
+            state.lang,
+            initial,
+            industries,
+            tiles,
+            user,
+            settings.poll_seconds * 1000,
+            theme=state.theme,
+            theme_href=encode_query(other, settings.lang) or "?",
         )
 
     app.layout = layout

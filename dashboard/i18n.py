@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from data_loaders.vocab import AI_SCENES, DANGER_STATUSES, RISK_TAGS, SENSOR_KINDS, SEVERITIES
+from data_loaders.vocab import (
+    AI_SCENES,
+    DANGER_SOURCES,
+    DANGER_STATUSES,
+    ENFORCEMENT_KINDS,
+    RISK_TAGS,
+    SENSOR_KINDS,
+    SEVERITIES,
+    TASK_STATUSES,
+)
 
 CATALOG: dict[str, dict[str, str]] = {
     "app.title_suffix": {"zh": "应急管理一张图", "en": " Emergency Management One-Map"},
@@ -25,6 +34,94 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "login.logout": {"zh": "退出", "en": "Sign out"},
     "login.signin": {"zh": "登录", "en": "Sign in"},
+    "panel.tab.summary": {"zh": "概况", "en": "Overview"},
+    "panel.tab.dangers": {"zh": "隐患整改", "en": "Dangers"},
+    "panel.tab.campaigns": {"zh": "专项整治", "en": "Campaigns"},
+    "panel.tab.committee": {"zh": "安委会", "en": "Committee"},
+    "panel.tab.rankings": {"zh": "通报排名", "en": "Ranking"},
+    "panel.scope_of": {"zh": "{name} · 含下辖全部网格", "en": "{name} · with every grid inside"},
+    "theme.light": {"zh": "浅色", "en": "Light"},
+    "theme.dark": {"zh": "深色", "en": "Dark"},
+    "table.filter": {"zh": "筛选…", "en": "Filter…"},
+    "table.rows": {"zh": "共 {n} 条", "en": "{n} rows"},
+    "dangers.this_month": {"zh": "本月", "en": "This month"},
+    "dangers.last_month": {"zh": "上月", "en": "Last month"},
+    "dangers.rate_by_child": {"zh": "整改率 · 按下级网格", "en": "Rectification rate by sub-grid"},
+    "dangers.average": {"zh": "平均 {v}", "en": "average {v}"},
+    "dangers.trend": {"zh": "近12个月 排查与整改", "en": "Found and rectified, 12 months"},
+    "dangers.by_source": {"zh": "按来源", "en": "By source"},
+    "dangers.by_industry": {"zh": "按行业（排查数前10）", "en": "By industry (top 10 found)"},
+    "dangers.overdue_list": {
+        "zh": "逾期隐患（期限最早在前）",
+        "en": "Overdue (oldest deadline first)",
+    },
+    "dangers.listed": {"zh": "挂牌督办重大隐患", "en": "Listed major hidden dangers"},
+    "dangers.open_dossier": {"zh": "点击一行打开企业档案", "en": "Click a row to open the dossier"},
+    "col.enterprise": {"zh": "企业", "en": "Enterprise"},
+    "col.grid": {"zh": "网格", "en": "Grid"},
+    "col.what": {"zh": "隐患内容", "en": "Hidden danger"},
+    "col.deadline": {"zh": "整改期限", "en": "Deadline"},
+    "col.days_overdue": {"zh": "逾期天数", "en": "Days overdue"},
+    "col.level": {"zh": "级别", "en": "Level"},
+    "col.status": {"zh": "状态", "en": "Status"},
+    "col.committee": {"zh": "专委会", "en": "Committee"},
+    "col.task": {"zh": "任务", "en": "Task"},
+    "col.owner": {"zh": "责任单位", "en": "Owner unit"},
+    "col.due": {"zh": "期限", "en": "Due"},
+    "col.progress": {"zh": "进度", "en": "Progress"},
+    "col.done_total": {"zh": "完成/总数", "en": "Done/total"},
+    "col.rate": {"zh": "完成率", "en": "Rate"},
+    "col.rank": {"zh": "排名", "en": "Rank"},
+    "col.change": {"zh": "较上月", "en": "vs last"},
+    "col.town": {"zh": "镇街", "en": "Town"},
+    "col.score": {"zh": "得分", "en": "Score"},
+    "campaign.progress": {
+        "zh": "任务完成率（条）与时间进度（竖线）",
+        "en": "Tasks done (bar) against time elapsed (tick)",
+    },
+    "campaign.behind": {"zh": "滞后", "en": "behind"},
+    "campaign.on_track": {"zh": "正常", "en": "on track"},
+    "campaign.elapsed": {"zh": "时间进度 {v}", "en": "time {v}"},
+    "campaign.pick": {"zh": "选择专项查看详情", "en": "Pick a campaign for its detail"},
+    "campaign.by_child": {"zh": "按下级网格", "en": "By sub-grid"},
+    "campaign.by_unit": {"zh": "按责任单位", "en": "By owner unit"},
+    "campaign.overdue_tasks": {"zh": "逾期任务", "en": "Overdue tasks"},
+    "campaign.dangers": {"zh": "专项排查隐患", "en": "Hidden dangers of the campaign"},
+    "campaign.enforcement": {"zh": "执法成果", "en": "Enforcement"},
+    "campaign.county_wide": {
+        "zh": "另有 {n} 项全市性任务不属于任何镇街",
+        "en": "{n} county-wide tasks belong to no town",
+    },
+    "committee.by_status": {"zh": "各专委会任务状态", "en": "Tasks by committee and status"},
+    "committee.rate": {"zh": "任务完成率", "en": "Tasks done"},
+    "committee.overdue": {"zh": "逾期任务", "en": "Overdue tasks"},
+    "committee.tasks": {"zh": "任务清单", "en": "Task list"},
+    "task.overdue": {"zh": "逾期", "en": "overdue"},
+    "task.edit": {"zh": "更新任务", "en": "Update the task"},
+    "task.pick": {
+        "zh": "在任务清单中点选一项任务以更新进展",
+        "en": "Click a task in the list to update it",
+    },
+    "task.note": {"zh": "进展说明", "en": "Progress note"},
+    "task.evidence": {"zh": "佐证材料链接", "en": "Evidence link"},
+    "task.save": {"zh": "保存", "en": "Save"},
+    "task.saved": {"zh": "已保存 {code}", "en": "Saved {code}"},
+    "task.history": {"zh": "更新记录", "en": "Change history"},
+    "task.readonly": {
+        "zh": "更新任务需要值班员（operator）权限，请登录",
+        "en": "Updating tasks needs the operator role; sign in",
+    },
+    "rank.title": {"zh": "镇街月度通报排名", "en": "Monthly ranking of towns"},
+    "rank.as_of": {
+        "zh": "数据截至 {d} · 与 {p} 比较",
+        "en": "Figures as of {d} · compared with {p}",
+    },
+    "rank.method": {
+        "zh": "得分为各项得分（0–100）的加权平均，无数据的项不计入；权重：",
+        "en": "Score: the weighted mean of the parts (0–100) a town has data for; weights: ",
+    },
+    "rank.scores": {"zh": "各镇街得分", "en": "Scores by town"},
+    "rank.new": {"zh": "新", "en": "new"},
     "kpi.grids": {"zh": "网格", "en": "Grids"},
     "kpi.grid_levels": {
         "zh": "县 / 镇街 / 社区 / 村居",
@@ -211,6 +308,38 @@ CATALOG: dict[str, dict[str, str]] = {
             ("forbidden", "需要值班员（operator）权限", "Needs the operator role"),
             ("not_found", "报警不存在", "No such alarm"),
         )
+    },
+    **{
+        f"rank.part.{code}": {"zh": zh, "en": en}
+        for code, zh, en in (
+            ("rectification", "隐患整改率", "Rectification rate"),
+            ("overdue", "逾期隐患控制", "Overdue control"),
+            ("campaign", "专项任务完成", "Campaign tasks"),
+            ("alarm_handling", "报警响应时长", "Alarm response time"),
+            ("self_report", "自查自报覆盖", "Self-report coverage"),
+        )
+    },
+    **{
+        f"task_error.{code}": {"zh": zh, "en": en}
+        for code, zh, en in (
+            ("not_found", "任务不存在", "No such task"),
+            ("bad_status", "状态不正确", "Unknown status"),
+            ("bad_progress", "进度须为0–100的整数", "Progress is a whole number 0–100"),
+            ("bad_url", "链接须以 http:// 或 https:// 开头", "The link must start with http(s)://"),
+            ("forbidden", "需要值班员（operator）权限", "Needs the operator role"),
+        )
+    },
+    **{
+        f"source.{code}": {"zh": zh, "en": code.replace("_", " ")}
+        for code, (zh, _a) in DANGER_SOURCES.items()
+    },
+    **{
+        f"task.{code}": {"zh": zh, "en": code.replace("_", " ")}
+        for code, (zh, _a) in TASK_STATUSES.items()
+    },
+    **{
+        f"enforcement.{code}": {"zh": zh, "en": code.replace("_", " ")}
+        for code, (zh, _a) in ENFORCEMENT_KINDS.items()
     },
     **{
         f"tag.{code}": {"zh": zh, "en": code.replace("_", " ")}

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from data_loaders.rules.alarms import RuleSettings
+from data_loaders.rules.rankings import RankingConfig, parse_weights
 from data_loaders.telemetry.alarms import AlarmConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -89,6 +90,26 @@ class Settings:
     warm_cache: bool = _setting(
         True, "Build the map's default layer payloads in the background when the data changes"
     )
+
+    ranking_weights: str = _setting(
+        "rectification=30,overdue=25,campaign=20,alarm_handling=10,self_report=15",
+        "Weights of the monthly town ranking's parts (see README: monthly ranking)",
+    )
+    ranking_alarm_minutes: str = _setting(
+        "15,120",
+        "Alarm response band of the ranking: full marks at or under the first (minutes to "
+        "acknowledge), none at the second",
+    )
+
+    def ranking_config(self) -> RankingConfig:
+        """The ranking's weights and alarm band; ValueError names a bad setting."""
+        try:
+            target, limit = (float(x) for x in self.ranking_alarm_minutes.split(","))
+        except ValueError:
+            raise ValueError("ONEMAP_RANKING_ALARM_MINUTES is two numbers, e.g. 15,120") from None
+        if not 0 <= target < limit:
+            raise ValueError("ONEMAP_RANKING_ALARM_MINUTES: the first must be below the second")
+        return RankingConfig(parse_weights(self.ranking_weights), target, limit)
 
     def alarm_config(self) -> AlarmConfig:
         """The alarm rule settings and escalation limits."""

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from data_loaders.panels import task_item
 from data_loaders.queries import load_committee_counts, resolve_scope
-from data_loaders.rules.metrics import rate
-from data_loaders.store.engine import bump_data_version, session_scope
+from data_loaders.rules.metrics import rate, task_is_overdue
+from data_loaders.store.engine import as_utc, bump_data_version, session_scope
 from data_loaders.store.schema import Committee, CommitteeTask, CommitteeTaskEvent
 from data_loaders.users import has_role
 from data_loaders.vocab import TASK_STATUSES
@@ -73,6 +73,65 @@ def load_committee_panel(session: Session, grid_code: str | None, today: date) -
             }
         )
     return {"committees": committees, "totals": load_committee_counts(session, scope, today)}
+
+
+def load_committee_tasks(session: Session, grid_code: str | None, today: date) -> list[dict]:
+    """Every committee task in scope (overdue first, then by due date), for the task list."""
+    scope = resolve_scope(session, grid_code)
+    rows = session.execute(
+        select(CommitteeTask, Committee.code, Committee.name, Committee.name_en)
+        .join(Committee, Committee.id == CommitteeTask.committee_id)
+        .where(scope.where(CommitteeTask.grid_id))
+        .order_by(CommitteeTask.due_on, CommitteeTask.id)
+    ).all()
+    out = [
+        {
+            **task_item(t, today),
+            "committee": code,
+            "committee_name": name,
+            "committee_name_en": name_en,
+            "overdue": task_is_overdue(t.status, t.due_on, today),
+            "updated_by": t.updated_by,
+        }
+        for t, code, name, name_en in rows
+    ]
+    return sorted(out, key=lambda r: not r["overdue"])  # stable: due date within each group
+
+
+def load_task(session: Session, code: str, today: date) -> dict[str, Any] | None:
+    """One committee task with its note, evidence link and change history (newest first)."""
+    row = session.execute(
+        select(CommitteeTask, Committee.name, Committee.name_en)
+        .join(Committee, Committee.id == CommitteeTask.committee_id)
+        .where(CommitteeTask.code == code)
+    ).first()
+    if row is None:
+        return None
+    t, name, name_en = row
+    events = session.scalars(
+        select(CommitteeTaskEvent)
+        .where(CommitteeTaskEvent.task_id == t.id)
+        .order_by(CommitteeTaskEvent.at.desc(), CommitteeTaskEvent.id.desc())
+    ).all()
+    return {
+        **task_item(t, today),
+        "committee_name": name,
+        "committee_name_en": name_en,
+        "note": t.note,
+        "evidence_url": t.evidence_url,
+        "overdue": task_is_overdue(t.status, t.due_on, today),
+        "events": [
+            {
+                "at": as_utc(e.at).isoformat() if e.at else None,
+                "actor": e.actor,
+                "status": e.status,
+                "progress": e.progress,
+                "note": e.note,
+                "evidence_url": e.evidence_url,
+            }
+            for e in events
+        ],
+    }
 
 
 class TaskError(ValueError):

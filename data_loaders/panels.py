@@ -12,8 +12,19 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from data_loaders.queries import _danger_scope, load_hidden_danger_counts, resolve_scope
-from data_loaders.rules.metrics import RECTIFIED_STATUSES, days_overdue, rate
+from data_loaders.queries import (
+    _danger_scope,
+    load_hidden_danger_counts,
+    load_listed_counts,
+    resolve_scope,
+)
+from data_loaders.rules.metrics import (
+    RECTIFIED_STATUSES,
+    days_overdue,
+    is_overdue,
+    is_rectified,
+    rate,
+)
 from data_loaders.store.schema import (
     Campaign,
     CampaignTask,
@@ -264,3 +275,33 @@ def _campaign_detail(session, scope, c, of_c, measures, late, today) -> dict[str
         "hidden_dangers": dangers,
         "enforcement": enforcement,
     }
+
+
+def load_listed_dangers(session: Session, grid_code: str | None, today: date) -> dict[str, Any]:
+    """Listed major hidden dangers in scope: counts by level and each one (deadline first)
+    with its status and whether it is past its deadline."""
+    scope = resolve_scope(session, grid_code)
+    rows = session.execute(
+        select(HiddenDanger, Enterprise.name, Enterprise.credit_code, Grid.name)
+        .join(Enterprise, Enterprise.id == HiddenDanger.enterprise_id, isouter=True)
+        .join(Grid, Grid.id == HiddenDanger.grid_id, isouter=True)
+        .where(_danger_scope(scope), HiddenDanger.listing_level.is_not(None))
+        .order_by(HiddenDanger.deadline, HiddenDanger.id)
+    ).all()
+    items = [
+        {
+            "code": h.code,
+            "listing_level": h.listing_level,
+            "listing_body": h.listing_body,
+            "description": h.description,
+            "enterprise": ename,
+            "credit_code": code,
+            "grid": gname,
+            "deadline": h.deadline.isoformat() if h.deadline else None,
+            "status": h.status,
+            "overdue": is_overdue(h.status, h.deadline, today),
+            "days_overdue": days_overdue(h.deadline, today) if not is_rectified(h.status) else 0,
+        }
+        for h, ename, code, gname in rows
+    ]
+    return {"counts": load_listed_counts(session, scope), "items": items}

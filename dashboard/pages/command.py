@@ -9,6 +9,7 @@ import dash_leaflet as dl
 from dash import dcc, html
 
 from callbacks import ids
+from callbacks.committee_tasks import create_task_editor
 from callbacks.map_state import DEFAULT_LAYERS, LAYER_MODULES
 from dashboard.i18n import t
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
@@ -102,6 +103,8 @@ def create_layout(
     tile_url: str,
     user: tuple[str, str] | None = None,
     poll_ms: int = 3000,
+    theme: str = "dark",
+    theme_href: str = "?theme=light",
 ) -> html.Div:
     """The page shell, with the map already set for the page's URL (map_state.map_props), so
     layer fetches start as soon as the map mounts; callbacks take over from there."""
@@ -215,6 +218,15 @@ def create_layout(
                                 [
                                     create_user_box(user, lang),
                                     html.A(
+                                        t(
+                                            "theme.dark" if theme == "light" else "theme.light",
+                                            lang,
+                                        ),
+                                        href=theme_href,
+                                        id=ids.THEME_LINK,
+                                        className="lang-switch",
+                                    ),
+                                    html.A(
                                         t("app.lang_switch", lang),
                                         href=f"?lang={other}",
                                         id=ids.LANG_LINK,
@@ -233,7 +245,16 @@ def create_layout(
             html.Main(
                 [html.Nav(id=ids.BREADCRUMB, className="breadcrumb"), the_map], className="center"
             ),
-            html.Aside(id=ids.PANEL, className="right"),
+            html.Aside(
+                [
+                    html.Nav(id=ids.PANEL_TABS, className="panel-tabs", role="tablist"),
+                    html.Div(id=ids.PANEL, className="panel-body"),
+                    create_task_editor(t, lang),
+                    dcc.Store(id=ids.PANEL_KEY),
+                    dcc.Store(id=ids.TASK_SELECTED),
+                ],
+                className="right",
+            ),
             html.Footer(
                 [
                     html.Div(
@@ -260,6 +281,7 @@ def create_layout(
             ),
             create_alarm_dialog(lang),
         ],
-        className="page",
+        id=ids.PAGE,
+        className="page theme-light" if theme == "light" else "page",
         lang="zh-CN" if lang == "zh" else "en",
     )

@@ -1,0 +1,566 @@
+"""The right panel's tabs (隐患整改, 专项整治, 安委会, 通报排名): UI factories from the read models.
+
+Each `create_*_tab` takes the read model's document and returns Dash children; nothing here
+reads the store. Dash and AG Grid render every data text as text."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from dash import dcc, html
+
+from callbacks import ids
+from callbacks.charts import (
+    CONFIG,
+    create_found_bars,
+    create_progress_bars,
+    create_rate_bars,
+    create_score_bars,
+    create_status_bars,
+    create_trend,
+    month_label,
+)
+from callbacks.deps import Label
+from callbacks.kpi import campaign_name
+from callbacks.map_state import TABS
+from callbacks.tables import column, create_table
+
+
+def create_tab_bar(active: str, label: Label, lang: str) -> list:
+    """The tab buttons; the active one is marked (and announced to screen readers)."""
+    return [
+        html.Button(
+            label(f"panel.tab.{tab}", lang),
+            id={"type": ids.PANEL_TAB, "tab": tab},
+            className="panel-tab active" if tab == active else "panel-tab",
+            **{"aria-selected": "true" if tab == active else "false"},
+            role="tab",
+        )
+        for tab in TABS
+    ]
+
+
+def figure(fig: Any, key: str) -> dcc.Graph:
+    """A panel chart (no mode bar; sized by the figure's own height)."""
+    return dcc.Graph(figure=fig, config=CONFIG, className=f"panel-chart chart-{key}", id=key)
+
+
+def big(title: str, value: str, key: str, note: Any = None, cls: str = "") -> html.Div:
+    """One large figure with its caption."""
+    return html.Div(
+        [
+            html.Div(title, className="big-title"),
+            html.Div(value, className=f"big-value {cls}".strip()),
+            html.Div(note, className="big-note") if note is not None else None,
+        ],
+        className="big",
+        id=f"big-{key}",
+    )
+
+
+def _delta(now: int, before: int) -> html.Span:
+    diff = now - before
+    arrow = "↑" if diff > 0 else ("↓" if diff < 0 else "→")
+    return html.Span(f"{arrow}{abs(diff):,}", className="delta")
+
+
+def create_danger_tab(
+    doc: dict[str, Any], listed: dict[str, Any], theme: str, label: Label, lang: str
+) -> list:
+    """隐患整改: totals, this vs last month, rate by child grid, trend, sources, industries,
+    the overdue list (rows open the dossier) and the listed major hidden dangers."""
+    tot, this, last = doc["totals"], doc["this_month"], doc["last_month"]
+    out: list = [
+        html.Div(
+            [
+                big(label("kpi.found", lang), f"{tot['found']:,}", "found"),
+                big(label("kpi.rectified", lang), f"{tot['rectified']:,}", "rectified"),
+                big(label("kpi.rate", lang), f"{tot['rate']:.2%}", "rate", cls="good"),
+                big(label("kpi.overdue", lang), f"{tot['overdue']:,}", "overdue", cls="warn"),
+                big(label("kpi.major", lang), f"{tot['major']:,}", "major"),
+            ],
+            className="bigs five",
+        ),
+        html.Div(
+            [
+                html.Span(label("dangers.this_month", lang), className="month-name"),
+                html.Span(f"{label('kpi.found', lang)} {this['found']:,} "),
+                _delta(this["found"], last["found"]),
+                html.Span(f" · {label('kpi.rectified', lang)} {this['rectified']:,} "),
+                _delta(this["rectified"], last["rectified"]),
+                html.Span(
+                    f"（{label('dangers.last_month', lang)} {last['found']:,} / "
+                    f"{last['rectified']:,}）",
+                    className="muted",
+                ),
+            ],
+            className="month-line",
+            id="danger-months",
+        ),
+    ]
+    if doc["by_child"]:
+        out += [
+            html.H3(label("dangers.rate_by_child", lang)),
+            figure(
+                create_rate_bars(doc["by_child"], tot["rate"], theme, label, lang), "chart-rate"
+            ),
+        ]
+    out += [
+        html.H3(label("dangers.trend", lang)),
+        figure(create_trend(doc["trend"], theme, label, lang), "chart-trend"),
+        html.H3(label("dangers.by_source", lang)),
+        figure(
+            create_found_bars(
+                doc["by_source"], lambda r: label(f"source.{r['source']}", lang), theme, label, lang
+            ),
+            "chart-source",
+        ),
+        html.H3(label("dangers.by_industry", lang)),
+        figure(
+            create_found_bars(
+                doc["by_industry"][:10], lambda r: r["industry"] or "—", theme, label, lang
+            ),
+            "chart-industry",
+        ),
+        html.H3(
+            [
+                label("dangers.overdue_list", lang),
+                html.Span(f" {label('dangers.open_dossier', lang)}", className="h3-note"),
+            ]
+        ),
+        create_table(
+            "overdue",
+            [
+                column("enterprise", label("col.enterprise", lang), flex=3, minWidth=120),
+                column("grid", label("col.grid", lang), flex=2),
+                column("what", label("col.what", lang), flex=3, minWidth=110),
+                column("deadline", label("col.deadline", lang), flex=2, minWidth=96),
+                column(
+                    "days_overdue",
+                    label("col.days_overdue", lang),
+                    flex=1,
+                    minWidth=72,
+                    type="numericColumn",
+                    cellClass="warn",
+                ),
+            ],
+            [
+                {
+                    "row_id": f"{d['credit_code'] or ''}|{d['code']}",
+                    "enterprise": d["enterprise"] or "—",
+                    "grid": d["grid"] or "—",
+                    "what": d["description"] or d["category"] or "",
+                    "deadline": d["deadline"],
+                    "days_overdue": d["days_overdue"],
+                }
+                for d in doc["overdue"]
+            ],
+            theme,
+            label,
+            lang,
+            height=300,
+            row_id="row_id",
+        ),
+    ]
+    counts = listed["counts"]
+    out += [
+        html.H3(label("dangers.listed", lang)),
+        html.Div(
+            [
+                html.Span(
+                    [html.B(f"{counts[k]}"), f" {label(f'listing.{k}', lang)}"],
+                    className="chip-count",
+                    id=f"listed-{k}",
+                )
+                for k in counts
+            ],
+            className="chip-counts",
+        ),
+        create_table(
+            "listed",
+            [
+                column("level", label("col.level", lang), flex=1, minWidth=64),
+                column("what", label("col.what", lang), flex=3, minWidth=120),
+                column("enterprise", label("col.enterprise", lang), flex=2),
+                column("deadline", label("col.deadline", lang), flex=2, minWidth=96),
+                column("status", label("col.status", lang), flex=1, minWidth=72),
+            ],
+            [
+                {
+                    "row_id": f"{d['credit_code'] or ''}|{d['code']}",
+                    "level": label(f"listing.{d['listing_level']}", lang),
+                    "what": d["description"] or "",
+                    "enterprise": d["enterprise"] or d["grid"] or "—",
+                    "deadline": d["deadline"],
+                    "status": label(f"status.{d['status']}", lang)
+                    + (f" · {label('task.overdue', lang)}" if d["overdue"] else ""),
+                    "overdue": d["overdue"],
+                }
+                for d in listed["items"]
+            ],
+            theme,
+            label,
+            lang,
+            height=240,
+            row_id="row_id",
+            row_class={"row-overdue": "params.data.overdue"},
+        ),
+    ]
+    return out
+
+
+def chosen_campaign(campaigns: list[dict[str, Any]], wanted: str | None) -> str | None:
+    """The campaign to detail: the one asked for, else the first behind schedule, else the
+    first."""
+    codes = [c["code"] for c in campaigns]
+    if wanted in codes:
+        return wanted
+    behind = [c["code"] for c in campaigns if c["behind"]]
+    return (behind or codes or [None])[0]
+
+
+def create_campaign_tab(
+    campaigns: list[dict[str, Any]],
+    detail: dict[str, Any] | None,
+    theme: str,
+    label: Label,
+    lang: str,
+) -> list:
+    """专项整治: every campaign's progress against time, a picker, and the chosen one's
+    progress by child grid and owner unit, overdue tasks, hidden dangers and enforcement."""
+
+    def name(c: dict[str, Any]) -> str:
+        return campaign_name(c, lang)
+
+    out: list = [
+        html.H3(label("campaign.progress", lang)),
+        figure(create_progress_bars(campaigns, name, theme, label, lang), "chart-campaigns"),
+        html.Div(
+            [
+                html.Button(
+                    [
+                        html.Span(name(c), className="pick-name"),
+                        html.Span(f"{c['done']:,}/{c['tasks']:,}", className="pick-figure"),
+                        html.Span(
+                            label("campaign.behind" if c["behind"] else "campaign.on_track", lang),
+                            className="pick-flag behind" if c["behind"] else "pick-flag",
+                        ),
+                    ],
+                    id={"type": ids.CAMPAIGN_PICK, "code": c["code"]},
+                    className="pick active" if detail and c["code"] == detail["code"] else "pick",
+                    title=label("campaign.pick", lang),
+                )
+                for c in campaigns
+            ],
+            className="picks",
+        ),
+    ]
+    if detail is None:
+        return out
+    d = detail
+    elapsed = d["elapsed"]
+    out += [
+        html.H2(name(d), className="detail-name", id="campaign-detail-name"),
+        html.Div(
+            f"{d['starts_on'] or ''} – {d['ends_on'] or ''}"
+            + (
+                f" · {label('campaign.elapsed', lang).format(v=f'{elapsed:.0%}')}"
+                if elapsed
+                else ""
+            ),
+            className="muted",
+        ),
+        html.Div(
+            [
+                big(label("col.done_total", lang), f"{d['done']:,}/{d['tasks']:,}", "c-done"),
+                big(label("col.rate", lang), f"{d['progress']:.2%}", "c-rate"),
+                big(label("kpi.overdue", lang), f"{d['overdue']:,}", "c-overdue", cls="warn"),
+            ],
+            className="bigs three",
+        ),
+    ]
+    children = [
+        {**r, "elapsed": elapsed, "behind": elapsed is not None and r["progress"] < elapsed}
+        for r in d["by_child"]
+        if r["tasks"]
+    ]
+    in_children = sum(r["tasks"] for r in d["by_child"])
+    if children:
+        out += [
+            html.H3(label("campaign.by_child", lang)),
+            figure(
+                create_progress_bars(
+                    sorted(children, key=lambda r: -r["progress"]),
+                    lambda r: r["name"],
+                    theme,
+                    label,
+                    lang,
+                ),
+                "chart-campaign-child",
+            ),
+        ]
+    if d["by_child"] and d["tasks"] > in_children:
+        out.append(
+            html.Div(
+                label("campaign.county_wide", lang).format(n=d["tasks"] - in_children),
+                className="muted",
+            )
+        )
+    hd, enf = d["hidden_dangers"], d["enforcement"]
+    out += [
+        html.H3(label("campaign.by_unit", lang)),
+        create_table(
+            "units",
+            [
+                column("unit", label("col.owner", lang), flex=3, minWidth=120),
+                column("done_total", label("col.done_total", lang), flex=2),
+                column("rate", label("col.rate", lang), flex=1, type="numericColumn"),
+                column("overdue", label("kpi.overdue", lang), flex=1, type="numericColumn"),
+            ],
+            [
+                {
+                    "unit": u["owner_unit"] or "—",
+                    "done_total": f"{u['done']}/{u['tasks']}",
+                    "rate": f"{u['progress']:.1%}",
+                    "overdue": u["overdue"],
+                }
+                for u in d["by_unit"]
+            ],
+            theme,
+            label,
+            lang,
+            height=220,
+        ),
+        html.H3(label("campaign.overdue_tasks", lang)),
+        create_table(
+            "campaign-overdue",
+            [
+                column("title", label("col.task", lang), flex=3, minWidth=140),
+                column("owner_unit", label("col.owner", lang), flex=2),
+                column("due_on", label("col.due", lang), flex=2, minWidth=96),
+                column(
+                    "days_overdue", label("col.days_overdue", lang), flex=1, type="numericColumn"
+                ),
+            ],
+            d["overdue_tasks"],
+            theme,
+            label,
+            lang,
+            height=220,
+        ),
+        html.H3(label("campaign.dangers", lang)),
+        html.Div(
+            [
+                big(label("kpi.found", lang), f"{hd['found']:,}", "cd-found"),
+                big(label("kpi.rectified", lang), f"{hd['rectified']:,}", "cd-rectified"),
+                big(label("kpi.rate", lang), f"{hd['rate']:.2%}", "cd-rate", cls="good"),
+                big(label("kpi.overdue", lang), f"{hd['overdue']:,}", "cd-overdue", cls="warn"),
+            ],
+            className="bigs four",
+        ),
+        html.H3(label("campaign.enforcement", lang)),
+        html.Div(
+            [big(label(f"enforcement.{k}", lang), f"{v:,}", f"enf-{k}") for k, v in enf.items()],
+            className="bigs four",
+        ),
+    ]
+    return out
+
+
+def committee_name(c: dict[str, Any], lang: str, key: str = "name") -> str:
+    """A committee's short name: English, or the Chinese without 专业委员会."""
+    if lang != "zh" and c.get(f"{key}_en"):
+        return c[f"{key}_en"]
+    return (c.get(key) or "").removesuffix("安全专业委员会").removesuffix("专业委员会")
+
+
+def create_committee_tab(
+    panel: dict[str, Any], tasks: list[dict[str, Any]], theme: str, label: Label, lang: str
+) -> list:
+    """安委会: completion, status by committee, activity counts, overdue tasks, the task list
+    (a click picks a task for the editor below)."""
+    tot = panel["totals"]
+    overdue = [
+        {**t, "committee": committee_name(c, lang)}
+        for c in panel["committees"]
+        for t in c["overdue_tasks"]
+    ]
+    return [
+        html.Div(
+            [
+                big(label("committee.rate", lang), f"{rate_of(tot):.2%}", "cm-rate", cls="good"),
+                big(label("col.done_total", lang), f"{tot['done']:,}/{tot['tasks']:,}", "cm-done"),
+                big(label("kpi.overdue", lang), f"{tot['overdue']:,}", "cm-overdue", cls="warn"),
+            ],
+            className="bigs three",
+        ),
+        html.Div(
+            [
+                big(label("kpi.meetings", lang), f"{tot['meetings']:,}", "cm-meetings"),
+                big(label("kpi.inspections", lang), f"{tot['inspections']:,}", "cm-inspections"),
+                big(
+                    label("kpi.joint_enforcement", lang),
+                    f"{tot['joint_enforcement']:,}",
+                    "cm-joint",
+                ),
+            ],
+            className="bigs three",
+        ),
+        html.H3(label("committee.by_status", lang)),
+        figure(
+            create_status_bars(
+                panel["committees"], lambda c: committee_name(c, lang), theme, label, lang
+            ),
+            "chart-committees",
+        ),
+        html.H3(label("committee.overdue", lang)),
+        create_table(
+            "committee-overdue",
+            [
+                column("committee", label("col.committee", lang), flex=2),
+                column("title", label("col.task", lang), flex=3, minWidth=140),
+                column("owner_unit", label("col.owner", lang), flex=2),
+                column("due_on", label("col.due", lang), flex=2, minWidth=96),
+                column(
+                    "days_overdue", label("col.days_overdue", lang), flex=1, type="numericColumn"
+                ),
+            ],
+            overdue,
+            theme,
+            label,
+            lang,
+            height=200,
+        ),
+        html.H3(
+            [
+                label("committee.tasks", lang),
+                html.Span(f" {label('task.pick', lang)}", className="h3-note"),
+            ]
+        ),
+        create_table(
+            "tasks",
+            [
+                column("committee", label("col.committee", lang), flex=2),
+                column("title", label("col.task", lang), flex=3, minWidth=140),
+                column("owner_unit", label("col.owner", lang), flex=2),
+                column("due_on", label("col.due", lang), flex=2, minWidth=96),
+                column("status", label("col.status", lang), flex=1, minWidth=70),
+                column("progress", label("col.progress", lang), flex=1, type="numericColumn"),
+            ],
+            [
+                {
+                    "code": t["code"],
+                    "committee": committee_name(t, lang, "committee_name"),
+                    "title": t["title"],
+                    "owner_unit": t["owner_unit"],
+                    "due_on": t["due_on"],
+                    "status": label(f"task.{t['status']}", lang)
+                    + (f" · {label('task.overdue', lang)}" if t["overdue"] else ""),
+                    "progress": f"{t['progress']}%",
+                    "overdue": t["overdue"],
+                }
+                for t in tasks
+            ],
+            theme,
+            label,
+            lang,
+            height=300,
+            row_id="code",
+            row_class={"row-overdue": "params.data.overdue"},
+        ),
+    ]
+
+
+def rate_of(totals: dict[str, Any]) -> float:
+    """Tasks done ÷ tasks (0 with none)."""
+    return totals["done"] / totals["tasks"] if totals["tasks"] else 0.0
+
+
+def month_options(today: date, lang: str, n: int = 12) -> list[dict[str, str]]:
+    """The last n months, newest first, as dropdown options."""
+    from data_loaders.panels import month_start
+
+    out = []
+    for k in range(n):
+        m = month_start(today, k).isoformat()[:7]
+        text = f"{m[:4]}年{int(m[5:7])}月" if lang == "zh" else f"{month_label(m, lang)} {m[:4]}"
+        out.append({"label": text, "value": m})
+    return out
+
+
+def create_ranking_tab(
+    doc: dict[str, Any], town: str | None, today: date, theme: str, label: Label, lang: str
+) -> list:
+    """通报排名: the month, how the score is made, the scores and the table with rank change;
+    the town in scope is highlighted."""
+
+    def change(t: dict[str, Any]) -> str:
+        if t["change"] is None:
+            return label("rank.new", lang)
+        return (
+            "—"
+            if t["change"] == 0
+            else (f"↑{t['change']}" if t["change"] > 0 else f"↓{-t['change']}")
+        )
+
+    def part(t: dict[str, Any], key: str) -> float | None:
+        return t["parts"][key]["score"]
+
+    weights = " · ".join(
+        f"{label(f'rank.part.{k}', lang)} {w:g}" for k, w in doc["weights"].items() if w
+    )
+    parts = list(doc["weights"])
+    return [
+        html.Div(
+            [
+                dcc.Dropdown(
+                    id={"type": ids.RANK_MONTH, "i": 0},
+                    options=month_options(today, lang),
+                    value=doc["month"],
+                    clearable=False,
+                    searchable=False,
+                    className="month-pick",
+                ),
+                html.Span(
+                    label("rank.as_of", lang).format(d=doc["as_of"], p=doc["previous_month"]),
+                    className="muted",
+                ),
+            ],
+            className="rank-head",
+        ),
+        html.Div(label("rank.method", lang) + weights, className="method", id="rank-method"),
+        html.H3(label("rank.scores", lang)),
+        figure(create_score_bars(doc["towns"], town, theme, label, lang), "chart-scores"),
+        create_table(
+            "rankings",
+            [
+                column("rank", label("col.rank", lang), width=64, type="numericColumn"),
+                column("change", label("col.change", lang), width=72),
+                column("name", label("col.town", lang), flex=2, minWidth=90),
+                column("score", label("col.score", lang), width=76, type="numericColumn"),
+                *(
+                    column(k, label(f"rank.part.{k}", lang), width=92, type="numericColumn")
+                    for k in parts
+                ),
+            ],
+            [
+                {
+                    "code": t["code"],
+                    "rank": t["rank"],
+                    "change": change(t),
+                    "name": t["name"],
+                    "score": t["score"],
+                    **{k: part(t, k) for k in parts},
+                    "selected": t["code"] == town,
+                }
+                for t in doc["towns"]
+            ],
+            theme,
+            label,
+            lang,
+            height=32 * len(doc["towns"]) + 44,
+            row_id="code",
+            row_class={"row-selected": "params.data.selected"},
+        ),
+    ]

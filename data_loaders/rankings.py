@@ -1,0 +1,250 @@
+"""The monthly ranking bulletin (通报排名) of the towns: figures as of a month's end, the score
+(data_loaders.rules.rankings documents it) and the rank change from the month before."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from data_loaders.panels import month_start, roll_up_children
+from data_loaders.queries import resolve_scope
+from data_loaders.rules.metrics import RECTIFIED_STATUSES, rate
+from data_loaders.rules.rankings import (
+    PARTS,
+    RankingConfig,
+    competition_ranks,
+    part_scores,
+    total_score,
+)
+from data_loaders.store.engine import as_utc
+from data_loaders.store.schema import Alarm, CampaignTask, Enterprise, HiddenDanger, Sensor
+from data_loaders.telemetry.formats import CHINA
+
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+WINDOW_DAYS = 365  # "the 12 months up to the day": the same year the KPI document counts
+KEYS = (
+    "found",
+    "rectified",
+    "open",
+    "overdue",
+    "tasks_due",
+    "tasks_done",
+    "alarms",
+    "alarm_minutes_sum",
+    "enterprises",
+    "self_reporting",
+)
+
+
+class BadMonth(ValueError):
+    """A month that is not YYYY-MM, or lies in the future."""
+
+
+def parse_month(text: str | None, today: date) -> date:
+    """The first day of a YYYY-MM month (None or empty: this month); BadMonth otherwise."""
+    if not text:
+        return month_start(today)
+    m = MONTH.match(text.strip())
+    if not m:
+        raise BadMonth(f"month must be YYYY-MM, not {text!r}")
+    first = date(int(m.group(1)), int(m.group(2)), 1)
+    if first > today:
+        raise BadMonth(f"{text} has not begun yet")
+    return first
+
+
+def month_end(first: date, today: date) -> date:
+    """The day a month's figures are taken: its last day, or today for the current month."""
+    last = month_start(first, -1) - timedelta(days=1)
+    return min(last, today)
+
+
+def _per_grid(rows: Any, keys: tuple[str, ...]) -> dict[Any, dict[str, int]]:
+    return {gid: {k: int(v or 0) for k, v in zip(keys, rest, strict=True)} for gid, *rest in rows}
+
+
+def _merge(into: dict[Any, dict[str, Any]], more: dict[Any, dict[str, Any]]) -> None:
+    for gid, figures in more.items():
+        row = into.setdefault(gid, dict.fromkeys(KEYS, 0))
+        row.update({k: row[k] + v for k, v in figures.items()})
+
+
+def load_town_figures(
+    session: Session, first: date, end: date, now: datetime
+) -> list[dict[str, Any]]:
+    """Each town's raw figures for the month starting `first`, as of `end`."""
+    scope = resolve_scope(session, None)
+    since = end - timedelta(days=WINDOW_DAYS - 1)
+    in_window = and_(
+        HiddenDanger.is_drill.is_(False),
+        HiddenDanger.found_on >= since,
+        HiddenDanger.found_on <= end,
+    )
+    done_by_end = and_(
+        HiddenDanger.status.in_(RECTIFIED_STATUSES), HiddenDanger.rectified_on <= end
+    )
+    per_grid: dict[Any, dict[str, Any]] = {}
+    danger_keys = ("found", "rectified", "open", "overdue")
+    _merge(
+        per_grid,
+        _per_grid(
+            session.execute(
+                select(
+                    HiddenDanger.grid_id,
+                    func.count(),
+                    func.sum(case((done_by_end, 1), else_=0)),
+                    func.sum(case((done_by_end, 0), else_=1)),
+                    func.sum(case((and_(~done_by_end, HiddenDanger.deadline < end), 1), else_=0)),
+                )
+                .where(in_window)
+                .group_by(HiddenDanger.grid_id)
+            ).all(),
+            danger_keys,
+        ),
+    )
+    task_done = and_(CampaignTask.status == "done", CampaignTask.done_on <= end)
+    _merge(
+        per_grid,
+        _per_grid(
+            session.execute(
+                select(
+                    CampaignTask.grid_id,
+                    func.sum(case((CampaignTask.due_on <= end, 1), else_=0)),
+                    func.sum(case((and_(task_done, CampaignTask.due_on <= end), 1), else_=0)),
+                ).group_by(CampaignTask.grid_id)
+            ).all(),
+            ("tasks_due", "tasks_done"),
+        ),
+    )
+    reporters = (
+        select(HiddenDanger.enterprise_id)
+        .where(in_window, HiddenDanger.source == "self_report")
+        .distinct()
+    )
+    _merge(
+        per_grid,
+        _per_grid(
+            session.execute(
+                select(
+                    Enterprise.grid_id,
+                    func.count(),
+                    func.sum(case((Enterprise.id.in_(reporters), 1), else_=0)),
+                ).group_by(Enterprise.grid_id)
+            ).all(),
+            ("enterprises", "self_reporting"),
+        ),
+    )
+    _merge(per_grid, _alarm_minutes(session, first, end, now))
+    towns = roll_up_children(session, scope.grid, per_grid, KEYS)
+    for t in towns:
+        n = t["alarms"]
+        t["alarm_minutes"] = round(t["alarm_minutes_sum"] / n, 1) if n else None
+    return towns
+
+
+def _alarm_minutes(
+    session: Session, first: date, end: date, now: datetime
+) -> dict[Any, dict[str, Any]]:
+    """Per grid: alarms opened in the month (China time) and their minutes to acknowledge."""
+    start = datetime.combine(first, time(), CHINA)
+    stop = min(datetime.combine(end + timedelta(days=1), time(), CHINA), now)
+    rows = session.execute(
+        select(Enterprise.grid_id, Alarm.opened_at, Alarm.acknowledged_at)
+        .join(Sensor, Sensor.id == Alarm.sensor_id)
+        .join(Enterprise, Enterprise.id == Sensor.enterprise_id)
+        .where(Alarm.is_drill.is_(False), Alarm.opened_at >= start, Alarm.opened_at < stop)
+    ).all()
+    out: dict[Any, dict[str, Any]] = {}
+    for grid_id, opened, acked in rows:
+        opened, acked = as_utc(opened), as_utc(acked)
+        # an alarm acknowledged after the month's end was still waiting at the end
+        until = acked if acked is not None and acked <= stop else stop
+        row = out.setdefault(grid_id, {"alarms": 0, "alarm_minutes_sum": 0.0})
+        row["alarms"] += 1
+        row["alarm_minutes_sum"] += max(0.0, (until - opened).total_seconds() / 60)
+    return out
+
+
+def score_towns(towns: list[dict[str, Any]], config: RankingConfig) -> list[dict[str, Any]]:
+    """The towns with their parts (figures and 0–100 scores), total score and rank."""
+    out = []
+    for t in towns:
+        scores = part_scores(t, config)
+        parts = {
+            "rectification": {
+                "score": scores["rectification"],
+                "found": t["found"],
+                "rectified": t["rectified"],
+                "rate": rate(t["rectified"], t["found"]),
+            },
+            "overdue": {"score": scores["overdue"], "open": t["open"], "overdue": t["overdue"]},
+            "campaign": {
+                "score": scores["campaign"],
+                "due": t["tasks_due"],
+                "done": t["tasks_done"],
+                "rate": rate(t["tasks_done"], t["tasks_due"]),
+            },
+            "alarm_handling": {
+                "score": scores["alarm_handling"],
+                "alarms": t["alarms"],
+                "mean_minutes": t["alarm_minutes"],
+            },
+            "self_report": {
+                "score": scores["self_report"],
+                "enterprises": t["enterprises"],
+                "reporting": t["self_reporting"],
+                "rate": rate(t["self_reporting"], t["enterprises"]),
+            },
+        }
+        for p in parts.values():
+            p["score"] = None if p["score"] is None else round(p["score"], 2)
+        out.append(
+            {
+                "code": t["code"],
+                "name": t["name"],
+                "score": total_score(scores, config.weights),
+                "parts": parts,
+            }
+        )
+    ranks = competition_ranks([(t["code"], t["score"]) for t in out])
+    for t in out:
+        t["rank"] = ranks[t["code"]]
+    return sorted(out, key=lambda t: (t["rank"], t["code"]))
+
+
+def load_rankings(
+    session: Session,
+    month: str | None,
+    today: date,
+    config: RankingConfig | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """The bulletin of a month (YYYY-MM; None: this month): towns by rank with the score, its
+    parts and last month's rank. Raises BadMonth."""
+    config = config or RankingConfig()
+    now = now or datetime.now(CHINA)
+    first = parse_month(month, today)
+    end = month_end(first, today)
+    before = month_start(first, 1)
+    towns = score_towns(load_town_figures(session, first, end, now), config)
+    previous = {
+        t["code"]: t["rank"]
+        for t in score_towns(
+            load_town_figures(session, before, month_end(before, today), now), config
+        )
+    }
+    for t in towns:
+        t["previous_rank"] = previous.get(t["code"])
+        t["change"] = None if t["previous_rank"] is None else t["previous_rank"] - t["rank"]
+    return {
+        "month": first.isoformat()[:7],
+        "as_of": end.isoformat(),
+        "previous_month": before.isoformat()[:7],
+        "weights": {k: config.weights.get(k, 0.0) for k in PARTS},
+        "alarm_minutes": {"target": config.alarm_target_min, "limit": config.alarm_limit_min},
+        "towns": towns,
+    }
