@@ -35,7 +35,7 @@ THEMES: dict[str, dict[str, str]] = {
         "mark": "#7a4dd6",
     },
 }
-MONTHS_EN = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 CONFIG = {"displayModeBar": False, "responsive": True}
 
 

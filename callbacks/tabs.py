@@ -26,6 +26,9 @@ from callbacks.kpi import campaign_name
 from callbacks.map_state import TABS
 from callbacks.tables import column, create_table
 
+# AG Grid formats in the browser; the row keeps the number so sorting stays numeric
+ONE_DECIMAL = {"function": "params.value == null ? '—' : d3.format('.1f')(params.value)"}
+
 
 def create_tab_bar(active: str, label: Label, lang: str) -> list:
     """The tab buttons; the active one is marked (and announced to screen readers)."""
@@ -535,12 +538,18 @@ def create_ranking_tab(
         create_table(
             "rankings",
             [
-                column("rank", label("col.rank", lang), width=64, type="numericColumn"),
-                column("change", label("col.change", lang), width=72),
-                column("name", label("col.town", lang), flex=2, minWidth=90),
-                column("score", label("col.score", lang), width=76, type="numericColumn"),
+                column("rank", label("col.rank", lang), width=58, pinned="left"),
+                column("name", label("col.town", lang), width=92, pinned="left"),
+                column("change", label("col.change", lang), width=66),
+                column("score", label("col.score", lang), width=64, valueFormatter=ONE_DECIMAL),
                 *(
-                    column(k, label(f"rank.part.{k}", lang), width=92, type="numericColumn")
+                    column(
+                        k,
+                        label(f"rank.short.{k}", lang),
+                        headerTooltip=label(f"rank.part.{k}", lang),
+                        width=62,
+                        valueFormatter=ONE_DECIMAL,
+                    )
                     for k in parts
                 ),
             ],

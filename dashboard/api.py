@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -22,7 +22,9 @@ from data_loaders.queries import (
     load_readings,
     load_sensors,
 )
+from data_loaders.rankings import BadMonth, load_rankings
 from data_loaders.rules.lifecycle import STATES
+from data_loaders.rules.rankings import RankingConfig
 from data_loaders.store import get_meta, read_alarm_version, read_data_version, session_scope
 from data_loaders.telemetry.alarms import (
     ActionError,
@@ -95,6 +97,7 @@ def create_api(
     ingest_token: str = "",
     auth: Auth | None = None,
     alarm_config: AlarmConfig | None = None,
+    ranking: RankingConfig | None = None,
 ) -> Blueprint:
     """The blueprint of the data routes."""
     api = Blueprint("onemap_api", __name__)
@@ -260,5 +263,15 @@ def create_api(
         except UnknownGrid:
             return json_response({"error": f"no grid {grid}"}, status=404)
         return payload_response(payload, immutable=False, mimetype="application/json")
+
+    @api.get("/api/rankings")
+    def rankings() -> Response:
+        # the monthly bulletin of the towns; README "Monthly ranking" documents the score
+        with session_scope(engine) as session:
+            try:
+                doc = load_rankings(session, request.args.get("month"), date.today(), ranking)
+            except BadMonth as exc:
+                return error(str(exc), 400, "bad_month")
+        return json_response(doc)
 
     return api

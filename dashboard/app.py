@@ -72,7 +72,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
     auth = Auth(engine, anonymous_role=settings.anonymous_role)
     auth.install(server, settings.lang)
     server.register_blueprint(
-        create_api(engine, map_data, settings.ingest_token, auth, settings.alarm_config())
+        create_api(
+            engine,
+            map_data,
+            settings.ingest_token,
+            auth,
+            settings.alarm_config(),
+            settings.ranking_config(),
+        )
     )
     if settings.mbtiles:
         server.register_blueprint(create_tiles(settings.mbtiles))

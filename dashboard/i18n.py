@@ -320,6 +320,16 @@ CATALOG: dict[str, dict[str, str]] = {
         )
     },
     **{
+        f"rank.short.{code}": {"zh": zh, "en": en}
+        for code, zh, en in (
+            ("rectification", "整改", "Rect."),
+            ("overdue", "逾期", "Overdue"),
+            ("campaign", "专项", "Camp."),
+            ("alarm_handling", "报警", "Alarms"),
+            ("self_report", "自查", "Self"),
+        )
+    },
+    **{
         f"task_error.{code}": {"zh": zh, "en": en}
         for code, zh, en in (
             ("not_found", "任务不存在", "No such task"),

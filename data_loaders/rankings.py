@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -150,8 +150,9 @@ def _alarm_minutes(
     session: Session, first: date, end: date, now: datetime
 ) -> dict[Any, dict[str, Any]]:
     """Per grid: alarms opened in the month (China time) and their minutes to acknowledge."""
-    start = datetime.combine(first, time(), CHINA)
-    stop = min(datetime.combine(end + timedelta(days=1), time(), CHINA), now)
+    # month bounds are China days; compared in UTC, as SQLite stores the UTC wall time
+    start = datetime.combine(first, time(), CHINA).astimezone(UTC)
+    stop = min(datetime.combine(end + timedelta(days=1), time(), CHINA), now).astimezone(UTC)
     rows = session.execute(
         select(Enterprise.grid_id, Alarm.opened_at, Alarm.acknowledged_at)
         .join(Sensor, Sensor.id == Alarm.sensor_id)
