@@ -46,7 +46,7 @@ def create_tab_bar(active: str, label: Label, lang: str) -> list:
 
 def figure(fig: Any, key: str) -> dcc.Graph:
     """A panel chart (no mode bar; sized by the figure's own height)."""
-    return dcc.Graph(figure=fig, config=CONFIG, className=f"panel-chart chart-{key}", id=key)
+    return dcc.Graph(figure=fig, config=CONFIG, className="panel-chart", id=key)
 
 
 def big(title: str, value: str, key: str, note: Any = None, cls: str = "") -> html.Div:

@@ -10,8 +10,13 @@ import pytest
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
+from dashboard.auth import hash_password
 from dashboard.settings import Settings
+from data_loaders.store import session_scope
+from data_loaders.users import save_user
 from tests.conftest import need_service
+
+READY = "#map[data-map-ready=true]"
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -49,3 +54,27 @@ def live_server(small_city) -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+@pytest.fixture
+def signed_server(small_city) -> Iterator[str]:
+    """The app with sign-in required and a one-second poll; users duty (operator) and guest
+    (viewer)."""
+    with session_scope(small_city) as s:
+        save_user(s, "duty", "operator", hash_password("duty-pass-1"))
+        save_user(s, "guest", "viewer", hash_password("guest-pass-1"))
+    app = create_app(Settings(poll_seconds=1, warm_cache=False), engine=small_city)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def sign_in(page, base: str, name: str, password: str, path: str = "/") -> None:
+    """Sign in through the login page and wait for the map."""
+    page.goto(base + path)
+    page.wait_for_url("**/login**")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_selector(READY, timeout=20_000)

@@ -3,22 +3,16 @@ operator takes it from open to closed; every step is recorded with who did it.""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
-from dashboard.app import create_app
-from dashboard.auth import hash_password
-from dashboard.settings import Settings
 from data_loaders.store import session_scope
 from data_loaders.store.schema import Alarm, AlarmEvent, Sensor
 from data_loaders.telemetry.store import SensorDirectory, ingest_body
-from data_loaders.users import save_user
+from tests.browser.conftest import sign_in
 
 READY = "#map[data-map-ready=true]"
 
@@ -26,28 +20,6 @@ READY = "#map[data-map-ready=true]"
 @pytest.fixture(params=["sqlite"])
 def backend(request):  # the browser does not care which database serves the page
     return request.param
-
-
-@pytest.fixture
-def signed_server(small_city) -> Iterator[str]:
-    """The app with sign-in required and a one-second poll, and an operator."""
-    with session_scope(small_city) as s:
-        save_user(s, "duty", "operator", hash_password("duty-pass-1"))
-        save_user(s, "guest", "viewer", hash_password("guest-pass-1"))
-    app = create_app(Settings(poll_seconds=1, warm_cache=False), engine=small_city)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-def sign_in(page, base: str, name: str, password: str) -> None:
-    page.goto(base + "/")
-    page.wait_for_url("**/login**")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_selector(READY, timeout=20_000)
 
 
 def raise_alarm(engine) -> str:

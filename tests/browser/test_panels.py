@@ -1,0 +1,164 @@
+"""The drill-down panels in a real Chromium: selecting a town on the map re-scopes every tab
+and each shows the town's figures; an overdue row opens the dossier; an operator updates a
+committee task and the change is recorded; a viewer cannot."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+import shapely
+from sqlalchemy import select
+
+from data_loaders.committee import load_committee_panel, load_committee_tasks
+from data_loaders.panels import load_campaign_progress, load_danger_closure
+from data_loaders.store import session_scope
+from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent, Grid
+from tests.browser.conftest import READY, sign_in
+
+TOWN = "330381012"  # 塘下镇
+
+
+@pytest.fixture(params=["sqlite"])
+def backend(request):  # the browser does not care which database serves the page
+    return request.param
+
+
+def grid_locator(page, name: str):  # type: ignore[no-untyped-def]
+    """An AG Grid table of the panel by its name (Dash writes dict ids as sorted JSON)."""
+    return page.locator(f"""[id='{{"name":"{name}","type":"panel-table"}}']""")
+
+
+def big(page, key: str) -> str:
+    return page.locator(f"#big-{key} .big-value").inner_text()
+
+
+def test_selecting_a_town_rescopes_every_tab(page, live_server, small_city):
+    today = date.today()  # what the server uses
+    with session_scope(small_city) as s:
+        county = load_danger_closure(s, None, today)["totals"]
+        town = load_danger_closure(s, TOWN, today)
+        campaigns = load_campaign_progress(s, TOWN, today)
+        committee = load_committee_panel(s, TOWN, today)["totals"]
+        geometry = s.scalar(select(Grid.geometry).where(Grid.code == TOWN))
+    point = shapely.from_wkb(geometry).representative_point()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    page.goto(live_server + "/?tab=dangers&layers=grids")
+    page.wait_for_selector(READY, timeout=20_000)
+    assert page.locator(".panel-tab.active").inner_text() == "隐患整改"
+    page.wait_for_function("() => document.querySelector('#big-found')")
+    assert big(page, "found") == f"{county['found']:,}"
+
+    # select the town on the map: every panel now speaks of it
+    x, y = page.evaluate(
+        "([lat, lon]) => { const p = window.onemap.map.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
+        [point.y, point.x],
+    )
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url(re.compile(f"grid={TOWN}"))
+    page.wait_for_function(
+        "() => (document.querySelector('#panel-scope') || {}).innerText?.includes('塘下镇')"
+    )
+    t = town["totals"]
+    page.wait_for_function(
+        "v => document.querySelector('#big-found .big-value').innerText === v",
+        arg=f"{t['found']:,}",
+    )
+    assert big(page, "rate") == f"{t['rate']:.2%}"
+    assert big(page, "overdue") == f"{t['overdue']:,}"
+    page.locator("#chart-rate .main-svg").first.wait_for()  # Plotly drew the chart
+
+    page.get_by_role("tab", name="专项整治").click()
+    page.wait_for_url(re.compile("tab=campaigns"))
+    picks = page.locator(".pick")
+    picks.first.wait_for()
+    shown = [picks.nth(i).locator(".pick-figure").inner_text() for i in range(picks.count())]
+    assert shown == [f"{c['done']:,}/{c['tasks']:,}" for c in campaigns]
+    assert "塘下镇" in page.locator("#panel-scope").inner_text()
+
+    page.get_by_role("tab", name="安委会").click()
+    page.wait_for_url(re.compile("tab=committee"))
+    page.locator("#big-cm-meetings").wait_for()
+    assert big(page, "cm-meetings") == str(committee["meetings"])
+    assert big(page, "cm-done") == f"{committee['done']:,}/{committee['tasks']:,}"
+
+    page.get_by_role("tab", name="通报排名").click()
+    page.wait_for_url(re.compile("tab=rankings"))
+    selected = grid_locator(page, "rankings").locator(".ag-row.row-selected")
+    selected.first.wait_for()
+    assert "塘下镇" in selected.first.inner_text() or "塘下镇" in selected.last.inner_text()
+
+    # an overdue hidden danger opens its enterprise's dossier
+    page.get_by_role("tab", name="隐患整改").click()
+    page.wait_for_url(re.compile("tab=dangers"))
+    first = next((d for d in town["overdue"] if d["credit_code"]), None)
+    if first is not None:
+        row = grid_locator(page, "overdue").locator(
+            f"[row-id='{first['credit_code']}|{first['code']}']"
+        )
+        row.locator(".ag-cell").first.click()
+        page.wait_for_url(re.compile("enterprise=" + first["credit_code"]))
+        page.locator(".dossier-name").wait_for()
+        assert page.locator(".dossier-name").inner_text() == first["enterprise"]
+    assert errors == []
+
+
+def test_an_operator_updates_a_committee_task(page, signed_server, small_city):
+    today = date.today()
+    with session_scope(small_city) as s:
+        task = next(t for t in load_committee_tasks(s, None, today) if t["status"] != "done")
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, signed_server, "duty", "duty-pass-1", "/?tab=committee")
+    tasks = grid_locator(page, "tasks")
+    tasks.locator(f"[row-id='{task['code']}'] .ag-cell").first.click()
+    page.locator("#task-form:not(.hidden)").wait_for()
+    assert task["title"] in page.locator("#task-head").inner_text()
+    page.fill("#task-progress", "65")
+    page.fill("#task-note", "已完成现场核查")
+    page.fill("#task-evidence", "https://oa.example.gov.cn/doc/42")
+    page.click("#task-save")
+    page.wait_for_function(
+        "() => document.querySelector('#task-message').innerText.includes('已保存')"
+    )
+    page.wait_for_function(
+        "() => document.querySelector('#task-history').innerText.includes('duty')"
+    )
+    with session_scope(small_city) as s:
+        saved = s.scalar(select(CommitteeTask).where(CommitteeTask.code == task["code"]))
+        events = s.execute(
+            select(
+                CommitteeTaskEvent.actor, CommitteeTaskEvent.progress, CommitteeTaskEvent.note
+            ).where(CommitteeTaskEvent.task_id == saved.id)
+        ).all()
+    assert (saved.progress, saved.updated_by) == (65, "duty")
+    assert [tuple(e) for e in events] == [("duty", 65, "已完成现场核查")]
+    # a bad link is refused with a message, nothing recorded
+    page.fill("#task-evidence", "javascript:alert(1)")
+    page.click("#task-save")
+    page.wait_for_function(
+        "() => document.querySelector('#task-message').innerText.includes('http')"
+    )
+    with session_scope(small_city) as s:
+        n = len(
+            s.execute(
+                select(CommitteeTaskEvent.id).where(CommitteeTaskEvent.task_id == saved.id)
+            ).all()
+        )
+    assert n == 1
+    assert errors == []
+
+
+def test_a_viewer_sees_tasks_but_cannot_update(page, signed_server, small_city):
+    sign_in(page, signed_server, "guest", "guest-pass-1", "/?tab=committee")
+    tasks = grid_locator(page, "tasks")
+    tasks.locator(".ag-row .ag-cell").first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#task-head').innerText.includes('operator')"
+    )
+    assert page.locator("#task-form").get_attribute("class") == "task-form hidden"
