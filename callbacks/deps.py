@@ -24,3 +24,4 @@ class Deps:
     # dashboard.auth.Identity of the request (name, role, may(role)), or None
     current_user: Callable[[], Any] = lambda: None
     ranking: Any = None  # data_loaders.rules.rankings.RankingConfig (None: the defaults)
+    panels: Any = None  # data_loaders.panel_cache.PanelCache (None: read the store each time)

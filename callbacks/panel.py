@@ -3,7 +3,6 @@ scope the URL selects."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -22,10 +21,9 @@ from callbacks.tabs import (
     create_ranking_tab,
     create_tab_bar,
 )
-from data_loaders.committee import load_committee_panel, load_committee_tasks
-from data_loaders.panels import load_campaign_progress, load_danger_closure, load_listed_dangers
+from data_loaders.panel_cache import LOADERS
 from data_loaders.queries import UnknownGrid, load_enterprise_dossier, load_grid_chain, load_stats
-from data_loaders.rankings import BadMonth, load_rankings
+from data_loaders.rankings import BadMonth
 from data_loaders.store import session_scope
 
 
@@ -228,9 +226,7 @@ def panel_key(state: MapState, token: str | None) -> str:
     return "|".join([*(p or "" for p in parts), state.theme, data, alarms if live else ""])
 
 
-def render_body(
-    state: MapState, deps: Deps, today: date, rankings: Callable[[str | None], dict] | None = None
-) -> tuple[list, list]:
+def render_body(state: MapState, deps: Deps, today: date) -> tuple[list, list]:
     """(tab bar, panel body) for a state: the dossier, or the chosen tab for the scope."""
     label, lang = deps.label, state.lang
     with session_scope(deps.engine) as session:
@@ -241,38 +237,34 @@ def render_body(
         if not chain:
             return [], [html.P(label("app.empty", lang))]
         code = chain[-1]["code"]
+
+        def model(kind: str, arg: Any = None) -> Any:
+            # deps.panels keeps read models per data version (and warms the towns)
+            if deps.panels is not None:
+                return deps.panels.get(kind, code, today, arg)
+            return LOADERS[kind](session, code, today, arg, deps.ranking)
+
         if state.enterprise:
             dossier = load_enterprise_dossier(session, state.enterprise, today)
             return [], create_dossier(dossier, label, lang)
         if state.tab == "dangers":
-            body = create_danger_tab(
-                load_danger_closure(session, code, today),
-                load_listed_dangers(session, code, today),
-                state.theme,
-                label,
-                lang,
-            )
+            body = create_danger_tab(model("closure"), model("listed"), state.theme, label, lang)
         elif state.tab == "campaigns":
-            campaigns = load_campaign_progress(session, code, today)
+            campaigns = model("campaigns")
             pick = chosen_campaign(campaigns, state.campaign)
-            detail = load_campaign_progress(session, code, today, campaign=pick) if pick else []
+            detail = model("campaign", pick) if pick else []
             body = create_campaign_tab(
                 campaigns, detail[0] if detail else None, state.theme, label, lang
             )
         elif state.tab == "committee":
             body = create_committee_tab(
-                load_committee_panel(session, code, today),
-                load_committee_tasks(session, code, today),
-                state.theme,
-                label,
-                lang,
+                model("committee"), model("tasks"), state.theme, label, lang
             )
         elif state.tab == "rankings":
-            load = rankings or (lambda m: load_rankings(session, m, today, deps.ranking))
             try:
-                doc = load(state.month)
+                doc = model("rankings", state.month)
             except BadMonth:  # a hand-edited ?month=: show this month's bulletin
-                doc = load(None)
+                doc = model("rankings")
             town = chain[1]["code"] if len(chain) > 1 else None
             body = create_ranking_tab(doc, town, today, state.theme, label, lang)
         else:
@@ -296,19 +288,6 @@ def render_body(
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     """The strip follows every data or alarm change; the panel body only what it shows."""
-    cache: dict[tuple, dict] = {}
-
-    def rankings(month: str | None) -> dict:
-        # the bulletin is the county's (the same for every scope): one per month and version
-        token = deps.map_data.token(live=True) if deps.map_data else ""
-        key = (month, token, date.today())
-        if key not in cache:
-            with session_scope(deps.engine) as session:
-                doc = load_rankings(session, month, date.today(), deps.ranking)
-            if len(cache) > 16:
-                cache.clear()
-            cache[key] = doc
-        return cache[key]
 
     @app.callback(
         Output(ids.KPI_STRIP, "children"),
@@ -343,5 +322,5 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         key = panel_key(state, version)
         if key == shown:
             return no_update, no_update, no_update
-        tabs, body = render_body(state, deps, date.today(), rankings)
+        tabs, body = render_body(state, deps, date.today())
         return tabs, body, key

@@ -28,6 +28,7 @@ from callbacks.tables import column, create_table
 
 # AG Grid formats in the browser; the row keeps the number so sorting stays numeric
 ONE_DECIMAL = {"function": "params.value == null ? '—' : d3.format('.1f')(params.value)"}
+TWO_DECIMALS = {"function": "params.value == null ? '—' : d3.format('.2f')(params.value)"}
 
 
 def create_tab_bar(active: str, label: Label, lang: str) -> list:
@@ -539,9 +540,9 @@ def create_ranking_tab(
             "rankings",
             [
                 column("rank", label("col.rank", lang), width=58, pinned="left"),
-                column("name", label("col.town", lang), width=92, pinned="left"),
+                column("name", label("col.town", lang), width=104, pinned="left"),
                 column("change", label("col.change", lang), width=66),
-                column("score", label("col.score", lang), width=64, valueFormatter=ONE_DECIMAL),
+                column("score", label("col.score", lang), width=70, valueFormatter=TWO_DECIMALS),
                 *(
                     column(
                         k,

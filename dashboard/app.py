@@ -23,6 +23,7 @@ from dashboard.map_data import MapData
 from dashboard.pages.command import create_layout
 from dashboard.settings import Settings
 from dashboard.tiles import create_tiles
+from data_loaders.panel_cache import PanelCache
 from data_loaders.queries import load_industries
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
@@ -93,6 +94,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         js_labels=js_labels,
         current_user=auth.current,
         ranking=settings.ranking_config(),
+        panels=PanelCache(engine, settings.ranking_config(), warm=settings.warm_cache),
     )
 
     def layout():  # type: ignore[no-untyped-def]

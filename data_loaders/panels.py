@@ -117,16 +117,19 @@ def load_danger_closure(session: Session, grid_code: str | None, today: date) ->
     first = month_start(today, 11)
     months = [month_start(today, k).isoformat()[:7] for k in range(11, -1, -1)]
     trend = {m: {"month": m, "found": 0, "rectified": 0} for m in months}
-    dates = session.execute(
-        select(HiddenDanger.found_on, HiddenDanger.rectified_on, done).where(
-            where, (HiddenDanger.found_on >= first) | (HiddenDanger.rectified_on >= first)
-        )
-    ).all()
-    for found_on, rectified_on, is_done in dates:
-        if found_on and found_on.isoformat()[:7] in trend:
-            trend[found_on.isoformat()[:7]]["found"] += 1
-        if is_done and rectified_on and rectified_on.isoformat()[:7] in trend:
-            trend[rectified_on.isoformat()[:7]]["rectified"] += 1
+    # counted per day in SQL (≤ 365 rows each), bucketed by month here: portable, and no
+    # per-danger rows to fetch and parse
+    for column, key, extra in (
+        (HiddenDanger.found_on, "found", HiddenDanger.found_on >= first),
+        (HiddenDanger.rectified_on, "rectified", and_(done, HiddenDanger.rectified_on >= first)),
+    ):
+        per_day = session.execute(
+            select(column, func.count()).where(where, extra).group_by(column)
+        ).all()
+        for day, n in per_day:
+            month = day.isoformat()[:7] if day else None
+            if month in trend:
+                trend[month][key] += int(n)
     this, last = trend[months[-1]], trend[months[-2]]
 
     overdue_rows = session.execute(

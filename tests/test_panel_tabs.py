@@ -112,9 +112,9 @@ def test_every_tab_shows_the_read_models_figures_for_the_county_and_a_town(demo_
         assert text(by_id(body, "big-rate")).endswith(f"{totals['rate']:.2%}")
         assert text(by_id(body, "big-overdue")).endswith(f"{totals['overdue']:,}")
         rates = by_id(body, "chart-rate").figure
-        bars = rates.data[0]
+        bars = rates["data"][0]
         children = closure["by_child"] if closure else None
-        assert len(bars.y) == (len([c for c in children if c["found"]]) if children else 15)
+        assert len(bars["y"]) == (len([c for c in children if c["found"]]) if children else 15)
         overdue_rows = table(body, "overdue").rowData
         assert len(overdue_rows) == min(200, totals["overdue"])
         scope = text(by_id(body, "panel-scope"))
@@ -138,8 +138,8 @@ def test_light_theme_styles_charts_and_tables(small_city):
     deps = deps_for(small_city)
     _t, dark = render_body(MapState(tab="dangers"), deps, TODAY)
     _t, light = render_body(MapState(tab="dangers", theme="light"), deps, TODAY)
-    assert by_id(dark, "chart-trend").figure.layout.font.color == "#e8eef7"
-    assert by_id(light, "chart-trend").figure.layout.font.color == "#1b2a3d"
+    assert by_id(dark, "chart-trend").figure["layout"]["font"]["color"] == "#e8eef7"
+    assert by_id(light, "chart-trend").figure["layout"]["font"]["color"] == "#1b2a3d"
     dark_grid = table(dark, "overdue").dashGridOptions["theme"]["function"]
     assert (
         "#111f33" in dark_grid

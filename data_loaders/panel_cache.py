@@ -1,0 +1,116 @@
+"""The panels' read models kept per data version, so switching scope does not re-read the
+ledger each time; the county and its towns are prepared in a background thread after the
+data changes (like the map's payloads), so the first switch to a town is fast too.
+
+Only the ledger's version keys the documents (the alarm version also keys the ranking, whose
+alarm-handling part moves with alarms). A new version empties the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from data_loaders.committee import load_committee_panel, load_committee_tasks
+from data_loaders.panels import load_campaign_progress, load_danger_closure, load_listed_dangers
+from data_loaders.rankings import load_rankings
+from data_loaders.store import read_alarm_version, read_data_version, session_scope
+from data_loaders.store.schema import Grid
+
+Loader = Callable[..., Any]
+LOADERS: dict[str, Loader] = {
+    "closure": lambda s, grid, today, _arg, _cfg: load_danger_closure(s, grid, today),
+    "listed": lambda s, grid, today, _arg, _cfg: load_listed_dangers(s, grid, today),
+    "campaigns": lambda s, grid, today, _arg, _cfg: load_campaign_progress(s, grid, today),
+    "campaign": lambda s, grid, today, arg, _cfg: load_campaign_progress(
+        s, grid, today, campaign=arg
+    ),
+    "committee": lambda s, grid, today, _arg, _cfg: load_committee_panel(s, grid, today),
+    "tasks": lambda s, grid, today, _arg, _cfg: load_committee_tasks(s, grid, today),
+    # the bulletin is the county's whatever the scope
+    "rankings": lambda s, _grid, today, arg, cfg: load_rankings(s, arg, today, cfg),
+}
+# what a scope switch reads, in the order the warm-up prepares it
+WARM_KINDS = ("closure", "listed", "campaigns", "committee", "tasks")
+MAX_ENTRIES = 600
+
+
+def load_model(
+    engine: Engine, kind: str, grid: str | None, today: date, arg: Any = None, ranking: Any = None
+) -> Any:
+    """One panel read model straight from the store (kind: a key of LOADERS)."""
+    with session_scope(engine) as session:
+        return LOADERS[kind](session, grid, today, arg, ranking)
+
+
+class PanelCache:
+    """Panel read models per (data version, kind, scope, day, argument)."""
+
+    def __init__(self, engine: Engine, ranking: Any = None, warm: bool = False) -> None:
+        self.engine = engine
+        self.ranking = ranking
+        self.warm_enabled = warm
+        self._docs: dict[tuple, Any] = {}
+        self._lock = threading.Lock()
+        self._versions = (-1, -1)
+        self._checked = 0.0
+        self._warmed: tuple | None = None
+
+    def versions(self) -> tuple[int, int]:
+        """(data version, alarm version), read from the store at most once a second."""
+        if time.monotonic() - self._checked > 1.0:
+            with session_scope(self.engine) as session:
+                self._versions = (read_data_version(session), read_alarm_version(session))
+            self._checked = time.monotonic()
+        return self._versions
+
+    def get(self, kind: str, grid: str | None, today: date, arg: Any = None) -> Any:
+        """The read model, from the cache or the store."""
+        data, alarms = self.versions()
+        key = (data, alarms if kind == "rankings" else None, kind, grid, today, arg)
+        with self._lock:
+            if key in self._docs:
+                return self._docs[key]
+        doc = load_model(self.engine, kind, grid, today, arg, self.ranking)
+        with self._lock:
+            stale = [k for k in self._docs if k[0] != data or len(self._docs) > MAX_ENTRIES]
+            for k in stale:
+                del self._docs[k]
+            self._docs[key] = doc
+        if self.warm_enabled and self._warmed != (data, today):
+            self._warmed = (data, today)
+            threading.Thread(target=self._warm, args=(today,), daemon=True).start()
+        return doc
+
+    def clear(self, keep: tuple[str, ...] = ()) -> None:
+        """Forget every document but those of the kinds in `keep`."""
+        with self._lock:
+            self._docs = {k: v for k, v in self._docs.items() if k[2] in keep}
+
+    def _warm(self, today: date) -> None:
+        """Prepare the county's and every town's panels (errors are logged, not raised)."""
+        try:
+            with session_scope(self.engine) as session:
+                root = session.execute(
+                    select(Grid.id, Grid.code)
+                    .where(Grid.parent_id.is_(None))
+                    .order_by(Grid.level, Grid.id)
+                    .limit(1)
+                ).first()
+                if root is None:
+                    return
+                towns = session.scalars(
+                    select(Grid.code).where(Grid.parent_id == root.id).order_by(Grid.code)
+                ).all()
+            # the panels ask by the scope's own code: the county's too
+            for grid in (root.code, *towns):
+                for kind in WARM_KINDS:
+                    self.get(kind, grid, today)
+        except Exception:  # a store being rebuilt under us: the next request reads directly
+            logging.getLogger("onemap").exception("preparing the panels failed")
