@@ -73,7 +73,15 @@ class PanelCache:
     def get(self, kind: str, grid: str | None, today: date, arg: Any = None) -> Any:
         """The read model, from the cache or the store."""
         data, alarms = self.versions()
-        key = (data, alarms if kind == "rankings" else None, kind, grid, today, arg)
+        county_wide = kind == "rankings"  # one bulletin for every scope, moved by alarms too
+        key = (
+            data,
+            alarms if county_wide else None,
+            kind,
+            None if county_wide else grid,
+            today,
+            arg,
+        )
         with self._lock:
             if key in self._docs:
                 return self._docs[key]

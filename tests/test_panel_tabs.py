@@ -179,3 +179,18 @@ def test_the_editor_needs_an_operator_and_records_who(small_city, role):
         assert error is None and [tuple(e) for e in events] == [("li", 55)]
     bad, _ = save_task(deps, code, {"progress": 140}, now)
     assert bad == ("forbidden" if role == "viewer" else "bad_progress")
+
+
+def test_panel_cache_keeps_documents_per_version_and_one_bulletin_for_all_scopes(small_city):
+    from data_loaders.panel_cache import PanelCache
+    from data_loaders.store import bump_data_version
+
+    cache = PanelCache(small_city)
+    first = cache.get("closure", "330381012", TODAY)
+    assert cache.get("closure", "330381012", TODAY) is first
+    bulletin = cache.get("rankings", "330381", TODAY)
+    assert cache.get("rankings", "330381012", TODAY) is bulletin
+    with session_scope(small_city) as s:
+        bump_data_version(s)
+    cache._checked = 0.0  # the version is re-read at most once a second
+    assert cache.get("closure", "330381012", TODAY) is not first
