@@ -73,9 +73,7 @@ def create_task_editor(label: Label, lang: str) -> html.Div:
                     dcc.Input(
                         id=ids.TASK_EVIDENCE, type="url", placeholder="https://", className="field"
                     ),
-                    html.Button(
-                        label("task.save", lang), id=ids.TASK_SAVE, className="act primary"
-                    ),
+                    html.Button(label("task.save", lang), id=ids.TASK_SAVE, className="task-save"),
                     html.Div(id=ids.TASK_MESSAGE, className="task-message", role="status"),
                 ],
                 id=ids.TASK_FORM,
