@@ -254,10 +254,12 @@ def create_status_bars(
         )
         for key, color in series
     ]
+    most = max((r["tasks"] for r in rows), default=0)
     return figure_of(
         traces,
         theme,
         _rows_height(len(rows), per=28, extra=64),
+        xaxis={"tickformat": ",d", "dtick": max(1, -(-most // 5))},  # whole tasks only
         barmode="stack",
         showlegend=True,
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0, "traceorder": "normal"},
