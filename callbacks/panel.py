@@ -315,10 +315,15 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.PANEL_KEY, "data"),
         Input(ids.LOCATION, "search"),
         Input(ids.DATA_VERSION, "data"),
+        Input(ids.GRIDS_READY, "data"),
         State(ids.PANEL_KEY, "data"),
     )
-    def render_panel(search, version, shown):  # type: ignore[no-untyped-def]
+    def render_panel(search, version, grids_ready, shown):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
+        if state.tab != "summary" and not state.enterprise and not grids_ready:
+            # the tables' library is still loading (assets/panels.js): say so, draw after
+            waiting = html.P(deps.label("panel.loading", state.lang), className="muted")
+            return create_tab_bar(state.tab, deps.label, state.lang), [waiting], ""
         key = panel_key(state, version)
         if key == shown:
             return no_update, no_update, no_update

@@ -7,11 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 import dash_ag_grid as dag
-from dash import Input, Output, Patch, dcc, html
+from dash import MATCH, ClientsideFunction, Input, Output, Patch, dcc, html
 
 from callbacks import ids
 from callbacks.charts import colors
 from callbacks.deps import Label
+
+# The library's main bundle is served on demand (assets/panels.js loads it when a tab with
+# tables is first asked for), not with the page: the map's first view stays light.
+for _resource in dag._js_dist:
+    if _resource.get("relative_package_path") == "dash_ag_grid.min.js":
+        _resource["dynamic"] = True
 
 LOCALE = {
     "zh": {"noRowsToShow": "无数据", "loadingOoo": "加载中…"},
@@ -96,8 +102,13 @@ def create_table(
 
 
 def register(app, _deps) -> None:  # type: ignore[no-untyped-def]
-    """The quick filter box of each table filters its rows (in the browser, all columns)."""
-    from dash import MATCH
+    """The quick filter box of each table filters its rows (in the browser, all columns);
+    the tables' library is loaded when a tab that has tables is asked for."""
+    app.clientside_callback(
+        ClientsideFunction("onemap_panels", "need_grids"),
+        Output(ids.GRIDS_READY, "data"),
+        Input(ids.LOCATION, "search"),
+    )
 
     @app.callback(
         Output({"type": ids.PANEL_TABLE, "name": MATCH}, "dashGridOptions"),

@@ -35,6 +35,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "login.logout": {"zh": "退出", "en": "Sign out"},
     "login.signin": {"zh": "登录", "en": "Sign in"},
     "panel.tab.summary": {"zh": "概况", "en": "Overview"},
+    "panel.loading": {"zh": "加载中…", "en": "Loading…"},
     "panel.tab.dangers": {"zh": "隐患整改", "en": "Dangers"},
     "panel.tab.campaigns": {"zh": "专项整治", "en": "Campaigns"},
     "panel.tab.committee": {"zh": "安委会", "en": "Committee"},

@@ -251,6 +251,7 @@ def create_layout(
                     html.Div(id=ids.PANEL, className="panel-body"),
                     create_task_editor(t, lang),
                     dcc.Store(id=ids.PANEL_KEY),
+                    dcc.Store(id=ids.GRIDS_READY),
                     dcc.Store(id=ids.TASK_SELECTED),
                 ],
                 className="right",
