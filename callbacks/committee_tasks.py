@@ -158,9 +158,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         lang = parse_query(search, deps.lang).lang
         with session_scope(deps.engine) as session:
             task = load_task(session, code, date.today()) if code else None
-        who = deps.current_user()
-        may_edit = bool(who and who.name and who.may("operator"))
-        return editor_values(task, may_edit, deps.label, lang)
+        return editor_values(task, deps.may("operator"), deps.label, lang)
 
     @app.callback(
         Output(ids.TASK_EDITOR, "className"),

@@ -25,3 +25,8 @@ class Deps:
     current_user: Callable[[], Any] = lambda: None
     ranking: Any = None  # data_loaders.rules.rankings.RankingConfig (None: the defaults)
     panels: Any = None  # data_loaders.panel_cache.PanelCache (None: read the store each time)
+
+    def may(self, role: str) -> bool:
+        """Whether the request's user is signed in by name and holds this role."""
+        who = self.current_user()
+        return bool(who and who.name and who.may(role))

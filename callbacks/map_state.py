@@ -21,6 +21,13 @@ TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
 THEMES = ("dark", "light")
 # tables whose rows open an enterprise's dossier: their row ids are "CREDIT_CODE|ROW"
 LINK_TABLES = ("overdue", "listed")
+
+
+def link_row_id(credit_code: str | None, row: str) -> str:
+    """The row id of a link table: the enterprise to open, then what makes the row unique."""
+    return f"{credit_code or ''}|{row}"
+
+
 DEFAULT_LAYERS = ("grids", "enterprises", "major_hazards", "listed_dangers", "alarms")
 EMPTY = {"type": "FeatureCollection", "features": []}
 LAYER_MODULES = (grids, enterprises, major_hazards, listed_dangers, alarms)

@@ -23,8 +23,10 @@ from callbacks.charts import (
 )
 from callbacks.deps import Label
 from callbacks.kpi import campaign_name
-from callbacks.map_state import TABS
+from callbacks.map_state import TABS, link_row_id
 from callbacks.tables import column, create_table
+from data_loaders.panels import month_start
+from data_loaders.rules.metrics import rate
 
 # AG Grid formats in the browser; the row keeps the number so sorting stays numeric
 ONE_DECIMAL = {"function": "params.value == null ? '—' : d3.format('.1f')(params.value)"}
@@ -94,8 +96,9 @@ def create_danger_tab(
                 html.Span(f" · {label('kpi.rectified', lang)} {this['rectified']:,} "),
                 _delta(this["rectified"], last["rectified"]),
                 html.Span(
-                    f"（{label('dangers.last_month', lang)} {last['found']:,} / "
-                    f"{last['rectified']:,}）",
+                    label("dangers.last_month_figures", lang).format(
+                        found=f"{last['found']:,}", rectified=f"{last['rectified']:,}"
+                    ),
                     className="muted",
                 ),
             ],
@@ -151,7 +154,7 @@ def create_danger_tab(
             ],
             [
                 {
-                    "row_id": f"{d['credit_code'] or ''}|{d['code']}",
+                    "row_id": link_row_id(d["credit_code"], d["code"]),
                     "enterprise": d["enterprise"] or "—",
                     "grid": d["grid"] or "—",
                     "what": d["description"] or d["category"] or "",
@@ -192,7 +195,7 @@ def create_danger_tab(
             ],
             [
                 {
-                    "row_id": f"{d['credit_code'] or ''}|{d['code']}",
+                    "row_id": link_row_id(d["credit_code"], d["code"]),
                     "level": label(f"listing.{d['listing_level']}", lang),
                     "what": d["description"] or "",
                     "enterprise": d["enterprise"] or d["grid"] or "—",
@@ -393,7 +396,12 @@ def create_committee_tab(
     return [
         html.Div(
             [
-                big(label("committee.rate", lang), f"{rate_of(tot):.2%}", "cm-rate", cls="good"),
+                big(
+                    label("committee.rate", lang),
+                    f"{rate(tot['done'], tot['tasks']):.2%}",
+                    "cm-rate",
+                    cls="good",
+                ),
                 big(label("col.done_total", lang), f"{tot['done']:,}/{tot['tasks']:,}", "cm-done"),
                 big(label("kpi.overdue", lang), f"{tot['overdue']:,}", "cm-overdue", cls="warn"),
             ],
@@ -476,19 +484,14 @@ def create_committee_tab(
     ]
 
 
-def rate_of(totals: dict[str, Any]) -> float:
-    """Tasks done ÷ tasks (0 with none)."""
-    return totals["done"] / totals["tasks"] if totals["tasks"] else 0.0
-
-
-def month_options(today: date, lang: str, n: int = 12) -> list[dict[str, str]]:
+def month_options(today: date, label: Label, lang: str, n: int = 12) -> list[dict[str, str]]:
     """The last n months, newest first, as dropdown options."""
-    from data_loaders.panels import month_start
-
     out = []
     for k in range(n):
         m = month_start(today, k).isoformat()[:7]
-        text = f"{m[:4]}年{int(m[5:7])}月" if lang == "zh" else f"{month_label(m, lang)} {m[:4]}"
+        text = label("rank.month_label", lang).format(
+            y=m[:4], m=int(m[5:7]), name=month_label(m, lang)
+        )
         out.append({"label": text, "value": m})
     return out
 
@@ -520,7 +523,7 @@ def create_ranking_tab(
             [
                 dcc.Dropdown(
                     id={"type": ids.RANK_MONTH, "i": 0},
-                    options=month_options(today, lang),
+                    options=month_options(today, label, lang),
                     value=doc["month"],
                     clearable=False,
                     searchable=False,
@@ -540,7 +543,7 @@ def create_ranking_tab(
             "rankings",
             [
                 column("rank", label("col.rank", lang), width=58, pinned="left"),
-                column("name", label("col.town", lang), width=104, pinned="left"),
+                column("name", label("col.town", lang), width=104, minWidth=104, pinned="left"),
                 column("change", label("col.change", lang), width=66),
                 column("score", label("col.score", lang), width=70, valueFormatter=TWO_DECIMALS),
                 *(

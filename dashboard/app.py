@@ -94,7 +94,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         js_labels=js_labels,
         current_user=auth.current,
         ranking=settings.ranking_config(),
-        panels=PanelCache(engine, settings.ranking_config(), warm=settings.warm_cache),
+        panels=PanelCache(
+            engine,
+            settings.ranking_config(),
+            warm=settings.warm_cache,
+            versions=lambda: (map_data.version(), map_data.alarm_version()),
+        ),
     )
 
     def layout():  # type: ignore[no-untyped-def]

@@ -46,7 +46,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "table.filter": {"zh": "筛选…", "en": "Filter…"},
     "table.rows": {"zh": "共 {n} 条", "en": "{n} rows"},
     "dangers.this_month": {"zh": "本月", "en": "This month"},
-    "dangers.last_month": {"zh": "上月", "en": "Last month"},
+    "dangers.last_month_figures": {
+        "zh": "（上月 {found} / {rectified}）",
+        "en": "(last month {found} / {rectified})",
+    },
+    "rank.month_label": {"zh": "{y}年{m}月", "en": "{name} {y}"},
     "dangers.rate_by_child": {"zh": "整改率 · 按下级网格", "en": "Rectification rate by sub-grid"},
     "dangers.average": {"zh": "平均 {v}", "en": "average {v}"},
     "dangers.trend": {"zh": "近12个月 排查与整改", "en": "Found and rectified, 12 months"},

@@ -75,6 +75,16 @@ def load_committee_panel(session: Session, grid_code: str | None, today: date) -
     return {"committees": committees, "totals": load_committee_counts(session, scope, today)}
 
 
+def _task_row(t: CommitteeTask, name: str, name_en: str | None, today: date) -> dict[str, Any]:
+    return {
+        **task_item(t, today),
+        "committee_name": name,
+        "committee_name_en": name_en,
+        "overdue": task_is_overdue(t.status, t.due_on, today),
+        "updated_by": t.updated_by,
+    }
+
+
 def load_committee_tasks(session: Session, grid_code: str | None, today: date) -> list[dict]:
     """Every committee task in scope (overdue first, then by due date), for the task list."""
     scope = resolve_scope(session, grid_code)
@@ -85,15 +95,7 @@ def load_committee_tasks(session: Session, grid_code: str | None, today: date) -
         .order_by(CommitteeTask.due_on, CommitteeTask.id)
     ).all()
     out = [
-        {
-            **task_item(t, today),
-            "committee": code,
-            "committee_name": name,
-            "committee_name_en": name_en,
-            "overdue": task_is_overdue(t.status, t.due_on, today),
-            "updated_by": t.updated_by,
-        }
-        for t, code, name, name_en in rows
+        {**_task_row(t, name, name_en, today), "committee": code} for t, code, name, name_en in rows
     ]
     return sorted(out, key=lambda r: not r["overdue"])  # stable: due date within each group
 
@@ -114,12 +116,9 @@ def load_task(session: Session, code: str, today: date) -> dict[str, Any] | None
         .order_by(CommitteeTaskEvent.at.desc(), CommitteeTaskEvent.id.desc())
     ).all()
     return {
-        **task_item(t, today),
-        "committee_name": name,
-        "committee_name_en": name_en,
+        **_task_row(t, name, name_en, today),
         "note": t.note,
         "evidence_url": t.evidence_url,
-        "overdue": task_is_overdue(t.status, t.due_on, today),
         "events": [
             {
                 "at": as_utc(e.at).isoformat() if e.at else None,

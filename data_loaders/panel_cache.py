@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -52,23 +51,26 @@ def load_model(
 class PanelCache:
     """Panel read models per (data version, kind, scope, day, argument)."""
 
-    def __init__(self, engine: Engine, ranking: Any = None, warm: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        ranking: Any = None,
+        warm: bool = False,
+        versions: Callable[[], tuple[int, int]] | None = None,
+    ) -> None:
         self.engine = engine
         self.ranking = ranking
         self.warm_enabled = warm
+        # (data version, alarm version): the app passes the map cache's, which it already
+        # reads at most once a second; alone (bench, tests) the store is asked each time
+        self.versions = versions or self._read_versions
         self._docs: dict[tuple, Any] = {}
         self._lock = threading.Lock()
-        self._versions = (-1, -1)
-        self._checked = 0.0
         self._warmed: tuple | None = None
 
-    def versions(self) -> tuple[int, int]:
-        """(data version, alarm version), read from the store at most once a second."""
-        if time.monotonic() - self._checked > 1.0:
-            with session_scope(self.engine) as session:
-                self._versions = (read_data_version(session), read_alarm_version(session))
-            self._checked = time.monotonic()
-        return self._versions
+    def _read_versions(self) -> tuple[int, int]:
+        with session_scope(self.engine) as session:
+            return read_data_version(session), read_alarm_version(session)
 
     def get(self, kind: str, grid: str | None, today: date, arg: Any = None) -> Any:
         """The read model, from the cache or the store."""

@@ -4,7 +4,6 @@ the committee editor checks the role."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from callbacks.committee_tasks import editor_values, save_task
 from callbacks.deps import Deps
 from callbacks.map_state import MapState, apply_event, encode_query, parse_query
 from callbacks.panel import panel_key, render_body
+from dashboard.auth import Identity
 from dashboard.i18n import t
 from data_loaders.committee import load_committee_panel
 from data_loaders.panels import load_danger_closure
@@ -25,17 +25,7 @@ from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent
 from tests.conftest import TODAY
 
 
-@dataclass
-class Who:
-    name: str
-    role: str
-
-    def may(self, needed: str) -> bool:
-        order = ("viewer", "operator", "admin")
-        return order.index(self.role) >= order.index(needed)
-
-
-def deps_for(engine, user: Who | None = None) -> Deps:  # type: ignore[no-untyped-def]
+def deps_for(engine, user: Identity | None = None) -> Deps:  # type: ignore[no-untyped-def]
     return Deps(engine=engine, lang="zh", label=t, title=lambda _l: "", current_user=lambda: user)
 
 
@@ -157,7 +147,7 @@ def test_english_face(small_city):
 def test_the_editor_needs_an_operator_and_records_who(small_city, role):
     with session_scope(small_city) as s:
         code = s.scalar(select(CommitteeTask.code).where(CommitteeTask.status != "done").limit(1))
-    user = Who("li" if role == "operator" else "wall", role)
+    user = Identity("li" if role == "operator" else "wall", role)
     deps = deps_for(small_city, user)
     from data_loaders.committee import load_task
 
@@ -192,5 +182,4 @@ def test_panel_cache_keeps_documents_per_version_and_one_bulletin_for_all_scopes
     assert cache.get("rankings", "330381012", TODAY) is bulletin
     with session_scope(small_city) as s:
         bump_data_version(s)
-    cache._checked = 0.0  # the version is re-read at most once a second
     assert cache.get("closure", "330381012", TODAY) is not first
