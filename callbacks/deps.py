@@ -25,6 +25,7 @@ class Deps:
     current_user: Callable[[], Any] = lambda: None
     ranking: Any = None  # data_loaders.rules.rankings.RankingConfig (None: the defaults)
     panels: Any = None  # data_loaders.panel_cache.PanelCache (None: read the store each time)
+    tile_url: str = ""  # the raster basemap's URL template ("": none, the grids are the basemap)
 
     def may(self, role: str) -> bool:
         """Whether the request's user is signed in by name and holds this role."""

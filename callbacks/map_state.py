@@ -1,6 +1,7 @@
 """The map's state lives in the URL (?grid=, ?enterprise=, ?layers=, filters, ?lang=), so a link
 opens the same view and back/forward work. One callback keeps controls and URL in step; another
-draws the map from the URL."""
+turns the URL into the map spec the browser draws (assets/map/map.js), whose clicks come back
+through the map-event store."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from dash import ALL, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from callbacks import ids
 from callbacks.deps import Deps
 from data_loaders.queries import UnknownGrid, load_grid_chain, search_enterprises
 from data_loaders.store import session_scope
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
-from layers import alarms, enterprises, grids, listed_dangers, major_hazards
+from layers import alarms, basemap, enterprises, grids, listed_dangers, major_hazards
 
 TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
 THEMES = ("dark", "light")
@@ -29,7 +30,6 @@ def link_row_id(credit_code: str | None, row: str) -> str:
 
 
 DEFAULT_LAYERS = ("grids", "enterprises", "major_hazards", "listed_dangers", "alarms")
-EMPTY = {"type": "FeatureCollection", "features": []}
 LAYER_MODULES = (grids, enterprises, major_hazards, listed_dangers, alarms)
 
 
@@ -140,12 +140,16 @@ def apply_event(state: MapState, trigger: Any, value: Any, best_hit: str | None 
         return replace(state, industries=tuple(value or ()))
     if trigger == ids.TAG_FILTER:
         return replace(state, tags=tuple(value or ()))
-    if trigger == grids.ID:
-        code = feature_code(value, "code")
-        return replace(state, grid=code, enterprise=None) if code else state
-    if trigger in (enterprises.ID, major_hazards.ID, listed_dangers.ID, alarms.ID):
-        code = feature_code(value, "credit_code")
-        return replace(state, enterprise=code) if code else state
+    if trigger == ids.MAP_EVENT:
+        # a click on the map: {"layer": NAME, "properties": {...}, "n": count}
+        layer = (value or {}).get("layer")
+        if layer == grids.NAME:
+            code = feature_code(value, "code")
+            return replace(state, grid=code, enterprise=None) if code else state
+        if layer in (enterprises.NAME, major_hazards.NAME, listed_dangers.NAME, alarms.NAME):
+            code = feature_code(value, "credit_code")
+            return replace(state, enterprise=code) if code else state
+        return state
     if trigger == ids.SEARCH:
         return replace(state, enterprise=best_hit) if best_hit else state
     if isinstance(trigger, dict) and trigger.get("type") == ids.CLOSE_DOSSIER:
@@ -192,8 +196,7 @@ def grid_view(chain: list[dict[str, Any]]) -> tuple[str | None, str | None]:
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """Wire controls ↔ URL, and URL → map."""
-    layer_clicks = [Input(layer.ID, "clickData") for layer in LAYER_MODULES]
+    """Wire controls ↔ URL, URL → map spec → the browser's map, map clicks → URL."""
 
     @app.callback(
         Output(ids.LOCATION, "search"),
@@ -209,7 +212,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.INDUSTRY_FILTER, "value"),
         Input(ids.TAG_FILTER, "value"),
         Input(ids.SEARCH, "value"),
-        *layer_clicks,
+        Input(ids.MAP_EVENT, "data"),
         prevent_initial_call=False,
     )
     def sync_url(search, *args):  # type: ignore[no-untyped-def]
@@ -256,24 +259,36 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         return new if new != (search or "") else no_update
 
     @app.callback(
-        *[Output(layer.ID, prop) for layer in LAYER_MODULES for prop in ("url", "data", "hideout")],
-        Output(ids.MAP, "viewport"),
+        Output(ids.MAP_SPEC, "data"),
         Output(ids.BREADCRUMB, "children"),
         Output(ids.CHORO_LEGEND, "children"),
-        Output(ids.VIEW_KEY, "data"),
         Input(ids.LOCATION, "search"),
         Input(ids.DATA_VERSION, "data"),
-        State(ids.VIEW_KEY, "data"),
-        prevent_initial_call=True,  # the layout already holds map_props for the page's URL
+        prevent_initial_call=True,  # the page and the layout already hold the page URL's spec
     )
-    def draw_map(search, _version, view_key):  # type: ignore[no-untyped-def]
-        state = parse_query(search, deps.lang)
-        return render_map(state, deps, view_key)
+    def draw_map(search, _version):  # type: ignore[no-untyped-def]
+        props = map_props(parse_query(search, deps.lang), deps)
+        return props["spec"], props["crumbs"], props["legend"]
+
+    # The browser's map shows each new spec (assets/map/map.js); the initial call also tells
+    # it that Dash is up, so clicks made before that are sent now.
+    app.clientside_callback(
+        ClientsideFunction("onemap_map", "apply"),
+        Output(ids.MAP_APPLIED, "data"),
+        Input(ids.MAP_SPEC, "data"),
+    )
+
+
+def map_spec(state: MapState, deps: Deps) -> dict[str, Any]:
+    """What the browser's map draws for a state (JSON): each layer's url (None: switched off)
+    and hideout, the basemap, where to look, a key saying which view this is (the map moves
+    only when it changes) and the labels its tooltips use."""
+    return map_props(state, deps)["spec"]
 
 
 def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
-    """What the map shows for a state: each layer's url/data/hideout, where to look,
-    the breadcrumb and the choropleth legend, and a key saying which view this is."""
+    """The map spec for a state, with the breadcrumb, the choropleth legend and the data
+    token the page starts from."""
     md = deps.map_data
     with session_scope(deps.engine) as session:
         try:
@@ -285,7 +300,6 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
             hits = search_enterprises(session, state.enterprise, limit=1)
             target = hits[0] if hits and hits[0]["credit_code"] == state.enterprise else None
     parent, selected = grid_view(chain)
-    hide = {"labels": deps.js_labels(state.lang), "lang": state.lang}
     scoped = selected if selected and len(chain) > 1 else None
     breaks = md.grid_breaks(None, parent, state.metric)
     urls = {
@@ -303,23 +317,21 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
         "listed_dangers": md.url("listed-dangers"),
         "alarms": md.url("alarms", live=True),
     }
-    layers: dict[str, dict[str, Any]] = {}
-    for module in LAYER_MODULES:
-        on = module.NAME in state.layers
-        hideout = hide
-        if module is grids:
-            hideout = grids.hideout(state.metric, breaks, selected, state.lang) | hide
-        elif module is enterprises:
-            hideout = hide | {"selected": state.enterprise}
-        layers[module.ID] = {
-            "url": urls[module.NAME] if on else None,
-            "data": None if on else EMPTY,
-            "hideout": hideout,
+    hideouts = {
+        grids.NAME: grids.hideout(state.metric, breaks, selected, state.lang),
+        enterprises.NAME: {"selected": state.enterprise, "lang": state.lang},
+    }
+    layers = {
+        m.NAME: {
+            "url": urls[m.NAME] if m.NAME in state.layers else None,
+            "hideout": hideouts.get(m.NAME, {"lang": state.lang}),
         }
+        for m in LAYER_MODULES
+    }
     if target:
-        view = {"center": [target["lat"], target["lon"]], "zoom": 17, "transition": "flyTo"}
+        view = {"center": [target["lat"], target["lon"]], "zoom": 17}
     else:
-        view = {"bounds": chain[-1]["bounds"] if chain else None, "transition": "flyToBounds"}
+        view = {"bounds": chain[-1]["bounds"] if chain else None}
     crumbs = []
     for i, g in enumerate(chain):
         if i:
@@ -332,22 +344,20 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
                 disabled=i == len(chain) - 1,
             )
         )
-    return {
+    spec = {
         "layers": layers,
+        "basemap": basemap.spec(deps.tile_url),
         "view": view,
+        "key": f"{selected or ''}|{state.enterprise or ''}",
+        "labels": deps.js_labels(state.lang),
+        "lang": state.lang,
+    }
+    return {
+        "spec": spec,
         "crumbs": crumbs,
         "legend": create_choropleth_legend(state.metric, breaks, deps.label, state.lang),
-        "key": f"{selected or ''}|{state.enterprise or ''}",
         "version": md.token(live=True),
     }
-
-
-def render_map(state: MapState, deps: Deps, view_key: str | None) -> tuple:
-    """The draw_map outputs; the view moves only when the grid or enterprise changed."""
-    props = map_props(state, deps)
-    outputs = [props["layers"][m.ID][p] for m in LAYER_MODULES for p in ("url", "data", "hideout")]
-    viewport = props["view"] if props["key"] != view_key else no_update
-    return (*outputs, viewport, props["crumbs"], props["legend"], props["key"])
 
 
 def create_choropleth_legend(metric: str, class_breaks: list[float], label: Any, lang: str) -> list:

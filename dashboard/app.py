@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
-from dash import Dash
 from flask import has_request_context, request
 from flask_compress import Compress
 from sqlalchemy import Engine, select
@@ -19,6 +18,7 @@ from callbacks.map_state import encode_query, map_props, parse_query
 from dashboard.api import create_api
 from dashboard.auth import Auth
 from dashboard.i18n import js_labels, t
+from dashboard.index import OneMapDash
 from dashboard.map_data import MapData
 from dashboard.pages.command import create_layout
 from dashboard.settings import Settings
@@ -50,12 +50,14 @@ def page_query() -> str:
     return "?" + urlparse(request.referrer).query if request.referrer else ""
 
 
-def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
+def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
     """Build the whole app; `app.server` is the Flask (WSGI) application."""
     engine = engine or make_engine(settings.db_url)
-    app = Dash(
+    app = OneMapDash(
         __name__,
         assets_folder=str(ASSETS),
+        # the map's files are in the page template, ahead of Dash's (dashboard.index)
+        assets_path_ignore=["^map$"],
         title="应急一张图",
         update_title=None,
         suppress_callback_exceptions=False,
@@ -94,6 +96,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
         js_labels=js_labels,
         current_user=auth.current,
         ranking=settings.ranking_config(),
+        tile_url=settings.tile_url or ("/tiles/{z}/{x}/{y}" if settings.mbtiles else ""),
         panels=PanelCache(
             engine,
             settings.ranking_config(),
@@ -108,7 +111,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
             industries = load_industries(session)
         initial = map_props(state, deps)
         title = page_title(settings, engine, state.lang)
-        tiles = settings.tile_url or ("/tiles/{z}/{x}/{y}" if settings.mbtiles else "")
         who = auth.current() if has_request_context() else None
         user = (who.name, who.role) if who else None
         other = replace(state, theme="dark" if state.theme == "light" else "light")
@@ -117,13 +119,18 @@ def create_app(settings: Settings, engine: Engine | None = None) -> Dash:
             state.lang,
             initial,
             industries,
-            tiles,
             user,
             settings.poll_seconds * 1000,
             theme=state.theme,
             theme_href=encode_query(other, settings.lang) or "?",
         )
 
+    def boot() -> tuple[dict, str, str]:
+        # the page request itself carries the query: the map's spec goes into the HTML
+        state = parse_query(page_query(), settings.lang)
+        return map_props(state, deps)["spec"], state.lang, state.theme
+
     app.layout = layout
+    app.boot = boot
     register_all(app, deps)
     return app

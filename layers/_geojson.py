@@ -13,11 +13,6 @@ POINT_DECIMALS = 6  # ~0.1 m: the contract for points
 POLYGON_DECIMALS = 5  # ~1 m: enough for grid borders, a third fewer bytes
 
 
-def js(name: str) -> dict[str, str]:
-    """A reference to a function in assets/layers.js (window.onemap.<name>)."""
-    return {"variable": f"onemap.{name}"}
-
-
 def point(lon: float, lat: float, properties: dict[str, Any]) -> dict[str, Any]:
     """A point feature, rounded to 6 decimals."""
     return {

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash_leaflet as dl
-
-from layers._geojson import collection, js, point
+from layers._geojson import collection, point
 
 NAME = "alarms"
 ID = "layer-alarms"
@@ -34,8 +32,3 @@ def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
     ordered = sorted(rows, key=lambda r: r["level"])
     return collection([point(r["lon"], r["lat"], {k: r[k] for k in keep}) for r in ordered])
-
-
-def build(url: str, hide: dict[str, Any]) -> dl.GeoJSON:
-    """Pulsing markers."""
-    return dl.GeoJSON(id=ID, url=url, pointToLayer=js("alarmPoint"), hideout=hide)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import dash_leaflet as dl
+from typing import Any
 
 NAME = "basemap"
 ID = "layer-basemap"
 
 
-def build(tile_url: str, attribution: str = "") -> list[dl.TileLayer]:
-    """A tile layer for the configured URL, or nothing (the grid polygons are the basemap)."""
+def spec(tile_url: str, attribution: str = "") -> dict[str, Any] | None:
+    """The tile layer the map draws for the configured URL, or None (the grid polygons are
+    the basemap)."""
     if not tile_url:
-        return []
-    return [dl.TileLayer(id=ID, url=tile_url, attribution=attribution, maxZoom=18)]
+        return None
+    return {"url": tile_url, "attribution": attribution}

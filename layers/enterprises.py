@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash_leaflet as dl
 import numpy as np
 
-from layers._geojson import POINT_DECIMALS, collection, js
+from layers._geojson import POINT_DECIMALS, collection
 
 NAME = "enterprises"
 ID = "layer-enterprises"
@@ -31,21 +30,4 @@ def features(rows: list[tuple[str, str, str, float, float]]) -> dict[str, Any]:
             }
             for (c, n, k, _lon, _lat), xy in zip(rows, coords, strict=True)
         ]
-    )
-
-
-def build(url: str, hide: dict[str, Any]) -> dl.GeoJSON:
-    """Clustered below street zoom; a cluster shows the worst class inside it."""
-    return dl.GeoJSON(
-        id=ID,
-        url=url,
-        cluster=True,
-        # Supercluster: cluster until zoom 15, then every enterprise is its own dot; a wide radius
-        # keeps the county view to a readable number of clusters.
-        superClusterOptions={"radius": 90, "maxZoom": 15, "minPoints": 3},
-        pointToLayer=js("enterprisePoint"),
-        clusterToLayer=js("enterpriseCluster"),
-        onEachFeature=js("enterpriseTooltip"),
-        zoomToBoundsOnClick=True,
-        hideout=hide,
     )

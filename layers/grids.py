@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash_leaflet as dl
 import geopandas as gpd
 import numpy as np
 
-from layers._geojson import collection, js, shape
+from layers._geojson import collection, shape
 
 NAME = "grids"
 ID = "layer-grids"
@@ -76,15 +75,3 @@ def hideout(
         "selected": selected,
         "lang": lang,
     }
-
-
-def build(url: str, hide: dict[str, Any]) -> dl.GeoJSON:
-    """The grid layer (drawn on the canvas renderer)."""
-    return dl.GeoJSON(
-        id=ID,
-        url=url,
-        style=js("gridStyle"),
-        onEachFeature=js("gridTooltip"),
-        hideout=hide,
-        zoomToBoundsOnClick=False,
-    )

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash_leaflet as dl
-
-from layers._geojson import collection, js, point
+from layers._geojson import collection, point
 
 NAME = "listed_dangers"
 ID = "layer-listed-dangers"
@@ -26,8 +24,3 @@ def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "credit_code",
     )
     return collection([point(r["lon"], r["lat"], {k: r[k] for k in keep}) for r in rows])
-
-
-def build(url: str, hide: dict[str, Any]) -> dl.GeoJSON:
-    """Flag markers; overdue ones are red and pulse."""
-    return dl.GeoJSON(id=ID, url=url, pointToLayer=js("listedPoint"), hideout=hide)

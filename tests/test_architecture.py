@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("dashboard", "callbacks", "layers", "data_loaders")
 # package -> top-level modules it must never import
 FORBIDDEN = {
-    "data_loaders": {"dashboard", "callbacks", "layers", "dash", "dash_leaflet", "plotly", "flask"},
+    "data_loaders": {"dashboard", "callbacks", "layers", "dash", "plotly", "flask"},
     "layers": {"dashboard", "callbacks"},
     "callbacks": {"dashboard"},
     "dashboard": set(),

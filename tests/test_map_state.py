@@ -14,7 +14,6 @@ from callbacks.map_state import (
     grid_view,
     parse_query,
 )
-from layers import enterprises, grids
 
 
 def test_round_trip_and_defaults():
@@ -44,12 +43,16 @@ def test_bad_values_fall_back():
 
 def test_events():
     s = MapState(grid="330381", enterprise="X")
-    town = {"properties": {"code": "330381012", "name": "塘下镇", "cluster": False}}
-    assert apply_event(s, grids.ID, town) == replace(s, grid="330381012", enterprise=None)
-    cluster = {"properties": {"cluster": True, "point_count": 12}}
-    assert apply_event(s, enterprises.ID, cluster) == s  # a cluster click only zooms
-    point = {"properties": {"credit_code": "C1", "name": "x"}}
-    assert apply_event(s, enterprises.ID, point).enterprise == "C1"
+    # clicks on the map, as assets/map/map.js sends them through the map-event store
+    town = {"layer": "grids", "properties": {"code": "330381012", "name": "塘下镇"}, "n": 1}
+    assert apply_event(s, ids.MAP_EVENT, town) == replace(s, grid="330381012", enterprise=None)
+    cluster = {"layer": "enterprises", "properties": {"cluster": True, "point_count": 12}}
+    assert apply_event(s, ids.MAP_EVENT, cluster) == s  # a cluster click only zooms
+    point = {"layer": "enterprises", "properties": {"credit_code": "C1", "name": "x"}}
+    assert apply_event(s, ids.MAP_EVENT, point).enterprise == "C1"
+    alarm = {"layer": "alarms", "properties": {"credit_code": "C2", "id": 5}}
+    assert apply_event(s, ids.MAP_EVENT, alarm).enterprise == "C2"
+    assert apply_event(s, ids.MAP_EVENT, {"layer": "nonsense", "properties": {"code": "1"}}) == s
     assert apply_event(s, ids.CLASS_FILTER, ["red", "green"]).classes == ("green", "red")
     assert apply_event(s, ids.LAYER_SWITCHES, ["alarms", "grids"]).layers == ("grids", "alarms")
     assert apply_event(s, {"type": ids.CRUMB, "code": ""}, 1).grid is None

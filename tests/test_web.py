@@ -47,10 +47,55 @@ def test_health_reports_the_ingest_heartbeat(client, small_city):
     assert cache["version"] == body["data_version"] and isinstance(cache["warming"], bool)
 
 
+def boot_spec(html: str) -> dict:
+    """The map spec the page template carries for the map to draw before Dash starts."""
+    tag = '<script id="map-boot" type="application/json">'
+    start = html.index(tag) + len(tag)
+    return orjson.loads(html[start : html.index("</script>", start)])
+
+
+def test_page_template_draws_the_map_before_dash(client, small_city):
+    page = client.get("/?grid=330381012&class=red&theme=light").get_data(as_text=True)
+    spec = boot_spec(page)
+    layers = spec["layers"]
+    assert (
+        "class=red" in layers["enterprises"]["url"]
+        and "grid=330381012" in layers["enterprises"]["url"]
+    )
+    assert "parent=330381012" in layers["grids"]["url"] and spec["key"] == "330381012|"
+    assert spec["view"]["bounds"] and spec["labels"]["class.red"] == "红"
+    assert spec["worker"].startswith("/assets/map/cluster-worker.js?m=")
+    # Leaflet and every layer are preloaded; Dash's scripts wait in a template for the map
+    assert page.count('rel="preload"') == 6 and 'as="fetch" crossorigin' in page
+    assert page.index('id="map"') < page.index("/assets/map/map.js") < page.index("dash-scripts")
+    assert (
+        page.index('<template id="dash-scripts">')
+        < page.index("dash_renderer")
+        < page.index("</template>")
+    )
+    assert '<body class="theme-light">' in page
+    # the layout's spec store holds the same spec for Dash to carry on from
+    layout = orjson.dumps(
+        client.get("/_dash-layout", headers={"Referer": "http://x/?grid=330381012&class=red"}).json
+    ).decode()
+    assert layers["enterprises"]["url"] in layout
+    english = boot_spec(client.get("/?lang=en&layers=grids").get_data(as_text=True))
+    assert (
+        english["labels"]["class.red"] == "red" and english["layers"]["enterprises"]["url"] is None
+    )
+
+
+def test_boot_spec_cannot_close_its_script_element():
+    from dashboard.index import script_json
+
+    text = script_json({"name": "</script><img src=x onerror=alert(1)>"})
+    assert "</" not in text and orjson.loads(text)["name"].startswith("</script>")
+
+
 def test_page_shell_and_cards(client, small_city):
     assert client.get("/").status_code == 200
     layout = orjson.dumps(client.get("/_dash-layout").json).decode()
-    assert "kpi-strip" in layout and "layer-enterprises" in layout and "网格" in layout
+    assert "kpi-strip" in layout and "map-spec" in layout and "网格" in layout
     english = orjson.dumps(
         client.get("/_dash-layout", headers={"Referer": "http://x/?lang=en"}).json
     ).decode()

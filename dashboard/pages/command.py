@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import dash_leaflet as dl
 from dash import dcc, html
 
 from callbacks import ids
 from callbacks.committee_tasks import create_task_editor
-from callbacks.map_state import DEFAULT_LAYERS, LAYER_MODULES
+from callbacks.map_state import DEFAULT_LAYERS
 from dashboard.i18n import t
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
-from layers import basemap, grids
+from layers import grids
 
 
 def create_legend(lang: str, choropleth: list) -> html.Div:
@@ -88,26 +87,19 @@ def create_alarm_dialog(lang: str) -> html.Div:
     )
 
 
-def view_props(view: dict[str, Any]) -> dict[str, Any]:
-    """Initial Map props for a view (bounds of a grid, or centre and zoom of an enterprise)."""
-    if view.get("center"):
-        return {"center": view["center"], "zoom": view["zoom"]}
-    return {"bounds": view.get("bounds") or [[27.6, 120.4], [27.9, 120.8]]}
-
-
 def create_layout(
     title: str,
     lang: str,
     initial: dict[str, Any],
     industries: list[tuple[str, int]],
-    tile_url: str,
     user: tuple[str, str] | None = None,
     poll_ms: int = 3000,
     theme: str = "dark",
     theme_href: str = "?theme=light",
 ) -> html.Div:
-    """The page shell, with the map already set for the page's URL (map_state.map_props), so
-    layer fetches start as soon as the map mounts; callbacks take over from there."""
+    """The page shell around the map (the map itself is in the page template, drawn before
+    Dash starts: dashboard.index), with the map spec for the page's URL (map_state.map_props)
+    in its store; callbacks take over from there."""
     other = "en" if lang == "zh" else "zh"
     layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in DEFAULT_LAYERS]
     metric_options = [{"label": t(f"metric.{m}", lang), "value": m} for m in grids.METRICS]
@@ -115,10 +107,6 @@ def create_layout(
         {"label": html.Span(t(f"class.{c}", lang), className=f"chip class-{c}"), "value": c}
         for c in SAFETY_CLASSES
     ]
-
-    def layer_props(layer_id: str) -> dict[str, Any]:
-        p = initial["layers"][layer_id]
-        return {"url": p["url"], "hide": p["hideout"]}
 
     left = html.Aside(
         [
@@ -167,28 +155,13 @@ def create_layout(
         ],
         className="left",
     )
-    the_map = dl.Map(
-        [
-            *basemap.build(tile_url),
-            *(m.build(**layer_props(m.ID)) for m in LAYER_MODULES),
-        ],
-        id=ids.MAP,
-        **view_props(initial["view"]),
-        preferCanvas=True,
-        # Nothing listens to the viewport, and tracking it breaks when only bounds are given.
-        trackViewport=False,
-        zoomSnap=0.25,
-        attributionControl=False,
-        className="map",
-    )
-    for layer in the_map.children:
-        if isinstance(layer, dl.GeoJSON):
-            layer.data = initial["layers"][layer.id]["data"]
     return html.Div(
         [
             dcc.Location(id=ids.LOCATION, refresh=False),
             dcc.Store(id=ids.DATA_VERSION, data=initial.get("version")),
-            dcc.Store(id=ids.VIEW_KEY, data=initial["key"]),
+            dcc.Store(id=ids.MAP_SPEC, data=initial["spec"]),
+            dcc.Store(id=ids.MAP_EVENT),
+            dcc.Store(id=ids.MAP_APPLIED),
             dcc.Interval(id=ids.DATA_POLL, interval=poll_ms),
             dcc.Interval(id=ids.TREND_TICK, interval=30_000),
             dcc.Store(id=ids.ALARM_SELECTED),
@@ -243,7 +216,9 @@ def create_layout(
             ),
             left,
             html.Main(
-                [html.Nav(id=ids.BREADCRUMB, className="breadcrumb"), the_map], className="center"
+                # the map (#map) lies under this area: see dashboard.index and app.css
+                [html.Nav(initial["crumbs"], id=ids.BREADCRUMB, className="breadcrumb")],
+                className="center",
             ),
             html.Aside(
                 [

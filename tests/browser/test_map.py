@@ -31,14 +31,26 @@ def city(small_city):
         bump_data_version(s)
         evil_code = e.credit_code
         town = s.scalar(select(Grid).where(Grid.code == "330381012"))
-        point = shapely.from_wkb(town.geometry).representative_point()
+        shape = shapely.from_wkb(town.geometry)
+        # places inside the town to click: its representative point, then a grid of others
+        # (a hazard or alarm symbol may sit on one of them)
+        xmin, ymin, xmax, ymax = shape.bounds
+        grid = shapely.points(
+            [
+                (xmin + (xmax - xmin) * i / 8, ymin + (ymax - ymin) * j / 8)
+                for i in range(1, 8)
+                for j in range(1, 8)
+            ]
+        )
+        inside = [p for p in grid if shape.contains(p)]
+        points = [shape.representative_point(), *inside]
         town_total = load_stats(s, "330381012")["enterprises"]["total"]
         reds = s.scalar(
             select(func.count()).select_from(Enterprise).where(Enterprise.safety_class == "red")
         )
     return {
         "evil": evil_code,
-        "town_point": (point.y, point.x),
+        "town_points": [(p.y, p.x) for p in points],
         "town_total": town_total,
         "reds": reds,
     }
@@ -47,6 +59,23 @@ def city(small_city):
 def wait_ready(page) -> None:
     # the attribute drops to false while layers reload, then comes back
     page.wait_for_selector(READY, timeout=20_000)
+
+
+def free_spot(page, points: list[tuple[float, float]]) -> tuple[float, float]:
+    """Page coordinates of the first (lat, lon) where the grid canvas itself is under the
+    mouse (not a hazard, listed-danger or alarm symbol)."""
+    return page.evaluate(
+        """points => {
+          const box = document.getElementById('map').getBoundingClientRect();
+          for (const [lat, lon] of points) {
+            const p = window.onemap.map.latLngToContainerPoint([lat, lon]);
+            const x = box.left + p.x, y = box.top + p.y;
+            if (document.elementFromPoint(x, y).tagName === 'CANVAS') return [x, y];
+          }
+          throw new Error('no free spot in the town');
+        }""",
+        points,
+    )
 
 
 def test_map_flow(page, live_server, city):
@@ -62,11 +91,8 @@ def test_map_flow(page, live_server, city):
     page.get_by_text("企业（四色）").click()
     page.wait_for_url(re.compile(r"layers="))
     wait_ready(page)
-    lat, lon = city["town_point"]
-    to_pixel = "([lat, lon]) => { const p = window.onemap.map.latLngToContainerPoint([lat, lon]);"
-    x, y = page.evaluate(to_pixel + " return [p.x, p.y]; }", [lat, lon])  # fmt: skip
-    box = page.locator("#map").bounding_box()
-    page.mouse.click(box["x"] + x, box["y"] + y)
+    x, y = free_spot(page, city["town_points"])
+    page.mouse.click(x, y)
     page.wait_for_url(re.compile(r"grid=330381012"))
     wait_ready(page)
     assert "塘下镇" in page.locator("#breadcrumb").inner_text()

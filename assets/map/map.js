@@ -1,0 +1,502 @@
+/* The one-map, drawn by the page itself: it starts with the HTML (the server puts the map's
+   spec for the page's URL in #map-boot), not after Dash has booted, so the map paints in a
+   fraction of the time Dash needs for its first callback. Dash drives it afterwards through
+   the map-spec store (a clientside callback calls onemap_map.apply) and hears its clicks
+   through the map-event store (set_props).
+
+   Text that comes from data is only ever set with textContent. */
+(function () {
+  "use strict";
+  const ns = (window.onemap = window.onemap || {});
+  const CLASS_COLORS = { green: "#2e9e4f", blue: "#2f6fdb", yellow: "#f0b400", red: "#d93025" };
+  const RANK_CLASS = ["green", "blue", "yellow", "red"];
+  const ORDER = ["grids", "enterprises", "major_hazards", "listed_dangers", "alarms"];
+  const el = document.getElementById("map");
+  const boot = JSON.parse(document.getElementById("map-boot").textContent);
+  const worker = new Worker(boot.worker);  // it loads its script while the map is set up
+  let labels = boot.labels || {};
+
+  /* An element whose text lines come from data: safe against markup in names. */
+  function textBlock(lines) {
+    const box = document.createElement("div");
+    lines.forEach(function (line, i) {
+      const item = document.createElement(i === 0 ? "strong" : "div");
+      item.textContent = line;
+      box.appendChild(item);
+    });
+    return box;
+  }
+  ns.textBlock = textBlock;
+
+  function label(key, fallback) {
+    return labels[key] || fallback || key;
+  }
+
+  /* --- readiness: data-map-ready on the map container --------------------------------- */
+  // Busy = layer loads and their first drawing, plus Dash updates that may change the spec.
+  // Ready = nothing busy for 40 ms (Dash chains a URL change into a spec update), then two
+  // frames so the canvas has painted. The attribute is only written when it changes.
+  let busy = 0;
+  let dashBusy = 0;
+  let dashUp = false;  // Dash has called onemap_map.apply once
+  let settleTimer = null;
+  function setReady(value) {
+    const want = value ? "true" : "false";
+    if (el.getAttribute("data-map-ready") !== want) el.setAttribute("data-map-ready", want);
+    if (value) startDash();
+  }
+  function begin() {
+    busy += 1;
+    clearTimeout(settleTimer);
+    setReady(false);
+  }
+  function settle() {
+    clearTimeout(settleTimer);
+    if (!dashUp) {  // no Dash update can be in flight before Dash has started
+      if (!busy) paintedThenReady();
+      return;
+    }
+    settleTimer = setTimeout(function () {
+      if (!busy && !dashBusy) paintedThenReady();
+    }, 40);
+  }
+  function paintedThenReady() {
+    requestAnimationFrame(function () {
+      requestAnimationFrame(function () { if (!busy && !dashBusy) setReady(true); });
+    });
+  }
+  function end() {
+    busy = Math.max(0, busy - 1);
+    settle();
+  }
+  ns.readiness = function () { return { busy: busy, dash: dashBusy }; };
+  // A Dash update counts when it will give a new spec, or when a user action reached the
+  // callback that turns actions into the URL (its initial call at start-up does not count:
+  // the map needs nothing from Dash to draw the first view).
+  function changesMap(body) {
+    if (body.indexOf('"map-spec') >= 0) return true;
+    if (body.indexOf('"map-event"') < 0) return false;
+    try {
+      return (JSON.parse(body).changedPropIds || []).length > 0;
+    } catch (e) {
+      return true;
+    }
+  }
+  const originalFetch = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    const url = typeof input === "string" ? input : (input && input.url) || "";
+    const mapUpdate = url.indexOf("_dash-update-component") >= 0 && init &&
+      typeof init.body === "string" && changesMap(init.body);
+    if (!mapUpdate) return originalFetch(input, init);
+    dashBusy += 1;
+    clearTimeout(settleTimer);
+    setReady(false);
+    function done() {
+      dashBusy = Math.max(0, dashBusy - 1);
+      settle();
+    }
+    // Dash applies the response after this promise: count it done a task later.
+    return originalFetch(input, init).then(function (r) { setTimeout(done, 0); return r; },
+                                           function (e) { done(); throw e; });
+  };
+
+  /* --- Dash starts once the first view is drawn ------------------------------------------ */
+  // Its scripts (~1.3 MB to evaluate) would otherwise hold the main thread while the map
+  // draws; the page template keeps them in <template id="dash-scripts">. They run in order,
+  // then the inline renderer. A map that never gets ready still lets Dash start after 3 s.
+  let dashStarted = false;
+  function copyScript(old) {
+    const s = document.createElement("script");
+    for (let i = 0; i < old.attributes.length; i++) s.setAttribute(old.attributes[i].name, old.attributes[i].value);
+    if (!old.src) s.textContent = old.textContent;
+    return s;
+  }
+  function startDash() {
+    if (dashStarted) return;
+    const holder = document.getElementById("dash-scripts");
+    if (!holder) {  // the template is further down the page than this script
+      document.addEventListener("DOMContentLoaded", startDash, { once: true });
+      return;
+    }
+    dashStarted = true;
+    const scripts = Array.prototype.slice.call(holder.content.querySelectorAll("script"));
+    const external = scripts.filter(function (s) { return s.src; });
+    const inline = scripts.filter(function (s) { return !s.src; });
+    function runInline() {
+      inline.forEach(function (old) { document.body.appendChild(copyScript(old)); });
+    }
+    let last = null;
+    external.forEach(function (old) {
+      last = copyScript(old);
+      last.async = false;  // executed in document order, like the tags they replace
+      document.body.appendChild(last);
+    });
+    if (last) {
+      last.addEventListener("load", runInline, { once: true });
+      last.addEventListener("error", runInline, { once: true });
+    } else {
+      runInline();
+    }
+  }
+  ns.startDash = startDash;
+  setTimeout(startDash, 3000);
+
+  /* --- the map -------------------------------------------------------------------------- */
+  const map = L.map(el, { zoomSnap: 0.25, attributionControl: false, preferCanvas: true });
+  ns.map = map;
+  // One canvas for polygons and dots (a second canvas on top would swallow the clicks meant
+  // for the polygons); the grids are moved to the back of it whenever they are redrawn.
+  // Symbols and clusters are DOM markers in the marker pane above.
+  const canvas = L.canvas({ padding: 0.3 });
+
+  function setView(view, animate) {
+    if (!view) return;
+    if (view.center) {
+      if (animate) map.flyTo(view.center, view.zoom, { duration: 0.6 });
+      else map.setView(view.center, view.zoom, { animate: false });
+    } else if (view.bounds) {
+      if (animate) map.flyToBounds(view.bounds, { duration: 0.6 });
+      else map.fitBounds(view.bounds, { animate: false });
+    }
+  }
+
+  /* --- clicks go to Dash (queued until it is up) ---------------------------------------- */
+  let queued = null;
+  let clicks = 0;
+  function emit(layer, properties) {
+    clicks += 1;
+    const event = { layer: layer, properties: properties, n: clicks };
+    if (dashUp) window.dash_clientside.set_props("map-event", { data: event });
+    else queued = event;
+  }
+
+  /* --- symbols ---------------------------------------------------------------------------- */
+  function gridStyle(feature, h) {
+    const p = feature.properties;
+    const selected = h.selected && p.code === h.selected;
+    const base = { color: selected ? "#ffd84d" : "#5fa8ff", weight: selected ? 3 : 1.2, opacity: 0.9 };
+    if (!h.metric || h.metric === "none" || !h.breaks || !h.breaks.length) {
+      return Object.assign(base, { fillColor: "#3b6fb6", fillOpacity: selected ? 0.18 : 0.06 });
+    }
+    const v = p[h.metric];
+    let i = h.breaks.findIndex(function (b) { return v <= b; });
+    if (i < 0) i = h.breaks.length - 1;
+    return Object.assign(base, { fillColor: h.colors[i], fillOpacity: 0.65 });
+  }
+  function gridTip(feature, h) {
+    const p = feature.properties;
+    const lines = [p.name];
+    const m = h.metric;
+    if (m && m !== "none") {
+      const v = m === "rate" ? (p[m] * 100).toFixed(2) + "%" : String(p[m]);
+      lines.push(label("metric." + m, m) + ": " + v);
+    }
+    return textBlock(lines);
+  }
+  function enterprisePoint(feature, latlng, h) {
+    const p = feature.properties;
+    const k = p.safety_class;
+    const selected = h.selected && h.selected === p.credit_code;
+    const marker = L.circleMarker(latlng, {
+      renderer: canvas,
+      radius: selected ? 18 : k === "red" ? 6 : 4.5, weight: selected ? 4 : 1,
+      color: selected ? "#ffd84d" : "#0b1320", opacity: selected ? 1 : 0.8,
+      fillColor: CLASS_COLORS[k] || "#888", fillOpacity: 0.95,
+    });
+    marker.feature = feature;
+    marker.bindTooltip(function () {
+      return textBlock([p.name, label("class." + k, k) + " · " + p.credit_code]);
+    }, { className: "onemap-tip" });
+    marker.on("click", function () { emit("enterprises", p); });
+    return marker;
+  }
+  // The ring shows the class mix of a cluster, the fill its worst class.
+  function ring(counts) {
+    const total = counts.reduce(function (a, b) { return a + b; }, 0) || 1;
+    let at = 0;
+    const stops = counts.map(function (n, r) {
+      const from = at;
+      at += (n / total) * 360;
+      return CLASS_COLORS[RANK_CLASS[r]] + " " + from.toFixed(1) + "deg " + at.toFixed(1) + "deg";
+    });
+    return "conic-gradient(" + stops.join(", ") + ")";
+  }
+  function clusterCount(n, lang) {
+    if (n < 10000) return String(n);
+    return lang === "zh" ? (n / 10000).toFixed(1) + label("unit.wan", "万") : Math.round(n / 1000) + "k";
+  }
+  function clusterMarker(feature, latlng, h, expand) {
+    const p = feature.properties;
+    const mix = p.mix || [0, 0, 0, 0];
+    let worst = 0;
+    for (let r = 3; r >= 0; r--) { if (mix[r] > 0) { worst = r; break; } }
+    const n = p.point_count;
+    const size = Math.round(24 + Math.min(18, Math.log10(n) * 7));
+    const box = document.createElement("div");
+    box.className = "onemap-cluster cluster-" + RANK_CLASS[worst];
+    box.style.background = ring(mix);
+    box.style.width = box.style.height = size + "px";
+    const inner = document.createElement("span");
+    inner.textContent = clusterCount(n, h.lang);
+    inner.style.lineHeight = (size - 8) + "px";
+    box.appendChild(inner);
+    const marker = L.marker(latlng, {
+      icon: L.divIcon({ html: box, className: "", iconSize: L.point(size, size) }),
+      zIndexOffset: worst === 3 ? 1000 : 0,
+    });
+    marker.feature = feature;
+    marker.on("click", function () { expand(p.cluster_id, latlng); });
+    return marker;
+  }
+  function symbol(latlng, className, text, tipLines, z) {
+    const box = document.createElement("div");
+    box.className = className;
+    const span = document.createElement("span");
+    span.textContent = text;
+    box.appendChild(span);
+    const marker = L.marker(latlng, {
+      icon: L.divIcon({ html: box, className: "", iconSize: L.point(26, 26) }),
+      zIndexOffset: z || 0,
+    });
+    marker.bindTooltip(function () { return textBlock(tipLines); }, { className: "onemap-tip" });
+    return marker;
+  }
+  const SYMBOLS = {
+    major_hazards: function (feature, latlng) {
+      const p = feature.properties;
+      return symbol(latlng, "onemap-hazard hazard-l" + p.level, String(p.level), [
+        p.name, p.enterprise,
+        label("hazard.level", "level") + " " + p.level + " · R = " + p.r_value,
+        label("control." + p.control_status, p.control_status),
+      ], 2000);
+    },
+    listed_dangers: function (feature, latlng) {
+      const p = feature.properties;
+      const cls = "onemap-listed listed-" + p.listing_level + (p.overdue ? " overdue" : "");
+      return symbol(latlng, cls, label("listing.short." + p.listing_level, "!"), [
+        p.description || "", (p.enterprise || "") + " " + (p.listing_body || ""),
+        label("listed.deadline", "deadline") + " " + (p.deadline || "") +
+          (p.overdue ? " · " + label("listed.overdue", "overdue") : ""),
+      ], 3000);
+    },
+    alarms: function (feature, latlng) {
+      const p = feature.properties;
+      const cls = "onemap-alarm alarm-l" + p.level + (p.escalated ? " escalated" : "") +
+        (p.recovered ? " recovered" : "");
+      const lines = [
+        p.enterprise || "",
+        p.sensor + " · " + label("alarm.level_" + p.level, "") + " · " +
+          label("alarm.rule." + p.rule, p.rule) + (p.count > 1 ? " ×" + p.count : ""),
+        label("alarm.state." + p.state, p.state) +
+          (p.recovered ? " · " + label("alarm.recovered", "") : ""),
+      ];
+      if (p.peak !== null && p.peak !== undefined) {
+        lines.push(label("alarm.peak", "peak") + " " + p.peak + " " + (p.unit || ""));
+      }
+      if (p.escalated) lines.push(label("alarm.escalated", "escalated"));
+      return symbol(latlng, cls, p.level === 2 ? "!" : "·", lines, 4000 + p.level * 1000);
+    },
+  };
+
+  /* --- layers ------------------------------------------------------------------------- */
+  // name -> {url, hideout, data, layer}; a response for a url no longer wanted is dropped.
+  const layers = {};
+  function fetchJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
+      return r.json();
+    });
+  }
+  function clear(entry) {
+    if (entry.layer) map.removeLayer(entry.layer);
+    entry.layer = null;
+  }
+  function drawGeoJSON(name, entry) {
+    clear(entry);
+    const h = entry.hideout;
+    if (name === "grids") {
+      entry.layer = L.geoJSON(entry.data, {
+        renderer: canvas,
+        style: function (f) { return gridStyle(f, h); },
+        onEachFeature: function (f, layer) {
+          layer.bindTooltip(function () { return gridTip(f, entry.hideout); },
+                            { sticky: true, className: "onemap-tip" });
+          layer.on("click", function () { emit("grids", f.properties); });
+        },
+      });
+    } else {
+      entry.layer = L.geoJSON(entry.data, {
+        pointToLayer: SYMBOLS[name],
+        onEachFeature: function (f, layer) {
+          layer.on("click", function () { emit(name, f.properties); });
+        },
+      });
+    }
+    entry.layer.addTo(map);
+    if (name === "grids") entry.layer.bringToBack();
+  }
+  function loadGeoJSON(name, entry) {
+    const url = entry.url;
+    begin();
+    fetchJSON(url).then(function (doc) {
+      if (entry.url !== url) return;
+      entry.data = doc;
+      drawGeoJSON(name, entry);
+    }).catch(function (err) {
+      if (window.console) console.error("map layer", name, err);
+    }).then(end);
+  }
+
+  /* Enterprises: the worker (started first thing, below) holds the points and answers with
+     the clusters in view. */
+  const clusters = { req: 0, drawnFor: null, pendingFirst: false };
+  function askClusters(entry) {
+    const b = map.getBounds();
+    clusters.req += 1;
+    worker.postMessage({
+      type: "clusters", url: entry.url, req: clusters.req, zoom: Math.round(map.getZoom()),
+      bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+    });
+  }
+  function expand(id, latlng) {
+    worker.postMessage({ type: "expand", id: id, latlng: [latlng.lat, latlng.lng], zoom: map.getZoom() });
+  }
+  function loadEnterprises(entry) {
+    const url = entry.url;
+    begin();
+    fetch(url, { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
+      return r.arrayBuffer();
+    }).then(function (bytes) {
+      if (entry.url !== url) { end(); return; }
+      // the worker parses and indexes; the bytes move to it without a copy
+      worker.postMessage({ type: "load", url: url, bytes: bytes }, [bytes]);
+    }).catch(function (err) {
+      if (window.console) console.error("map layer enterprises", err);
+      end();
+    });
+  }
+  function drawClusters(entry, features) {
+    const h = entry.hideout;
+    const group = L.layerGroup();
+    for (let i = 0; i < features.length; i++) {
+      const f = features[i];
+      const ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+      group.addLayer(f.properties.cluster ? clusterMarker(f, ll, h, expand) : enterprisePoint(f, ll, h));
+    }
+    clear(entry);
+    entry.layer = group.addTo(map);
+    entry.features = features;
+  }
+  worker.onmessage = function (event) {
+    const m = event.data;
+    const entry = layers.enterprises;
+    if (m.type === "expand") {
+      map.flyTo(m.latlng, m.zoom, { duration: 0.5 });
+      return;
+    }
+    if (!entry || m.url !== entry.url) {
+      if (m.type !== "clusters") end();  // a load nobody wants any more
+      return;
+    }
+    if (m.type === "loaded") {
+      clusters.pendingFirst = true;
+      askClusters(entry);
+    } else if (m.type === "error") {
+      if (window.console) console.error("map layer enterprises", m.message);
+      end();
+    } else if (m.type === "clusters" && m.req === clusters.req) {
+      drawClusters(entry, m.features);
+      if (clusters.pendingFirst) {
+        clusters.pendingFirst = false;
+        end();
+      }
+    }
+  };
+  worker.onerror = function (e) {
+    if (window.console) console.error("cluster worker", e.message);
+  };
+  map.on("moveend", function () {
+    const entry = layers.enterprises;
+    if (entry && entry.url && !clusters.pendingFirst) askClusters(entry);
+  });
+
+  function setLayer(name, conf) {
+    conf = conf || {};
+    const entry = layers[name] || (layers[name] = { url: null, hideout: {}, data: null, layer: null });
+    const hideout = conf.hideout || {};
+    const restyle = JSON.stringify(hideout) !== JSON.stringify(entry.hideout);
+    entry.hideout = hideout;
+    if ((conf.url || null) !== entry.url) {
+      entry.url = conf.url || null;
+      entry.data = null;
+      if (name === "enterprises" && clusters.pendingFirst) {
+        clusters.pendingFirst = false;  // the load it waited for is no longer wanted
+        end();
+      }
+      if (!entry.url) {
+        clear(entry);
+      } else if (name === "enterprises") {
+        loadEnterprises(entry);
+      } else {
+        loadGeoJSON(name, entry);
+      }
+    } else if (restyle) {
+      if (name === "grids" && entry.layer) {
+        entry.layer.setStyle(function (f) { return gridStyle(f, hideout); });
+      } else if (name === "enterprises" && entry.features) {
+        drawClusters(entry, entry.features);
+      } else if (entry.data) {
+        drawGeoJSON(name, entry);
+      }
+    }
+  }
+
+  let basemap = null;
+  let basemapUrl = null;
+  function setBasemap(conf) {
+    const url = (conf && conf.url) || null;
+    if (url === basemapUrl) return;
+    if (basemap) map.removeLayer(basemap);
+    basemap = url ? L.tileLayer(url, { maxZoom: 18, attribution: conf.attribution || "" }).addTo(map) : null;
+    basemapUrl = url;
+  }
+
+  let viewKey = null;
+  /* Show a spec: {layers: {name: {url, hideout}}, view, key, labels, basemap}. */
+  ns.apply = function (spec) {
+    if (!spec) return;
+    labels = spec.labels || labels;
+    setBasemap(spec.basemap);
+    ORDER.forEach(function (name) {
+      const conf = (spec.layers || {})[name] || {};
+      // the enterprises' url is compared in its absolute form (the worker needs one)
+      if (name === "enterprises" && conf.url) conf.url = new URL(conf.url, location.href).href;
+      setLayer(name, conf);
+    });
+    if (spec.key !== viewKey) {
+      setView(spec.view, viewKey !== null);
+      viewKey = spec.key;
+    }
+  };
+
+  window.dash_clientside = window.dash_clientside || {};
+  window.dash_clientside.onemap_map = {
+    /* The map-spec store changed (or Dash has just started): show it; send a queued click. */
+    apply: function (spec) {
+      ns.apply(spec);
+      if (!dashUp) {
+        dashUp = true;
+        if (queued) {
+          const event = queued;
+          queued = null;
+          window.dash_clientside.set_props("map-event", { data: event });
+        }
+      }
+      return window.dash_clientside.no_update;
+    },
+  };
+
+  setView(boot.view, false);
+  ns.apply(boot);
+})();
