@@ -305,7 +305,8 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
     urls = {
         "grids": md.url("grids", live=state.metric == "open_alarms", parent=parent),
         "enterprises": md.url(
-            "enterprises",
+            "enterprise-clusters",
+            ext="json",
             **{
                 "class": ",".join(state.classes),
                 "industry": ",".join(state.industries),
@@ -319,7 +320,13 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
     }
     hideouts = {
         grids.NAME: grids.hideout(state.metric, breaks, selected, state.lang),
-        enterprises.NAME: {"selected": state.enterprise, "lang": state.lang},
+        # the map asks the clusters of the squares it shows (layers.enterprises.clusters)
+        enterprises.NAME: {
+            "selected": state.enterprise,
+            "lang": state.lang,
+            "cell": enterprises.CELL,
+            "max_cluster_zoom": enterprises.MAX_CLUSTER_ZOOM,
+        },
     }
     layers = {
         m.NAME: {

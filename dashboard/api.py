@@ -129,10 +129,12 @@ def create_api(
         }
         return json_response(counts, cache=False)
 
-    def layer(make: Callable[[], Payload], live: bool = False) -> Response:
+    def layer(
+        make: Callable[[], Payload], live: bool = False, mimetype: str = "application/geo+json"
+    ) -> Response:
         fresh = request.args.get("v") == map_data.token(live)
         try:
-            return payload_response(make(), immutable=fresh)
+            return payload_response(make(), immutable=fresh, mimetype=mimetype)
         except UnknownGrid as exc:
             return json_response({"error": f"no grid {exc}"}, status=404)
         except ValueError:
@@ -151,6 +153,14 @@ def create_api(
     @api.get("/api/layers/enterprises.geojson")
     def enterprises_layer() -> Response:
         return layer(lambda: map_data.enterprises_geojson(request.args.to_dict()))
+
+    @api.get("/api/layers/enterprise-clusters.json")
+    def enterprise_clusters() -> Response:
+        # what the map draws: clusters made here, for the zoom and squares it shows
+        return layer(
+            lambda: map_data.enterprise_clusters_json(request.args.to_dict()),
+            mimetype="application/json",
+        )
 
     @api.get("/api/layers/major-hazards.geojson")
     def major_hazards_layer() -> Response:

@@ -3,7 +3,7 @@
 Dash's own page waits for its bundles, the layout and the first callbacks (~0.8 s here)
 before a layer could even be asked for. So the template carries the map container, the map
 spec for the page's URL (JSON), preloads for its layers and the map's own scripts
-(assets/map: Leaflet, supercluster in a worker, map.js). Dash's scripts wait in a <template>
+(assets/map: Leaflet and map.js). Dash's scripts wait in a <template>
 until the map has drawn its first view (map.js starts them), so the two do not fight for the
 main thread; Dash renders the panels around the map and drives it through the map-spec store.
 """
@@ -19,8 +19,6 @@ import orjson
 from dash import Dash
 
 from callbacks import ids
-
-MAP_ASSETS = ("leaflet.css", "leaflet.js", "map.js", "cluster-worker.js", "supercluster.min.js")
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="{html_lang}">
@@ -67,14 +65,17 @@ class OneMapDash(Dash):
     def interpolate_index(self, **kwargs: str) -> str:  # type: ignore[override]
         """The page with the map's container, spec and scripts ahead of Dash's."""
         spec, lang, theme = self.boot() if self.boot else ({}, "zh", "dark")
-        boot = {**spec, "worker": self.map_asset("cluster-worker.js")}
         urls = [layer["url"] for layer in spec.get("layers", {}).values() if layer.get("url")]
-        # Leaflet and the layers download while the page parses (map.js fetches the same URLs
-        # with the same mode, so the preloaded responses are used)
-        preloads = [
-            f'<link rel="preload" href="{escape(url)}" as="fetch" crossorigin>' for url in urls
+        # Leaflet first (the browser opens six connections: it must not queue behind data),
+        # then the layers, downloading while the page parses (map.js fetches the same URLs in
+        # the same mode, so the preloaded responses are used). The enterprises' clusters
+        # depend on the zoom the screen's size gives: map.js asks for them first thing.
+        preloads = [f'<link rel="preload" href="{self.map_asset("leaflet.js")}" as="script">']
+        preloads += [
+            f'<link rel="preload" href="{escape(url)}" as="fetch" crossorigin>'
+            for url in urls
+            if "/enterprise-clusters." not in url
         ]
-        preloads.append(f'<link rel="preload" href="{self.map_asset("leaflet.js")}" as="script">')
         return TEMPLATE.format(
             html_lang="zh-CN" if lang == "zh" else "en",
             metas=kwargs.get("metas", ""),
@@ -85,7 +86,7 @@ class OneMapDash(Dash):
             css=kwargs.get("css", ""),
             body_class="theme-light" if theme == "light" else "",
             map_id=ids.MAP,
-            boot=script_json(boot),
+            boot=script_json(spec),
             leaflet_js=self.map_asset("leaflet.js"),
             map_js=self.map_asset("map.js"),
             app_entry=kwargs.get("app_entry", ""),

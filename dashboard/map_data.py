@@ -77,6 +77,7 @@ class MapData:
         self._metrics: dict[str, dict[str, float]] | None = None
         self._warm = warm
         self._warming = threading.Lock()
+        self._point_sets: OrderedDict[tuple, enterprises.PointSet] = OrderedDict()
 
     # --- versioning ------------------------------------------------------------------------
     def version(self, max_age: float = 1.0) -> int:
@@ -91,6 +92,7 @@ class MapData:
                 if moved:
                     self._version = v
                     self._bytes.clear()
+                    self._point_sets.clear()
                     self._grid_frame = None
                     self._metrics = None
                 if av != self._alarm_version:
@@ -135,7 +137,7 @@ class MapData:
             frame = self.grid_frame()
             for code in frame[frame.level == 2].code:
                 self.grids_geojson(None, code)
-                self.enterprises_geojson({"grid": code})
+                self.point_set({"grid": code})
         except Exception:  # warming is best effort: requests build their payload on demand
             log.exception("warming the map cache failed")
         finally:
@@ -144,7 +146,7 @@ class MapData:
     def warm_first_view(self) -> None:
         """Build what the county view fetches (the server calls this before it listens, so
         even its first visitor finds the 200,000-point payload of a big city ready)."""
-        self.enterprises_geojson({})  # the biggest payload of the first view goes first
+        self.point_set({})  # the enterprises the first view clusters
         frame = self.grid_frame()
         for code in frame[frame.parent_id.isna()].code:
             self.grids_geojson(None, code)
@@ -226,23 +228,48 @@ class MapData:
         return grids.breaks([m.get(c, {}).get(metric, 0) for c in codes], metric)
 
     # --- points ----------------------------------------------------------------------------
+    def _enterprise_rows(self, args: dict[str, str]) -> list[tuple[str, str, str, float, float]]:
+        with session_scope(self.engine) as s:
+            return queries.load_enterprise_points(
+                s,
+                classes=split(args.get("class")),
+                industries=split(args.get("industry")),
+                tags=split(args.get("tag")),
+                grid_code=args.get("grid") or None,
+                text=(args.get("q") or "").strip() or None,
+            )
+
     def enterprises_geojson(self, args: dict[str, str]) -> Payload:
         """Enterprises that the filters keep (class, industry, tag, grid, q)."""
         key = ("enterprises", *(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS))
+        return self._cached(key, lambda: dumps(enterprises.features(self._enterprise_rows(args))))
 
-        def make() -> bytes:
-            with session_scope(self.engine) as s:
-                rows = queries.load_enterprise_points(
-                    s,
-                    classes=split(args.get("class")),
-                    industries=split(args.get("industry")),
-                    tags=split(args.get("tag")),
-                    grid_code=args.get("grid") or None,
-                    text=(args.get("q") or "").strip() or None,
-                )
-            return dumps(enterprises.features(rows))
+    def point_set(self, args: dict[str, str]) -> enterprises.PointSet:
+        """The enterprises the filters keep, as arrays (a few kept per data version)."""
+        key = (self.version(), *(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS))
+        with self._lock:
+            if key in self._point_sets:
+                self._point_sets.move_to_end(key)
+                return self._point_sets[key]
+        points = enterprises.point_set(self._enterprise_rows(args))
+        with self._lock:
+            self._point_sets[key] = points
+            while len(self._point_sets) > 16:
+                self._point_sets.popitem(last=False)
+        return points
 
-        return self._cached(key, make)
+    def enterprise_clusters_json(self, args: dict[str, str]) -> Payload:
+        """The clusters and single enterprises the filters keep, at a zoom ("z") in a range
+        of squares ("cells"); ValueError for a bad zoom or range."""
+        zoom = int(args.get("z", ""))
+        if not 0 <= zoom <= 22:
+            raise ValueError("z")
+        cells = enterprises.parse_cells(args.get("cells"), zoom)
+        filters = tuple(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS)
+        return self._cached(
+            ("enterprise_clusters", *filters, zoom, cells),
+            lambda: dumps(enterprises.clusters(self.point_set(args), zoom, cells)),
+        )
 
     def major_hazards_geojson(self) -> Payload:
         """Every major hazard installation."""
@@ -287,9 +314,9 @@ class MapData:
         return self._cached(("stats", grid, today), make, live=True)
 
     # --- urls ------------------------------------------------------------------------------
-    def url(self, name: str, live: bool = False, **params: Any) -> str:
+    def url(self, name: str, live: bool = False, ext: str = "geojson", **params: Any) -> str:
         """A versioned layer URL: a new data (or, when live, alarm) version is a new URL, so
         browsers may cache what a URL names."""
         clean = {k: v for k, v in params.items() if v not in (None, "", [])}
         clean["v"] = self.token(live)
-        return f"/api/layers/{name}.geojson?{urlencode(clean)}"
+        return f"/api/layers/{name}.{ext}?{urlencode(clean)}"

@@ -157,3 +157,58 @@ def test_a_new_alarm_reaches_the_alarm_layer_and_stats_but_not_the_ledger_cache(
     assert alarm["properties"]["sensor"] == tag
     assert orjson.loads(client.get("/api/stats").data)["alarms"]["open"] == 1
     assert client.get("/api/layers/enterprises.geojson").headers["ETag"] == enterprises_etag
+
+
+def counted(doc: dict) -> tuple[int, list[int]]:
+    """Enterprises in a clusters document, and by class (green, blue, yellow, red)."""
+    by_class = [sum(c[3 + i] for c in doc["clusters"]) for i in range(4)]
+    for p in doc["points"]:
+        by_class[("green", "blue", "yellow", "red").index(p[2])] += 1
+    return sum(c[2] for c in doc["clusters"]) + len(doc["points"]), by_class
+
+
+def test_clusters_made_on_the_server_count_every_enterprise(client, small_city):
+    with session_scope(small_city) as s:
+        rows = s.execute(
+            select(Enterprise.safety_class, func.count()).group_by(Enterprise.safety_class)
+        )
+        classes = dict(rows.all())
+    expected = [classes.get(k, 0) for k in ("green", "blue", "yellow", "red")]
+    for zoom in (8, 11, 13, 15, 16):
+        doc = geo(client, f"/api/layers/enterprise-clusters.json?z={zoom}")
+        assert counted(doc) == (sum(expected), expected), zoom
+        # a cluster's counts add up; from zoom 16 every enterprise is its own dot
+        assert all(c[2] == sum(c[3:7]) and c[2] >= 3 for c in doc["clusters"])
+        assert (zoom == 16) == (not doc["clusters"])
+    reds = geo(client, "/api/layers/enterprise-clusters.json?z=11&class=red")
+    assert counted(reds) == (expected[3], [0, 0, 0, expected[3]])
+    point = geo(client, "/api/layers/enterprise-clusters.json?z=16")["points"][0]
+    assert len(point[3]) == 18 and point[2] in ("green", "blue", "yellow", "red")
+    for bad in ("z=x", "z=30", "z=11&cells=1,2", "z=11&cells=9,9,1,1", "z=20&cells=0,0,9999,9999"):
+        assert client.get(f"/api/layers/enterprise-clusters.json?{bad}").status_code == 400, bad
+
+
+def test_a_range_of_squares_holds_whole_squares():
+    from layers.enterprises import CELL, TILE, clusters, parse_cells, point_set
+
+    # a red enterprise among many green ones, all in one square at zoom 10
+    rows = [(f"C{i}", f"E{i}", "green", 120.6 + i * 1e-4, 27.8) for i in range(30)]
+    rows.append(("R", "red one", "red", 120.6015, 27.8))
+    points = point_set(rows)
+    [cluster] = clusters(points, 10)["clusters"]
+    assert cluster[2:7] == [31, 30, 0, 0, 1]  # the worst class is in it: the map paints it red
+    west, south, east, north = cluster[7:]
+    assert (west, east) == (120.6, 120.6029) and south == north == 27.8
+    # asking for the square alone, or a range around it, gives the same whole cluster
+    x = int((120.6 + 180) / 360 * TILE * 2**10 / CELL)
+    doc = clusters(points, 10, parse_cells(f"{x},0,{x},9999", 10))
+    assert doc["clusters"] == [cluster] and doc["points"] == []
+    assert clusters(points, 10, (x + 1, 0, x + 5, 9999)) == {
+        "zoom": 10,
+        "cell": CELL,
+        "clusters": [],
+        "points": [],
+    }
+    # close up, every enterprise is a dot with its code and name
+    assert len(clusters(points, 16)["points"]) == 31
+    assert ["red", "R", "red one"] in [p[2:] for p in clusters(points, 16)["points"]]

@@ -64,9 +64,8 @@ def test_page_template_draws_the_map_before_dash(client, small_city):
     )
     assert "parent=330381012" in layers["grids"]["url"] and spec["key"] == "330381012|"
     assert spec["view"]["bounds"] and spec["labels"]["class.red"] == "红"
-    assert spec["worker"].startswith("/assets/map/cluster-worker.js?m=")
     # Leaflet and every layer are preloaded; Dash's scripts wait in a template for the map
-    assert page.count('rel="preload"') == 6 and 'as="fetch" crossorigin' in page
+    assert page.count('rel="preload"') == 5 and 'as="fetch" crossorigin' in page
     assert page.index('id="map"') < page.index("/assets/map/map.js") < page.index("dash-scripts")
     assert (
         page.index('<template id="dash-scripts">')

@@ -1,6 +1,7 @@
 /* The one-map, drawn by the page itself: it starts with the HTML (the server puts the map's
    spec for the page's URL in #map-boot), not after Dash has booted, so the map paints in a
-   fraction of the time Dash needs for its first callback. Dash drives it afterwards through
+   fraction of the time Dash needs for its first callback. Enterprise clusters come made from
+   the server, so the browser never indexes 20,000 (or 200,000) points. Dash drives it afterwards through
    the map-spec store (a clientside callback calls onemap_map.apply) and hears its clicks
    through the map-event store (set_props).
 
@@ -13,7 +14,6 @@
   const ORDER = ["grids", "enterprises", "major_hazards", "listed_dangers", "alarms"];
   const el = document.getElementById("map");
   const boot = JSON.parse(document.getElementById("map-boot").textContent);
-  const worker = new Worker(boot.worker);  // it loads its script while the map is set up
   let labels = boot.labels || {};
 
   /* An element whose text lines come from data: safe against markup in names. */
@@ -147,7 +147,7 @@
   // One canvas for polygons and dots (a second canvas on top would swallow the clicks meant
   // for the polygons); the grids are moved to the back of it whenever they are redrawn.
   // Symbols and clusters are DOM markers in the marker pane above.
-  const canvas = L.canvas({ padding: 0.3 });
+  const canvas = L.canvas({ padding: 0.1 });  // a small margin: painting it costs
 
   function setView(view, animate) {
     if (!view) return;
@@ -225,7 +225,7 @@
     if (n < 10000) return String(n);
     return lang === "zh" ? (n / 10000).toFixed(1) + label("unit.wan", "万") : Math.round(n / 1000) + "k";
   }
-  function clusterMarker(feature, latlng, h, expand) {
+  function clusterMarker(feature, latlng, h) {
     const p = feature.properties;
     const mix = p.mix || [0, 0, 0, 0];
     let worst = 0;
@@ -245,7 +245,6 @@
       zIndexOffset: worst === 3 ? 1000 : 0,
     });
     marker.feature = feature;
-    marker.on("click", function () { expand(p.cluster_id, latlng); });
     return marker;
   }
   function symbol(latlng, className, text, tipLines, z) {
@@ -347,78 +346,75 @@
     }).then(end);
   }
 
-  /* Enterprises: the worker (started first thing, below) holds the points and answers with
-     the clusters in view. */
-  const clusters = { req: 0, drawnFor: null, pendingFirst: false };
-  function askClusters(entry) {
-    const b = map.getBounds();
-    clusters.req += 1;
-    worker.postMessage({
-      type: "clusters", url: entry.url, req: clusters.req, zoom: Math.round(map.getZoom()),
-      bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
-    });
+  /* Enterprises: the server makes the clusters (layers/enterprises.py) for the zoom shown and
+     a range of its CELL-pixel squares around the view; a pan inside that range needs
+     nothing, a zoom or a pan beyond it asks again. */
+  function cellRange(entry, zoom, pad) {
+    const cell = entry.hideout.cell || 72;
+    const b = map.getBounds().pad(pad);
+    const nw = map.project(b.getNorthWest(), zoom);
+    const se = map.project(b.getSouthEast(), zoom);
+    const top = Math.ceil((256 * Math.pow(2, zoom)) / cell) - 1;
+    const clamp = function (v) { return Math.max(0, Math.min(top, v)); };
+    return [clamp(Math.floor(nw.x / cell)), clamp(Math.floor(nw.y / cell)),
+            clamp(Math.floor(se.x / cell)), clamp(Math.floor(se.y / cell))];
   }
-  function expand(id, latlng) {
-    worker.postMessage({ type: "expand", id: id, latlng: [latlng.lat, latlng.lng], zoom: map.getZoom() });
+  function covers(have, want) {
+    return have && have[0] <= want[0] && have[1] <= want[1] && have[2] >= want[2] && have[3] >= want[3];
   }
-  function loadEnterprises(entry) {
-    const url = entry.url;
+  function loadClusters(entry) {
+    if (!entry.url) return;
+    const zoom = Math.min(Math.round(map.getZoom()), (entry.hideout.max_cluster_zoom || 15) + 1);
+    const want = cellRange(entry, zoom, 0);
+    if (entry.shown && entry.shown.url === entry.url && entry.shown.zoom === zoom &&
+        covers(entry.shown.cells, want)) return;
+    // half a view more on every side, snapped to 8 squares so neighbours share a cache entry
+    const r = cellRange(entry, zoom, 0.5);
+    const cells = [r[0] - (r[0] % 8), r[1] - (r[1] % 8), r[2] + 7 - (r[2] % 8), r[3] + 7 - (r[3] % 8)];
+    const url = entry.url + "&z=" + zoom + "&cells=" + cells.join(",");
+    if (entry.loading === url) return;
+    entry.loading = url;
     begin();
-    fetch(url, { credentials: "same-origin" }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status + " " + url);
-      return r.arrayBuffer();
-    }).then(function (bytes) {
-      if (entry.url !== url) { end(); return; }
-      // the worker parses and indexes; the bytes move to it without a copy
-      worker.postMessage({ type: "load", url: url, bytes: bytes }, [bytes]);
+    fetchJSON(url).then(function (doc) {
+      if (entry.loading !== url) return;
+      entry.loading = null;
+      entry.data = doc;
+      entry.shown = { url: entry.url, zoom: zoom, cells: cells };
+      drawClusters(entry);
     }).catch(function (err) {
+      if (entry.loading === url) entry.loading = null;
       if (window.console) console.error("map layer enterprises", err);
-      end();
-    });
+    }).then(end);
   }
-  function drawClusters(entry, features) {
+  function clusterFeature(c) {
+    return { properties: { cluster: true, point_count: c[2], mix: [c[3], c[4], c[5], c[6]] } };
+  }
+  function pointFeature(p) {
+    return { properties: { safety_class: p[2], credit_code: p[3], name: p[4] } };
+  }
+  function zoomInto(bounds) {
+    const b = L.latLngBounds([bounds[1], bounds[0]], [bounds[3], bounds[2]]);
+    if (b.getNorthEast().equals(b.getSouthWest())) map.flyTo(b.getCenter(), map.getZoom() + 2, { duration: 0.5 });
+    else map.flyToBounds(b, { padding: [40, 40], duration: 0.5 });
+  }
+  function drawClusters(entry) {
     const h = entry.hideout;
+    const doc = entry.data || { clusters: [], points: [] };
     const group = L.layerGroup();
-    for (let i = 0; i < features.length; i++) {
-      const f = features[i];
-      const ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
-      group.addLayer(f.properties.cluster ? clusterMarker(f, ll, h, expand) : enterprisePoint(f, ll, h));
-    }
+    doc.clusters.forEach(function (c) {
+      const marker = clusterMarker(clusterFeature(c), L.latLng(c[1], c[0]), h);
+      marker.on("click", function () { zoomInto(c.slice(7, 11)); });
+      group.addLayer(marker);
+    });
+    doc.points.forEach(function (p) {
+      group.addLayer(enterprisePoint(pointFeature(p), L.latLng(p[1], p[0]), h));
+    });
     clear(entry);
     entry.layer = group.addTo(map);
-    entry.features = features;
   }
-  worker.onmessage = function (event) {
-    const m = event.data;
-    const entry = layers.enterprises;
-    if (m.type === "expand") {
-      map.flyTo(m.latlng, m.zoom, { duration: 0.5 });
-      return;
-    }
-    if (!entry || m.url !== entry.url) {
-      if (m.type !== "clusters") end();  // a load nobody wants any more
-      return;
-    }
-    if (m.type === "loaded") {
-      clusters.pendingFirst = true;
-      askClusters(entry);
-    } else if (m.type === "error") {
-      if (window.console) console.error("map layer enterprises", m.message);
-      end();
-    } else if (m.type === "clusters" && m.req === clusters.req) {
-      drawClusters(entry, m.features);
-      if (clusters.pendingFirst) {
-        clusters.pendingFirst = false;
-        end();
-      }
-    }
-  };
-  worker.onerror = function (e) {
-    if (window.console) console.error("cluster worker", e.message);
-  };
   map.on("moveend", function () {
     const entry = layers.enterprises;
-    if (entry && entry.url && !clusters.pendingFirst) askClusters(entry);
+    if (entry && entry.url) loadClusters(entry);
   });
 
   function setLayer(name, conf) {
@@ -430,22 +426,20 @@
     if ((conf.url || null) !== entry.url) {
       entry.url = conf.url || null;
       entry.data = null;
-      if (name === "enterprises" && clusters.pendingFirst) {
-        clusters.pendingFirst = false;  // the load it waited for is no longer wanted
-        end();
-      }
+      entry.loading = null;
+      entry.shown = null;
       if (!entry.url) {
         clear(entry);
       } else if (name === "enterprises") {
-        loadEnterprises(entry);
+        loadClusters(entry);
       } else {
         loadGeoJSON(name, entry);
       }
     } else if (restyle) {
       if (name === "grids" && entry.layer) {
         entry.layer.setStyle(function (f) { return gridStyle(f, hideout); });
-      } else if (name === "enterprises" && entry.features) {
-        drawClusters(entry, entry.features);
+      } else if (name === "enterprises" && entry.data) {
+        drawClusters(entry);
       } else if (entry.data) {
         drawGeoJSON(name, entry);
       }
@@ -468,11 +462,9 @@
     if (!spec) return;
     labels = spec.labels || labels;
     setBasemap(spec.basemap);
-    ORDER.forEach(function (name) {
-      const conf = (spec.layers || {})[name] || {};
-      // the enterprises' url is compared in its absolute form (the worker needs one)
-      if (name === "enterprises" && conf.url) conf.url = new URL(conf.url, location.href).href;
-      setLayer(name, conf);
+    // the enterprises' clusters first: the only layer not preloaded with the page
+    ["enterprises"].concat(ORDER.filter(function (n) { return n !== "enterprises"; })).forEach(function (name) {
+      setLayer(name, (spec.layers || {})[name]);
     });
     if (spec.key !== viewKey) {
       setView(spec.view, viewKey !== null);

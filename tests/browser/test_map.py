@@ -107,13 +107,12 @@ def test_map_flow(page, live_server, city):
     page.get_by_text("企业（四色）").click()
     wait_ready(page)
     with page.expect_response(
-        lambda r: "enterprises.geojson" in r.url and "class=red" in r.url
+        lambda r: "enterprise-clusters.json" in r.url and "class=red" in r.url
     ) as response:
         page.locator("#class-filter label", has_text="红").click()
-    features = response.value.json()["features"]
-    assert len(features) == city["reds"] and {
-        f["properties"]["safety_class"] for f in features
-    } == {"red"}
+    doc = response.value.json()  # the server's clusters for the squares in view
+    assert sum(c[2] for c in doc["clusters"]) + len(doc["points"]) == city["reds"]
+    assert all(c[6] == c[2] for c in doc["clusters"]) and {p[2] for p in doc["points"]} <= {"red"}
     page.wait_for_url(re.compile(r"class=red"))
     wait_ready(page)
 
