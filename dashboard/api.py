@@ -98,8 +98,9 @@ def create_api(
     auth: Auth | None = None,
     alarm_config: AlarmConfig | None = None,
     ranking: RankingConfig | None = None,
+    panel_state: Callable[[], dict[str, Any]] | None = None,
 ) -> Blueprint:
-    """The blueprint of the data routes."""
+    """The blueprint of the data routes (panel_state: the panel cache's, for /health)."""
     api = Blueprint("onemap_api", __name__)
     directory = SensorDirectory()
     config = alarm_config or AlarmConfig()
@@ -200,6 +201,8 @@ def create_api(
             },
             "map_cache": map_data.state(),
         }
+        if panel_state is not None:
+            payload["panel_cache"] = panel_state()
         return json_response(payload, cache=False)
 
     @api.get("/api/sensors")

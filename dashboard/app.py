@@ -72,6 +72,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         except Exception:  # an empty or broken store: requests will say so themselves
             logging.getLogger("onemap").exception("preparing the first view failed")
         map_data.version()  # and warms the towns' payloads in the background
+    panels = PanelCache(
+        engine,
+        settings.ranking_config(),
+        warm=settings.warm_cache,
+        versions=lambda: (map_data.version(), map_data.alarm_version()),
+    )
     auth = Auth(engine, anonymous_role=settings.anonymous_role)
     auth.install(server, settings.lang)
     server.register_blueprint(
@@ -82,6 +88,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             auth,
             settings.alarm_config(),
             settings.ranking_config(),
+            panels.state,
         )
     )
     if settings.mbtiles:
@@ -97,12 +104,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         current_user=auth.current,
         ranking=settings.ranking_config(),
         tile_url=settings.tile_url or ("/tiles/{z}/{x}/{y}" if settings.mbtiles else ""),
-        panels=PanelCache(
-            engine,
-            settings.ranking_config(),
-            warm=settings.warm_cache,
-            versions=lambda: (map_data.version(), map_data.alarm_version()),
-        ),
+        panels=panels,
     )
 
     def layout():  # type: ignore[no-untyped-def]

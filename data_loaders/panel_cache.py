@@ -67,6 +67,7 @@ class PanelCache:
         self._docs: dict[tuple, Any] = {}
         self._lock = threading.Lock()
         self._warmed: tuple | None = None
+        self._warming = threading.Event()  # set while the background warm-up runs
 
     def _read_versions(self) -> tuple[int, int]:
         with session_scope(self.engine) as session:
@@ -95,8 +96,13 @@ class PanelCache:
             self._docs[key] = doc
         if self.warm_enabled and self._warmed != (data, today):
             self._warmed = (data, today)
+            self._warming.set()
             threading.Thread(target=self._warm, args=(today,), daemon=True).start()
         return doc
+
+    def state(self) -> dict[str, Any]:
+        """The cache's state for /health: documents held, warming or not."""
+        return {"documents": len(self._docs), "warming": self._warming.is_set()}
 
     def clear(self, keep: tuple[str, ...] = ()) -> None:
         """Forget every document but those of the kinds in `keep`."""
@@ -124,3 +130,5 @@ class PanelCache:
                     self.get(kind, grid, today)
         except Exception:  # a store being rebuilt under us: the next request reads directly
             logging.getLogger("onemap").exception("preparing the panels failed")
+        finally:
+            self._warming.clear()

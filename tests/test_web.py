@@ -43,6 +43,7 @@ def test_health_reports_the_ingest_heartbeat(client, small_city):
     body = client.get("/health").json
     assert body["status"] == "ok" and body["ingest"]["heartbeat"] == stamp
     assert body["ingest"]["heartbeat_age_s"] >= 0
+    assert set(body["panel_cache"]) == {"documents", "warming"}
     cache = body["map_cache"]
     assert cache["version"] == body["data_version"] and isinstance(cache["warming"], bool)
 
