@@ -279,16 +279,11 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def map_spec(state: MapState, deps: Deps) -> dict[str, Any]:
-    """What the browser's map draws for a state (JSON): each layer's url (None: switched off)
-    and hideout, the basemap, where to look, a key saying which view this is (the map moves
-    only when it changes) and the labels its tooltips use."""
-    return map_props(state, deps)["spec"]
-
-
 def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
-    """The map spec for a state, with the breadcrumb, the choropleth legend and the data
-    token the page starts from."""
+    """What the map shows for a state, with the breadcrumb, the choropleth legend and the data
+    token the page starts from. The spec (JSON, for assets/map/map.js): each layer's url
+    (None: switched off) and hideout, the basemap, where to look, a key saying which view this
+    is (the map moves only when it changes) and the labels its tooltips use."""
     md = deps.map_data
     with session_scope(deps.engine) as session:
         try:

@@ -19,6 +19,7 @@ import orjson
 from dash import Dash
 
 from callbacks import ids
+from layers import enterprises
 
 TEMPLATE = """<!DOCTYPE html>
 <html lang="{html_lang}">
@@ -65,16 +66,15 @@ class OneMapDash(Dash):
     def interpolate_index(self, **kwargs: str) -> str:  # type: ignore[override]
         """The page with the map's container, spec and scripts ahead of Dash's."""
         spec, lang, theme = self.boot() if self.boot else ({}, "zh", "dark")
-        urls = [layer["url"] for layer in spec.get("layers", {}).values() if layer.get("url")]
         # Leaflet first (the browser opens six connections: it must not queue behind data),
         # then the layers, downloading while the page parses (map.js fetches the same URLs in
         # the same mode, so the preloaded responses are used). The enterprises' clusters
         # depend on the zoom the screen's size gives: map.js asks for them first thing.
         preloads = [f'<link rel="preload" href="{self.map_asset("leaflet.js")}" as="script">']
         preloads += [
-            f'<link rel="preload" href="{escape(url)}" as="fetch" crossorigin>'
-            for url in urls
-            if "/enterprise-clusters." not in url
+            f'<link rel="preload" href="{escape(layer["url"])}" as="fetch" crossorigin>'
+            for name, layer in spec.get("layers", {}).items()
+            if layer.get("url") and name != enterprises.NAME
         ]
         return TEMPLATE.format(
             html_lang="zh-CN" if lang == "zh" else "en",

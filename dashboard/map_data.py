@@ -54,6 +54,11 @@ def split(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+def filter_key(args: dict[str, str]) -> tuple[str, ...]:
+    """The enterprise filters of a query, in a canonical form (cache keys)."""
+    return tuple(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS)
+
+
 class MapData:
     """Precomputed map payloads; everything is recomputed when the data version moves."""
 
@@ -241,12 +246,14 @@ class MapData:
 
     def enterprises_geojson(self, args: dict[str, str]) -> Payload:
         """Enterprises that the filters keep (class, industry, tag, grid, q)."""
-        key = ("enterprises", *(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS))
-        return self._cached(key, lambda: dumps(enterprises.features(self._enterprise_rows(args))))
+        return self._cached(
+            ("enterprises", *filter_key(args)),
+            lambda: dumps(enterprises.features(self._enterprise_rows(args))),
+        )
 
     def point_set(self, args: dict[str, str]) -> enterprises.PointSet:
         """The enterprises the filters keep, as arrays (a few kept per data version)."""
-        key = (self.version(), *(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS))
+        key = (self.version(), *filter_key(args))
         with self._lock:
             if key in self._point_sets:
                 self._point_sets.move_to_end(key)
@@ -265,9 +272,8 @@ class MapData:
         if not 0 <= zoom <= 22:
             raise ValueError("z")
         cells = enterprises.parse_cells(args.get("cells"), zoom)
-        filters = tuple(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS)
         return self._cached(
-            ("enterprise_clusters", *filters, zoom, cells),
+            ("enterprise_clusters", *filter_key(args), zoom, cells),
             lambda: dumps(enterprises.clusters(self.point_set(args), zoom, cells)),
         )
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 NAME = "basemap"
-ID = "layer-basemap"
 
 
 def spec(tile_url: str, attribution: str = "") -> dict[str, Any] | None:

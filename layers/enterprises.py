@@ -11,7 +11,6 @@ import numpy as np
 from layers._geojson import POINT_DECIMALS, collection
 
 NAME = "enterprises"
-ID = "layer-enterprises"
 CLASS_COLORS = {"green": "#2e9e4f", "blue": "#2f6fdb", "yellow": "#f0b400", "red": "#d93025"}
 
 

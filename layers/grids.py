@@ -10,7 +10,6 @@ import numpy as np
 from layers._geojson import collection, shape
 
 NAME = "grids"
-ID = "layer-grids"
 METRICS = ("none", "open_dangers", "rate", "red_yellow", "open_alarms")
 # Sequential palettes: more is worse, except the rectification rate (less is worse).
 PALETTE_BAD_HIGH = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]

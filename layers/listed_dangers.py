@@ -7,7 +7,6 @@ from typing import Any
 from layers._geojson import collection, point
 
 NAME = "listed_dangers"
-ID = "layer-listed-dangers"
 
 
 def features(rows: list[dict[str, Any]]) -> dict[str, Any]:

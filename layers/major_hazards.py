@@ -7,7 +7,6 @@ from typing import Any
 from layers._geojson import collection, point
 
 NAME = "major_hazards"
-ID = "layer-major-hazards"
 
 
 def features(rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -11,7 +11,9 @@
   const ns = (window.onemap = window.onemap || {});
   const CLASS_COLORS = { green: "#2e9e4f", blue: "#2f6fdb", yellow: "#f0b400", red: "#d93025" };
   const RANK_CLASS = ["green", "blue", "yellow", "red"];
-  const ORDER = ["grids", "enterprises", "major_hazards", "listed_dangers", "alarms"];
+  // The order the layers are set in (drawing order comes from panes, not from this): the
+  // enterprises' clusters first, the only layer the page could not preload.
+  const ORDER = ["enterprises", "grids", "major_hazards", "listed_dangers", "alarms"];
   const el = document.getElementById("map");
   const boot = JSON.parse(document.getElementById("map-boot").textContent);
   let labels = boot.labels || {};
@@ -138,7 +140,6 @@
       runInline();
     }
   }
-  ns.startDash = startDash;
   setTimeout(startDash, 3000);
 
   /* --- the map -------------------------------------------------------------------------- */
@@ -366,8 +367,8 @@
     if (!entry.url) return;
     const zoom = Math.min(Math.round(map.getZoom()), (entry.hideout.max_cluster_zoom || 15) + 1);
     const want = cellRange(entry, zoom, 0);
-    if (entry.shown && entry.shown.url === entry.url && entry.shown.zoom === zoom &&
-        covers(entry.shown.cells, want)) return;
+    // (a new url resets entry.shown: setLayer)
+    if (entry.shown && entry.shown.zoom === zoom && covers(entry.shown.cells, want)) return;
     // half a view more on every side, snapped to 8 squares so neighbours share a cache entry
     const r = cellRange(entry, zoom, 0.5);
     const cells = [r[0] - (r[0] % 8), r[1] - (r[1] % 8), r[2] + 7 - (r[2] % 8), r[3] + 7 - (r[3] % 8)];
@@ -379,7 +380,7 @@
       if (entry.loading !== url) return;
       entry.loading = null;
       entry.data = doc;
-      entry.shown = { url: entry.url, zoom: zoom, cells: cells };
+      entry.shown = { zoom: zoom, cells: cells };
       drawClusters(entry);
     }).catch(function (err) {
       if (entry.loading === url) entry.loading = null;
@@ -462,10 +463,7 @@
     if (!spec) return;
     labels = spec.labels || labels;
     setBasemap(spec.basemap);
-    // the enterprises' clusters first: the only layer not preloaded with the page
-    ["enterprises"].concat(ORDER.filter(function (n) { return n !== "enterprises"; })).forEach(function (name) {
-      setLayer(name, (spec.layers || {})[name]);
-    });
+    ORDER.forEach(function (name) { setLayer(name, (spec.layers || {})[name]); });
     if (spec.key !== viewKey) {
       setView(spec.view, viewKey !== null);
       viewKey = spec.key;
