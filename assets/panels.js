@@ -19,5 +19,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }
       return window.onemapGrids;
     },
+    /* The committee task editor is shown on the committee tab when no dossier is open. */
+    editor_class: function (search) {
+      const params = new URLSearchParams(search || "");
+      const shown = params.get("tab") === "committee" && !params.get("enterprise");
+      return shown ? "task-editor" : "task-editor hidden";
+    },
   },
 });

@@ -7,7 +7,6 @@ from dash import Input, Output, State, html, no_update
 from callbacks import ids
 from callbacks.alarms import level_badge, local_time, what
 from callbacks.deps import Deps
-from callbacks.map_state import parse_query
 from data_loaders.queries import load_alarm_feed
 from data_loaders.store import session_scope
 
@@ -27,10 +26,10 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     @app.callback(
         Output(ids.ALARM_STRIP, "children"),
         Input(ids.DATA_VERSION, "data"),
-        Input(ids.LOCATION, "search"),
+        Input(ids.PAGE_STATE, "data"),
     )
-    def render_strip(_version, search):  # type: ignore[no-untyped-def]
-        lang = parse_query(search, deps.lang).lang
+    def render_strip(_version, page):  # type: ignore[no-untyped-def]
+        lang = page["lang"]
         with session_scope(deps.engine) as session:
             feed = load_alarm_feed(session, limit=12)
         title = html.Div(deps.label("strip.title", lang), className="strip-label")

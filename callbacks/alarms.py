@@ -303,10 +303,10 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.DATA_VERSION, "data"),
         Input(ids.ALARM_SELECTED, "data"),
         Input(ids.ALARM_DONE, "data"),
-        Input(ids.LOCATION, "search"),
+        Input(ids.PAGE_STATE, "data"),
     )
-    def render_alarm_list(_version, selected, _done, search):  # type: ignore[no-untyped-def]
-        lang = parse_query(search, deps.lang).lang
+    def render_alarm_list(_version, selected, _done, page):  # type: ignore[no-untyped-def]
+        lang = page["lang"]
         with session_scope(deps.engine) as session:
             items = load_alarms(session, list(OPEN_STATES), limit=300)
         return (
@@ -321,11 +321,11 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.ALARM_SELECTED, "data"),
         Input(ids.ALARM_DONE, "data"),
         Input(ids.DATA_VERSION, "data"),
-        Input(ids.LOCATION, "search"),
+        Input(ids.PAGE_STATE, "data"),
         State(ids.ALARM_DETAIL_KEY, "data"),
     )
-    def render_alarm_detail(selected, _done, _version, search, shown):  # type: ignore[no-untyped-def]
-        lang = parse_query(search, deps.lang).lang
+    def render_alarm_detail(selected, _done, _version, page, shown):  # type: ignore[no-untyped-def]
+        lang = page["lang"]
         with session_scope(deps.engine) as session:
             detail = load_alarm(session, selected) if selected else None
         may_act = deps.may("operator")

@@ -1,10 +1,11 @@
-"""The page chrome (title, subtitle, language switch) in the URL's language."""
+"""The page chrome: title, subtitle and the language and theme switches, whose links keep
+the view the URL describes."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
-from dash import Input, Output
+from dash import ClientsideFunction, Input, Output, State
 
 from callbacks import ids
 from callbacks.deps import Deps
@@ -13,7 +14,7 @@ from callbacks.map_state import encode_query, parse_query
 
 def chrome_texts(deps: Deps, search: str | None) -> tuple[str, str, str, str, str]:
     """Title, subtitle, the language switch's label and link (same view, other language),
-    and the theme switch's link (same view, other theme)."""
+    and the theme switch's link (same view, other theme): what the layout starts with."""
     state = parse_query(search, deps.lang)
     other = "en" if state.lang == "zh" else "zh"
     theme = "dark" if state.theme == "light" else "light"
@@ -27,15 +28,12 @@ def chrome_texts(deps: Deps, search: str | None) -> tuple[str, str, str, str, st
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """Fill the chrome from the URL (the layout itself is fetched without the page's query)."""
-
-    @app.callback(
-        Output(ids.TITLE, "children"),
-        Output(ids.SUBTITLE, "children"),
-        Output(ids.LANG_LINK, "children"),
+    """Keep the two switches' links on the current view, in the browser: the language and
+    the theme only change with a page load, so the texts never need the server again."""
+    app.clientside_callback(
+        ClientsideFunction("onemap_page", "switch_links"),
         Output(ids.LANG_LINK, "href"),
         Output(ids.THEME_LINK, "href"),
         Input(ids.LOCATION, "search"),
+        State(ids.PAGE_STATE, "data"),
     )
-    def render_chrome(search: str | None):  # type: ignore[no-untyped-def]
-        return chrome_texts(deps, search)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dash import Input, Output, State, ctx, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks import ids
 from callbacks.alarms import local_time
@@ -160,14 +160,13 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
             task = load_task(session, code, date.today()) if code else None
         return editor_values(task, deps.may("operator"), deps.label, lang)
 
-    @app.callback(
+    # shown on the committee tab without a dossier open (assets/panels.js; in the browser,
+    # so a URL change costs no request here)
+    app.clientside_callback(
+        ClientsideFunction("onemap_panels", "editor_class"),
         Output(ids.TASK_EDITOR, "className"),
         Input(ids.LOCATION, "search"),
     )
-    def show_editor(search):  # type: ignore[no-untyped-def]
-        state = parse_query(search, deps.lang)
-        shown = state.tab == "committee" and not state.enterprise
-        return "task-editor" if shown else "task-editor hidden"
 
     @app.callback(
         Output(ids.TASK_MESSAGE, "children"),

@@ -196,7 +196,26 @@ def grid_view(chain: list[dict[str, Any]]) -> tuple[str | None, str | None]:
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """Wire controls ↔ URL, URL → map spec → the browser's map, map clicks → URL."""
+    """Wire controls ↔ URL, URL → map spec → the browser's map, map clicks → URL.
+
+    A user action gives the new URL and the map's new spec in one answer (sync_url,
+    follow_link), so the map starts loading after one round trip, not two. draw_map is left
+    for URL changes nobody here made (back/forward) and for new data: a clientside gate asks
+    for it only when the spec in hand was made for another URL.
+    """
+    map_outputs = (
+        Output(ids.MAP_SPEC, "data", allow_duplicate=True),
+        Output(ids.BREADCRUMB, "children", allow_duplicate=True),
+        Output(ids.CHORO_LEGEND, "children", allow_duplicate=True),
+    )
+
+    def answer(state: MapState, search: str | None) -> tuple:
+        """The new query and the map for it, or no_update when nothing moved."""
+        new = encode_query(state, deps.lang)
+        if new == (search or ""):
+            return no_update, no_update, no_update, no_update
+        props = map_props(state, deps)
+        return new, props["spec"], props["crumbs"], props["legend"]
 
     @app.callback(
         Output(ids.LOCATION, "search"),
@@ -205,6 +224,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.CLASS_FILTER, "value"),
         Output(ids.INDUSTRY_FILTER, "value"),
         Output(ids.TAG_FILTER, "value"),
+        *map_outputs,
         Input(ids.LOCATION, "search"),
         Input(ids.LAYER_SWITCHES, "value"),
         Input(ids.METRIC, "value"),
@@ -213,18 +233,20 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.TAG_FILTER, "value"),
         Input(ids.SEARCH, "value"),
         Input(ids.MAP_EVENT, "data"),
-        prevent_initial_call=False,
+        prevent_initial_call="initial_duplicate",
     )
     def sync_url(search, *args):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
         trigger = ctx.triggered_id
         current = list(args[:5])  # the five controls, as the inputs above list them
         if trigger in (None, ids.LOCATION):
-            # The URL changed (a link, back/forward): show it in the controls.
+            # The URL changed (a link, back/forward): show it in the controls; the map
+            # follows through draw_map.
             wanted = list(controls_of(state))
             return (
                 no_update,
                 *[w if w != c else no_update for w, c in zip(wanted, current, strict=True)],
+                *(no_update,) * 3,
             )
         value = ctx.triggered[0]["value"]
         best = None
@@ -232,13 +254,14 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
             with session_scope(deps.engine) as session:
                 hits = search_enterprises(session, value or "", limit=1)
             best = hits[0]["credit_code"] if hits else None
-        new = encode_query(apply_event(state, trigger, value, best), deps.lang)
-        return (new if new != (search or "") else no_update, *(no_update,) * 5)
+        new, spec, crumbs, legend = answer(apply_event(state, trigger, value, best), search)
+        return (new, *(no_update,) * 5, spec, crumbs, legend)
 
     # Links drawn by other callbacks (breadcrumb, search hits, alarm items, the dossier's close)
     # have their own callback: re-drawing them must never cancel a control change in flight.
     @app.callback(
         Output(ids.LOCATION, "search", allow_duplicate=True),
+        *map_outputs,
         Input({"type": ids.CLOSE_DOSSIER, "i": ALL}, "n_clicks"),
         Input({"type": ids.CRUMB, "code": ALL}, "n_clicks"),
         Input({"type": ids.HIT, "code": ALL}, "n_clicks"),
@@ -252,21 +275,36 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     def follow_link(*args):  # type: ignore[no-untyped-def]
         search = args[-1]
         if not ctx.triggered or not ctx.triggered[0]["value"]:
-            return no_update  # the links were just drawn, not clicked
+            return (no_update,) * 4  # the links were just drawn, not clicked
         state = parse_query(search, deps.lang)
         value = ctx.triggered[0]["value"]
-        new = encode_query(apply_event(state, ctx.triggered_id, value), deps.lang)
-        return new if new != (search or "") else no_update
+        return answer(apply_event(state, ctx.triggered_id, value), search)
+
+    # Only when the spec in hand was made for another URL (back/forward, a URL typed into
+    # the address bar's history) does the server need asking; `at` makes every ask new.
+    app.clientside_callback(
+        """function (search, spec) {
+            const bare = s => (s || "").replace(/^[?]/, "");
+            if (spec && bare(spec.search) === bare(search)) {
+                return window.dash_clientside.no_update;
+            }
+            return {search: search || "", at: Date.now()};
+        }""",
+        Output(ids.MAP_WANTED, "data"),
+        Input(ids.LOCATION, "search"),
+        State(ids.MAP_SPEC, "data"),
+    )
 
     @app.callback(
         Output(ids.MAP_SPEC, "data"),
         Output(ids.BREADCRUMB, "children"),
         Output(ids.CHORO_LEGEND, "children"),
-        Input(ids.LOCATION, "search"),
+        Input(ids.MAP_WANTED, "data"),
         Input(ids.DATA_VERSION, "data"),
+        State(ids.LOCATION, "search"),
         prevent_initial_call=True,  # the page and the layout already hold the page URL's spec
     )
-    def draw_map(search, _version):  # type: ignore[no-untyped-def]
+    def draw_map(_wanted, _version, search):  # type: ignore[no-untyped-def]
         props = map_props(parse_query(search, deps.lang), deps)
         return props["spec"], props["crumbs"], props["legend"]
 
@@ -347,6 +385,7 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
             )
         )
     spec = {
+        "search": encode_query(state, deps.lang),  # the URL this spec shows
         "layers": layers,
         "basemap": basemap.spec(deps.tile_url),
         "view": view,

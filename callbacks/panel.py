@@ -286,6 +286,15 @@ def render_body(state: MapState, deps: Deps, today: date) -> tuple[list, list]:
     return create_tab_bar(state.tab, label, lang), head + body
 
 
+def kpi_document(deps: Deps, grid: str | None) -> dict[str, Any]:
+    """The KPI document of a scope: from the map's cache (kept per data and alarm version, so
+    a filter or a tab change costs a lookup), or from the store when there is none."""
+    if deps.map_data is not None:
+        return deps.map_data.stats(grid)
+    with session_scope(deps.engine) as session:
+        return load_stats(session, grid, date.today())
+
+
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     """The strip follows every data or alarm change; the panel body only what it shows."""
 
@@ -297,12 +306,10 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     )
     def render_strip(search, _version):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
-        today = date.today()
-        with session_scope(deps.engine) as session:
-            try:
-                doc = load_stats(session, state.grid, today)
-            except UnknownGrid:
-                doc = load_stats(session, None, today)
+        try:
+            doc = kpi_document(deps, state.grid)
+        except UnknownGrid:
+            doc = kpi_document(deps, None)
         if doc["grid"] is None:
             return [], ""
         colon = deps.label("punct.colon", state.lang)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -13,8 +12,9 @@ from flask_compress import Compress
 from sqlalchemy import Engine, select
 
 from callbacks import register_all
+from callbacks.chrome import chrome_texts
 from callbacks.deps import Deps
-from callbacks.map_state import encode_query, map_props, parse_query
+from callbacks.map_state import map_props, parse_query
 from dashboard.api import create_api
 from dashboard.auth import Auth
 from dashboard.i18n import js_labels, t
@@ -108,14 +108,14 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
     )
 
     def layout():  # type: ignore[no-untyped-def]
-        state = parse_query(page_query(), settings.lang)
+        query = page_query()
+        state = parse_query(query, settings.lang)
         with session_scope(engine) as session:
             industries = load_industries(session)
         initial = map_props(state, deps)
-        title = page_title(settings, engine, state.lang)
+        title, _subtitle, _switch, lang_href, theme_href = chrome_texts(deps, query)
         who = auth.current() if has_request_context() else None
         user = (who.name, who.role) if who else None
-        other = replace(state, theme="dark" if state.theme == "light" else "light")
         return create_layout(
             title,
             state.lang,
@@ -124,7 +124,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             user,
             settings.poll_seconds * 1000,
             theme=state.theme,
-            theme_href=encode_query(other, settings.lang) or "?",
+            links=(lang_href, theme_href),
+            default_lang=settings.lang,
         )
 
     def boot() -> tuple[dict, str, str]:

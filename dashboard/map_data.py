@@ -140,9 +140,11 @@ class MapData:
         try:
             self.warm_first_view()
             frame = self.grid_frame()
+            self.stats_json(None)
             for code in frame[frame.level == 2].code:
                 self.grids_geojson(None, code)
                 self.point_set({"grid": code})
+                self.stats_json(code)
         except Exception:  # warming is best effort: requests build their payload on demand
             log.exception("warming the map cache failed")
         finally:
@@ -318,6 +320,10 @@ class MapData:
                 )
 
         return self._cached(("stats", grid, today), make, live=True)
+
+    def stats(self, grid: str | None) -> dict[str, Any]:
+        """The KPI document itself, from the same cache as the route."""
+        return orjson.loads(self.stats_json(grid).raw)
 
     # --- urls ------------------------------------------------------------------------------
     def url(self, name: str, live: bool = False, ext: str = "geojson", **params: Any) -> str:

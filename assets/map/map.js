@@ -60,7 +60,7 @@
     }
     settleTimer = setTimeout(function () {
       if (!busy && !dashBusy) paintedThenReady();
-    }, 40);
+    }, 20);
   }
   function paintedThenReady() {
     requestAnimationFrame(function () {
@@ -72,14 +72,23 @@
     settle();
   }
   ns.readiness = function () { return { busy: busy, dash: dashBusy }; };
-  // A Dash update counts when it will give a new spec, or when a user action reached the
-  // callback that turns actions into the URL (its initial call at start-up does not count:
-  // the map needs nothing from Dash to draw the first view).
+  // A Dash update counts when it may give a new spec: its outputs name map-spec and a user
+  // action or new data set it off. Not counted: a call set off only by the URL (Dash's start,
+  // or back/forward, where the clientside gate asks draw_map, which counts), and calls of
+  // links that were just drawn (their n_clicks are still null).
   function changesMap(body) {
-    if (body.indexOf('"map-spec') >= 0) return true;
-    if (body.indexOf('"map-event"') < 0) return false;
+    if (body.indexOf('"map-spec') < 0) return false;
     try {
-      return (JSON.parse(body).changedPropIds || []).length > 0;
+      const doc = JSON.parse(body);
+      const changed = (doc.changedPropIds || []).filter(function (p) { return p !== "url.search"; });
+      if (!changed.length) return false;
+      const unclicked = {};  // pattern inputs (links) with no value yet
+      [].concat.apply([], (doc.inputs || []).map(function (i) { return Array.isArray(i) ? i : [i]; }))
+        .forEach(function (i) {
+          if (typeof i.id === "string" || (i.value !== null && i.value !== undefined)) return;
+          unclicked[JSON.stringify(i.id, Object.keys(i.id).sort()) + "." + i.property] = true;
+        });
+      return changed.some(function (p) { return !unclicked[p]; });
     } catch (e) {
       return true;
     }
@@ -97,9 +106,16 @@
       dashBusy = Math.max(0, dashBusy - 1);
       settle();
     }
-    // Dash applies the response after this promise: count it done a task later.
-    return originalFetch(input, init).then(function (r) { setTimeout(done, 0); return r; },
-                                           function (e) { done(); throw e; });
+    // The map takes a new spec as soon as its bytes arrive, before Dash has read the
+    // answer and run the callbacks it sets off (Dash's own call of apply then finds it
+    // shown). Done a task later, once the loads it started are counted.
+    return originalFetch(input, init).then(function (r) {
+      r.clone().json().then(function (doc) {
+        const out = doc && doc.response && doc.response["map-spec"];
+        if (out && out.data) early(out.data);
+      }).catch(function () {}).then(function () { setTimeout(done, 0); });
+      return r;
+    }, function (e) { done(); throw e; });
   };
 
   /* --- Dash starts once the first view is drawn ------------------------------------------ */
@@ -150,15 +166,39 @@
   // Symbols and clusters are DOM markers in the marker pane above.
   const canvas = L.canvas({ padding: 0.1 });  // a small margin: painting it costs
 
-  function setView(view, animate) {
-    if (!view) return;
-    if (view.center) {
-      if (animate) map.flyTo(view.center, view.zoom, { duration: 0.6 });
-      else map.setView(view.center, view.zoom, { animate: false });
-    } else if (view.bounds) {
-      if (animate) map.flyToBounds(view.bounds, { duration: 0.6 });
-      else map.fitBounds(view.bounds, { animate: false });
+  /* --- where the map looks ------------------------------------------------------------- */
+  // A spec's view as a centre and zoom, worked out before the map moves there, so the
+  // enterprises' squares for where it is going are asked for at once, not after the move.
+  let goal = null;
+  function target(view) {
+    if (!view) return null;
+    if (view.center) return { center: L.latLng(view.center), zoom: view.zoom };
+    if (!view.bounds) return null;
+    const b = L.latLngBounds(view.bounds);
+    const zoom = Math.min(map.getBoundsZoom(b), 18);  // a point's bounds: no infinite zoom
+    const sw = map.project(b.getSouthWest(), zoom);
+    const ne = map.project(b.getNorthEast(), zoom);
+    return { center: map.unproject(sw.add(ne).divideBy(2), zoom), zoom: zoom };
+  }
+  // The map is busy until it has arrived: a short zoom for a drill (Leaflet animates up to
+  // four levels), a flight for longer jumps (a searched enterprise).
+  function moveTo(to, animate) {
+    if (!to) return;
+    if (!animate) {
+      map.setView(to.center, to.zoom, { animate: false });
+      return;
     }
+    begin();
+    let arrived = false;
+    function arrive() {
+      if (arrived) return;
+      arrived = true;
+      end();
+    }
+    map.once("moveend", arrive);
+    setTimeout(arrive, 2000);  // whatever Leaflet does, the map is not busy for ever
+    if (Math.abs(to.zoom - map.getZoom()) <= 4) map.setView(to.center, to.zoom, { animate: true });
+    else map.flyTo(to.center, to.zoom, { duration: 0.6 });
   }
 
   /* --- clicks go to Dash (queued until it is up) ---------------------------------------- */
@@ -350,27 +390,28 @@
   /* Enterprises: the server makes the clusters (layers/enterprises.py) for the zoom shown and
      a range of its CELL-pixel squares around the view; a pan inside that range needs
      nothing, a zoom or a pan beyond it asks again. */
-  function cellRange(entry, zoom, pad) {
+  function cellRange(entry, view, zoom, pad) {
+    // the squares at integer zoom `zoom` under a view (centre, zoom) and `pad` views around it
     const cell = entry.hideout.cell || 72;
-    const b = map.getBounds().pad(pad);
-    const nw = map.project(b.getNorthWest(), zoom);
-    const se = map.project(b.getSouthEast(), zoom);
+    const c = map.project(view.center, zoom);
+    const half = map.getSize().divideBy(2).multiplyBy((1 + 2 * pad) * Math.pow(2, zoom - view.zoom));
     const top = Math.ceil((256 * Math.pow(2, zoom)) / cell) - 1;
     const clamp = function (v) { return Math.max(0, Math.min(top, v)); };
-    return [clamp(Math.floor(nw.x / cell)), clamp(Math.floor(nw.y / cell)),
-            clamp(Math.floor(se.x / cell)), clamp(Math.floor(se.y / cell))];
+    return [clamp(Math.floor((c.x - half.x) / cell)), clamp(Math.floor((c.y - half.y) / cell)),
+            clamp(Math.floor((c.x + half.x) / cell)), clamp(Math.floor((c.y + half.y) / cell))];
   }
   function covers(have, want) {
     return have && have[0] <= want[0] && have[1] <= want[1] && have[2] >= want[2] && have[3] >= want[3];
   }
   function loadClusters(entry) {
     if (!entry.url) return;
-    const zoom = Math.min(Math.round(map.getZoom()), (entry.hideout.max_cluster_zoom || 15) + 1);
-    const want = cellRange(entry, zoom, 0);
+    const view = goal || { center: map.getCenter(), zoom: map.getZoom() };
+    const zoom = Math.min(Math.round(view.zoom), (entry.hideout.max_cluster_zoom || 15) + 1);
+    const want = cellRange(entry, view, zoom, 0);
     // (a new url resets entry.shown: setLayer)
     if (entry.shown && entry.shown.zoom === zoom && covers(entry.shown.cells, want)) return;
     // half a view more on every side, snapped to 8 squares so neighbours share a cache entry
-    const r = cellRange(entry, zoom, 0.5);
+    const r = cellRange(entry, view, zoom, 0.5);
     const cells = [r[0] - (r[0] % 8), r[1] - (r[1] % 8), r[2] + 7 - (r[2] % 8), r[3] + 7 - (r[3] % 8)];
     const url = entry.url + "&z=" + zoom + "&cells=" + cells.join(",");
     if (entry.loading === url) return;
@@ -414,6 +455,7 @@
     entry.layer = group.addTo(map);
   }
   map.on("moveend", function () {
+    goal = null;  // arrived (or the user moved the map)
     const entry = layers.enterprises;
     if (entry && entry.url) loadClusters(entry);
   });
@@ -463,18 +505,32 @@
     if (!spec) return;
     labels = spec.labels || labels;
     setBasemap(spec.basemap);
+    const moves = spec.key !== viewKey;
+    if (moves) goal = target(spec.view);  // the layers load for where the map is going
     ORDER.forEach(function (name) { setLayer(name, (spec.layers || {})[name]); });
-    if (spec.key !== viewKey) {
-      setView(spec.view, viewKey !== null);
+    if (moves) {
+      moveTo(goal, viewKey !== null);
       viewKey = spec.key;
     }
   };
+
+  // Specs shown straight from a response (see the fetch wrapper), kept by their text until
+  // Dash hands the same spec to apply, which then leaves the map alone: an older answer
+  // read late by Dash must not pull the map back.
+  const shownEarly = [];
+  function early(spec) {
+    shownEarly.push(JSON.stringify(spec));
+    if (shownEarly.length > 20) shownEarly.shift();
+    ns.apply(spec);
+  }
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.onemap_map = {
     /* The map-spec store changed (or Dash has just started): show it; send a queued click. */
     apply: function (spec) {
-      ns.apply(spec);
+      const seen = spec ? shownEarly.indexOf(JSON.stringify(spec)) : -1;
+      if (seen >= 0) shownEarly.splice(seen, 1);
+      else ns.apply(spec);
       if (!dashUp) {
         dashUp = true;
         if (queued) {
@@ -487,6 +543,6 @@
     },
   };
 
-  setView(boot.view, false);
+  map.setView([0, 0], 1, { animate: false });  // a view before layers are added; apply moves
   ns.apply(boot);
 })();

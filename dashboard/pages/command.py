@@ -95,12 +95,14 @@ def create_layout(
     user: tuple[str, str] | None = None,
     poll_ms: int = 3000,
     theme: str = "dark",
-    theme_href: str = "?theme=light",
+    links: tuple[str, str] = ("?lang=en", "?theme=light"),
+    default_lang: str = "zh",
 ) -> html.Div:
     """The page shell around the map (the map itself is in the page template, drawn before
     Dash starts: dashboard.index), with the map spec for the page's URL (map_state.map_props)
-    in its store; callbacks take over from there."""
-    other = "en" if lang == "zh" else "zh"
+    in its store; callbacks take over from there. `links` are the language and theme
+    switches' first targets (callbacks.chrome keeps them on the view)."""
+    lang_href, theme_href = links
     layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in DEFAULT_LAYERS]
     metric_options = [{"label": t(f"metric.{m}", lang), "value": m} for m in grids.METRICS]
     class_options = [
@@ -162,6 +164,12 @@ def create_layout(
             dcc.Store(id=ids.MAP_SPEC, data=initial["spec"]),
             dcc.Store(id=ids.MAP_EVENT),
             dcc.Store(id=ids.MAP_APPLIED),
+            dcc.Store(id=ids.MAP_WANTED),
+            # fixed for the page's life: a language or theme switch loads a new page
+            dcc.Store(
+                id=ids.PAGE_STATE,
+                data={"lang": lang, "default_lang": default_lang, "theme": theme},
+            ),
             dcc.Interval(id=ids.DATA_POLL, interval=poll_ms),
             dcc.Interval(id=ids.TREND_TICK, interval=30_000),
             dcc.Store(id=ids.ALARM_SELECTED),
@@ -201,7 +209,7 @@ def create_layout(
                                     ),
                                     html.A(
                                         t("app.lang_switch", lang),
-                                        href=f"?lang={other}",
+                                        href=lang_href,
                                         id=ids.LANG_LINK,
                                         className="lang-switch",
                                     ),
