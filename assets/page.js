@@ -16,5 +16,11 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         other("theme", page.theme === "light" ? "dark" : "light", "dark"),
       ];
     },
+    /* The legend names the layers that are switched off, so their parts hide (app.css). */
+    legend_class: function (shown) {
+      const all = ["enterprises", "major_hazards", "listed_dangers", "alarms"];
+      const off = all.filter(function (name) { return (shown || []).indexOf(name) < 0; });
+      return ["legend"].concat(off.map(function (name) { return "off-" + name; })).join(" ");
+    },
   },
 });

@@ -279,10 +279,16 @@ def folium_filter_ms(browser, url: str, app) -> float:
     return build + measure_folium(browser, path, 1)[0]
 
 
+class QuietFiles(http.server.SimpleHTTPRequestHandler):
+    """A static file server that does not print a line per request."""
+
+    def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
+        """Say nothing."""
+
+
 def measure_folium(browser, path: Path, runs: int) -> list[float]:
     """Navigation → markers clustered and painted, cold, in ms."""
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(path.parent))
-    handler.log_message = lambda *a: None  # type: ignore[method-assign]
+    handler = functools.partial(QuietFiles, directory=str(path.parent))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     times = []

@@ -28,12 +28,18 @@ def chrome_texts(deps: Deps, search: str | None) -> tuple[str, str, str, str, st
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """Keep the two switches' links on the current view, in the browser: the language and
-    the theme only change with a page load, so the texts never need the server again."""
+    """Keep the two switches' links on the current view and the legend on the layers shown,
+    in the browser: the language and the theme only change with a page load, so the texts
+    never need the server again."""
     app.clientside_callback(
         ClientsideFunction("onemap_page", "switch_links"),
         Output(ids.LANG_LINK, "href"),
         Output(ids.THEME_LINK, "href"),
         Input(ids.LOCATION, "search"),
         State(ids.PAGE_STATE, "data"),
+    )
+    app.clientside_callback(
+        ClientsideFunction("onemap_page", "legend_class"),
+        Output(ids.LEGEND, "className"),
+        Input(ids.LAYER_SWITCHES, "value"),
     )

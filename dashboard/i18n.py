@@ -186,12 +186,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "zh": "聚合点颜色取其中最严重的等级",
         "en": "A cluster takes its worst class",
     },
-    "legend.hazard": {"zh": "重大危险源（数字为等级）", "en": "Major hazard (number = level)"},
-    "legend.listed": {
-        "zh": "挂牌督办（红色闪烁为逾期）",
-        "en": "Listed danger (flashing red = overdue)",
+    "legend.hazard": {
+        "zh": "菱形内数字为 GB 18218 分级，一级最高",
+        "en": "number = GB 18218 level, level 1 highest",
     },
-    "legend.alarm": {"zh": "报警（红）/ 预警（橙）", "en": "Alarm (red) / warning (orange)"},
     "hazard.level": {"zh": "等级", "en": "Level"},
     "control.accepted": {"zh": "自动化控制已验收", "en": "Automated control accepted"},
     "control.installing": {"zh": "自动化控制建设中", "en": "Automated control being installed"},

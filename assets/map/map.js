@@ -489,6 +489,13 @@
     }
   }
 
+  /* What each layer shows now (its url; null when switched off): for a watchdog or a test. */
+  ns.layerUrls = function () {
+    const out = {};
+    Object.keys(layers).forEach(function (name) { out[name] = layers[name].url; });
+    return out;
+  };
+
   let basemap = null;
   let basemapUrl = null;
   function setBasemap(conf) {

@@ -15,30 +15,84 @@ from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
 from layers import grids
 
 
-def create_legend(lang: str, choropleth: list) -> html.Div:
-    """Symbols of every layer (the choropleth's classes are in the grid tooltip and colours)."""
+def create_legend(lang: str) -> html.Div:
+    """Each layer's symbols, drawn with the map's own classes (assets/app.css); a switched-off
+    layer's part is hidden (callbacks.map_state). The choropleth's classes sit on the map."""
 
-    def entry(swatch: html.Span, text: str) -> html.Div:
+    def row(swatch: Any, text: str) -> html.Div:
         return html.Div([swatch, html.Span(text)], className="legend-row")
 
-    rows = [
-        entry(html.Span(className=f"swatch class-{c}"), t(f"class.{c}", lang))
-        for c in SAFETY_CLASSES
-    ]
-    rows += [
-        entry(html.Span(className="swatch cluster-red"), t("legend.cluster", lang)),
-        entry(html.Span("1", className="swatch onemap-hazard hazard-l1"), t("legend.hazard", lang)),
-        entry(
-            html.Span(t("listing.short.county", lang), className="swatch onemap-listed overdue"),
-            t("legend.listed", lang),
-        ),
-        entry(html.Span(className="swatch onemap-alarm alarm-l2"), t("legend.alarm", lang)),
-    ]
+    def group(layer: str, rows: list) -> html.Div:
+        title = html.Div(t(f"layer.{layer}", lang), className="legend-title")
+        return html.Div([title, *rows], className=f"legend-group lg-{layer}")
+
+    def symbol(cls: str, text: str = "") -> html.Div:
+        return html.Div(html.Span(text), className=f"legend-symbol {cls}")
+
+    listing = ("province", "city", "county", "rolling")
     return html.Div(
         [
             html.H4(t("map.legend", lang)),
-            *rows,
-            html.Div(choropleth, id=ids.CHORO_LEGEND, className="choro"),
+            group(
+                "enterprises",
+                [
+                    html.Div(
+                        [
+                            row(html.Span(className=f"swatch class-{c}"), t(f"class.{c}", lang))
+                            for c in SAFETY_CLASSES
+                        ],
+                        className="legend-inline",
+                    ),
+                    row(html.Span(className="swatch cluster-red"), t("legend.cluster", lang)),
+                ],
+            ),
+            group(
+                "major_hazards",
+                [
+                    html.Div(
+                        [
+                            row(
+                                symbol(f"onemap-hazard hazard-l{n}", str(n)),
+                                t("kpi.level_n", lang).format(n=n),
+                            )
+                            for n in (1, 2, 3, 4)
+                        ],
+                        className="legend-inline",
+                    ),
+                    html.Div(t("legend.hazard", lang), className="legend-note"),
+                ],
+            ),
+            group(
+                "listed_dangers",
+                [
+                    html.Div(
+                        [
+                            row(
+                                symbol(f"onemap-listed listed-{k}", t(f"listing.short.{k}", lang)),
+                                t(f"listing.{k}", lang),
+                            )
+                            for k in listing
+                        ],
+                        className="legend-inline",
+                    ),
+                    row(
+                        symbol("onemap-listed overdue", t("listing.short.county", lang)),
+                        t("listed.overdue", lang),
+                    ),
+                ],
+            ),
+            group(
+                "alarms",
+                [
+                    html.Div(
+                        [
+                            row(symbol("onemap-alarm alarm-l2", "!"), t("alarm.level_2", lang)),
+                            row(symbol("onemap-alarm alarm-l1", "·"), t("alarm.level_1", lang)),
+                        ],
+                        className="legend-inline",
+                    ),
+                ],
+            ),
         ],
         id=ids.LEGEND,
         className="legend",
@@ -153,7 +207,7 @@ def create_layout(
                 placeholder=t("filter.any", lang),
                 options=[{"label": t(f"tag.{code}", lang), "value": code} for code in RISK_TAGS],
             ),
-            create_legend(lang, initial["legend"]),
+            create_legend(lang),
         ],
         className="left",
     )
@@ -225,7 +279,10 @@ def create_layout(
             left,
             html.Main(
                 # the map (#map) lies under this area: see dashboard.index and app.css
-                [html.Nav(initial["crumbs"], id=ids.BREADCRUMB, className="breadcrumb")],
+                [
+                    html.Nav(initial["crumbs"], id=ids.BREADCRUMB, className="breadcrumb"),
+                    html.Div(initial["legend"], id=ids.CHORO_LEGEND, className="choro"),
+                ],
                 className="center",
             ),
             html.Aside(

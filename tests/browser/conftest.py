@@ -17,6 +17,37 @@ from data_loaders.users import save_user
 from tests.conftest import need_service
 
 READY = "#map[data-map-ready=true]"
+# Every change of #map's data-map-ready, recorded from the page's start (add_init_script), so
+# a test can wait for the map to have gone not-ready and ready again after an action: a
+# ready left over from before the action must not count.
+READY_LOG = """
+window.__readyLog = [];
+new MutationObserver(() => {
+  const el = document.getElementById('map');
+  const value = el && el.getAttribute('data-map-ready');
+  const log = window.__readyLog;
+  if (value && (!log.length || log[log.length - 1][1] !== value)) {
+    log.push([performance.now(), value]);
+  }
+}).observe(document, {subtree: true, attributes: true, attributeFilter: ['data-map-ready']});
+"""
+
+
+def redrawn(page, action, timeout: float = 20_000) -> None:
+    """Do `action` and wait until the map has reloaded for it: data-map-ready went false
+    after the action began and came back true."""
+    t0 = page.evaluate("performance.now()")
+    action()
+    page.wait_for_function(
+        """t0 => {
+          const log = window.__readyLog.filter(([t]) => t >= t0);
+          const drop = log.findIndex(([, v]) => v === 'false');
+          return drop >= 0 && log.slice(drop).some(([, v]) => v === 'true');
+        }""",
+        arg=t0,
+        timeout=timeout,
+    )
+
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 

@@ -3,8 +3,6 @@ search, dossier by deep link, back/forward, data text never executed, no page er
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import shapely
 from sqlalchemy import func, select
@@ -12,6 +10,7 @@ from sqlalchemy import func, select
 from data_loaders.queries import load_stats
 from data_loaders.store import bump_data_version, session_scope
 from data_loaders.store.schema import Enterprise, Grid
+from tests.browser.conftest import READY_LOG, redrawn
 
 READY = "#map[data-map-ready=true]"
 EVIL = "<img src=x onerror=alert(1)>"
@@ -83,18 +82,19 @@ def test_map_flow(page, live_server, city):
     dialogs: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.add_init_script(READY_LOG)
     page.goto(live_server + "/")
     wait_ready(page)
     assert "瑞安市" in page.locator("#breadcrumb").inner_text()
+    page.locator("#strip-enterprises").wait_for()  # Dash is up
 
     # Drill into a town by clicking its polygon (enterprise clusters switched off first).
-    page.get_by_text("企业（四色）").click()
-    page.wait_for_url(re.compile(r"layers="))
-    wait_ready(page)
+    redrawn(page, lambda: page.locator("#layer-switches").get_by_text("企业（四色）").click())
+    assert "layers=" in page.url and shown(page)["enterprises"] is None
     x, y = free_spot(page, city["town_points"])
-    page.mouse.click(x, y)
-    page.wait_for_url(re.compile(r"grid=330381012"))
-    wait_ready(page)
+    redrawn(page, lambda: page.mouse.click(x, y))
+    assert "grid=330381012" in page.url
+    assert "parent=330381012" in shown(page)["grids"]
     assert "塘下镇" in page.locator("#breadcrumb").inner_text()
     strip_total = "document.querySelector('#strip-enterprises .strip-value').innerText"
     page.wait_for_function(
@@ -102,31 +102,29 @@ def test_map_flow(page, live_server, city):
     )
 
     # Back to the county with the breadcrumb, enterprises on again, then filter to red.
-    page.locator("#breadcrumb button", has_text="瑞安市").click()
-    page.wait_for_url(lambda url: "grid=" not in url)
-    page.get_by_text("企业（四色）").click()
-    wait_ready(page)
+    redrawn(page, lambda: page.locator("#breadcrumb button", has_text="瑞安市").click())
+    assert "grid=" not in page.url and "parent=330381&" in shown(page)["grids"]
+    redrawn(page, lambda: page.locator("#layer-switches").get_by_text("企业（四色）").click())
     with page.expect_response(
         lambda r: "enterprise-clusters.json" in r.url and "class=red" in r.url
     ) as response:
-        page.locator("#class-filter label", has_text="红").click()
+        redrawn(page, lambda: page.locator("#class-filter label", has_text="红").click())
     doc = response.value.json()  # the server's clusters for the squares in view
     assert sum(c[2] for c in doc["clusters"]) + len(doc["points"]) == city["reds"]
     assert all(c[6] == c[2] for c in doc["clusters"]) and {p[2] for p in doc["points"]} <= {"red"}
-    page.wait_for_url(re.compile(r"class=red"))
-    wait_ready(page)
+    assert "class=red" in page.url and "class=red" in shown(page)["enterprises"]
 
-    # Back and forward walk the URL history.
-    page.go_back()
-    page.wait_for_url(lambda url: "class=red" not in url)
-    page.go_forward()
-    page.wait_for_url(re.compile(r"class=red"))
+    # Back and forward walk the URL history, and the map follows.
+    redrawn(page, page.go_back)
+    assert "class=red" not in page.url and "class=red" not in shown(page)["enterprises"]
+    redrawn(page, page.go_forward)
+    assert "class=red" in page.url and "class=red" in shown(page)["enterprises"]
 
     # The search box: a credit code and Enter fly to the enterprise and open its dossier.
     page.locator("#search").fill(city["evil"])
-    page.keyboard.press("Enter")
-    page.wait_for_url(re.compile("enterprise=" + city["evil"]))
-    wait_ready(page)
+    redrawn(page, lambda: page.keyboard.press("Enter"))
+    assert "enterprise=" + city["evil"] in page.url
+    assert page.evaluate("window.onemap.map.getZoom()") == 17
     page.locator(".dossier-name").wait_for()
     assert page.locator(".dossier-name").inner_text() == EVIL
 
@@ -140,3 +138,8 @@ def test_map_flow(page, live_server, city):
     assert "Enterprise dossier" in page.locator("#side-panel").inner_text()
     assert not dialogs, dialogs
     assert not errors, errors
+
+
+def shown(page) -> dict:
+    """What each map layer shows now (its url, None when off)."""
+    return page.evaluate("window.onemap.layerUrls()")
