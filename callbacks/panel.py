@@ -268,8 +268,7 @@ def render_body(state: MapState, deps: Deps, today: date) -> tuple[list, list]:
             town = chain[1]["code"] if len(chain) > 1 else None
             body = create_ranking_tab(doc, town, today, state.theme, label, lang)
         else:
-            doc = load_stats(session, code, today)
-            body = create_cards(doc, label, lang)
+            body = create_cards(kpi_document(deps, code, today), label, lang)
     colon = label("punct.colon", lang)
     head = [
         html.Div(
@@ -286,13 +285,13 @@ def render_body(state: MapState, deps: Deps, today: date) -> tuple[list, list]:
     return create_tab_bar(state.tab, label, lang), head + body
 
 
-def kpi_document(deps: Deps, grid: str | None) -> dict[str, Any]:
+def kpi_document(deps: Deps, grid: str | None, today: date) -> dict[str, Any]:
     """The KPI document of a scope: from the map's cache (kept per data and alarm version, so
-    a filter or a tab change costs a lookup), or from the store when there is none."""
+    a filter or a tab change costs a lookup; it keeps its own day), or from the store."""
     if deps.map_data is not None:
         return deps.map_data.stats(grid)
     with session_scope(deps.engine) as session:
-        return load_stats(session, grid, date.today())
+        return load_stats(session, grid, today)
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
@@ -307,9 +306,9 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     def render_strip(search, _version):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
         try:
-            doc = kpi_document(deps, state.grid)
+            doc = kpi_document(deps, state.grid, date.today())
         except UnknownGrid:
-            doc = kpi_document(deps, None)
+            doc = kpi_document(deps, None, date.today())
         if doc["grid"] is None:
             return [], ""
         colon = deps.label("punct.colon", state.lang)

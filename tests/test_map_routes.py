@@ -212,3 +212,37 @@ def test_a_range_of_squares_holds_whole_squares():
     # close up, every enterprise is a dot with its code and name
     assert len(clusters(points, 16)["points"]) == 31
     assert ["red", "R", "red one"] in [p[2:] for p in clusters(points, 16)["points"]]
+
+
+def test_the_kpi_strip_reads_the_map_caches_stats(small_city):
+    import time
+    from dataclasses import replace
+
+    from callbacks.deps import Deps
+    from callbacks.panel import kpi_document
+    from dashboard.i18n import t
+    from dashboard.map_data import MapData
+    from data_loaders.queries import load_stats
+    from tests.conftest import TODAY
+
+    deps = Deps(
+        engine=small_city,
+        lang="zh",
+        label=t,
+        title=str,
+        map_data=MapData(small_city, lambda: TODAY),
+    )
+    with session_scope(small_city) as s:
+        for grid in (None, "330381012"):
+            stored = load_stats(s, grid, TODAY)
+            assert kpi_document(deps, grid, TODAY) == stored
+            assert kpi_document(replace(deps, map_data=None), grid, TODAY) == stored
+    # a change in the store reaches the cached document with the next version
+    before = kpi_document(deps, None, TODAY)["enterprises"]
+    with session_scope(small_city) as s:
+        green = s.scalar(select(Enterprise).where(Enterprise.safety_class == "green").limit(1))
+        green.safety_class = "red"
+        bump_data_version(s)
+    time.sleep(1.1)  # the version is read at most once a second
+    after = kpi_document(deps, None, TODAY)["enterprises"]
+    assert (after["red"], after["green"]) == (before["red"] + 1, before["green"] - 1)
