@@ -251,39 +251,61 @@
     marker.on("click", function () { emit("enterprises", p); });
     return marker;
   }
-  // The ring shows the class mix of a cluster, the fill its worst class.
-  function ring(counts) {
-    const total = counts.reduce(function (a, b) { return a + b; }, 0) || 1;
-    let at = 0;
-    const stops = counts.map(function (n, r) {
-      const from = at;
-      at += (n / total) * 360;
-      return CLASS_COLORS[RANK_CLASS[r]] + " " + from.toFixed(1) + "deg " + at.toFixed(1) + "deg";
-    });
-    return "conic-gradient(" + stops.join(", ") + ")";
-  }
   function clusterCount(n, lang) {
     if (n < 10000) return String(n);
     return lang === "zh" ? (n / 10000).toFixed(1) + label("unit.wan", "万") : Math.round(n / 1000) + "k";
   }
+  /* A cluster on the map's canvas (a hundred DOM markers with gradients cost more to lay out
+     and paint than the whole rest of the first view): a ring of the class mix around a disc
+     of the worst class, with the count. Leaflet's canvas gives it clicks and tooltips. */
+  const ClusterMarker = L.CircleMarker.extend({
+    _updatePath: function () {
+      const r = this._renderer;
+      if (!r._drawing || this._empty()) return;
+      const ctx = r._ctx;
+      const p = this._point;
+      const radius = this._radius;
+      const mix = this.options.mix;
+      const total = mix.reduce(function (a, b) { return a + b; }, 0) || 1;
+      let at = -Math.PI / 2;
+      mix.forEach(function (n, k) {  // the ring: each class's share of the circle
+        if (!n) return;
+        const to = at + (n / total) * 2 * Math.PI;
+        ctx.beginPath();
+        ctx.moveTo(p.x, p.y);
+        ctx.arc(p.x, p.y, radius, at, to);
+        ctx.closePath();
+        ctx.fillStyle = CLASS_COLORS[RANK_CLASS[k]];
+        ctx.fill();
+        at = to;
+      });
+      ctx.beginPath();  // the disc: the worst class, with a dark edge to part it from the ring
+      ctx.arc(p.x, p.y, radius - 4, 0, 2 * Math.PI);
+      ctx.fillStyle = CLASS_COLORS[RANK_CLASS[this.options.worst]];
+      ctx.fill();
+      ctx.lineWidth = 1;
+      ctx.strokeStyle = "rgba(11, 19, 32, 0.6)";
+      ctx.stroke();
+      ctx.fillStyle = this.options.worst === 2 ? "#111" : "#fff";
+      ctx.font = "bold 12px sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(this.options.text, p.x, p.y + 0.5);
+    },
+  });
   function clusterMarker(feature, latlng, h) {
     const p = feature.properties;
     const mix = p.mix || [0, 0, 0, 0];
     let worst = 0;
     for (let r = 3; r >= 0; r--) { if (mix[r] > 0) { worst = r; break; } }
     const n = p.point_count;
-    const size = Math.round(24 + Math.min(18, Math.log10(n) * 7));
-    const box = document.createElement("div");
-    box.className = "onemap-cluster cluster-" + RANK_CLASS[worst];
-    box.style.background = ring(mix);
-    box.style.width = box.style.height = size + "px";
-    const inner = document.createElement("span");
-    inner.textContent = clusterCount(n, h.lang);
-    inner.style.lineHeight = (size - 8) + "px";
-    box.appendChild(inner);
-    const marker = L.marker(latlng, {
-      icon: L.divIcon({ html: box, className: "", iconSize: L.point(size, size) }),
-      zIndexOffset: worst === 3 ? 1000 : 0,
+    const marker = new ClusterMarker(latlng, {
+      renderer: canvas,
+      radius: Math.round(12 + Math.min(9, Math.log10(n) * 3.5)),
+      weight: 0,
+      mix: mix,
+      worst: worst,
+      text: clusterCount(n, h.lang),
     });
     marker.feature = feature;
     return marker;
@@ -443,13 +465,16 @@
     const h = entry.hideout;
     const doc = entry.data || { clusters: [], points: [] };
     const group = L.layerGroup();
-    doc.clusters.forEach(function (c) {
+    // the canvas paints in the order layers are added: dots first, then clusters, those
+    // holding a red enterprise last, so nothing covers a red one
+    doc.points.forEach(function (p) {
+      group.addLayer(enterprisePoint(pointFeature(p), L.latLng(p[1], p[0]), h));
+    });
+    const clusters = doc.clusters.slice().sort(function (a, b) { return (a[6] > 0) - (b[6] > 0); });
+    clusters.forEach(function (c) {
       const marker = clusterMarker(clusterFeature(c), L.latLng(c[1], c[0]), h);
       marker.on("click", function () { zoomInto(c.slice(7, 11)); });
       group.addLayer(marker);
-    });
-    doc.points.forEach(function (p) {
-      group.addLayer(enterprisePoint(pointFeature(p), L.latLng(p[1], p[0]), h));
     });
     clear(entry);
     entry.layer = group.addTo(map);
