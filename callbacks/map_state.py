@@ -214,7 +214,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         new = encode_query(state, deps.lang)
         if new == (search or ""):
             return no_update, no_update, no_update, no_update
-        props = map_props(state, deps)
+        props = map_props(state, deps, new)
         return new, props["spec"], props["crumbs"], props["legend"]
 
     @app.callback(
@@ -282,17 +282,17 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
 
     # Only when the spec in hand was made for another URL (back/forward, a URL typed into
     # the address bar's history) does the server need asking; `at` makes every ask new.
+    # (map.js also asks, when it drops an answer made for a URL the page has left.)
     app.clientside_callback(
-        """function (search, spec) {
+        """function (search) {
             const bare = s => (s || "").replace(/^[?]/, "");
-            if (spec && bare(spec.search) === bare(search)) {
+            if (bare(window.onemap.shownSearch()) === bare(search)) {
                 return window.dash_clientside.no_update;
             }
             return {search: search || "", at: Date.now()};
         }""",
         Output(ids.MAP_WANTED, "data"),
         Input(ids.LOCATION, "search"),
-        State(ids.MAP_SPEC, "data"),
     )
 
     @app.callback(
@@ -304,8 +304,10 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         State(ids.LOCATION, "search"),
         prevent_initial_call=True,  # the page and the layout already hold the page URL's spec
     )
-    def draw_map(_wanted, _version, search):  # type: ignore[no-untyped-def]
-        props = map_props(parse_query(search, deps.lang), deps)
+    def draw_map(wanted, _version, search):  # type: ignore[no-untyped-def]
+        if ctx.triggered_id == ids.MAP_WANTED and wanted:
+            search = wanted["search"]  # the URL the browser asked for
+        props = map_props(parse_query(search, deps.lang), deps, search)
         return props["spec"], props["crumbs"], props["legend"]
 
     # The browser's map shows each new spec (assets/map/map.js); the initial call also tells
@@ -317,11 +319,12 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
+def map_props(state: MapState, deps: Deps, search: str | None = None) -> dict[str, Any]:
     """What the map shows for a state, with the breadcrumb, the choropleth legend and the data
-    token the page starts from. The spec (JSON, for assets/map/map.js): each layer's url
-    (None: switched off) and hideout, the basemap, where to look, a key saying which view this
-    is (the map moves only when it changes) and the labels its tooltips use."""
+    token the page starts from. The spec (JSON, for assets/map/map.js): the URL query it was
+    made for (`search`, as the browser has it: the map drops a spec for a URL it has left),
+    each layer's url (None: switched off) and hideout, the basemap, where to look, a key saying
+    which view this is (the map moves only when it changes) and the labels its tooltips use."""
     md = deps.map_data
     with session_scope(deps.engine) as session:
         try:
@@ -385,7 +388,7 @@ def map_props(state: MapState, deps: Deps) -> dict[str, Any]:
             )
         )
     spec = {
-        "search": encode_query(state, deps.lang),  # the URL this spec shows
+        "search": encode_query(state, deps.lang) if search is None else search,
         "layers": layers,
         "basemap": basemap.spec(deps.tile_url),
         "view": view,

@@ -112,7 +112,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         state = parse_query(query, settings.lang)
         with session_scope(engine) as session:
             industries = load_industries(session)
-        initial = map_props(state, deps)
+        initial = map_props(state, deps, query)
         title, _subtitle, _switch, lang_href, theme_href = chrome_texts(deps, query)
         who = auth.current() if has_request_context() else None
         user = (who.name, who.role) if who else None
@@ -130,8 +130,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
 
     def boot() -> tuple[dict, str, str]:
         # the page request itself carries the query: the map's spec goes into the HTML
-        state = parse_query(page_query(), settings.lang)
-        return map_props(state, deps)["spec"], state.lang, state.theme
+        query = page_query()
+        state = parse_query(query, settings.lang)
+        return map_props(state, deps, query)["spec"], state.lang, state.theme
 
     app.layout = layout
     app.boot = boot

@@ -111,7 +111,10 @@
     // shown). Done a task later, once the loads it started are counted.
     return originalFetch(input, init).then(function (r) {
       r.clone().json().then(function (doc) {
-        const out = doc && doc.response && doc.response["map-spec"];
+        const response = (doc && doc.response) || {};
+        const address = response.url;  // an action's answer names the page's next URL
+        if (address && typeof address.search === "string") pageSearch = address.search;
+        const out = response["map-spec"];
         if (out && out.data) early(out.data);
       }).catch(function () {}).then(function () { setTimeout(done, 0); });
       return r;
@@ -546,23 +549,40 @@
     }
   };
 
-  // Specs shown straight from a response (see the fetch wrapper), kept by their text until
-  // Dash hands the same spec to apply, which then leaves the map alone: an older answer
-  // read late by Dash must not pull the map back.
-  const shownEarly = [];
-  function early(spec) {
-    shownEarly.push(JSON.stringify(spec));
-    if (shownEarly.length > 20) shownEarly.shift();
+  /* Every spec is shown through here. One made for a URL the page has already left (new
+     data answered for the old view while the user moved on) is dropped and the spec for
+     the page's URL asked for instead, so the map never shows another view than the URL. */
+  let pageSearch = window.location.search;  // as far as the map knows (answers name it first)
+  window.addEventListener("popstate", function () { pageSearch = window.location.search; });
+  let shownSearch = boot.search;
+  function bare(search) { return (search || "").replace(/^[?]/, ""); }
+  function show(spec) {
+    if (typeof spec.search === "string" && bare(spec.search) !== bare(pageSearch)) {
+      if (dashUp) {
+        window.dash_clientside.set_props("map-wanted", { data: { search: pageSearch, at: Date.now() } });
+      }
+      return;
+    }
     ns.apply(spec);
+    if (typeof spec.search === "string") shownSearch = spec.search;
+  }
+  ns.shownSearch = function () { return shownSearch; };
+  // Specs handled straight from a response (see the fetch wrapper), kept by their text until
+  // Dash hands the same spec to apply, which then leaves the map alone.
+  const handledEarly = [];
+  function early(spec) {
+    handledEarly.push(JSON.stringify(spec));
+    if (handledEarly.length > 20) handledEarly.shift();
+    show(spec);
   }
 
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.onemap_map = {
     /* The map-spec store changed (or Dash has just started): show it; send a queued click. */
     apply: function (spec) {
-      const seen = spec ? shownEarly.indexOf(JSON.stringify(spec)) : -1;
-      if (seen >= 0) shownEarly.splice(seen, 1);
-      else ns.apply(spec);
+      const seen = spec ? handledEarly.indexOf(JSON.stringify(spec)) : -1;
+      if (seen >= 0) handledEarly.splice(seen, 1);
+      else if (spec) show(spec);
       if (!dashUp) {
         dashUp = true;
         if (queued) {

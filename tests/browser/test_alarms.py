@@ -107,10 +107,13 @@ def test_an_operator_handles_a_new_alarm(page, signed_server, small_city, tmp_pa
 
 
 def test_a_viewer_sees_alarms_but_gets_no_actions(page, signed_server, small_city):
-    raise_alarm(small_city)
+    tag = raise_alarm(small_city)
     sign_in(page, signed_server, "guest", "guest-pass-1")
     page.click("#alarm-open")
     page.click(".alarm-row")
-    page.wait_for_selector(".alarm-detail .muted")
+    # the chosen alarm's detail (not the "pick an alarm" line it replaces)
+    page.wait_for_function(
+        "tag => document.querySelector('.alarm-detail').innerText.includes(tag)", arg=tag
+    )
     assert page.locator(".act").count() == 0
     assert "operator" in page.locator(".alarm-detail").inner_text()
