@@ -201,7 +201,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     A user action gives the new URL and the map's new spec in one answer (sync_url,
     follow_link), so the map starts loading after one round trip, not two. draw_map is left
     for URL changes nobody here made (back/forward) and for new data: a clientside gate asks
-    for it only when the spec in hand was made for another URL.
+    for it only when the map shows another URL than the page's.
     """
     map_outputs = (
         Output(ids.MAP_SPEC, "data", allow_duplicate=True),
@@ -280,8 +280,8 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         value = ctx.triggered[0]["value"]
         return answer(apply_event(state, ctx.triggered_id, value), search)
 
-    # Only when the spec in hand was made for another URL (back/forward, a URL typed into
-    # the address bar's history) does the server need asking; `at` makes every ask new.
+    # Only when the map shows another URL than the page's (back/forward) does the server need
+    # asking; `at` makes every ask new.
     # (map.js also asks, when it drops an answer made for a URL the page has left.)
     app.clientside_callback(
         """function (search) {
@@ -319,7 +319,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def map_props(state: MapState, deps: Deps, search: str | None = None) -> dict[str, Any]:
+def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]:
     """What the map shows for a state, with the breadcrumb, the choropleth legend and the data
     token the page starts from. The spec (JSON, for assets/map/map.js): the URL query it was
     made for (`search`, as the browser has it: the map drops a spec for a URL it has left),
@@ -388,7 +388,7 @@ def map_props(state: MapState, deps: Deps, search: str | None = None) -> dict[st
             )
         )
     spec = {
-        "search": encode_query(state, deps.lang) if search is None else search,
+        "search": search or "",
         "layers": layers,
         "basemap": basemap.spec(deps.tile_url),
         "view": view,

@@ -166,7 +166,8 @@
   ns.map = map;
   // One canvas for polygons and dots (a second canvas on top would swallow the clicks meant
   // for the polygons); the grids are moved to the back of it whenever they are redrawn.
-  // Symbols and clusters are DOM markers in the marker pane above.
+  // Enterprise clusters are drawn on it too; the few symbols (hazards, listed dangers,
+  // alarms, which pulse) are DOM markers in the marker pane above.
   const canvas = L.canvas({ padding: 0.1 });  // a small margin: painting it costs
 
   /* --- where the map looks ------------------------------------------------------------- */
@@ -260,7 +261,9 @@
   }
   /* A cluster on the map's canvas (a hundred DOM markers with gradients cost more to lay out
      and paint than the whole rest of the first view): a ring of the class mix around a disc
-     of the worst class, with the count. Leaflet's canvas gives it clicks and tooltips. */
+     of the worst class, with the count. A circle marker to Leaflet (position, bounds and
+     clicks are its own); only the drawing is ours, in the renderer's calls of Leaflet 1.9.4
+     (vendored, so these inner names cannot move under us). */
   const ClusterMarker = L.CircleMarker.extend({
     _updatePath: function () {
       const r = this._renderer;
