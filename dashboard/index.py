@@ -1,5 +1,9 @@
 """The page template: the map starts with the HTML, before Dash.
 
+The page's own referrer policy (a meta element, which outranks any header a proxy adds) keeps
+the full URL in the Referer of same-origin requests: Dash fetches its layout without the
+page's query, and the layout reads the view from that Referer (dashboard.app.page_query).
+
 Dash's own page waits for its bundles, the layout and the first callbacks (~0.8 s here)
 before a layer could even be asked for. So the template carries the map container, the map
 spec for the page's URL (JSON), preloads for its layers and the map's own scripts
@@ -24,6 +28,7 @@ from layers import enterprises
 TEMPLATE = """<!DOCTYPE html>
 <html lang="{html_lang}">
 <head>
+<meta name="referrer" content="same-origin">
 {metas}
 <title>{title}</title>
 {favicon}

@@ -74,6 +74,8 @@ def test_page_template_draws_the_map_before_dash(client, small_city):
         < page.index("</template>")
     )
     assert '<body class="theme-light">' in page
+    # the layout learns the view from the Referer: the page keeps sending its full URL
+    assert '<meta name="referrer" content="same-origin">' in page
     # the layout's spec store holds the same spec for Dash to carry on from
     layout = orjson.dumps(
         client.get("/_dash-layout", headers={"Referer": "http://x/?grid=330381012&class=red"}).json
