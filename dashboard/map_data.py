@@ -79,7 +79,8 @@ class MapData:
         self._bytes: OrderedDict[tuple, Payload] = OrderedDict()
         self._building: dict[tuple, threading.Event] = {}
         self._grid_frame: Any = None
-        self._metrics: dict[str, dict[str, float]] | None = None
+        self._metrics: dict[str, dict[str, float]] | None = None  # the ledger's, per version
+        self._with_alarms: dict[str, dict[str, float]] | None = None  # + open alarms
         self._warm = warm
         self._warming = threading.Lock()
         self._point_sets: OrderedDict[tuple, enterprises.PointSet] = OrderedDict()
@@ -100,12 +101,14 @@ class MapData:
                     self._point_sets.clear()
                     self._grid_frame = None
                     self._metrics = None
+                    self._with_alarms = None
                 if av != self._alarm_version:
                     # alarms moved: drop what shows alarms, keep the heavy ledger payloads
+                    # and metrics (a second at scale 10) and count the alarms again
                     self._alarm_version = av
                     for key in [k for k in self._bytes if k[1] is not None]:
                         del self._bytes[key]
-                    self._metrics = None
+                    self._with_alarms = None
             if moved and self._warm:
                 threading.Thread(target=self.warm, name="onemap-warm", daemon=True).start()
         return self._version
@@ -201,12 +204,18 @@ class MapData:
         return self._grid_frame
 
     def metrics(self) -> dict[str, dict[str, float]]:
-        """Choropleth metrics of every grid."""
+        """Choropleth metrics of every grid: the ledger's (kept per data version) with the
+        open alarms (counted again per alarm version)."""
         self.version()
-        if self._metrics is None:
+        if self._with_alarms is None:
             with session_scope(self.engine) as s:
-                self._metrics = queries.load_grid_metrics(s, self.today())
-        return self._metrics
+                if self._metrics is None:
+                    self._metrics = queries.load_grid_metrics(s, self.today())
+                alarms = queries.load_grid_alarm_counts(s)
+            self._with_alarms = {
+                code: {**m, "open_alarms": alarms.get(code, 0)} for code, m in self._metrics.items()
+            }
+        return self._with_alarms
 
     def _children(self, level: int | None, parent: str | None) -> Any:
         frame = self.grid_frame()

@@ -7,6 +7,7 @@ including rows with no grid. Drill data never counts.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -375,20 +376,25 @@ def load_grid_frame(session: Session, levels: tuple[int, ...] | None = None) -> 
 # --- map read models -----------------------------------------------------------------------
 
 
-def load_grid_metrics(session: Session, today: date) -> dict[str, dict[str, float]]:
-    """Choropleth metrics of every grid, rolled up through the levels, keyed by grid code.
-
-    open_dangers, rate (rectification), red_yellow (enterprises), open_alarms.
-    """
+def _grid_roll_up(session: Session) -> tuple[list[str], Callable[[int | None], list[str]]]:
+    """Every grid's code, and a grid id's codes from the root down (itself included), for
+    rolling a figure counted per grid up through the levels."""
     grids = session.execute(select(Grid.id, Grid.code, Grid.path)).all()
     ancestors = {g.id: [c for c in g.path.split("/") if c] for g in grids}
+    return [g.code for g in grids], lambda grid_id: ancestors.get(grid_id, [])
+
+
+def load_grid_metrics(session: Session, today: date) -> dict[str, dict[str, float]]:
+    """Choropleth metrics of the ledger for every grid, rolled up through the levels, keyed
+    by grid code: open_dangers, rate (rectification), red_yellow (enterprises). Open alarms
+    move far more often and are counted apart (load_grid_alarm_counts)."""
+    codes, up = _grid_roll_up(session)
     totals: dict[str, dict[str, float]] = {
-        g.code: {"found": 0, "rectified": 0, "open_dangers": 0, "red_yellow": 0, "open_alarms": 0}
-        for g in grids
+        code: {"found": 0, "rectified": 0, "open_dangers": 0, "red_yellow": 0} for code in codes
     }
 
     def add(grid_id: int | None, key: str, n: int) -> None:
-        for code in ancestors.get(grid_id, []) if grid_id is not None else []:
+        for code in up(grid_id):
             if code in totals:
                 totals[code][key] += n
 
@@ -409,6 +415,15 @@ def load_grid_metrics(session: Session, today: date) -> dict[str, dict[str, floa
     ).all()
     for grid_id, n in risky:
         add(grid_id, "red_yellow", int(n))
+    for t in totals.values():
+        t["rate"] = rate(int(t["rectified"]), int(t["found"]))
+    return totals
+
+
+def load_grid_alarm_counts(session: Session) -> dict[str, int]:
+    """Open alarms (drills left out) of every grid, rolled up through the levels."""
+    codes, up = _grid_roll_up(session)
+    counts = dict.fromkeys(codes, 0)
     alarms = session.execute(
         select(Enterprise.grid_id, func.count())
         .select_from(Alarm)
@@ -418,10 +433,10 @@ def load_grid_metrics(session: Session, today: date) -> dict[str, dict[str, floa
         .group_by(Enterprise.grid_id)
     ).all()
     for grid_id, n in alarms:
-        add(grid_id, "open_alarms", int(n))
-    for t in totals.values():
-        t["rate"] = rate(int(t["rectified"]), int(t["found"]))
-    return totals
+        for code in up(grid_id):
+            if code in counts:
+                counts[code] += int(n)
+    return counts
 
 
 def load_grid_chain(session: Session, code: str | None) -> list[dict[str, Any]]:

@@ -140,6 +140,8 @@ def test_a_new_alarm_reaches_the_alarm_layer_and_stats_but_not_the_ledger_cache(
     from data_loaders.telemetry.store import SensorDirectory, ingest_body
 
     assert geo(client, "/api/layers/alarms.geojson")["features"] == []
+    towns = "/api/layers/grids.geojson?level=2"
+    assert sum(f["properties"]["open_alarms"] for f in geo(client, towns)["features"]) == 0
     enterprises_etag = client.get("/api/layers/enterprises.geojson").headers["ETag"]
     with session_scope(small_city) as s:
         tag = s.scalar(select(Sensor.tag).where(Sensor.kind == "ammonia").limit(1))
@@ -156,6 +158,8 @@ def test_a_new_alarm_reaches_the_alarm_layer_and_stats_but_not_the_ledger_cache(
     [alarm] = geo(client, "/api/layers/alarms.geojson")["features"]
     assert alarm["properties"]["sensor"] == tag
     assert orjson.loads(client.get("/api/stats").data)["alarms"]["open"] == 1
+    # the towns' open-alarm metric follows (the ledger's metrics are kept, only alarms recounted)
+    assert [f["properties"]["open_alarms"] for f in geo(client, towns)["features"]].count(1) == 1
     assert client.get("/api/layers/enterprises.geojson").headers["ETag"] == enterprises_etag
 
 
