@@ -599,5 +599,7 @@
   };
 
   map.setView([0, 0], 1, { animate: false });  // a view before layers are added; apply moves
+  setReady(false);  // not ready until the first view has drawn (an absent attribute says nothing)
   ns.apply(boot);
+  settle();  // with every layer switched off there is nothing to wait for
 })();
