@@ -135,6 +135,11 @@ def test_map_flow(page, live_server, city):
     page.locator(".dossier-name").wait_for()
     assert page.locator(".dossier-name").inner_text() == EVIL
 
+    # With every layer off there is nothing to wait for: ready at once.
+    page.goto(f"{live_server}/?layers=none")
+    wait_ready(page)
+    assert set(shown(page).values()) == {None}
+
     # A dossier by deep link; the hostile name is shown as text, never run.
     page.goto(f"{live_server}/?enterprise={city['evil']}&lang=en")
     wait_ready(page)
