@@ -319,14 +319,20 @@ class MapData:
 
     # --- figures ---------------------------------------------------------------------------
     def stats_json(self, grid: str | None) -> Payload:
-        """The KPI document of the county or a grid (UnknownGrid for a wrong code)."""
+        """The KPI document of the county or a grid (UnknownGrid for a wrong code): the
+        ledger's part kept per data version, the open alarms counted per alarm version."""
         today = self.today()
 
-        def make() -> bytes:
+        def ledger() -> bytes:
             with session_scope(self.engine) as s:
-                return orjson.dumps(
-                    queries.load_stats(s, grid, today), option=orjson.OPT_NON_STR_KEYS
-                )
+                doc = queries.load_ledger_stats(s, queries.resolve_scope(s, grid), today)
+            return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)
+
+        def make() -> bytes:
+            part = orjson.loads(self._cached(("stats-ledger", grid, today), ledger).raw)
+            with session_scope(self.engine) as s:
+                alarms = queries.load_alarm_counts(s, queries.resolve_scope(s, grid))
+            return orjson.dumps(queries.with_alarms(part, alarms), option=orjson.OPT_NON_STR_KEYS)
 
         return self._cached(("stats", grid, today), make, live=True)
 

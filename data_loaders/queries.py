@@ -327,8 +327,14 @@ def load_alarm_counts(session: Session, scope: Scope) -> dict[str, int]:
 
 def load_stats(session: Session, grid_code: str | None = None, today: date | None = None) -> dict:
     """The KPI document of DESIGN.md for the county (None) or one grid. Raises UnknownGrid."""
-    today = today or date.today()
     scope = resolve_scope(session, grid_code)
+    return with_alarms(load_ledger_stats(session, scope, today), load_alarm_counts(session, scope))
+
+
+def load_ledger_stats(session: Session, scope: Scope, today: date | None = None) -> dict:
+    """The KPI document of a scope without its open alarms, which move far more often than
+    the ledger (a cache keeps this part per data version; with_alarms completes it)."""
+    today = today or date.today()
     grid = scope.grid
     return {
         "grid": {"code": grid.code, "name": grid.name, "level": grid.level} if grid else None,
@@ -340,12 +346,21 @@ def load_stats(session: Session, grid_code: str | None = None, today: date | Non
         "campaigns": load_campaign_counts(session, scope),
         "enforcement": load_enforcement_counts(session, scope),
         "committees": load_committee_counts(session, scope, today),
-        "alarms": load_alarm_counts(session, scope),
         "monitoring": load_monitoring_counts(session, scope),
         **load_enterprise_facts(session, scope, today),
         "as_of": today.isoformat(),
         "data_version": read_data_version(session),
     }
+
+
+def with_alarms(ledger: dict, alarms: dict[str, int]) -> dict:
+    """The KPI document: the ledger's part with the open alarms after the committees."""
+    doc: dict = {}
+    for key, value in ledger.items():
+        doc[key] = value
+        if key == "committees":
+            doc["alarms"] = alarms
+    return doc
 
 
 def is_empty(session: Session) -> bool:
