@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 
 from data_loaders.committee import load_committee_panel, load_committee_tasks
 from data_loaders.panels import load_campaign_progress, load_danger_closure, load_listed_dangers
-from data_loaders.rankings import load_rankings
+from data_loaders.rankings import load_ledger_figures, load_rankings
 from data_loaders.store import read_alarm_version, read_data_version, session_scope
 from data_loaders.store.schema import Grid
 
@@ -32,8 +32,13 @@ LOADERS: dict[str, Loader] = {
     ),
     "committee": lambda s, grid, today, _arg, _cfg: load_committee_panel(s, grid, today),
     "tasks": lambda s, grid, today, _arg, _cfg: load_committee_tasks(s, grid, today),
-    # the bulletin is the county's whatever the scope
-    "rankings": lambda s, _grid, today, arg, cfg: load_rankings(s, arg, today, cfg),
+    # the bulletin is the county's whatever the scope; `ledger` gives its ledger part from
+    # the cache (the part alarms do not move)
+    "rankings": lambda s, _grid, today, arg, cfg, ledger=None: load_rankings(
+        s, arg, today, cfg, ledger=ledger
+    ),
+    # the grids' ledger figures for a bulletin taken on a day (arg): kept per data version
+    "ranking-ledger": lambda s, _grid, _today, end, _cfg: load_ledger_figures(s, end),
 }
 # what a scope switch reads, in the order the warm-up prepares it
 WARM_KINDS = ("closure", "listed", "campaigns", "committee", "tasks")
@@ -88,7 +93,19 @@ class PanelCache:
         with self._lock:
             if key in self._docs:
                 return self._docs[key]
-        doc = load_model(self.engine, kind, grid, today, arg, self.ranking)
+        if kind == "rankings":
+            # an alarm moves only the alarm part: the rest is the cache's, per data version
+            with session_scope(self.engine) as session:
+                doc = LOADERS[kind](
+                    session,
+                    grid,
+                    today,
+                    arg,
+                    self.ranking,
+                    ledger=lambda end: self.get("ranking-ledger", None, today, end),
+                )
+        else:
+            doc = load_model(self.engine, kind, grid, today, arg, self.ranking)
         with self._lock:
             stale = [k for k in self._docs if k[0] != data or len(self._docs) > MAX_ENTRIES]
             for k in stale:

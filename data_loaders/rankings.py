@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -73,11 +74,10 @@ def _merge(into: dict[Any, dict[str, Any]], more: dict[Any, dict[str, Any]]) -> 
         row.update({k: row[k] + v for k, v in figures.items()})
 
 
-def load_town_figures(
-    session: Session, first: date, end: date, now: datetime
-) -> list[dict[str, Any]]:
-    """Each town's raw figures for the month starting `first`, as of `end`."""
-    scope = resolve_scope(session, None)
+def load_ledger_figures(session: Session, end: date) -> dict[Any, dict[str, Any]]:
+    """Each grid's own ledger figures for a bulletin taken on `end` (by grid id): hidden
+    dangers of the window, campaign tasks due and done, enterprises and self-reporters.
+    Only the data version moves them (alarms are counted apart: _alarm_minutes)."""
     since = end - timedelta(days=WINDOW_DAYS - 1)
     in_window = and_(
         HiddenDanger.is_drill.is_(False),
@@ -138,6 +138,21 @@ def load_town_figures(
             ("enterprises", "self_reporting"),
         ),
     )
+    return per_grid
+
+
+def load_town_figures(
+    session: Session,
+    first: date,
+    end: date,
+    now: datetime,
+    ledger: dict[Any, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Each town's raw figures for the month starting `first`, as of `end` (`ledger`: the
+    grids' ledger figures for `end`, when a cache has them; they are not changed)."""
+    scope = resolve_scope(session, None)
+    own = load_ledger_figures(session, end) if ledger is None else ledger
+    per_grid = {gid: dict(figures) for gid, figures in own.items()}
     _merge(per_grid, _alarm_minutes(session, first, end, now))
     towns = roll_up_children(session, scope.grid, per_grid, KEYS)
     for t in towns:
@@ -223,20 +238,24 @@ def load_rankings(
     today: date,
     config: RankingConfig | None = None,
     now: datetime | None = None,
+    ledger: Callable[[date], dict[Any, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The bulletin of a month (YYYY-MM; None: this month): towns by rank with the score, its
-    parts and last month's rank. Raises BadMonth."""
+    parts and last month's rank. `ledger(end)` gives the grids' ledger figures for a day when
+    a cache keeps them (load_ledger_figures). Raises BadMonth."""
     config = config or RankingConfig()
     now = now or datetime.now(CHINA)
     first = parse_month(month, today)
     end = month_end(first, today)
     before = month_start(first, 1)
-    towns = score_towns(load_town_figures(session, first, end, now), config)
+
+    def figures(start: date, until: date) -> list[dict[str, Any]]:
+        own = ledger(until) if ledger is not None else None
+        return load_town_figures(session, start, until, now, own)
+
+    towns = score_towns(figures(first, end), config)
     previous = {
-        t["code"]: t["rank"]
-        for t in score_towns(
-            load_town_figures(session, before, month_end(before, today), now), config
-        )
+        t["code"]: t["rank"] for t in score_towns(figures(before, month_end(before, today)), config)
     }
     for t in towns:
         t["previous_rank"] = previous.get(t["code"])

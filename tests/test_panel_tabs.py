@@ -173,13 +173,24 @@ def test_the_editor_needs_an_operator_and_records_who(small_city, role):
 
 def test_panel_cache_keeps_documents_per_version_and_one_bulletin_for_all_scopes(small_city):
     from data_loaders.panel_cache import PanelCache
-    from data_loaders.store import bump_data_version
+    from data_loaders.rankings import load_rankings, month_end, parse_month
+    from data_loaders.store import bump_alarm_version, bump_data_version
 
     cache = PanelCache(small_city)
     first = cache.get("closure", "330381012", TODAY)
     assert cache.get("closure", "330381012", TODAY) is first
     bulletin = cache.get("rankings", "330381", TODAY)
     assert cache.get("rankings", "330381012", TODAY) is bulletin
+    # alarms move the bulletin's alarm part only: it is made again over the same ledger part
+    end = month_end(parse_month(None, TODAY), TODAY)
+    ledger = cache.get("ranking-ledger", None, TODAY, end)
     with session_scope(small_city) as s:
+        bump_alarm_version(s)
+    again = cache.get("rankings", "330381", TODAY)
+    assert again is not bulletin and again == bulletin
+    assert cache.get("ranking-ledger", None, TODAY, end) is ledger
+    with session_scope(small_city) as s:
+        assert again == load_rankings(s, None, TODAY)
         bump_data_version(s)
     assert cache.get("closure", "330381012", TODAY) is not first
+    assert cache.get("ranking-ledger", None, TODAY, end) is not ledger
