@@ -99,8 +99,10 @@ def create_api(
     alarm_config: AlarmConfig | None = None,
     ranking: RankingConfig | None = None,
     panel_state: Callable[[], dict[str, Any]] | None = None,
+    bulletin: Callable[[str | None], dict[str, Any]] | None = None,
 ) -> Blueprint:
-    """The blueprint of the data routes (panel_state: the panel cache's, for /health)."""
+    """The blueprint of the data routes (panel_state: the panel cache's, for /health;
+    bulletin(month): the monthly ranking from that cache, else read from the store)."""
     api = Blueprint("onemap_api", __name__)
     directory = SensorDirectory()
     config = alarm_config or AlarmConfig()
@@ -280,11 +282,15 @@ def create_api(
     @api.get("/api/rankings")
     def rankings() -> Response:
         # the monthly bulletin of the towns; README "Monthly ranking" documents the score
-        with session_scope(engine) as session:
-            try:
-                doc = load_rankings(session, request.args.get("month"), date.today(), ranking)
-            except BadMonth as exc:
-                return error(str(exc), 400, "bad_month")
+        month = request.args.get("month")
+        try:
+            if bulletin is not None:
+                doc = bulletin(month)
+            else:
+                with session_scope(engine) as session:
+                    doc = load_rankings(session, month, date.today(), ranking)
+        except BadMonth as exc:
+            return error(str(exc), 400, "bad_month")
         return json_response(doc)
 
     return api

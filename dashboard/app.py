@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -89,6 +90,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             settings.alarm_config(),
             settings.ranking_config(),
             panels.state,
+            bulletin=lambda month: panels.get("rankings", None, date.today(), month),
         )
     )
     if settings.mbtiles:
