@@ -45,7 +45,7 @@
   function setReady(value) {
     const want = value ? "true" : "false";
     if (el.getAttribute("data-map-ready") !== want) el.setAttribute("data-map-ready", want);
-    if (value) startDash();
+    if (value) setTimeout(startDash, 0);  // a task of its own: the attribute is seen at once
   }
   function begin() {
     busy += 1;
@@ -403,16 +403,40 @@
     entry.layer.addTo(map);
     if (name === "grids") entry.layer.bringToBack();
   }
+  /* Layers that arrive while others are still on their way are drawn together when the last
+     has come: one frame to lay out and paint instead of one per layer (each costs tens of
+     milliseconds of software painting on a wall PC; the first view drew its clusters a
+     whole frame after the rest). A slow layer holds the others back 400 ms at most. */
+  let loading = 0;
+  const drawQueue = [];
+  let drawTimer = null;
+  function flushDraws() {
+    clearTimeout(drawTimer);
+    drawTimer = null;
+    drawQueue.splice(0).forEach(function (draw) { draw(); });
+  }
+  function loadStart() {
+    loading += 1;
+    begin();
+  }
+  function loadEnd(draw) {  // draw: what to show (it checks it is still wanted), or null
+    if (draw) drawQueue.push(draw);
+    loading = Math.max(0, loading - 1);
+    if (!loading) flushDraws();
+    else if (draw && !drawTimer) drawTimer = setTimeout(flushDraws, 400);
+    end();
+  }
   function loadGeoJSON(name, entry) {
     const url = entry.url;
-    begin();
+    let draw = null;
+    loadStart();
     fetchJSON(url).then(function (doc) {
       if (entry.url !== url) return;
       entry.data = doc;
-      drawGeoJSON(name, entry);
+      draw = function () { if (entry.url === url && entry.data === doc) drawGeoJSON(name, entry); };
     }).catch(function (err) {
       if (window.console) console.error("map layer", name, err);
-    }).then(end);
+    }).then(function () { loadEnd(draw); });
   }
 
   /* Enterprises: the server makes the clusters (layers/enterprises.py) for the zoom shown and
@@ -444,17 +468,18 @@
     const url = entry.url + "&z=" + zoom + "&cells=" + cells.join(",");
     if (entry.loading === url) return;
     entry.loading = url;
-    begin();
+    let draw = null;
+    loadStart();
     fetchJSON(url).then(function (doc) {
       if (entry.loading !== url) return;
       entry.loading = null;
       entry.data = doc;
       entry.shown = { zoom: zoom, cells: cells };
-      drawClusters(entry);
+      draw = function () { if (entry.data === doc) drawClusters(entry); };
     }).catch(function (err) {
       if (entry.loading === url) entry.loading = null;
       if (window.console) console.error("map layer enterprises", err);
-    }).then(end);
+    }).then(function () { loadEnd(draw); });
   }
   function clusterFeature(c) {
     return { properties: { cluster: true, point_count: c[2], mix: [c[3], c[4], c[5], c[6]] } };
