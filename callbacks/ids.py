@@ -19,6 +19,7 @@ BREADCRUMB = "breadcrumb"
 LEGEND = "legend"
 CHORO_LEGEND = "choropleth-legend"
 SEARCH = "search"
+SEARCH_SUBMIT = "search-submit"  # the search box's text when Enter was pressed
 SEARCH_RESULTS = "search-results"
 LAYER_SWITCHES = "layer-switches"
 METRIC = "grid-metric"

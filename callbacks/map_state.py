@@ -150,7 +150,7 @@ def apply_event(state: MapState, trigger: Any, value: Any, best_hit: str | None 
             code = feature_code(value, "credit_code")
             return replace(state, enterprise=code) if code else state
         return state
-    if trigger == ids.SEARCH:
+    if trigger == ids.SEARCH_SUBMIT:
         return replace(state, enterprise=best_hit) if best_hit else state
     if isinstance(trigger, dict) and trigger.get("type") == ids.CLOSE_DOSSIER:
         return replace(state, enterprise=None)
@@ -231,7 +231,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.CLASS_FILTER, "value"),
         Input(ids.INDUSTRY_FILTER, "value"),
         Input(ids.TAG_FILTER, "value"),
-        Input(ids.SEARCH, "value"),
+        Input(ids.SEARCH_SUBMIT, "data"),
         Input(ids.MAP_EVENT, "data"),
         prevent_initial_call="initial_duplicate",
     )
@@ -250,9 +250,9 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
             )
         value = ctx.triggered[0]["value"]
         best = None
-        if trigger == ids.SEARCH:
+        if trigger == ids.SEARCH_SUBMIT:
             with session_scope(deps.engine) as session:
-                hits = search_enterprises(session, value or "", limit=1)
+                hits = search_enterprises(session, (value or {}).get("text") or "", limit=1)
             best = hits[0]["credit_code"] if hits else None
         new, spec, crumbs, legend = answer(apply_event(state, trigger, value, best), search)
         return (new, *(no_update,) * 5, spec, crumbs, legend)

@@ -12,7 +12,20 @@ from data_loaders.store import session_scope
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """List up to 8 matches under the box; each opens its dossier."""
+    """List up to 8 matches under the box as the user types; each opens its dossier. Enter
+    flies to the best match (map_state.sync_url hears it through the search-submit store)."""
+
+    # The box sends its value a moment after typing stops (for the list), but Enter must
+    # fly to what the box holds at that instant: read from the box itself, in the browser.
+    app.clientside_callback(
+        """function (n) {
+            const box = document.getElementById("search");
+            return {text: box ? box.value : "", n: n};
+        }""",
+        Output(ids.SEARCH_SUBMIT, "data"),
+        Input(ids.SEARCH, "n_submit"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.SEARCH_RESULTS, "children"),

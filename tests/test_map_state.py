@@ -58,8 +58,8 @@ def test_events():
     assert apply_event(s, {"type": ids.CRUMB, "code": ""}, 1).grid is None
     assert apply_event(s, {"type": ids.HIT, "code": "C9"}, 1).enterprise == "C9"
     assert apply_event(s, {"type": ids.CLOSE_DOSSIER, "i": 0}, 1).enterprise is None
-    assert apply_event(s, ids.SEARCH, "华顺", best_hit="C7").enterprise == "C7"
-    assert apply_event(s, ids.SEARCH, "nothing", best_hit=None) == s
+    assert apply_event(s, ids.SEARCH_SUBMIT, {"text": "华顺"}, best_hit="C7").enterprise == "C7"
+    assert apply_event(s, ids.SEARCH_SUBMIT, {"text": "nothing"}, best_hit=None) == s
     assert feature_code(None, "code") is None
 
 

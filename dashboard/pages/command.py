@@ -169,12 +169,13 @@ def create_layout(
             dcc.Input(
                 id=ids.SEARCH,
                 type="search",
-                debounce=True,
+                debounce=0.25,  # the list follows typing; Enter flies (callbacks.search)
                 placeholder=t("map.search", lang),
                 className="search",
                 autoComplete="off",
             ),
             html.Div(id=ids.SEARCH_RESULTS, className="search-results"),
+            dcc.Store(id=ids.SEARCH_SUBMIT),
             html.H4(t("map.layers", lang)),
             dcc.Checklist(
                 id=ids.LAYER_SWITCHES,

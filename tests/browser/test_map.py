@@ -29,6 +29,7 @@ def city(small_city):
         e.name = EVIL
         bump_data_version(s)
         evil_code = e.credit_code
+        other = s.scalar(select(Enterprise.credit_code).where(Enterprise.id != e.id).limit(1))
         town = s.scalar(select(Grid).where(Grid.code == "330381012"))
         shape = shapely.from_wkb(town.geometry)
         # places inside the town to click: its representative point, then a grid of others
@@ -49,6 +50,7 @@ def city(small_city):
         )
     return {
         "evil": evil_code,
+        "other": other,
         "town_points": [(p.y, p.x) for p in points],
         "town_total": town_total,
         "reds": reds,
@@ -129,11 +131,19 @@ def test_map_flow(page, live_server, city):
 
     # The search box: a credit code and Enter fly to the enterprise and open its dossier.
     page.locator("#search").fill(city["evil"])
+    hit = page.locator(".search-results .hit")  # the list follows typing, before any Enter
+    hit.first.wait_for()
+    assert hit.count() == 1 and hit.first.get_attribute("title") == city["evil"]
+    assert "enterprise=" not in page.url
     redrawn(page, lambda: page.keyboard.press("Enter"))
     assert "enterprise=" + city["evil"] in page.url
     assert page.evaluate("window.onemap.map.getZoom()") == 17
     page.locator(".dossier-name").wait_for()
     assert page.locator(".dossier-name").inner_text() == EVIL
+    # Enter at once after typing (before the box has sent its value) flies to what was typed
+    page.locator("#search").fill(city["other"])
+    redrawn(page, lambda: page.keyboard.press("Enter"))
+    assert "enterprise=" + city["other"] in page.url
 
     # With every layer off there is nothing to wait for: ready at once.
     page.goto(f"{live_server}/?layers=none")
