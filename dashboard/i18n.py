@@ -200,6 +200,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "listed.deadline": {"zh": "整改期限", "en": "Deadline"},
     "listed.overdue": {"zh": "已逾期", "en": "overdue"},
     "alarm.peak": {"zh": "峰值", "en": "Peak"},
+    "alarm.here": {"zh": "此处共 {n} 条在办报警", "en": "{n} open alarms here"},
     "unit.wan": {"zh": "万", "en": "×10k"},
     "scope.label": {"zh": "当前范围", "en": "Scope"},
     "punct.colon": {"zh": "：", "en": ": "},

@@ -10,7 +10,9 @@ NAME = "alarms"
 
 
 def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """GeoJSON of open alarms (level 1 first so level 2 draws on top)."""
+    """GeoJSON of open alarms (level 1 first so level 2 draws on top), each with the number
+    of open alarms at its place (`here`, `here_level_2`) and whether it is the one the map
+    shows there (`shown`)."""
     keep = (
         "id",
         "level",
@@ -29,5 +31,25 @@ def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "escalated",
         "recovered",
     )
-    ordered = sorted(rows, key=lambda r: r["level"])
-    return collection([point(r["lon"], r["lat"], {k: r[k] for k in keep}) for r in ordered])
+    # Several alarms at one place (an enterprise's sensors) would pile up as one symbol: each
+    # feature says how many are open there, and which one the map shows for the place (the
+    # highest level, escalated first; the rows come newest first).
+    places: dict[tuple[float, float], list[dict[str, Any]]] = {}
+    for r in rows:
+        places.setdefault((round(r["lon"], 6), round(r["lat"], 6)), []).append(r)
+    shown = {
+        id(max(group, key=lambda r: (r["level"], bool(r["escalated"]))))
+        for group in places.values()
+    }
+
+    def props(r: dict[str, Any]) -> dict[str, Any]:
+        group = places[(round(r["lon"], 6), round(r["lat"], 6))]
+        return {
+            **{k: r[k] for k in keep},
+            "here": len(group),
+            "here_level_2": sum(1 for g in group if g["level"] == 2),
+            "shown": id(r) in shown,
+        }
+
+    ordered = sorted(rows, key=lambda r: r["level"])  # level 1 first: level 2 draws on top
+    return collection([point(r["lon"], r["lat"], props(r)) for r in ordered])

@@ -250,3 +250,30 @@ def test_the_kpi_strip_reads_the_map_caches_stats(small_city):
     time.sleep(1.1)  # the version is read at most once a second
     after = kpi_document(deps, None, TODAY)["enterprises"]
     assert (after["red"], after["green"]) == (before["red"] + 1, before["green"] - 1)
+
+
+def test_alarms_at_one_place_share_a_symbol_that_counts_them():
+    from layers import alarms
+
+    def row(i: int, level: int, lon: float, escalated: bool = False) -> dict:
+        keys = ("state", "sensor", "kind", "unit", "peak", "count", "opened_at", "enterprise")
+        more = ("credit_code", "rule", "scene", "last_value", "recovered")
+        return {
+            **dict.fromkeys(keys + more),
+            "id": i,
+            "level": level,
+            "escalated": escalated,
+            "lon": lon,
+            "lat": 27.8,
+        }
+
+    # newest first, as the store gives them: three at one enterprise, one elsewhere
+    doc = alarms.features(
+        [row(1, 1, 120.6), row(2, 2, 120.6), row(3, 2, 120.6, escalated=True), row(4, 1, 120.7)]
+    )
+    props = {f["properties"]["id"]: f["properties"] for f in doc["features"]}
+    assert [props[i]["here"] for i in (1, 2, 3, 4)] == [3, 3, 3, 1]
+    assert props[1]["here_level_2"] == 2 and props[4]["here_level_2"] == 0
+    # the place shows its most serious alarm (level 2, escalated); the other place its own
+    assert {i for i, p in props.items() if p["shown"]} == {3, 4}
+    assert [f["properties"]["level"] for f in doc["features"]] == [1, 1, 2, 2]

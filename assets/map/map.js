@@ -362,7 +362,15 @@
         lines.push(label("alarm.peak", "peak") + " " + p.peak + " " + (p.unit || ""));
       }
       if (p.escalated) lines.push(label("alarm.escalated", "escalated"));
-      return symbol(latlng, cls, p.level === 2 ? "!" : "·", lines, 4000 + p.level * 1000);
+      if (p.here > 1) lines.push(label("alarm.here", "{n}").replace("{n}", String(p.here)));
+      const marker = symbol(latlng, cls, p.level === 2 ? "!" : "·", lines, 4000 + p.level * 1000);
+      if (p.here > 1) {  // how many are open at this place (one enterprise's sensors)
+        const badge = document.createElement("b");
+        badge.className = "alarm-here";
+        badge.textContent = String(p.here);
+        marker.options.icon.options.html.appendChild(badge);
+      }
+      return marker;
     },
   };
 
@@ -395,6 +403,8 @@
     } else {
       entry.layer = L.geoJSON(entry.data, {
         pointToLayer: SYMBOLS[name],
+        // one symbol per place for alarms (it counts the others there)
+        filter: function (f) { return f.properties.shown !== false; },
         onEachFeature: function (f, layer) {
           layer.on("click", function () { emit(name, f.properties); });
         },
