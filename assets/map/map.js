@@ -35,9 +35,10 @@
   }
 
   /* --- readiness: data-map-ready on the map container --------------------------------- */
-  // Busy = layer loads and their first drawing, plus Dash updates that may change the spec.
-  // Ready = nothing busy for 40 ms (Dash chains a URL change into a spec update), then two
-  // frames so the canvas has painted. The attribute is only written when it changes.
+  // Busy = layer loads and their drawing, moves to a new view, and Dash updates that may
+  // change the spec. Ready = nothing busy for 20 ms (a back/forward chains the URL into a
+  // draw_map call), then two frames so the canvas has painted. The attribute is only written
+  // when it changes; it is false from the map's start until the first view has drawn.
   let busy = 0;
   let dashBusy = 0;
   let dashUp = false;  // Dash has called onemap_map.apply once
