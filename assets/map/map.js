@@ -81,6 +81,7 @@
     if (body.indexOf('"map-spec') < 0) return false;
     try {
       const doc = JSON.parse(body);
+      if (!doc.changedPropIds) return true;  // not a body Dash 4 sends: count it, to be safe
       const changed = (doc.changedPropIds || []).filter(function (p) { return p !== "url.search"; });
       if (!changed.length) return false;
       const unclicked = {};  // pattern inputs (links) with no value yet
@@ -94,12 +95,24 @@
       return true;
     }
   }
+  const newestCall = {};  // callback (its outputs) -> number of its newest call
+  function callerOf(body) {
+    try {
+      return JSON.parse(body).output || "";
+    } catch (e) {
+      return "";
+    }
+  }
   const originalFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
     const url = typeof input === "string" ? input : (input && input.url) || "";
     const mapUpdate = url.indexOf("_dash-update-component") >= 0 && init &&
       typeof init.body === "string" && changesMap(init.body);
     if (!mapUpdate) return originalFetch(input, init);
+    // Dash uses only the newest answer of a callback called again before it answered (an
+    // older one arriving late is dropped); the map does the same
+    const caller = callerOf(init.body);
+    const call = (newestCall[caller] = (newestCall[caller] || 0) + 1);
     dashBusy += 1;
     clearTimeout(settleTimer);
     setReady(false);
@@ -112,6 +125,7 @@
     // shown). Done a task later, once the loads it started are counted.
     return originalFetch(input, init).then(function (r) {
       r.clone().json().then(function (doc) {
+        if (newestCall[caller] !== call) return;
         const response = (doc && doc.response) || {};
         const address = response.url;  // an action's answer names the page's next URL
         if (address && typeof address.search === "string") pageSearch = address.search;

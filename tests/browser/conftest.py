@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
@@ -35,18 +36,26 @@ new MutationObserver(() => {
 
 def redrawn(page, action, timeout: float = 20_000) -> None:
     """Do `action` and wait until the map has reloaded for it: data-map-ready went false
-    after the action began and came back true."""
-    t0 = page.evaluate("performance.now()")
-    action()
-    page.wait_for_function(
-        """t0 => {
-          const log = window.__readyLog.filter(([t]) => t >= t0);
-          const drop = log.findIndex(([, v]) => v === 'false');
-          return drop >= 0 && log.slice(drop).some(([, v]) => v === 'true');
-        }""",
-        arg=t0,
-        timeout=timeout,
-    )
+    after the action began and came back true. The map must be at rest first (a reload
+    still running, new data say, would swallow the action's own drop to false). A timeout
+    says where the map stood."""
+    at_rest = """() => { const r = window.onemap.readiness();
+      return r.busy === 0 && r.dash === 0 &&
+        document.getElementById('map').getAttribute('data-map-ready') === 'true'; }"""
+    reloaded = """t0 => {
+      const log = window.__readyLog.filter(([t]) => t >= t0);
+      const drop = log.findIndex(([, v]) => v === 'false');
+      return drop >= 0 && log.slice(drop).some(([, v]) => v === 'true');
+    }"""
+    where = """() => ({ready: window.__readyLog.slice(-4), busy: window.onemap.readiness(),
+      shown: window.onemap.shownSearch(), url: location.search})"""
+    try:
+        page.wait_for_function(at_rest, timeout=timeout)
+        t0 = page.evaluate("performance.now()")
+        action()
+        page.wait_for_function(reloaded, arg=t0, timeout=timeout)
+    except PlaywrightTimeout as exc:
+        raise AssertionError(f"the map did not reload: {page.evaluate(where)}") from exc
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -88,7 +88,8 @@ def test_map_flow(page, live_server, city):
     page.goto(live_server + "/")
     wait_ready(page)
     assert "瑞安市" in page.locator("#breadcrumb").inner_text()
-    page.locator("#strip-enterprises").wait_for()  # Dash is up
+    # Dash is up and its first round of callbacks is through (the panel follows the URL)
+    page.locator("#side-panel h2").wait_for()
 
     # An answer made for a URL the page is not at (new data answered for a view the user has
     # just left) never reaches the map: the map asks again for its own URL.
