@@ -285,10 +285,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     # (map.js also asks, when it drops an answer made for a URL the page has left.)
     app.clientside_callback(
         """function (search) {
-            const bare = s => (s || "").replace(/^[?]/, "");
-            if (bare(window.onemap.shownSearch()) === bare(search)) {
-                return window.dash_clientside.no_update;
-            }
+            if (window.onemap.shows(search)) return window.dash_clientside.no_update;
             return {search: search || "", at: Date.now()};
         }""",
         Output(ids.MAP_WANTED, "data"),

@@ -31,24 +31,32 @@ def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "escalated",
         "recovered",
     )
+
     # Several alarms at one place (an enterprise's sensors) would pile up as one symbol: each
     # feature says how many are open there, and which one the map shows for the place (the
     # highest level, escalated first; the rows come newest first).
-    places: dict[tuple[float, float], list[dict[str, Any]]] = {}
+    def place(r: dict[str, Any]) -> tuple[float, float]:
+        return round(r["lon"], 6), round(r["lat"], 6)
+
+    groups: dict[tuple[float, float], list[dict[str, Any]]] = {}
     for r in rows:
-        places.setdefault((round(r["lon"], 6), round(r["lat"], 6)), []).append(r)
-    shown = {
-        id(max(group, key=lambda r: (r["level"], bool(r["escalated"]))))
-        for group in places.values()
+        groups.setdefault(place(r), []).append(r)
+    here = {
+        key: {
+            "here": len(group),
+            "here_level_2": sum(1 for g in group if g["level"] == 2),
+            "first": id(max(group, key=lambda r: (r["level"], bool(r["escalated"])))),
+        }
+        for key, group in groups.items()
     }
 
     def props(r: dict[str, Any]) -> dict[str, Any]:
-        group = places[(round(r["lon"], 6), round(r["lat"], 6))]
+        at = here[place(r)]
         return {
             **{k: r[k] for k in keep},
-            "here": len(group),
-            "here_level_2": sum(1 for g in group if g["level"] == 2),
-            "shown": id(r) in shown,
+            "here": at["here"],
+            "here_level_2": at["here_level_2"],
+            "shown": at["first"] == id(r),
         }
 
     ordered = sorted(rows, key=lambda r: r["level"])  # level 1 first: level 2 draws on top

@@ -620,6 +620,8 @@
     if (typeof spec.search === "string") shownSearch = spec.search;
   }
   ns.shownSearch = function () { return shownSearch; };
+  /* Whether the map shows the view of this URL query (the gate in front of draw_map). */
+  ns.shows = function (search) { return bare(shownSearch) === bare(search); };
   // Specs handled straight from a response (see the fetch wrapper), kept by their text until
   // Dash hands the same spec to apply, which then leaves the map alone.
   const handledEarly = [];

@@ -17,7 +17,7 @@ from layers import grids
 
 def create_legend(lang: str) -> html.Div:
     """Each layer's symbols, drawn with the map's own classes (assets/app.css); a switched-off
-    layer's part is hidden (callbacks.map_state). The choropleth's classes sit on the map."""
+    layer's part is hidden (callbacks.chrome). The choropleth's classes sit on the map."""
 
     def row(swatch: Any, text: str) -> html.Div:
         return html.Div([swatch, html.Span(text)], className="legend-row")
