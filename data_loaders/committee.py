@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 from data_loaders.panels import task_item
 from data_loaders.queries import load_committee_counts, resolve_scope
 from data_loaders.rules.metrics import rate, task_is_overdue
-from data_loaders.store.engine import as_utc, bump_data_version, session_scope
+from data_loaders.store.engine import bump_data_version, session_scope
 from data_loaders.store.schema import Committee, CommitteeTask, CommitteeTaskEvent
+from data_loaders.times import as_utc
 from data_loaders.users import has_role
 from data_loaders.vocab import TASK_STATUSES
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from data_loaders.rules.lifecycle import OPEN_STATES
 from data_loaders.rules.metrics import RECTIFIED_STATUSES, days_overdue, is_overdue, rate
-from data_loaders.store.engine import as_utc, read_data_version
+from data_loaders.store.engine import read_data_version
 from data_loaders.store.schema import (
     Alarm,
     AlarmEvent,
@@ -36,6 +36,7 @@ from data_loaders.store.schema import (
     Sensor,
     SensorState,
 )
+from data_loaders.times import as_utc
 from data_loaders.vocab import LISTING_LEVELS, RISK_TAGS, SAFETY_CLASSES, tags_of
 
 OPEN_ALARM_STATES = OPEN_STATES

@@ -20,7 +20,6 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine, delete, select
 
 from data_loaders.store.engine import (
-    as_utc,
     get_meta,
     increment_meta,
     session_scope,
@@ -38,6 +37,7 @@ from data_loaders.telemetry.store import (
     ingest_bodies,
     ingest_parsed,
 )
+from data_loaders.times import as_utc
 
 log = logging.getLogger("onemap.ingest")
 Clock = Callable[[], datetime]

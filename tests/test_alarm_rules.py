@@ -98,6 +98,18 @@ def test_lifecycle_paths_and_what_each_step_needs():
         "acknowledged", "dispatch", {"assignee": "安监站", "due": "2026-11-23T18:00+08:00"}, now
     )
     assert plan.state == "dispatched" and plan.changes["assignee"] == "安监站"
+    # the instant is kept: 18:00 China time is 10:00 UTC; no offset means China time
+    assert plan.changes["due_at"] == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    local = {"assignee": "安监站", "due": "2026-11-23T18:00"}
+    assert plan_action("open", "dispatch", local, now).changes["due_at"] == plan.changes["due_at"]
+    for due, code in (
+        ("2027-12-23T18:00+08:00", "due_too_far"),
+        ("0001-01-01T00:00+08:00", "bad_due"),
+        ("tomorrow", "bad_due"),
+    ):
+        with pytest.raises(ActionError) as e:
+            plan_action("open", "dispatch", {"assignee": "安监站", "due": due}, now)
+        assert e.value.code == code, due
     with pytest.raises(ActionError) as e:
         plan_action("dispatched", "dispose", {}, now)
     assert e.value.code == "feedback_required"

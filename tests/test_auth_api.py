@@ -16,6 +16,7 @@ from dashboard.settings import Settings
 from data_loaders.store import session_scope
 from data_loaders.store.schema import AlarmEvent, Sensor
 from data_loaders.telemetry.store import SensorDirectory, ingest_body
+from data_loaders.times import CHINA
 from data_loaders.users import save_user
 
 PASSWORDS = {"vera": "viewer-pass", "otto": "operator-pass", "ada": "admin-pass-1"}
@@ -143,3 +144,22 @@ def test_sensor_routes(site, engine):
     assert bad.status_code == 400
     with session_scope(engine) as s:
         assert s.scalar(select(AlarmEvent.actor)) == "system"
+
+
+def test_a_dispatch_keeps_the_due_times_instant(site):
+    """The README's own body, 18:00 China time, is 10:00 UTC when read back (SQLite kept the
+    wall clock and dropped the offset: 18:00+00:00); a time without an offset is China time."""
+    client = site.test_client()
+    [alarm] = client.get("/api/alarms?state=open", headers=basic("otto")).json
+    due = (datetime.now(UTC) + timedelta(days=1)).astimezone(CHINA).replace(microsecond=0)
+    url = f"/api/alarms/{alarm['id']}/dispatch"
+    body = {"assignee": "塘下镇安监站", "due": due.isoformat()}
+    sent = client.post(url, json=body, headers=basic("otto"))
+    assert sent.status_code == 200
+    got = client.get(f"/api/alarms/{alarm['id']}", headers=basic("otto")).json
+    assert datetime.fromisoformat(got["due_at"]) == due
+    assert got["due_at"].endswith("+00:00")  # ISO 8601 with the offset
+    naive = {"assignee": "塘下镇安监站", "due": due.replace(tzinfo=None).isoformat()}
+    client.post(url, json=naive, headers=basic("otto"))
+    got = client.get(f"/api/alarms/{alarm['id']}", headers=basic("otto")).json
+    assert datetime.fromisoformat(got["due_at"]) == due

@@ -7,8 +7,10 @@ complete, and says what changes; the store applies it and records the event.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from data_loaders.times import as_aware, parse_iso
 
 STATES = ("open", "acknowledged", "dispatched", "disposed", "closed")
 OPEN_STATES = STATES[:-1]
@@ -28,6 +30,7 @@ TARGET = {
     "close": "closed",
 }
 MAX_TEXT = 2000
+MAX_DUE_AHEAD = timedelta(days=366)  # a due time is for this incident, not next year's
 
 
 class ActionError(ValueError):
@@ -64,15 +67,19 @@ def _when(value: Any, now: datetime) -> datetime:
         due = value
     elif isinstance(value, str) and value.strip():
         try:
-            due = datetime.fromisoformat(value.strip())
+            due = parse_iso(value)  # without an offset: China time
         except ValueError as exc:
             raise ActionError("bad_due", "due must be an ISO 8601 time") from exc
     else:
         raise ActionError("due_required", "dispatch needs a due time (due)")
-    if due.tzinfo is None:
-        raise ActionError("bad_due", "due needs a UTC offset, e.g. 2026-11-23T18:00:00+08:00")
+    try:
+        due = as_aware(due).astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00+08:00 has no UTC instant
+        raise ActionError("bad_due", "due is out of range") from exc
     if due <= now:
         raise ActionError("due_past", "the due time is already past")
+    if due - now > MAX_DUE_AHEAD:
+        raise ActionError("due_too_far", "the due time is more than a year ahead")
     return due
 
 

@@ -1,7 +1,6 @@
 """The SQL store: schema, engine, migrations, data version."""
 
 from data_loaders.store.engine import (
-    as_utc,
     bump_alarm_version,
     bump_data_version,
     get_meta,
@@ -13,6 +12,7 @@ from data_loaders.store.engine import (
     session_scope,
     set_meta,
 )
+from data_loaders.times import as_utc
 
 __all__ = [
     "as_utc",

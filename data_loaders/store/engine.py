@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
@@ -13,6 +12,7 @@ from sqlalchemy import Engine, Integer, Text, cast, create_engine, event, select
 from sqlalchemy.orm import Session
 
 from data_loaders.store.schema import Meta
+from data_loaders.times import as_utc as as_utc  # re-exported for older callers
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -108,10 +108,3 @@ def read_alarm_version(session: Session) -> int:
 def bump_alarm_version(session: Session) -> int:
     """Advance the alarm version by one and return it."""
     return increment_meta(session, "alarm_version")
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """An aware UTC time: SQLite hands back naive times (stored as UTC), PostgreSQL aware."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -7,7 +7,8 @@ pre-filter by box and shapely does the exact test. Grids carry a materialized `p
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 # Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -34,6 +36,27 @@ NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A time stored as UTC and read back aware: SQLite keeps only the wall-clock text, so an
+    aware time with another offset (a dispatch due at 18:00+08:00) would come back as 18:00 UTC.
+    Naive times are the store's own convention: UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Any aware time as UTC (also in comparisons, where SQLite compares text)."""
+        if value is None or not isinstance(value, datetime):
+            return value
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Aware UTC, whatever the driver handed back."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -238,7 +261,7 @@ class CommitteeTask(Base):
     evidence_url: Mapped[str | None] = mapped_column(String(500))
     done_on: Mapped[date | None] = mapped_column(Date)
     updated_by: Mapped[str | None] = mapped_column(String(50))
-    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class CommitteeTaskEvent(Base):
@@ -247,7 +270,7 @@ class CommitteeTaskEvent(Base):
     __tablename__ = "committee_task_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("committee_tasks.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(50))
     status: Mapped[str] = mapped_column(String(20))
     progress: Mapped[int] = mapped_column(Integer)
@@ -295,7 +318,7 @@ class Reading(Base):
     __table_args__ = (UniqueConstraint("sensor_id", "ts"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"))
-    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ts: Mapped[datetime] = mapped_column(UTCDateTime())
     value: Mapped[float] = mapped_column(Float)
 
 
@@ -305,7 +328,7 @@ class RejectedMessage(Base):
     __tablename__ = "rejected_messages"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(20), index=True)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reason: Mapped[str] = mapped_column(Text)
     body: Mapped[str | None] = mapped_column(Text)
 
@@ -319,19 +342,19 @@ class Alarm(Base):
     rule: Mapped[str] = mapped_column(String(40))
     level: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(20), index=True)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime())
     peak: Mapped[float | None] = mapped_column(Float)
     count: Mapped[int] = mapped_column(Integer, default=1)
-    recovered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recovered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
     assignee: Mapped[str | None] = mapped_column(String(100))
-    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     close_reason: Mapped[str | None] = mapped_column(Text)
     is_drill: Mapped[bool] = mapped_column(Boolean, default=False)
     drill_id: Mapped[int | None] = mapped_column(ForeignKey("drills.id"))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     feedback: Mapped[str | None] = mapped_column(Text)
     last_value: Mapped[float | None] = mapped_column(Float)
 
@@ -354,7 +377,7 @@ class AlarmEvent(Base):
     __tablename__ = "alarm_events"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     alarm_id: Mapped[int] = mapped_column(ForeignKey("alarms.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(50))
     action: Mapped[str] = mapped_column(String(30))
     note: Mapped[str | None] = mapped_column(Text)
@@ -367,9 +390,9 @@ class SensorState(Base):
     __tablename__ = "sensor_states"
     sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), primary_key=True)
     level: Mapped[int] = mapped_column(Integer, default=0)
-    since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime())
     pending: Mapped[int] = mapped_column(Integer, default=0)
-    last_ts: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    last_ts: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     last_value: Mapped[float | None] = mapped_column(Float)
 
 
@@ -378,7 +401,7 @@ class ReadingRollup(Base):
 
     __tablename__ = "reading_rollups"
     sensor_id: Mapped[int] = mapped_column(ForeignKey("sensors.id"), primary_key=True)
-    hour: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime(), primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
     min_value: Mapped[float] = mapped_column(Float)
     max_value: Mapped[float] = mapped_column(Float)
@@ -391,7 +414,7 @@ class LoginFailure(Base):
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(200), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class Drill(Base):
@@ -401,8 +424,8 @@ class Drill(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     scenario: Mapped[str | None] = mapped_column(Text)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_by: Mapped[str | None] = mapped_column(String(50))
 
 
@@ -414,4 +437,4 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(50), unique=True)
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

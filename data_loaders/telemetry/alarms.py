@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 
 from data_loaders.rules import alarms as rules
 from data_loaders.rules.lifecycle import ActionError, plan_action
-from data_loaders.store.engine import as_utc, bump_alarm_version, session_scope
+from data_loaders.store.engine import bump_alarm_version, session_scope
 from data_loaders.store.schema import Alarm, AlarmEvent, Sensor, SensorState
 from data_loaders.store.upsert import upsert
+from data_loaders.times import as_utc
 from data_loaders.users import has_role
 
 SYSTEM = "system"

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
 
-CHINA = timezone(timedelta(hours=8))  # a timestamp without an offset is local (UTC+8)
+from data_loaders.times import CHINA, parse_iso
+
+__all__ = ["CHINA", "parse_iso"]  # re-exported: older callers import them from here
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 FUTURE_SLACK = timedelta(days=1)  # device clocks drift; more than a day ahead is absurd
 SENML_RELATIVE = 2**28  # RFC 8428 §4.5.3: smaller times are relative to now
@@ -180,13 +182,6 @@ def to_number(value: Any) -> float | str:
     if not math.isfinite(value):
         return "value is not finite"
     return float(value)
-
-
-def parse_iso(value: str) -> datetime:
-    """An ISO 8601 text as an aware time; China time (UTC+8) when it has no offset.
-    ValueError when it is not ISO 8601."""
-    ts = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    return ts if ts.tzinfo else ts.replace(tzinfo=CHINA)
 
 
 def to_time(value: Any, now: datetime, unit: str) -> datetime | str:

@@ -1,0 +1,33 @@
+"""Times the product takes in and gives out: China time (UTC+8) for anything without an offset,
+aware UTC inside, ISO 8601 with its offset outside."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+CHINA = timezone(timedelta(hours=8))  # a time without an offset is local (UTC+8, no DST)
+
+
+def parse_iso(value: str) -> datetime:
+    """An ISO 8601 text as an aware time; China time (UTC+8) when it has no offset.
+    ValueError when it is not ISO 8601."""
+    ts = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    return ts if ts.tzinfo else ts.replace(tzinfo=CHINA)
+
+
+def as_aware(value: datetime) -> datetime:
+    """A time from outside as aware: one without an offset is China time."""
+    return value if value.tzinfo else value.replace(tzinfo=CHINA)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """An aware UTC time: stored times without an offset are UTC (the store's convention)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 in UTC with its offset ("…+00:00") of a stored time; None for none."""
+    value = as_utc(value)
+    return value.isoformat() if value is not None else None
