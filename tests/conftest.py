@@ -1,12 +1,14 @@
 """Shared fixtures: real stores on SQLite and PostgreSQL, a small and a full demo city.
 
-PostgreSQL tests run when ONEMAP_TEST_PG_URL is set (CI sets it). Under CI=true a missing
-service fails the test instead of skipping it.
+PostgreSQL and the MQTT broker are used at their usual local addresses when they answer
+(ONEMAP_TEST_PG_URL / ONEMAP_TEST_MQTT_URL point elsewhere). A missing service skips its tests
+with a one-line reason, and fails them under CI=true.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from datetime import date
@@ -24,6 +26,9 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]
 # A fixed "today" keeps every date-dependent figure (overdue, deadlines) reproducible.
 TODAY = date(2026, 11, 23)
+# The machine's usual services (every machine here and CI's has them; trust auth).
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MQTT_DEFAULT = "mqtt://127.0.0.1:1883"
 
 
 def need_service(name: str, reason: str) -> None:
@@ -33,13 +38,28 @@ def need_service(name: str, reason: str) -> None:
     pytest.skip(f"{name} not available: {reason}")
 
 
+def service_url(variable: str, default: str, env: dict[str, str] | None = None) -> str:
+    """The service a variable names, else the machine's usual local one."""
+    env = os.environ if env is None else env
+    return env.get(variable) or default
+
+
+def reachable(host: str, port: int, timeout: float = 2.0) -> str | None:
+    """None when something listens at host:port, else why not."""
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except OSError as exc:
+        return f"{host}:{port}: {exc}"
+    return None
+
+
 def _pg_admin_url() -> str:
-    url = os.environ.get("ONEMAP_TEST_PG_URL")
-    if not url:
-        need_service(
-            "PostgreSQL", "set ONEMAP_TEST_PG_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
-        )
-    return url  # type: ignore[return-value]
+    url = service_url("ONEMAP_TEST_PG_URL", PG_DEFAULT)
+    parsed = make_url(url)
+    problem = reachable(parsed.host or "127.0.0.1", parsed.port or 5432)
+    if problem:
+        need_service("PostgreSQL", f"{problem} (set ONEMAP_TEST_PG_URL to use another)")
+    return url
 
 
 class _PgDatabases:
@@ -120,17 +140,13 @@ def demo_city(
 
 @pytest.fixture(scope="session")
 def mqtt_url() -> str:
-    """The test broker (ONEMAP_TEST_MQTT_URL); reachable, or the test skips (fails in CI)."""
-    import socket
-
+    """The test broker (ONEMAP_TEST_MQTT_URL, else the local one); reachable, or the test
+    skips (fails in CI)."""
     from data_loaders.telemetry.mqtt import parse_url
 
-    url = os.environ.get("ONEMAP_TEST_MQTT_URL")
-    if not url:
-        need_service("MQTT broker", "set ONEMAP_TEST_MQTT_URL=mqtt://127.0.0.1:1883")
-    address = parse_url(url)  # type: ignore[arg-type]
-    try:
-        socket.create_connection((address.host, address.port), timeout=3).close()
-    except OSError as exc:
-        need_service("MQTT broker", f"{url}: {exc}")
-    return url  # type: ignore[return-value]
+    url = service_url("ONEMAP_TEST_MQTT_URL", MQTT_DEFAULT)
+    address = parse_url(url)
+    problem = reachable(address.host, address.port)
+    if problem:
+        need_service("MQTT broker", f"{problem} (set ONEMAP_TEST_MQTT_URL to use another)")
+    return url
