@@ -8,7 +8,7 @@ For SQLite and PostgreSQL, in the same run:
 - end to end: readings published to the real broker (QoS 1), received by an `onemap ingest`
   process, parsed, stored once per (sensor, ts) and run through the alarm rules; readings/s
   from the first publish to the last reading stored;
-- alarm latency: a reading pair over threshold published to the broker → the alarm visible
+- alarm latency: one ammonia reading past level 2 published to the broker → the alarm visible
   in GET /api/alarms of a running `onemap serve` (p50/p95 over many samples).
 
 Services: MQTT at ONEMAP_BENCH_MQTT_URL (default mqtt://127.0.0.1:1883), PostgreSQL admin URL
@@ -195,18 +195,13 @@ def end_to_end(url: str, n: int, per_message: int, samples: int, workdir: Path) 
         elapsed = time.perf_counter() - started
         stored = count(url) - before
 
-        # latency: over-threshold pairs (10 s apart, the rule's minimum duration) → /api/alarms
+        # latency: one reading past level 2 (a gas detector's alarm needs no hold) → /api/alarms
         assert wait_for(lambda: _get(port, "/health") is not None, 60, 0.2), log.read_text()
         latencies = []
         for k in range(samples):
             tag = f"B{(k * 7 + 1) % SENSORS:05d}"
             t = START.timestamp() + 5 * 3600 + k * 60
-            body = orjson.dumps(
-                [
-                    {"sensor": tag, "ts": t, "value": 400},
-                    {"sensor": tag, "ts": t + 10, "value": 410},
-                ]
-            )
+            body = orjson.dumps([{"sensor": tag, "ts": t, "value": 400}])
             sent = time.perf_counter()
             pub.publish(f"{topic}/alarm", body, qos=1)
             seen = wait_for(lambda tag=tag: _has_alarm(port, tag), 30, 0.02)

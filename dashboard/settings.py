@@ -7,9 +7,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from data_loaders.rules.alarms import RuleSettings
+from data_loaders.rules.alarms import IMMEDIATE_KINDS, RuleSettings
 from data_loaders.rules.rankings import RankingConfig, parse_weights
-from data_loaders.telemetry.alarms import AlarmConfig
+from data_loaders.telemetry.alarms import AlarmConfig, parse_kind_seconds, parse_kinds
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -72,7 +72,18 @@ class Settings:
     )
     simulator_seed: int = _setting(1, "Random seed of the simulator")
     alarm_min_duration_s: int = _setting(
-        10, "A new alarm level (or a return to normal) counts once it has held this long"
+        10,
+        "A new level-1 warning, a step down or a return to normal counts once it has held "
+        "this long (seconds of reading time)",
+    )
+    alarm_hold_by_kind: str = _setting(
+        "",
+        "Hold times of some sensor kinds instead of the one above, e.g. tank_level=30,pressure=20",
+    )
+    alarm_immediate_kinds: str = _setting(
+        ",".join(IMMEDIATE_KINDS),
+        "Sensor kinds whose level-2 alarm opens on the first reading past the limit, with no "
+        "hold (GB/T 50493: gas detectors alarm within seconds)",
     )
     alarm_deadband: float = _setting(
         0.1, "Hysteresis: a level is left this share of the level-1/level-2 gap past its limit"
@@ -116,6 +127,8 @@ class Settings:
         return AlarmConfig(
             RuleSettings(self.alarm_deadband, self.alarm_min_duration_s),
             {1: self.escalate_level_1_s, 2: self.escalate_level_2_s},
+            parse_kinds(self.alarm_immediate_kinds, "ONEMAP_ALARM_IMMEDIATE_KINDS"),
+            parse_kind_seconds(self.alarm_hold_by_kind, "ONEMAP_ALARM_HOLD_BY_KIND"),
         )
 
     @property

@@ -80,6 +80,32 @@ def test_threshold_alarm_opens_once_raises_level_counts_repeats_and_recovers(eng
         assert read_alarm_version(s) == 4
 
 
+def test_one_reading_past_level_2_opens_a_gas_alarm_and_kinds_keep_their_hold(engine):
+    add_sensors(engine)
+    with session_scope(engine) as s:
+        s.add(Sensor(tag="LT", kind="tank_level", unit="m", level_1=8, level_2=9))
+        s.add(Sensor(tag="PT", kind="pressure", unit="MPa", level_1=1.0, level_2=1.2))
+    send(engine, "NH3", [(0, 400)])
+    [a] = alarms(engine)
+    assert (a.sensor_id, a.level, a.count, a.peak) == (1, 2, 1, 400)
+    # a tank level past level 2 holds the default 20 s; pressure holds its own 60 s
+    config = AlarmConfig(CONFIG.rule, CONFIG.escalate_after_s, hold_by_kind={"pressure": 60})
+    for tag in ("LT", "PT"):
+        body = orjson.dumps([{"sensor": tag, "ts": T0.timestamp(), "value": 10}])
+        with session_scope(engine) as s:
+            ingest_body(s, body, SensorDirectory(), "mqtt", T0, config)
+    assert len(alarms(engine)) == 1
+    for tag in ("LT", "PT"):
+        series = [{"sensor": tag, "ts": T0.timestamp() + 30, "value": 10}]
+        with session_scope(engine) as s:
+            ingest_body(s, orjson.dumps(series), SensorDirectory(), "mqtt", T0, config)
+    assert [x.level for x in alarms(engine)] == [2, 2]  # LT after 30 s; PT not yet
+    series = [{"sensor": "PT", "ts": T0.timestamp() + 61, "value": 10}]
+    with session_scope(engine) as s:
+        ingest_body(s, orjson.dumps(series), SensorDirectory(), "mqtt", T0, config)
+    assert len(alarms(engine)) == 3
+
+
 def test_the_same_readings_twice_change_nothing(engine):
     add_sensors(engine)
     series = [(0, 400), (10, 400), (20, 400), (30, 400)]

@@ -124,3 +124,25 @@ def test_lifecycle_paths_and_what_each_step_needs():
     with pytest.raises(ActionError) as e:
         plan_action("open", "delete", {}, now)
     assert e.value.code == "unknown_action"
+
+
+def test_level_2_of_a_gas_detector_counts_on_its_first_reading():
+    """GB/T 50493 wants the alarm within seconds: no hold for a rise to level 2 when the kind
+    says so; warnings and the way back still hold."""
+    gas = r.RuleSettings(deadband_ratio=0.1, min_duration_s=30, immediate_level=2)
+    limits = r.Limits(150, 300)
+    state, first = r.step(r.SignalState(), T0, 400, limits, gas)
+    assert (first.before, first.after) == (0, 2) and state.level == 2
+    # a held kind: the same reading waits
+    held, first = r.step(r.SignalState(), T0, 400, limits, SLOW)
+    assert first.after == 0 and held.pending == 2
+    # level 1 still holds; from level 1 a rise to 2 is at once
+    warn, s = r.step(r.SignalState(), T0, 200, limits, gas)
+    assert s.after == 0
+    warn, s = r.step(warn, T0 + timedelta(seconds=5), 310, limits, gas)
+    assert s.after == 2
+    # the way back holds: 10 s under is not yet normal, 30 s is
+    back, s = r.step(state, T0 + timedelta(seconds=10), 100, limits, gas)
+    assert s.after == 2
+    back, s = r.step(back, T0 + timedelta(seconds=40), 100, limits, gas)
+    assert s.after == 0

@@ -290,3 +290,54 @@ def test_killing_the_ingest_process_mid_stream_loses_and_doubles_nothing(
             s.execute(select(Reading.sensor_id, func.count()).group_by(Reading.sensor_id)).all()
         )
     assert sorted(per_sensor.values()) == [messages] * (per_message - 1) + [messages + 1]
+
+
+def test_one_reading_past_level_2_through_the_broker_is_an_alarm(engine, mqtt_url, channel):
+    """A gas detector's single reading past level 2, published to the broker, reaches
+    /api/alarms through a running `onemap ingest` (target: within 2 s, see bench/ingest.py)."""
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    topic, client_id = channel
+    add_sensors(engine, 1)
+    env = {
+        **os.environ,
+        "ONEMAP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "ONEMAP_MQTT_URL": mqtt_url,
+        "ONEMAP_MQTT_CLIENT_ID": client_id,
+        "ONEMAP_MQTT_TOPIC": f"{topic}/#",
+        "ONEMAP_SIMULATOR": "false",
+        "ONEMAP_DROP_DIR": "",
+    }
+    ingest = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "ingest"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    client = create_app(Settings(warm_cache=False, anonymous_role="viewer"), engine=engine)
+    client = client.server.test_client()
+    pub = publisher(mqtt_url)
+    try:
+        # subscribed once a reading below every level is stored (now: an old one would make
+        # the sensor look offline)
+        now = time.time()
+        probe = {"sensor": "S0", "ts": now, "value": 0}
+        deadline = time.monotonic() + 30
+        while count(engine) < 1 and time.monotonic() < deadline:
+            pub.publish(f"{topic}/probe", orjson.dumps(probe), qos=1)
+            time.sleep(0.2)
+        assert count(engine) == 1
+        one = {"sensor": "S0", "ts": now + 1, "value": 420}
+        pub.publish(f"{topic}/alarm", orjson.dumps(one), qos=1).wait_for_publish(5)
+        sent = time.monotonic()
+        got: list = []
+        while not got and time.monotonic() < sent + 20:
+            got = client.get("/api/alarms?state=open").json
+            time.sleep(0.05)
+        [alarm] = got
+        assert (alarm["sensor"], alarm["level"], alarm["peak"], alarm["count"]) == ("S0", 2, 420, 1)
+    finally:
+        pub.disconnect()
+        ingest.send_signal(signal.SIGTERM)
+        ingest.wait(20)

@@ -152,6 +152,30 @@ def test_settings_from_environment():
     )
 
 
+def test_alarm_settings_by_kind_are_read_and_checked():
+    config = Settings.from_env(
+        {
+            "ONEMAP_ALARM_HOLD_BY_KIND": "pressure=60, tank_level=0",
+            "ONEMAP_ALARM_MIN_DURATION_S": "15",
+        }
+    ).alarm_config()
+    assert config.rule_for("pressure").min_duration_s == 60
+    assert config.rule_for("tank_level").min_duration_s == 0
+    assert config.rule_for("temperature").min_duration_s == 15
+    assert config.rule_for("hydrogen").immediate_level == 2
+    assert config.rule_for("temperature").immediate_level is None
+    quiet = Settings(alarm_immediate_kinds="").alarm_config()
+    assert quiet.rule_for("ammonia").immediate_level is None
+    for bad in (
+        {"alarm_hold_by_kind": "presure=60"},
+        {"alarm_hold_by_kind": "pressure=1e9"},
+        {"alarm_hold_by_kind": "pressure"},
+        {"alarm_immediate_kinds": "gas"},
+    ):
+        with pytest.raises(ValueError, match="ONEMAP_ALARM_"):
+            Settings(**bad).alarm_config()
+
+
 def test_dossier_of_a_monitored_enterprise_renders_in_both_languages(small_city):
     from datetime import date
 

@@ -27,12 +27,18 @@ class Limits:
         return abs(one or 0.0) * ratio
 
 
+# Gas, toxic and dust detectors must alarm within seconds (GB/T 50493-2019): their level 2
+# counts on the first reading past the limit; the hold time is for warnings and the way back.
+IMMEDIATE_KINDS = ("ammonia", "combustible_gas", "toxic_gas", "hydrogen", "dust")
+
+
 @dataclass(frozen=True)
 class RuleSettings:
-    """How eager the threshold rule is (the same for every sensor; thresholds are per sensor)."""
+    """How eager the threshold rule is for one kind of sensor (thresholds are per sensor)."""
 
     deadband_ratio: float = 0.1  # leave a level only this far (× the level gap) past its limit
     min_duration_s: float = 10.0  # a new level must hold this long (in reading time) to count
+    immediate_level: int | None = None  # a rise to this level or above counts at once
 
 
 class SignalState(NamedTuple):
@@ -101,7 +107,9 @@ def step(
     # (up, then below the confirmed level before the time is up) starts the clock again.
     same_side = state.since is not None and (state.pending > state.level) == (seen > state.level)
     since = state.since if same_side else ts
-    if (ts - since).total_seconds() >= settings.min_duration_s:  # type: ignore[operator]
+    at_once = settings.immediate_level is not None and seen > state.level
+    at_once = at_once and seen >= settings.immediate_level  # type: ignore[operator]
+    if at_once or (ts - since).total_seconds() >= settings.min_duration_s:  # type: ignore[operator]
         return SignalState(seen, None, 0, ts, value), Step(ts, value, state.level, seen)
     return SignalState(state.level, since, seen, ts, value), Step(
         ts, value, state.level, state.level

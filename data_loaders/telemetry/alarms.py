@@ -9,7 +9,7 @@ evaluate one sensor at once and never deadlock.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,16 +23,55 @@ from data_loaders.store.schema import Alarm, AlarmEvent, Sensor, SensorState
 from data_loaders.store.upsert import upsert
 from data_loaders.times import as_utc
 from data_loaders.users import has_role
+from data_loaders.vocab import SENSOR_KINDS
 
 SYSTEM = "system"
 
 
 @dataclass(frozen=True)
 class AlarmConfig:
-    """The rule settings and the escalation limits (seconds unacknowledged, by level)."""
+    """The rule settings, what differs by sensor kind, and the escalation limits (seconds
+    unacknowledged, by level)."""
 
     rule: rules.RuleSettings = field(default_factory=rules.RuleSettings)
     escalate_after_s: dict[int, int] = field(default_factory=lambda: {1: 900, 2: 300})
+    immediate_kinds: tuple[str, ...] = rules.IMMEDIATE_KINDS  # level 2 on the first reading
+    hold_by_kind: dict[str, float] = field(default_factory=dict)  # seconds, else the rule's
+
+    def rule_for(self, kind: str) -> rules.RuleSettings:
+        """The threshold rule's settings for one kind of sensor."""
+        return replace(
+            self.rule,
+            min_duration_s=self.hold_by_kind.get(kind, self.rule.min_duration_s),
+            immediate_level=2 if kind in self.immediate_kinds else self.rule.immediate_level,
+        )
+
+
+def parse_kinds(text: str, setting: str) -> tuple[str, ...]:
+    """Sensor kinds from "ammonia,dust"; ValueError names the setting and the unknown kind."""
+    kinds = tuple(k.strip() for k in text.split(",") if k.strip())
+    for kind in kinds:
+        if kind not in SENSOR_KINDS:
+            raise ValueError(f"{setting}: unknown sensor kind {kind!r} ({', '.join(SENSOR_KINDS)})")
+    return kinds
+
+
+def parse_kind_seconds(text: str, setting: str) -> dict[str, float]:
+    """Seconds by sensor kind from "tank_level=30,pressure=20" (0 to a day)."""
+    out: dict[str, float] = {}
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        kind, sep, value = entry.partition("=")
+        parse_kinds(kind, setting)
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = -1.0
+        if not sep or not kind.strip() or not 0 <= seconds <= 86_400:
+            raise ValueError(f"{setting}: {entry!r} is not KIND=SECONDS (0 to 86400)")
+        out[kind.strip()] = seconds
+    return out
 
 
 @dataclass
@@ -199,7 +238,7 @@ def evaluate(
             _scene(session, sensor, fresh, limits, open_alarms, changes)
             states[sid] = rules.SignalState(0, None, 0, *max(fresh))
             continue
-        states[sid], steps = rules.run(state, fresh, limits, config.rule)
+        states[sid], steps = rules.run(state, fresh, limits, config.rule_for(sensor.kind))
         _threshold(session, sensor, steps, open_alarms, changes)
     save_states(session, states)
     if changes.any:
