@@ -91,6 +91,21 @@ def parse_time(value: str | None, default: datetime) -> datetime:
     return parse_iso(value) if value else default
 
 
+def health_status(
+    heartbeat_age_s: float | None, heartbeat_s: int
+) -> tuple[str, list[dict[str, str]]]:
+    """ "ok", or "degraded" with its reasons (code and message): the ingest scheduler has never
+    beaten, or its last heartbeat is older than 3 beats (the data has stopped moving)."""
+    if heartbeat_age_s is None:
+        return "degraded", [
+            {"code": "ingest_never_seen", "message": "no ingest heartbeat: is onemap ingest up?"}
+        ]
+    if heartbeat_age_s > 3 * heartbeat_s:
+        message = f"ingest heartbeat {heartbeat_age_s:.0f} s old (beats every {heartbeat_s} s)"
+        return "degraded", [{"code": "ingest_heartbeat_stale", "message": message}]
+    return "ok", []
+
+
 def create_api(
     engine: Engine,
     map_data: MapData,
@@ -100,6 +115,7 @@ def create_api(
     ranking: RankingConfig | None = None,
     panel_state: Callable[[], dict[str, Any]] | None = None,
     bulletin: Callable[[str | None], dict[str, Any]] | None = None,
+    heartbeat_s: int = 10,
 ) -> Blueprint:
     """The blueprint of the data routes (panel_state: the panel cache's, for /health;
     bulletin(month): the monthly ranking from that cache, else read from the store)."""
@@ -189,8 +205,10 @@ def create_api(
         age = None
         if heartbeat:
             age = (datetime.now(UTC) - datetime.fromisoformat(heartbeat)).total_seconds()
+        status, reasons = health_status(age, heartbeat_s)
         payload = {
-            "status": "ok",
+            "status": status,
+            "reasons": reasons,
             "database": engine.dialect.name,
             "data_version": version,
             "alarm_version": alarm_version,
@@ -205,7 +223,13 @@ def create_api(
         }
         if panel_state is not None:
             payload["panel_cache"] = panel_state()
-        return json_response(payload, cache=False)
+        # Degraded is still 200: maps and panels are served; a load balancer must keep us.
+        # A watchdog of the data asks ?require=ingest and gets 503 then.
+        wanted = request.args.get("require", "")
+        code = 503 if wanted == "ingest" and status != "ok" else 200
+        if wanted not in ("", "ingest"):
+            return error("require must be ingest", 400, "bad_require")
+        return json_response(payload, status=code, cache=False)
 
     @api.get("/api/sensors")
     def sensors() -> Response:

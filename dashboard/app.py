@@ -91,6 +91,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             settings.ranking_config(),
             panels.state,
             bulletin=lambda month: panels.get("rankings", None, date.today(), month),
+            heartbeat_s=settings.heartbeat_seconds,
         )
     )
     if settings.mbtiles:

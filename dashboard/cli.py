@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -268,8 +269,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--parent-pid",
+    type=click.IntRange(1),
+    default=None,
+    help="Stop when this process is gone (onemap run passes its own).",
+)
 @click.pass_context
-def ingest(ctx: click.Context) -> None:
+def ingest(ctx: click.Context, parent_pid: int | None) -> None:
     """Run the ingest scheduler (telemetry sources, alarm rules, housekeeping)."""
     from data_loaders.scheduler import Ingest, IngestConfig
     from data_loaders.store import init_db
@@ -286,6 +293,7 @@ def ingest(ctx: click.Context) -> None:
         simulator=settings.simulator,
         simulator_seed=settings.simulator_seed,
         retention_days=settings.retention_days,
+        parent_pid=parent_pid,
     )
     process = Ingest(_engine(ctx), config)
 
@@ -362,10 +370,15 @@ def run(ctx: click.Context, host: str | None, port: int | None) -> None:
         _say("the store is empty: building the demo city")
         build_city(engine, progress=_say)
     _demo_users(engine)
-    # The scheduler runs in its own process, never inside the web server.
-    worker = subprocess.Popen([sys.executable, "-m", "dashboard", "ingest"])
-    # SIGTERM (a service manager, `timeout`) must stop the scheduler too, not orphan it.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # The scheduler runs in its own process, never inside the web server; it stops by itself
+    # when this process is gone (even killed with SIGKILL).
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "ingest", "--parent-pid", str(os.getpid())]
+    )
+    # SIGTERM (a service manager, `timeout`) and SIGINT (Ctrl-C; explicit, since a process
+    # started from a background shell inherits an ignored SIGINT) stop the scheduler too.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(0))
     try:
         ctx.invoke(serve, host=host, port=port)
     finally:

@@ -9,6 +9,8 @@ caller (tests pass it), and each runs at most once at a time.
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -61,6 +63,7 @@ class IngestConfig:
     simulator: bool = False
     simulator_seed: int = 1
     retention_days: int = 30
+    parent_pid: int | None = None  # stop when this process is gone (`onemap run` is)
 
 
 # --- the jobs ------------------------------------------------------------------------------
@@ -223,6 +226,16 @@ def merge_rollups(session, hours: dict[tuple[int, datetime], list[float]]) -> No
             row.max_value = max(row.max_value, *values)
 
 
+def poll_parent(parent_pid: int) -> bool:
+    """Stop this process (as SIGTERM does: running batches finish) when the process that
+    started it is gone; True when it is. A killed `onemap run` must not leave ingest behind."""
+    if os.getppid() == parent_pid:
+        return False
+    log.warning("parent process %d is gone: stopping", parent_pid)
+    os.kill(os.getpid(), signal.SIGTERM)
+    return True
+
+
 # --- the process ---------------------------------------------------------------------------
 class Ingest:
     """The scheduler and its sources; `start` blocks until `shutdown`."""
@@ -253,6 +266,8 @@ class Ingest:
     def _add_jobs(self) -> None:
         c, alarms = self.config, self.config.alarms
         self._job(poll_heartbeat, c.heartbeat_s, self.engine, self.now)
+        if c.parent_pid is not None:
+            self._job(poll_parent, 1, c.parent_pid)
         if c.mqtt_url:
             self.mqtt = MqttSource(c.mqtt_url, c.mqtt_client_id, c.mqtt_topic)
             self._job(poll_mqtt, 0.5, self.engine, self.mqtt, self.directory, alarms, self.now)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -15,9 +17,9 @@ from sqlalchemy.exc import OperationalError
 
 from dashboard.auth import verify_password
 from dashboard.cli import main
-from data_loaders.store import get_meta, make_engine, session_scope
+from data_loaders.store import get_meta, init_db, make_engine, session_scope
 from data_loaders.store.schema import User
-from data_loaders.users import has_role
+from data_loaders.users import has_role, save_user
 
 
 @pytest.fixture
@@ -113,3 +115,78 @@ def test_ingest_process_beats_and_stops_on_signals(tmp_path, sig):
         assert proc.wait(timeout=15) == 0
     finally:
         proc.kill()
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is pid (from /proc, Linux)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _gone(pid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        if state == "Z":  # exited, waiting for its parent to reap it
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+def test_run_stops_its_ingest_child(tmp_path, sig):
+    """Ctrl-C, SIGTERM or even SIGKILL of `onemap run` leaves no ingest process behind."""
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("needs /proc")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    engine = make_engine(url)
+    init_db(engine)
+    with session_scope(engine) as s:  # a user already: run writes no var/demo-users.txt
+        save_user(s, "duty", "operator", "x")
+    engine.dispose()
+    env = {
+        **os.environ,
+        "ONEMAP_DATABASE_URL": url,
+        "ONEMAP_DEMO_ON_EMPTY": "false",
+        "ONEMAP_WARM_CACHE": "false",
+        "ONEMAP_SIMULATOR": "false",
+        "ONEMAP_PORT": str(port),
+    }
+    # As from a background shell: SIGINT starts ignored, so only our own handler can stop it.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard", "run"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        children: list[int] = []
+        while not children and time.monotonic() < deadline:
+            time.sleep(0.2)
+            children = _children(proc.pid)
+        assert children, "no ingest child started"
+        [child] = children
+        time.sleep(1.5)  # both up and past their start
+        proc.send_signal(sig)
+        proc.wait(timeout=20)
+        assert _gone(child, 15), "the ingest child outlived onemap run"
+    finally:
+        proc.kill()
+        for pid in _children(proc.pid):
+            os.kill(pid, signal.SIGKILL)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import orjson
 import pytest
 
@@ -38,10 +40,24 @@ def test_stats_route_matches_the_read_model_with_etag_and_gzip(client, small_cit
 
 
 def test_health_reports_the_ingest_heartbeat(client, small_city):
-    assert client.get("/health").json["ingest"]["heartbeat"] is None
+    first = client.get("/health")
+    assert first.status_code == 200 and first.json["ingest"]["heartbeat"] is None
+    assert first.json["status"] == "degraded"
+    assert [r["code"] for r in first.json["reasons"]] == ["ingest_never_seen"]
+    assert client.get("/health?require=ingest").status_code == 503
     stamp = poll_heartbeat(small_city)
     body = client.get("/health").json
     assert body["status"] == "ok" and body["ingest"]["heartbeat"] == stamp
+    assert body["reasons"] == [] and client.get("/health?require=ingest").status_code == 200
+    # three beats (10 s each) missed: still served (200), degraded with the reason
+    poll_heartbeat(small_city, now=lambda: datetime.now(UTC) - timedelta(seconds=31))
+    stale = client.get("/health")
+    assert stale.status_code == 200 and stale.json["status"] == "degraded"
+    assert [r["code"] for r in stale.json["reasons"]] == ["ingest_heartbeat_stale"]
+    assert client.get("/health?require=ingest").status_code == 503
+    assert client.get("/health?require=x").status_code == 400
+    poll_heartbeat(small_city, now=lambda: datetime.now(UTC) - timedelta(seconds=29))
+    assert client.get("/health?require=ingest").status_code == 200
     assert body["ingest"]["heartbeat_age_s"] >= 0
     assert set(body["panel_cache"]) == {"documents", "warming"}
     cache = body["map_cache"]
