@@ -139,5 +139,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
 
     app.layout = layout
     app.boot = boot
+    app.page_title = deps.title  # the tab says what the header says (ONEMAP_TITLE's rule)
     register_all(app, deps)
     return app

@@ -182,7 +182,8 @@ def import_cmd(
 )
 @click.pass_context
 def export_cmd(ctx: click.Context, kind: str, file: str, headers: str) -> None:
-    """Write a kind to CSV, XLSX or GeoJSON (by the file's extension; WGS84)."""
+    """Write a kind to CSV, XLSX, GeoJSON or GeoPackage by the file's extension (.csv, .xlsx,
+    .geojson, .gpkg; WGS84); import reads it back."""
     from data_loaders.files import FileProblem
     from data_loaders.importers import export_kind
 

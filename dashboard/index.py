@@ -62,6 +62,7 @@ class OneMapDash(Dash):
     """Dash with the map in its page template (`boot` gives the spec for the request)."""
 
     boot: Callable[[], tuple[dict[str, Any], str, str]] | None = None
+    page_title: Callable[[str], str] | None = None  # the browser tab's title, by language
 
     def map_asset(self, name: str) -> str:
         """A map asset's URL, with its modification time so a new file is fetched."""
@@ -84,7 +85,7 @@ class OneMapDash(Dash):
         return TEMPLATE.format(
             html_lang="zh-CN" if lang == "zh" else "en",
             metas=kwargs.get("metas", ""),
-            title=kwargs.get("title", ""),
+            title=escape(self.page_title(lang)) if self.page_title else kwargs.get("title", ""),
             favicon=kwargs.get("favicon", ""),
             preloads="\n".join(preloads),
             leaflet_css=self.map_asset("leaflet.css"),

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from dashboard.auth import verify_password
 from dashboard.cli import main
+from data_loaders.importers import export_kind
 from data_loaders.store import get_meta, init_db, make_engine, session_scope
 from data_loaders.store.schema import User
 from data_loaders.users import has_role, save_user
@@ -75,6 +76,18 @@ def test_cli_kind_choices_are_the_importable_kinds():
     from data_loaders.importers import KINDS
 
     assert list(KIND_CHOICE.choices) == list(KINDS)
+
+
+def test_help_and_readme_name_the_same_export_formats(tmp_path, small_city):
+    """The README said GeoPackage, `onemap export --help` did not: both name what exports."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if line.startswith("| `onemap export"))
+    helptext = " ".join(CliRunner().invoke(main, ["export", "--help"]).output.split())
+    formats = {"CSV": ".csv", "XLSX": ".xlsx", "GeoJSON": ".geojson", "GeoPackage": ".gpkg"}
+    for name, suffix in formats.items():
+        assert name in row and name in helptext, name
+        assert export_kind(small_city, "grids", tmp_path / f"g{suffix}") > 0
+    assert "PDF" not in helptext
 
 
 def test_export_and_columns(cli, small_city, tmp_path, backend):

@@ -148,6 +148,15 @@ def test_language_follows_the_url(small_city):
     assert zh[0] == "瑞安市应急管理一张图" and zh[3] == "?grid=330381012&lang=en"
     assert "One-Map" in en[0] and en[2] == "中文" and en[3] == "?grid=330381012"
     assert page_title(Settings(title="某县一张图"), small_city) == "某县一张图"
+    # the browser tab's title follows the same rule (it said 应急一张图 whatever the setting)
+    for settings, lang, want in (
+        (Settings(anonymous_role="viewer", warm_cache=False), "zh", "瑞安市应急管理一张图"),
+        (Settings(anonymous_role="viewer", warm_cache=False), "en", en[0]),
+        (Settings(anonymous_role="viewer", warm_cache=False, title="某县<一张图>"), "zh", None),
+    ):
+        page = create_app(settings, engine=small_city).server.test_client()
+        html = page.get(f"/?lang={lang}").get_data(as_text=True)
+        assert f"<title>{want or '某县&lt;一张图&gt;'}</title>" in html
 
 
 def test_catalog_has_both_languages():
