@@ -85,7 +85,7 @@ def init_db_cmd(ctx: click.Context) -> None:
 )
 @click.pass_context
 def demo(ctx: click.Context, seed: int, scale: float, replace: bool) -> None:
-    """Create the schema and fill the demo city (Rui'an-sized; DOMAIN.md's figures at scale 1)."""
+    """Create the schema and fill the demo city (Rui'an-sized; the reference figures at scale 1)."""
     from data_loaders.demo.city import build_city, replace_city
     from data_loaders.store import init_db
 
