@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from flask import Blueprint, Response, request
 from sqlalchemy import Engine
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.auth import Auth
 from dashboard.map_data import MapData, Payload
@@ -25,7 +26,13 @@ from data_loaders.queries import (
 from data_loaders.rankings import BadMonth, load_rankings
 from data_loaders.rules.lifecycle import STATES
 from data_loaders.rules.rankings import RankingConfig
-from data_loaders.store import get_meta, read_alarm_version, read_data_version, session_scope
+from data_loaders.store import (
+    get_meta,
+    increment_meta,
+    read_alarm_version,
+    read_data_version,
+    session_scope,
+)
 from data_loaders.telemetry.alarms import (
     ActionError,
     AlarmConfig,
@@ -35,10 +42,12 @@ from data_loaders.telemetry.alarms import (
 )
 from data_loaders.telemetry.formats import parse_iso
 from data_loaders.telemetry.store import (
+    MAX_MESSAGE_BYTES,
     SensorDirectory,
     count_ingest,
     ingest_body,
     load_ingest_counts,
+    load_stream_gaps,
 )
 
 
@@ -68,9 +77,6 @@ def payload_response(
     return response.make_conditional(request)
 
 
-MAX_TELEMETRY_BYTES = 8 * 1024 * 1024
-
-
 def bearer_ok(header: str | None, token: str) -> bool:
     """Whether an Authorization header carries the token (compared in constant time)."""
     if not token or not header or not header.startswith("Bearer "):
@@ -92,18 +98,24 @@ def parse_time(value: str | None, default: datetime) -> datetime:
 
 
 def health_status(
-    heartbeat_age_s: float | None, heartbeat_s: int
+    heartbeat_age_s: float | None, heartbeat_s: int, mqtt_conflict: str | None = None
 ) -> tuple[str, list[dict[str, str]]]:
     """ "ok", or "degraded" with its reasons (code and message): the ingest scheduler has never
-    beaten, or its last heartbeat is older than 3 beats (the data has stopped moving)."""
+    beaten, its last heartbeat is older than 3 beats (the data has stopped moving), or an
+    ingest process was knocked off the broker by another with its MQTT client id."""
+    reasons = []
     if heartbeat_age_s is None:
-        return "degraded", [
+        reasons.append(
             {"code": "ingest_never_seen", "message": "no ingest heartbeat: is onemap ingest up?"}
-        ]
-    if heartbeat_age_s > 3 * heartbeat_s:
+        )
+    elif heartbeat_age_s > 3 * heartbeat_s:
         message = f"ingest heartbeat {heartbeat_age_s:.0f} s old (beats every {heartbeat_s} s)"
-        return "degraded", [{"code": "ingest_heartbeat_stale", "message": message}]
-    return "ok", []
+        reasons.append({"code": "ingest_heartbeat_stale", "message": message})
+    if mqtt_conflict:
+        client_id, _, at = mqtt_conflict.rpartition("@")
+        message = f"two ingest processes used MQTT client id {client_id!r} (seen {at})"
+        reasons.append({"code": "mqtt_client_id_conflict", "message": message})
+    return ("degraded" if reasons else "ok"), reasons
 
 
 def create_api(
@@ -135,11 +147,20 @@ def create_api(
             )
             response.headers["WWW-Authenticate"] = "Bearer"
             return response
-        if (request.content_length or 0) > MAX_TELEMETRY_BYTES:
-            return json_response({"error": "message too large"}, status=413, cache=False)
+        # Also for a chunked body (no Content-Length): Werkzeug stops reading at the limit,
+        # silently for a chunked one, so one byte more is read to tell a full body from a cut.
+        request.max_content_length = MAX_MESSAGE_BYTES + 1
+        try:
+            body = request.get_data()
+        except RequestEntityTooLarge:
+            body = None
+        if body is None or len(body) > MAX_MESSAGE_BYTES:
+            with session_scope(engine) as session:
+                increment_meta(session, "ingest.http.refused", 1)
+            return error(f"a message has at most {MAX_MESSAGE_BYTES} bytes", 413, "too_large")
         now = datetime.now(UTC)
         with session_scope(engine) as session:
-            result = ingest_body(session, request.get_data(), directory, "http", now, config)
+            result = ingest_body(session, body, directory, "http", now, config)
             count_ingest(session, "http", result, now)
         counts = {
             "accepted": result.accepted,
@@ -202,10 +223,14 @@ def create_api(
             heartbeat = get_meta(session, "ingest_heartbeat") or None
             last_message = get_meta(session, "ingest.last_message_at") or None
             by_source = load_ingest_counts(session)
+            conflict = get_meta(session, "mqtt.conflict") or None
+            gaps = load_stream_gaps(session)
+            dead_letters = int(get_meta(session, "ingest.mqtt.dead_letters", "0") or 0)
+            refused = int(get_meta(session, "ingest.http.refused", "0") or 0)
         age = None
         if heartbeat:
             age = (datetime.now(UTC) - datetime.fromisoformat(heartbeat)).total_seconds()
-        status, reasons = health_status(age, heartbeat_s)
+        status, reasons = health_status(age, heartbeat_s, conflict)
         payload = {
             "status": status,
             "reasons": reasons,
@@ -218,6 +243,10 @@ def create_api(
                 "heartbeat_age_s": age,
                 "last_message_at": last_message,
                 "sources": by_source,
+                "dead_letters": dead_letters,
+                "http_refused": refused,
+                "mqtt_client_id_conflict": conflict,
+                "gaps": gaps,
             },
             "map_cache": map_data.state(),
         }

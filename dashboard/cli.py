@@ -279,7 +279,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.pass_context
 def ingest(ctx: click.Context, parent_pid: int | None) -> None:
     """Run the ingest scheduler (telemetry sources, alarm rules, housekeeping)."""
-    from data_loaders.scheduler import Ingest, IngestConfig
+    from data_loaders.scheduler import ClientIdTaken, Ingest, IngestConfig
     from data_loaders.store import init_db
 
     settings = _settings(ctx)
@@ -314,8 +314,12 @@ def ingest(ctx: click.Context, parent_pid: int | None) -> None:
         if on
     ]
     _say(f"ingest scheduler started; sources: {', '.join(sources) or 'HTTP only'}")
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        process.start()
+    try:
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            process.start()
+    except ClientIdTaken as exc:
+        _say(f"refusing to start: {exc}")
+        ctx.exit(2)
     _say("ingest scheduler stopped")
 
 

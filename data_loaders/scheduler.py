@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from data_loaders.store.engine import (
     get_meta,
@@ -30,7 +32,8 @@ from data_loaders.store.engine import (
 from data_loaders.store.schema import Reading, ReadingRollup
 from data_loaders.telemetry.alarms import AlarmConfig, check_offline, escalate
 from data_loaders.telemetry.drop import poll_drop_folder
-from data_loaders.telemetry.mqtt import MqttSource
+from data_loaders.telemetry.formats import Problem
+from data_loaders.telemetry.mqtt import Message, MqttSource
 from data_loaders.telemetry.simulator import Simulator, load_simulator
 from data_loaders.telemetry.store import (
     IngestResult,
@@ -38,6 +41,8 @@ from data_loaders.telemetry.store import (
     count_ingest,
     ingest_bodies,
     ingest_parsed,
+    reject,
+    track_sequences,
 )
 from data_loaders.times import as_utc
 
@@ -75,6 +80,60 @@ def poll_heartbeat(engine: Engine, now: Clock = utc_now) -> str:
     return stamp
 
 
+class ClientIdTaken(RuntimeError):
+    """Another ingest process is connected with the same MQTT client id."""
+
+
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_client_id(
+    engine: Engine, client_id: str, heartbeat_s: int, now: Clock = utc_now, owner: str = OWNER
+) -> None:
+    """Record this process as the one using an MQTT client id; ClientIdTaken when another
+    process using it has beaten within 3 heartbeats (two would knock each other off the
+    broker every second)."""
+    key = f"mqtt.client.{client_id}"
+    at = now()
+    with session_scope(engine) as session:
+        held = get_meta(session, key)
+        if held:
+            other, _, stamp = held.rpartition("@")
+            try:
+                fresh = (at - datetime.fromisoformat(stamp)).total_seconds() <= 3 * heartbeat_s
+            except ValueError:
+                fresh = False
+            if fresh and other != owner and not _gone_here(other):
+                raise ClientIdTaken(
+                    f"MQTT client id {client_id!r} is in use by ingest process {other}; give "
+                    "each ingest process its own ONEMAP_MQTT_CLIENT_ID"
+                )
+        set_meta(session, key, f"{owner}@{at.isoformat(timespec='seconds')}")
+
+
+def _gone_here(owner: str) -> bool:
+    """Whether a claim's owner ran on this machine and has exited (killed, crashed): its
+    restart must not wait for its claim to age out."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    return False
+
+
+def release_client_id(engine: Engine, client_id: str, owner: str = OWNER) -> None:
+    """Forget this process's claim on a client id (at a clean stop)."""
+    key = f"mqtt.client.{client_id}"
+    with session_scope(engine) as session:
+        if (get_meta(session, key) or "").rpartition("@")[0] == owner:
+            set_meta(session, key, "")
+
+
 def poll_mqtt(
     engine: Engine,
     source: MqttSource,
@@ -84,20 +143,100 @@ def poll_mqtt(
     batch: int = 2000,
     budget_s: float = 0.45,
 ) -> IngestResult:
-    """Store what the broker sent, batch by batch, acknowledging each batch once committed."""
+    """Store what the broker sent, batch by batch, acknowledging each batch once committed.
+    A batch that fails is taken message by message; a message that still fails is kept
+    aside as a dead letter and acknowledged (else the broker would redeliver it after every
+    restart, for ever). When the store itself is away, the messages wait for the next run."""
     total = IngestResult()
+    if source.taken_over.is_set():
+        _stop_taken_over(engine, source, now())
+        return total
     started = time.monotonic()
     while source.pending() and time.monotonic() - started < budget_s:
         messages = source.take(batch)
         at = now()
-        with session_scope(engine) as session:
-            result = ingest_bodies(session, [m[2] for m in messages], directory, "mqtt", at, config)
-            count_ingest(session, "mqtt", result, at)
+        try:
+            result = _store_messages(engine, messages, directory, config, at)
+        except STORE_AWAY:
+            source.put_back(messages)
+            log.warning("the store is away: %d MQTT messages wait", len(messages))
+            return total
+        except Exception:
+            log.exception("a batch of %d MQTT messages failed: one by one", len(messages))
+            result = IngestResult()
+            for k, message in enumerate(messages):
+                try:
+                    one = _store_messages(engine, [message], directory, config, at)
+                except STORE_AWAY:
+                    source.put_back(messages[k:])
+                    source.ack(messages[:k])
+                    return total
+                except Exception as exc:
+                    if not _dead_letter(engine, message, exc, at):
+                        source.put_back(messages[k:])
+                        source.ack(messages[:k])
+                        return total
+                    one = IngestResult(rejected=1)
+                result.accepted += one.accepted
+                result.duplicates += one.duplicates
+                result.rejected += one.rejected
         source.ack(messages)  # after the commit: a crash before it means a redelivery
         total.accepted += result.accepted
         total.duplicates += result.duplicates
         total.rejected += result.rejected
     return total
+
+
+def _stop_taken_over(engine: Engine, source: MqttSource, at: datetime) -> None:
+    """Say so in /health and stop this process: another one has our client id."""
+    with session_scope(engine) as session:
+        note = f"{source.client_id}@{at.isoformat(timespec='seconds')}"
+        set_meta(session, "mqtt.conflict", note)
+    log.error("stopping: the broker gave our MQTT session to another client (%s)", note)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+# The store went away (or its connection did): retry later, never a dead letter for that.
+STORE_AWAY = (OperationalError, InterfaceError, DisconnectionError)
+
+
+def _store_messages(
+    engine: Engine,
+    messages: list[Message],
+    directory: SensorDirectory,
+    config: AlarmConfig,
+    at: datetime,
+) -> IngestResult:
+    """One transaction: the messages' readings, their topics' numbers, the counters."""
+    with session_scope(engine) as session:
+        result = ingest_bodies(
+            session, [m.payload for m in messages], directory, "mqtt", at, config
+        )
+        numbered: dict[str, list[int]] = {}
+        for m in messages:
+            if m.seq is not None:
+                numbered.setdefault(f"mqtt:{m.topic}"[:200], []).append(m.seq)
+        track_sequences(session, numbered, at)
+        count_ingest(session, "mqtt", result, at)
+    return result
+
+
+def _dead_letter(engine: Engine, message: Message, exc: Exception, at: datetime) -> bool:
+    """Keep a message nothing could handle aside (and count it); False when even that fails."""
+    log.error(
+        "MQTT message on %s could not be handled (%r): kept as a dead letter", message.topic, exc
+    )
+    try:
+        with session_scope(engine) as session:
+            reason = f"could not be handled: {type(exc).__name__}: {exc}"[:1000]
+            body = message.payload[:10_000].decode("utf-8", "replace")
+            reject(session, "mqtt", at, [Problem(reason, body)], dead_letter=True)
+            increment_meta(session, "ingest.mqtt.dead_letters", 1)
+            increment_meta(session, "ingest.mqtt.rejected", 1)
+    except Exception:
+        log.exception("the dead letter could not be written either")
+        return False
+    return True
 
 
 def poll_files(
@@ -266,6 +405,15 @@ class Ingest:
     def _add_jobs(self) -> None:
         c, alarms = self.config, self.config.alarms
         self._job(poll_heartbeat, c.heartbeat_s, self.engine, self.now)
+        if c.mqtt_url:
+            self._job(
+                claim_client_id,
+                c.heartbeat_s,
+                self.engine,
+                c.mqtt_client_id,
+                c.heartbeat_s,
+                self.now,
+            )
         if c.parent_pid is not None:
             self._job(poll_parent, 1, c.parent_pid)
         if c.mqtt_url:
@@ -290,14 +438,21 @@ class Ingest:
         self._job(poll_retention, 600, self.engine, c.retention_days, self.now, first=60)
 
     def start(self) -> None:
-        """Connect the sources and run the jobs (blocks)."""
+        """Connect the sources and run the jobs (blocks). ClientIdTaken when another ingest
+        process uses our MQTT client id."""
+        c = self.config
         if self.mqtt is not None:
+            claim_client_id(self.engine, c.mqtt_client_id, c.heartbeat_s, self.now)
+            with session_scope(self.engine) as session:
+                set_meta(session, "mqtt.conflict", "")  # ours now: an old note is history
             self.mqtt.start()
         try:
             self.scheduler.start()
         finally:
             if self.mqtt is not None:
                 self.mqtt.stop()
+                if not self.mqtt.taken_over.is_set():
+                    release_client_id(self.engine, c.mqtt_client_id)
 
     def shutdown(self) -> None:
         """Stop after the running jobs finish (a batch in flight is committed, then acked)."""

@@ -39,8 +39,9 @@ def send(engine, tag: str, series: list[tuple[int, float]], directory=None) -> N
             for s, v in series
         ]
     )
+    received = T0 + timedelta(seconds=max(s for s, _ in series))  # never before its readings
     with session_scope(engine) as s:
-        ingest_body(s, body, directory or SensorDirectory(), "mqtt", T0, CONFIG)
+        ingest_body(s, body, directory or SensorDirectory(), "mqtt", received, CONFIG)
 
 
 def alarms(engine) -> list[Alarm]:

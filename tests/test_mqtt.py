@@ -23,11 +23,11 @@ from paho.mqtt.properties import Properties
 from sqlalchemy import func, select
 
 from data_loaders.scheduler import poll_mqtt
-from data_loaders.store import session_scope
+from data_loaders.store import get_meta, session_scope
 from data_loaders.store.schema import Alarm, Reading, RejectedMessage, Sensor
 from data_loaders.telemetry.alarms import AlarmConfig
 from data_loaders.telemetry.mqtt import MqttSource, parse_url
-from data_loaders.telemetry.store import SensorDirectory
+from data_loaders.telemetry.store import SensorDirectory, load_stream_gaps
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 
@@ -341,3 +341,154 @@ def test_one_reading_past_level_2_through_the_broker_is_an_alarm(engine, mqtt_ur
         pub.disconnect()
         ingest.send_signal(signal.SIGTERM)
         ingest.wait(20)
+
+
+def test_malformed_senml_through_the_broker_keeps_the_good_records(engine, mqtt_url, channel):
+    """Records that crashed the parser (a number where a name belongs, a time that
+    overflows) dropped the whole batch unacknowledged; now they are rejected alone."""
+    topic, client_id = channel
+    add_sensors(engine, 2)
+    source = MqttSource(mqtt_url, client_id, f"{topic}/#")
+    source.start()
+    assert source.connected.wait(5)
+    pub = publisher(mqtt_url)
+    t = T0.timestamp()
+    for k in range(20):
+        pack = [
+            {"bn": "S", "bt": t + k},
+            {"n": "0", "v": k},
+            {"n": 5, "v": 1},
+            {"n": "1", "t": -1e300, "v": 1},
+            {"n": "1", "bv": 1.7e308, "v": 1.7e308},
+            {"n": "1", "v": k},
+        ]
+        pub.publish(f"{topic}/senml", orjson.dumps(pack), qos=1)
+    assert drain_until(engine, source, SensorDirectory(), 40) == 40
+    assert drain_until(engine, source, SensorDirectory(), 60, model=RejectedMessage) == 60
+    source.stop()
+    # nothing left unacknowledged: a new connection of the same session gets nothing again
+    again = MqttSource(mqtt_url, client_id, f"{topic}/#")
+    again.start()
+    assert again.connected.wait(5)
+    time.sleep(1.0)
+    assert again.pending() == 0
+    again.stop()
+    pub.disconnect()
+
+
+def test_a_message_nothing_can_handle_is_a_dead_letter_not_a_redelivery(
+    engine, mqtt_url, channel, monkeypatch
+):
+    """A message that makes the store path raise (a bug, in this test a planted one) is
+    acknowledged and kept aside; its neighbours are stored; it is never redelivered."""
+    import data_loaders.telemetry.store as store
+
+    topic, client_id = channel
+    add_sensors(engine, 1)
+    real = store.parse_body
+
+    def parse(body, now, *args):  # type: ignore[no-untyped-def]
+        if b"POISON" in body:
+            raise RuntimeError("planted bug")
+        return real(body, now, *args)
+
+    monkeypatch.setattr(store, "parse_body", parse)
+    source = MqttSource(mqtt_url, client_id, f"{topic}/#")
+    source.start()
+    assert source.connected.wait(5)
+    pub = publisher(mqtt_url)
+    for k in range(5):
+        good = {"sensor": "S0", "ts": T0.timestamp() + k, "value": k}
+        pub.publish(f"{topic}/a", orjson.dumps(good), qos=1)
+        if k == 2:
+            pub.publish(f"{topic}/a", b'{"sensor": "POISON", "ts": 1, "value": 1}', qos=1)
+    assert drain_until(engine, source, SensorDirectory(), 5) == 5
+    source.stop()
+    with session_scope(engine) as s:
+        [dead] = s.scalars(select(RejectedMessage).where(RejectedMessage.dead_letter)).all()
+        assert "planted bug" in dead.reason and "POISON" in dead.body
+    again = MqttSource(mqtt_url, client_id, f"{topic}/#")
+    again.start()
+    assert again.connected.wait(5)
+    time.sleep(1.0)
+    assert again.pending() == 0  # acknowledged: not sent again
+    again.stop()
+    pub.disconnect()
+
+
+def test_numbered_messages_report_the_gaps_of_a_topic(engine, mqtt_url, channel):
+    """Messages the broker dropped (its max_queued_messages) are visible when the publisher
+    numbers them (the MQTT 5 user property seq)."""
+    topic, client_id = channel
+    add_sensors(engine, 1)
+    source = MqttSource(mqtt_url, client_id, f"{topic}/#")
+    source.start()
+    assert source.connected.wait(5)
+    pub = publisher(mqtt_url)
+    for k, seq in enumerate([1, 2, 3, 6, 7, 10]):
+        props = Properties(PacketTypes.PUBLISH)
+        props.UserProperty = ("seq", str(seq))
+        body = {"sensor": "S0", "ts": T0.timestamp() + k, "value": 1}
+        pub.publish(f"{topic}/gw1", orjson.dumps(body), qos=1, properties=props)
+    assert drain_until(engine, source, SensorDirectory(), 6) == 6
+    source.stop()
+    pub.disconnect()
+    with session_scope(engine) as s:
+        gaps = load_stream_gaps(s)
+    assert gaps["missing"] == 4
+    assert gaps["with_gaps"][0]["stream"] == f"mqtt:{topic}/gw1"
+
+
+def test_two_ingest_processes_with_one_client_id(engine, mqtt_url, channel, tmp_path):
+    """They knocked each other off the broker every second, silently: the second refuses to
+    start, and one whose session another client takes stops and says so in /health."""
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    topic, client_id = channel
+    env = {
+        **os.environ,
+        "ONEMAP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "ONEMAP_MQTT_URL": mqtt_url,
+        "ONEMAP_MQTT_CLIENT_ID": client_id,
+        "ONEMAP_MQTT_TOPIC": f"{topic}/#",
+        "ONEMAP_SIMULATOR": "false",
+        "ONEMAP_DROP_DIR": "",
+        "ONEMAP_HEARTBEAT_SECONDS": "1",
+    }
+    command = [sys.executable, "-m", "dashboard", "ingest"]
+    first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        with session_scope(engine) as s:
+            while not get_meta(s, f"mqtt.client.{client_id}") and time.monotonic() < deadline:
+                time.sleep(0.2)
+                s.expire_all()
+        second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2 and "ONEMAP_MQTT_CLIENT_ID" in second.stderr
+        assert first.poll() is None  # the first one still runs
+        # a client outside our control takes the session: the first stops, /health says why
+        intruder = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            protocol=mqtt.MQTTv5,
+        )
+        address = parse_url(mqtt_url)
+        intruder.connect(address.host, address.port, clean_start=False)
+        intruder.loop_start()
+        try:
+            first.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            first.kill()
+            raise AssertionError(first.stdout.read().decode()) from None
+        assert first.returncode == 0
+        intruder.disconnect()
+        intruder.loop_stop()
+        output = first.stdout.read().decode()
+        assert "took the session" in output, output
+        client = create_app(Settings(warm_cache=False), engine=engine).server.test_client()
+        health = client.get("/health").json
+        assert "mqtt_client_id_conflict" in [r["code"] for r in health["reasons"]]
+        assert health["status"] == "degraded"
+    finally:
+        first.kill()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 
 import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from data_loaders.telemetry.formats import RawReading, parse_body
+from data_loaders.telemetry.formats import MESSAGE_LIMITS, BodyLimits, RawReading, parse_body
 
 NOW = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)
 T0 = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)  # = 2026-11-22T08:00:00+08:00
@@ -70,8 +73,8 @@ def test_bad_messages_are_reasons_not_exceptions():
         ({"sensor": "A", "ts": E0, "value": "abc"}, "not a number"),
         ({"sensor": "A", "ts": E0, "value": True}, "boolean"),
         ({"sensor": "A", "ts": E0}, "missing"),
-        ({"sensor": "A", "ts": 12, "value": 1}, "absurd"),  # 1970
-        ({"sensor": "A", "ts": (NOW + timedelta(days=3)).timestamp(), "value": 1}, "absurd"),
+        ({"sensor": "A", "ts": 12, "value": 1}, "before 2000"),  # 1970
+        ({"sensor": "A", "ts": (NOW + timedelta(days=3)).timestamp(), "value": 1}, "ahead"),
         ({"sensor": "A", "ts": "yesterday", "value": 1}, "ISO 8601"),
         ({"sensor": "", "ts": E0, "value": 1}, "tag"),
         ({"sensor": "A", "ts": E0, "value": float("nan")}, "finite"),
@@ -93,3 +96,117 @@ def test_bad_messages_are_reasons_not_exceptions():
         "value 'NaNish' is not a number",
         "SenML record without a name (bn + n)",
     ]
+
+
+FUTURE = timedelta(seconds=MESSAGE_LIMITS.future_s)
+
+
+def test_no_reading_is_dated_past_the_receive_time_and_tolerance_in_any_format():
+    """A reading years ahead silenced its sensor until then: every format refuses it."""
+    late = NOW + FUTURE + timedelta(seconds=1)
+    near = NOW + FUTURE - timedelta(seconds=1)
+    for when, ok in ((late, False), (near, True), (NOW - timedelta(days=400), True)):
+        bodies = [
+            {"sensor": "A", "ts": when.timestamp(), "value": 1},
+            {"sensor": "A", "ts": when.isoformat(), "value": 1},
+            [{"bn": "A", "bt": when.timestamp(), "v": 1}],
+            {"A": [{"ts": when.timestamp() * 1000, "values": {"value": 1}}]},
+        ]
+        for body in bodies:
+            readings, problems = parse_body(orjson.dumps(body), NOW)
+            assert bool(readings) == ok and bool(problems) != ok, (body, problems)
+    # SenML relative times (below 2**28 s) are relative to now: 8 years ahead slipped past
+    for t in (2**28 - 1, 3600):
+        readings, problems = parse_body(orjson.dumps([{"n": "A", "t": t, "v": 1}]), NOW)
+        assert readings == [] and "ahead" in problems[0].reason
+    assert parse_body(orjson.dumps([{"n": "A", "t": -60, "v": 1}]), NOW)[0][
+        0
+    ].ts == NOW - timedelta(seconds=60)
+
+
+def test_malformed_senml_records_are_rejected_alone():
+    """A number where a name belongs, times and sums that overflow: problems, not exceptions,
+    and the good records of the same pack are kept."""
+    good = {"bn": "", "bt": 0, "bv": 0, "n": "A", "t": 0, "v": 1}  # resets the base fields
+    bad_ones = [
+        {"n": 5, "v": 1},
+        {"bn": 7, "n": "A", "v": 1},
+        {"n": "A", "bt": 1e308, "t": 1e308, "v": 1},
+        {"n": "A", "t": -1e300, "v": 1},
+        {"n": "A", "bv": 1.7e308, "v": 1.7e308},
+        {"n": "A", "v": 1, "t": "soon"},
+        {"n": "A", "bt": "x", "v": 1},
+        {"n": ["A"], "v": 1},
+        [1, 2],
+        None,
+    ]
+    pack = [x for bad in bad_ones for x in (bad, good)]
+    readings, problems = parse_body(orjson.dumps(pack), NOW)
+    assert len(readings) == len(bad_ones) and len(problems) == len(bad_ones), problems
+    assert all(math.isfinite(r.value) for r in readings)
+    assert "finite" in next(p.reason for p in problems if p.record == bad_ones[4])
+
+
+def test_a_message_holds_at_most_the_record_limit():
+    body = [{"sensor": f"S{i}", "ts": E0, "value": 1} for i in range(11)]
+    readings, problems = parse_body(orjson.dumps(body), NOW, BodyLimits(max_records=10))
+    assert readings == [] and len(problems) == 1 and "more than 10" in problems[0].reason
+    assert len(parse_body(orjson.dumps(body[:10]), NOW, BodyLimits(max_records=10))[0]) == 10
+    tb = {"GW": [{"ts": E0 * 1000, "values": {f"k{i}": 1 for i in range(11)}}]}
+    assert parse_body(orjson.dumps(tb), NOW, BodyLimits(max_records=10))[0] == []
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+FIELDS = st.sampled_from(["sensor", "ts", "value", "bn", "bt", "bv", "n", "t", "v", "vb", "values"])
+RECORD = st.dictionaries(FIELDS, JSON, max_size=6)
+
+
+def _sound(readings) -> bool:  # type: ignore[no-untyped-def]
+    return all(
+        math.isfinite(r.value) and r.ts.tzinfo is not None and r.ts <= NOW + FUTURE
+        for r in readings
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        JSON,
+        st.lists(RECORD, max_size=6),
+        RECORD,
+        st.dictionaries(st.text(max_size=6), st.lists(RECORD, max_size=3), max_size=3),
+    )
+)
+def test_fuzz_any_json_body_gives_readings_and_reasons_never_an_exception(body):
+    readings, problems = parse_body(orjson.dumps(body, option=orjson.OPT_NON_STR_KEYS), NOW)
+    assert _sound(readings) and all(isinstance(p.reason, str) for p in problems)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(RECORD, max_size=5), st.sampled_from(["native", "senml"]))
+def test_fuzz_bad_neighbours_never_take_a_good_record_down(junk, kind):
+    """A good record among any others is read in the native and the SenML format alike."""
+    if kind == "native":
+        good = {"sensor": "GOOD", "ts": E0, "value": 7}
+        junk = [{**j, "sensor": j.get("sensor", "J")} for j in junk]
+    else:
+        good = {"bn": "", "n": "GOOD", "bt": E0, "t": 0, "bv": 0, "v": 7}
+    readings, _ = parse_body(orjson.dumps([*junk, good]), NOW)
+    assert RawReading("GOOD", T0, 7.0) in readings and _sound(readings)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=64) | st.text(max_size=64).map(str.encode))
+def test_fuzz_any_bytes(raw):
+    readings, _ = parse_body(raw, NOW)
+    assert _sound(readings)

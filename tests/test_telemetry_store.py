@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
 
 import orjson
+import pytest
 from sqlalchemy import func, select
 
 from data_loaders.store import session_scope
-from data_loaders.store.schema import Reading, RejectedMessage, Sensor
-from data_loaders.telemetry.store import SensorDirectory, ingest_body
+from data_loaders.store.schema import Alarm, Reading, RejectedMessage, Sensor, SensorState
+from data_loaders.telemetry.store import (
+    MAX_MESSAGE_BYTES,
+    MAX_REJECT_ROWS,
+    SensorDirectory,
+    ingest_body,
+    load_stream_gaps,
+    step_sequence,
+)
 
 NOW = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -130,3 +140,165 @@ def test_a_reading_written_by_the_orm_is_a_repeat_for_the_fast_path(engine):
         result = ingest_body(s, body, SensorDirectory(), "mqtt", NOW)
     assert (result.accepted, result.duplicates) == (0, 1)
     assert counts(engine) == (1, 0)
+
+
+def test_a_reading_from_the_future_cannot_silence_its_sensor(engine):
+    """One reading dated a year ahead moved the sensor's clock: every real reading after it
+    was older, so no threshold (and no offline) alarm could open until the fake time."""
+    add_sensors(engine, "A")
+    directory = SensorDirectory()
+    ahead = NOW + timedelta(days=365)
+    for body in (
+        {"sensor": "A", "ts": ahead.timestamp(), "value": 1},
+        [{"bn": "A", "t": 3600 * 24 * 300, "v": 1}],  # SenML relative: 300 days from now
+        {"A": [{"ts": (NOW + timedelta(hours=20)).timestamp() * 1000, "values": {"value": 1}}]},
+    ):
+        with session_scope(engine) as s:
+            result = ingest_body(s, orjson.dumps(body), directory, "mqtt", NOW)
+        assert (result.accepted, result.rejected) == (0, 1), body
+    with session_scope(engine) as s:
+        state = s.scalar(select(SensorState.last_ts))
+        assert state is None  # the rule's clock never moved
+        ingest_body(
+            s,
+            orjson.dumps({"sensor": "A", "ts": NOW.timestamp(), "value": 400}),
+            directory,
+            "mqtt",
+            NOW,
+        )
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Alarm)) == 1
+
+
+def test_old_readings_are_stored_and_leave_the_alarm_state_alone(engine):
+    """A gateway's backlog or a file of history is welcome; it does not reopen or close the
+    alarm the current readings say."""
+    add_sensors(engine, "A")
+    directory = SensorDirectory()
+    with session_scope(engine) as s:
+        ingest_body(
+            s,
+            orjson.dumps({"sensor": "A", "ts": NOW.timestamp(), "value": 400}),
+            directory,
+            "mqtt",
+            NOW,
+        )
+    backlog = [
+        {"sensor": "A", "ts": NOW.timestamp() - 3600 + i * 60, "value": 10} for i in range(30)
+    ]
+    with session_scope(engine) as s:
+        result = ingest_body(s, orjson.dumps(backlog), directory, "mqtt", NOW)
+    assert result.accepted == 30
+    with session_scope(engine) as s:
+        [alarm] = s.scalars(select(Alarm)).all()
+        assert alarm.state == "open" and alarm.recovered_at is None and alarm.level == 2
+
+
+def test_a_flood_of_records_is_refused_whole_and_rejects_are_bounded(engine):
+    """150,000 records for unknown sensors wrote 150,000 rows of rejects and stalled the drain."""
+    add_sensors(engine, "A")
+    directory = SensorDirectory()
+    flood = [{"sensor": f"GHOST{i}", "ts": NOW.timestamp(), "value": 1} for i in range(20_000)]
+    with session_scope(engine) as s:
+        result = ingest_body(s, orjson.dumps(flood), directory, "mqtt", NOW)
+    assert (result.accepted, result.rejected) == (0, 1)
+    assert counts(engine) == (0, 1)
+    many = [*flood[:5000], {"sensor": "A", "ts": NOW.timestamp(), "value": 1}]
+    with session_scope(engine) as s:
+        result = ingest_body(s, orjson.dumps(many), directory, "mqtt", NOW)
+    assert (result.accepted, result.rejected) == (1, 5000)
+    assert counts(engine) == (1, 1 + MAX_REJECT_ROWS + 1)  # 100 kept and one "and 4900 more"
+    big = b"[" + b" " * (MAX_MESSAGE_BYTES + 1) + b"]"
+    with session_scope(engine) as s:
+        assert ingest_body(s, big, directory, "mqtt", NOW).rejected == 1
+    with session_scope(engine) as s:
+        kept = s.scalars(select(RejectedMessage.body).order_by(RejectedMessage.id.desc())).first()
+    assert len(kept) <= 10_000
+
+
+def test_an_overflowing_sum_is_never_stored(engine):
+    add_sensors(engine, "A")
+    body = [{"bn": "A", "bt": NOW.timestamp(), "bv": 1.5e308, "v": 1.5e308}]
+    with session_scope(engine) as s:
+        result = ingest_body(s, orjson.dumps(body), SensorDirectory(), "mqtt", NOW)
+    assert (result.accepted, result.rejected) == (0, 1)
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Alarm)) == 0
+
+
+def test_numbered_readings_report_their_gaps(engine):
+    add_sensors(engine, "A")
+    directory = SensorDirectory()
+    seqs = [1, 2, 3, 7, 8, 8, 5, 9, 12, 1, 2]  # 4-6 and 10-11 never came; a repeat; a restart
+    for k, seq in enumerate(seqs):
+        body = {"sensor": "A", "ts": NOW.timestamp() - 100 + k, "value": 1, "seq": seq}
+        with session_scope(engine) as s:
+            ingest_body(s, orjson.dumps(body), directory, "mqtt", NOW)
+    with session_scope(engine) as s:
+        gaps = load_stream_gaps(s)
+    assert gaps["streams"] == 1 and gaps["missing"] == 5
+    [stream] = gaps["with_gaps"]
+    assert (stream["stream"], stream["gaps"], stream["last_seq"]) == ("sensor:A", 2, 2)
+    assert [step_sequence(None, 5), step_sequence(5, 6), step_sequence(5, 9)] == [
+        (5, 0, False),
+        (6, 0, False),
+        (9, 3, False),
+    ]
+    assert step_sequence(9, 4) == (9, 0, False) and step_sequence(9, 0) == (0, 0, True)
+    bad = {"sensor": "A", "ts": NOW.timestamp(), "value": 1, "seq": -1}
+    with session_scope(engine) as s:
+        assert ingest_body(s, orjson.dumps(bad), directory, "mqtt", NOW).rejected == 1
+
+
+def test_http_bodies_are_bounded_also_when_chunked(engine):
+    """A chunked body (no Content-Length) skipped the 8 MB limit: sent over a real socket."""
+    import http.client
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from dashboard.app import create_app
+    from dashboard.settings import Settings
+
+    app = create_app(Settings(ingest_token="s3cret-token", warm_cache=False), engine=engine)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    auth = {"Authorization": "Bearer s3cret-token"}
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_port, timeout=30)
+        piece = b" " * 65536
+        body = (piece for _ in range(MAX_MESSAGE_BYTES // len(piece) + 2))
+        conn.request("POST", "/api/telemetry", body=body, headers=auth, encode_chunked=True)
+        answer = conn.getresponse()
+        assert answer.status == 413 and orjson.loads(answer.read())["code"] == "too_large"
+        conn.close()
+        client = app.server.test_client()
+        sized = client.post("/api/telemetry", data=b" " * (MAX_MESSAGE_BYTES + 1), headers=auth)
+        assert sized.status_code == 413
+        assert client.get("/health").json["ingest"]["http_refused"] == 2
+    finally:
+        server.shutdown()
+
+
+def test_an_mqtt_client_id_is_claimed_by_one_live_process(engine):
+    import socket
+
+    from data_loaders.scheduler import ClientIdTaken, claim_client_id
+
+    def at(seconds: int):  # type: ignore[no-untyped-def]
+        return lambda: NOW + timedelta(seconds=seconds)
+
+    claim_client_id(engine, "ingest-a", 10, at(0), owner="other-host:41")
+    with pytest.raises(ClientIdTaken, match="other-host:41"):
+        claim_client_id(engine, "ingest-a", 10, at(29), owner="here:42")
+    claim_client_id(engine, "ingest-a", 10, at(0), owner="other-host:41")  # its own beat
+    claim_client_id(engine, "ingest-b", 10, at(29), owner="here:42")  # another id is free
+    claim_client_id(engine, "ingest-a", 10, at(31), owner="here:42")  # 3 beats late: stale
+    # a process of this machine that has exited (kill -9) does not block its restart
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    claim_client_id(
+        engine, "ingest-c", 10, at(0), owner=f"{socket.gethostname()}:{dead.stdout.strip()}"
+    )
+    claim_client_id(engine, "ingest-c", 10, at(1), owner="here:43")

@@ -331,6 +331,24 @@ class RejectedMessage(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     reason: Mapped[str] = mapped_column(Text)
     body: Mapped[str | None] = mapped_column(Text)
+    # a message that could not be handled at all: acknowledged and kept here, never
+    # redelivered for ever
+    dead_letter: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class TelemetryStream(Base):
+    """A source that numbers its messages or readings (an MQTT topic's `seq` user property,
+    a sensor's `seq` field): the numbers that never came are counted, for /health."""
+
+    __tablename__ = "telemetry_streams"
+    stream: Mapped[str] = mapped_column(String(200), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger)
+    seen: Mapped[int] = mapped_column(BigInteger, default=0)
+    missing: Mapped[int] = mapped_column(BigInteger, default=0)
+    gaps: Mapped[int] = mapped_column(Integer, default=0)
+    resets: Mapped[int] = mapped_column(Integer, default=0)
+    last_gap_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Alarm(Base):

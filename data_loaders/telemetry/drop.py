@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from data_loaders.store.engine import session_scope
 from data_loaders.telemetry.alarms import AlarmConfig
-from data_loaders.telemetry.formats import Problem, RawReading, parse_body
+from data_loaders.telemetry.formats import BodyLimits, Problem, RawReading, parse_body
 from data_loaders.telemetry.store import IngestResult, SensorDirectory, count_ingest, ingest_parsed
 
 log = logging.getLogger("onemap.drop")
@@ -33,6 +33,10 @@ SUFFIXES = (".csv", ".json")
 CSV_COLUMNS = ("sensor", "ts", "value")
 # which column a parse problem is about, by a word its reason uses
 WORDS = (("ts", "timestamp"), ("value", "value"), ("sensor", "sensor"))
+# A file is history from a gateway, not one message: it may hold many readings, but not
+# more than the process can hold in memory at once.
+FILE_LIMITS = BodyLimits(max_records=2_000_000)
+MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 @dataclass
@@ -94,7 +98,7 @@ def read_csv(text: str, now: datetime) -> tuple[list[RawReading], list[Problem]]
         )
     readings: list[RawReading] = []
     for n, record in records:
-        found, bad = parse_body([record], now)
+        found, bad = parse_body([record], now, FILE_LIMITS)
         readings += found
         for p in bad:
             column = next((c for c, word in WORDS if word in p.reason), None)
@@ -106,6 +110,9 @@ def read_csv(text: str, now: datetime) -> tuple[list[RawReading], list[Problem]]
 def read_file(path: Path, now: datetime) -> tuple[list[RawReading], list[Problem]]:
     """Readings and problems of one dropped file."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return [], [Problem(f"the file has {size} bytes, more than {MAX_FILE_BYTES}")]
         raw = path.read_bytes()
     except OSError as exc:
         return [], [Problem(f"cannot read the file: {exc}")]
@@ -118,7 +125,7 @@ def read_file(path: Path, now: datetime) -> tuple[list[RawReading], list[Problem
             except UnicodeDecodeError:
                 return [], [Problem("the file is neither UTF-8 nor GB18030 text")]
         return read_csv(text, now)
-    return parse_body(raw, now)
+    return parse_body(raw, now, FILE_LIMITS)
 
 
 def _move(path: Path, folder: Path) -> Path:

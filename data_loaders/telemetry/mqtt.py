@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import unquote, urlparse
 
 import paho.mqtt.client as mqtt
@@ -52,6 +54,34 @@ def parse_url(url: str) -> BrokerAddress:
     )
 
 
+# MQTT 5 reason code 142: another client connected with our client id and took our session.
+# Some brokers (Mosquitto 2.0.11) just close the old connection instead: then three
+# connections in a row that the broker closed within seconds are taken for the same thing
+# (two clients with one id knock each other off about once a second).
+SESSION_TAKEN_OVER = 142
+SHORT_LIVED_S = 5.0
+SHORT_LIVED_IN_A_ROW = 3
+
+
+class Message(NamedTuple):
+    """One received message: the connection it came on, its id there, its payload, topic and
+    the publisher's own number for it (the `seq` user property), when it has one."""
+
+    generation: int
+    mid: int
+    payload: bytes
+    topic: str = ""
+    seq: int | None = None
+
+
+def user_seq(properties: Properties | None) -> int | None:
+    """The `seq` user property (a whole number ≥ 0) of a message, else None."""
+    for key, value in getattr(properties, "UserProperty", None) or []:
+        if key == "seq" and value.isdigit() and len(value) <= 18:
+            return int(value)
+    return None
+
+
 class MqttSource:
     """Receives telemetry messages into a queue; `take` hands them out, `ack` confirms them."""
 
@@ -63,11 +93,15 @@ class MqttSource:
         receive_maximum: int = 20_000,
     ) -> None:
         self.address = parse_url(url)
+        self.client_id = client_id
         self.topic = topic
-        self._queue: deque[tuple[int, int, bytes]] = deque()  # (connection, mid, payload)
+        self._queue: deque[Message] = deque()
         self._lock = threading.Lock()
         self._generation = 0
         self.connected = threading.Event()
+        self.taken_over = threading.Event()  # another process connected with our client id
+        self._connected_at = 0.0
+        self._short_lived = 0  # connections in a row the broker closed within seconds
         self.client = mqtt.Client(
             callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
             client_id=client_id,
@@ -96,16 +130,39 @@ class MqttSource:
             # meant something on that connection only); the broker will send them again.
             self._generation += 1
         client.subscribe(self.topic, qos=1)
+        self._connected_at = time.monotonic()
         self.connected.set()
         log.info("MQTT connected to %s:%s", self.address.host, self.address.port)
 
-    def _on_disconnect(self, _client, _userdata, _flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
+    def _on_disconnect(self, client, _userdata, _flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
+        was_connected = self.connected.is_set()
         self.connected.clear()
+        if was_connected and time.monotonic() - self._connected_at < SHORT_LIVED_S:
+            self._short_lived += 1
+        elif was_connected:
+            self._short_lived = 0
+        code = getattr(reason_code, "value", None)
+        if code == SESSION_TAKEN_OVER or self._short_lived >= SHORT_LIVED_IN_A_ROW:
+            # Two processes with one client id knock each other off every second, silently:
+            # the one knocked off stops reconnecting (and the ingest process stops).
+            log.error(
+                "MQTT: another client connected with our client id %r and took the session "
+                "(%s); not reconnecting. Give each ingest process its own "
+                "ONEMAP_MQTT_CLIENT_ID.",
+                self.client_id,
+                reason_code if code == SESSION_TAKEN_OVER else "closed within seconds, 3 times",
+            )
+            self.taken_over.set()
+            client.disconnect()  # no automatic reconnect after this
+            return
         log.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
     def _on_message(self, _client, _userdata, message) -> None:  # type: ignore[no-untyped-def]
+        seq = user_seq(getattr(message, "properties", None))
         with self._lock:
-            self._queue.append((self._generation, message.mid, message.payload))
+            self._queue.append(
+                Message(self._generation, message.mid, message.payload, message.topic, seq)
+            )
 
     # --- the drain job's side --------------------------------------------------------------
     def start(self) -> None:
@@ -119,8 +176,15 @@ class MqttSource:
         )
         self.client.loop_start()
 
-    def stop(self) -> None:
-        """Disconnect (the broker keeps the session and queues what comes meanwhile)."""
+    def stop(self, flush_s: float = 2.0) -> None:
+        """Disconnect (the broker keeps the session and queues what comes meanwhile), once
+        the acknowledgements already given have left: the network thread could be stopped
+        with them still queued, and the broker would send those messages again."""
+        deadline = time.monotonic() + flush_s
+        while self.connected.is_set() and self.client.want_write():
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.01)
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -128,19 +192,24 @@ class MqttSource:
         """Messages received and not yet handed out."""
         return len(self._queue)
 
-    def take(self, limit: int) -> list[tuple[int, int, bytes]]:
-        """Up to `limit` received messages: (connection, message id, payload)."""
+    def take(self, limit: int) -> list[Message]:
+        """Up to `limit` received messages, oldest first."""
         with self._lock:
             n = min(limit, len(self._queue))
             return [self._queue.popleft() for _ in range(n)]
 
-    def ack(self, messages: list[tuple[int, int, bytes]]) -> int:
+    def put_back(self, messages: list[Message]) -> None:
+        """Return messages not handled (the store was away) to the front of the queue."""
+        with self._lock:
+            self._queue.extendleft(reversed(messages))
+
+    def ack(self, messages: list[Message]) -> int:
         """Acknowledge committed messages of the current connection; the number acknowledged."""
         with self._lock:
             current = self._generation
         n = 0
-        for generation, mid, _ in messages:
-            if generation == current and mid:
-                self.client.ack(mid, 1)
+        for m in messages:
+            if m.generation == current and m.mid:
+                self.client.ack(m.mid, 1)
                 n += 1
         return n

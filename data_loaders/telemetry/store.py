@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_loaders.store.engine import get_meta, increment_meta, set_meta
-from data_loaders.store.schema import RejectedMessage, Sensor
+from data_loaders.store.schema import RejectedMessage, Sensor, TelemetryStream
 from data_loaders.telemetry.alarms import AlarmConfig, evaluate
 from data_loaders.telemetry.formats import Problem, RawReading, parse_body
+from data_loaders.times import iso
 
 
 @dataclass
@@ -51,16 +53,22 @@ def store_readings(
     result = IngestResult()
     ids = directory.resolve(session, {r.tag for r in readings})
     rows: dict[tuple[int, datetime], float] = {}
+    numbered: dict[str, list[int]] = {}
+    unknown: list[Problem] = []
     for r in readings:
+        if r.seq is not None and r.tag in ids:
+            numbered.setdefault(f"sensor:{r.tag}", []).append(r.seq)
         sid = ids.get(r.tag)
         if sid is None:
-            reject(session, source, received_at, [Problem(f"unknown sensor {r.tag!r}", r.tag)])
-            result.rejected += 1
+            unknown.append(Problem(f"unknown sensor {r.tag[:100]!r}", r.tag))
             result.unknown.add(r.tag)
         elif (sid, r.ts) in rows:
             result.duplicates += 1  # repeated inside one batch
         else:
             rows[(sid, r.ts)] = r.value
+    if unknown:
+        reject(session, source, received_at, unknown)
+        result.rejected += len(unknown)
     if rows:
         values = [(sid, ts, v) for (sid, ts), v in rows.items()]
         if session.get_bind().dialect.name == "postgresql":
@@ -72,6 +80,7 @@ def store_readings(
         # state and the rule skips it. That saves asking the database which rows were new.
         result.readings = values
         result.duplicates += len(rows) - result.accepted
+    track_sequences(session, numbered, received_at)
     return result
 
 
@@ -119,17 +128,45 @@ def _copy_insert(session: Session, values: list[tuple[int, datetime, float]]) ->
     return inserted
 
 
-def reject(session: Session, source: str, received_at: datetime, problems: list[Problem]) -> None:
-    """Keep problems aside with their reason and the record (as JSON text)."""
-    session.add_all(
+# Kept aside per batch: enough to see what is wrong, not a row per record of a flood (one
+# message of 150,000 records for unknown sensors wrote 150,000 rows and stalled the drain).
+MAX_REJECT_ROWS = 100
+MAX_KEPT_CHARS = 10_000  # of a rejected record or message
+# The biggest message any path takes (HTTP bodies, MQTT payloads): a bigger one is refused.
+MAX_MESSAGE_BYTES = 8 * 1024 * 1024
+
+
+def _kept(record: Any) -> str | None:
+    if record is None:
+        return None
+    text = record if isinstance(record, str) else orjson.dumps(record, default=str).decode()
+    return text[:MAX_KEPT_CHARS]
+
+
+def reject(
+    session: Session,
+    source: str,
+    received_at: datetime,
+    problems: list[Problem],
+    dead_letter: bool = False,
+) -> None:
+    """Keep problems aside with their reason and the record (as JSON text, bounded); beyond
+    MAX_REJECT_ROWS one row says how many more there were."""
+    kept = problems[:MAX_REJECT_ROWS]
+    rows = [
         RejectedMessage(
             source=source,
             received_at=received_at,
-            reason=p.reason,
-            body=None if p.record is None else orjson.dumps(p.record, default=str).decode(),
+            reason=p.reason[:1000],
+            body=_kept(p.record),
+            dead_letter=dead_letter,
         )
-        for p in problems
-    )
+        for p in kept
+    ]
+    if len(problems) > len(kept):
+        more = f"and {len(problems) - len(kept)} more problems in this batch (not kept)"
+        rows.append(RejectedMessage(source=source, received_at=received_at, reason=more))
+    session.add_all(rows)
 
 
 def ingest_bodies(
@@ -145,18 +182,28 @@ def ingest_bodies(
     readings: list[RawReading] = []
     rejected = 0
     for body in bodies:
+        if len(body) > MAX_MESSAGE_BYTES:
+            reason = f"message of {len(body)} bytes, more than {MAX_MESSAGE_BYTES}"
+            reject(session, source, now, [Problem(reason, _head(body))])
+            rejected += 1
+            continue
         found, problems = parse_body(body, now)
         if problems:
             if not found:
-                # the whole message is unusable: keep it verbatim
-                text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-                problems = [Problem(problems[0].reason, text[:10_000]), *problems[1:]]
+                # the whole message is unusable: keep it verbatim (its head)
+                problems = [Problem(problems[0].reason, _head(body)), *problems[1:]]
             reject(session, source, now, problems)
         readings += found
         rejected += len(problems)
     result = ingest_parsed(session, readings, [], directory, source, now, config)
     result.rejected += rejected
     return result
+
+
+def _head(body: bytes | str) -> str:
+    """The start of a message as text, for the rejects."""
+    head = body[:MAX_KEPT_CHARS]
+    return head.decode("utf-8", "replace") if isinstance(head, bytes) else head
 
 
 def ingest_parsed(
@@ -188,6 +235,83 @@ def ingest_body(
 ) -> IngestResult:
     """Parse one message, store what it holds and evaluate it (see ingest_bodies)."""
     return ingest_bodies(session, [body], directory, source, now, config)
+
+
+def step_sequence(last: int | None, seq: int) -> tuple[int, int, bool]:
+    """(the stream's new last number, numbers found missing, whether the source restarted
+    its count). A repeat or a late one changes nothing (QoS 1 redelivers)."""
+    if last is None:
+        return seq, 0, False
+    if seq == last + 1:
+        return seq, 0, False
+    if seq > last + 1:
+        return seq, seq - last - 1, False
+    if seq <= 1 < last:  # counted from 0 or 1 again: a restarted device, not a gap
+        return seq, 0, True
+    return last, 0, False
+
+
+def track_sequences(session: Session, numbers: dict[str, list[int]], now: datetime) -> int:
+    """Follow numbered streams (stream key → the numbers seen in this batch); the numbers
+    found missing in all."""
+    if not numbers:
+        return 0
+    keys = sorted(numbers)
+    known = {
+        r.stream: r
+        for r in session.scalars(
+            select(TelemetryStream).where(TelemetryStream.stream.in_(keys)).with_for_update()
+        )
+    }
+    missing = 0
+    for key in keys:
+        row = known.get(key)
+        last = row.last_seq if row else None
+        found = gaps = resets = 0
+        for seq in sorted(numbers[key]):
+            last, lost, reset = step_sequence(last, seq)
+            found, gaps, resets = found + lost, gaps + bool(lost), resets + reset
+        if row is None:
+            row = TelemetryStream(stream=key, seen=0, missing=0, gaps=0, resets=0)
+            session.add(row)
+        row.last_seq = last  # type: ignore[assignment]
+        row.seen += len(numbers[key])
+        row.missing += found
+        row.gaps += gaps
+        row.resets += resets
+        row.updated_at = now
+        if found:
+            row.last_gap_at = now
+        missing += found
+    return missing
+
+
+def load_stream_gaps(session: Session, top: int = 20) -> dict[str, Any]:
+    """What /health says of numbered streams: how many, how many numbers never came, and the
+    streams with the most missing."""
+    total = session.execute(
+        select(func.count(), func.coalesce(func.sum(TelemetryStream.missing), 0))
+    ).one()
+    worst = session.scalars(
+        select(TelemetryStream)
+        .where(TelemetryStream.missing > 0)
+        .order_by(TelemetryStream.missing.desc(), TelemetryStream.stream)
+        .limit(top)
+    )
+    return {
+        "streams": int(total[0]),
+        "missing": int(total[1]),
+        "with_gaps": [
+            {
+                "stream": r.stream,
+                "missing": r.missing,
+                "gaps": r.gaps,
+                "last_seq": r.last_seq,
+                "last_gap_at": iso(r.last_gap_at),
+            }
+            for r in worst
+        ],
+    }
 
 
 SOURCES = ("mqtt", "http", "file", "simulator")
