@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 import shapely
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from data_loaders.demo.city import build_city
-from data_loaders.queries import load_grid_frame, load_stats
+from data_loaders.queries import load_grid_frame, load_grid_metrics, load_stats
+from data_loaders.rankings import load_rankings
 from data_loaders.store import make_engine, session_scope
-from data_loaders.store.schema import Enterprise, Grid
+from data_loaders.store.schema import Enterprise, Grid, HiddenDanger
 from tests.conftest import TODAY
 
 # DOMAIN.md's table, as the KPI document shows it.
@@ -144,3 +146,83 @@ def test_stats_cli_prints_the_figures(demo_city, monkeypatch):
     assert town.exit_code == 0 and "塘下镇" in town.stdout
     missing = CliRunner().invoke(main, ["stats", "--grid", "nope"])
     assert missing.exit_code != 0 and "nope" in missing.output
+
+
+# --- a city that looks like a real one (issue 12) -------------------------------------------
+def test_town_rectification_rates_spread_while_the_county_stays_exact(demo_city):
+    with session_scope(demo_city) as s:
+        county = load_stats(s, today=TODAY)["hidden_dangers"]
+        metrics = load_grid_metrics(s, TODAY)
+        towns = s.scalars(select(Grid.code).where(Grid.level == 2)).all()
+    assert (county["found"], county["rectified"], county["rate"]) == (35550, 32400, 0.9114)
+    rates = sorted(metrics[code]["rate"] for code in towns)
+    assert len(rates) == 15
+    # real towns range over ten points or so (84–97 %): the ranking must mean something
+    assert rates[-1] - rates[0] >= 0.08, rates
+    assert all(0.82 <= r <= 0.985 for r in rates), rates
+    assert len(set(rates)) >= 13  # not a few clumps either
+
+
+def _dispersion(grids: dict[int, Grid], metrics: dict, level: int, min_found: int) -> float:
+    """Mean squared gap of the grids' open dangers to what their parent's rate gives, in units
+    of binomial variance: about 1 when grids differ only by chance, well above when not."""
+    out = []
+    for g in grids.values():
+        found = metrics[g.code]["found"]
+        if g.level != level or found < min_found:
+            continue
+        p = 1 - metrics[grids[g.parent_id].code]["rate"]
+        if not 0 < p < 1:
+            continue
+        still_open = found - metrics[g.code]["rectified"]
+        out.append((still_open - found * p) ** 2 / (found * p * (1 - p)))
+    return sum(out) / len(out)
+
+
+def test_communities_and_villages_differ_more_than_chance_within_their_town(demo_city):
+    with session_scope(demo_city) as s:
+        metrics = load_grid_metrics(s, TODAY)
+        grids = {g.id: g for g in s.scalars(select(Grid))}
+    # a uniform ledger gives about 1 at both levels (1.15 and 0.83 before the fix)
+    assert _dispersion(grids, metrics, 3, 1) >= 3.0
+    assert _dispersion(grids, metrics, 4, 20) >= 1.3
+
+
+def test_the_other_ranking_figures_differ_between_towns(demo_city):
+    with session_scope(demo_city) as s:
+        doc = load_rankings(s, None, TODAY, now=datetime(2026, 11, 23, 4, tzinfo=UTC))
+    towns = doc["towns"]
+
+    def spread(values: list[float]) -> float:
+        return max(values) - min(values)
+
+    overdue = [t["parts"]["overdue"]["overdue"] / t["parts"]["overdue"]["open"] for t in towns]
+    campaign = [t["parts"]["campaign"]["rate"] for t in towns]
+    self_report = [t["parts"]["self_report"]["rate"] for t in towns]
+    # before: 0.19, 0.16, 0.07 and scores within 8 points
+    assert spread(overdue) >= 0.25, overdue
+    assert spread(campaign) >= 0.25, campaign
+    assert spread(self_report) >= 0.15, self_report
+    assert spread([t["score"] for t in towns]) >= 15
+    # a town good at one thing is not simply good at everything: the parts rank differently
+    by_part = {
+        p: [t["code"] for t in sorted(towns, key=lambda t: -(t["parts"][p]["score"] or 0))]
+        for p in ("rectification", "overdue", "campaign", "self_report")
+    }
+    assert len({tuple(order[:3]) for order in by_part.values()}) > 1
+
+
+def test_same_seed_same_ledger(tmp_path):
+    def fingerprint(seed: int, name: str) -> str:
+        eng = make_engine(f"sqlite:///{tmp_path / name}")
+        build_city(eng, seed=seed, scale=0.02, today=TODAY)
+        with session_scope(eng) as s:
+            dangers = s.execute(
+                select(HiddenDanger.code, HiddenDanger.status, HiddenDanger.rectified_on).order_by(
+                    HiddenDanger.id
+                )
+            ).all()
+        return hashlib.sha256(repr(dangers).encode()).hexdigest()
+
+    assert fingerprint(4, "a.db") == fingerprint(4, "b.db")
+    assert fingerprint(4, "a2.db") != fingerprint(8, "c.db")

@@ -1,7 +1,8 @@
 """The demo city: a deterministic, Rui'an-sized city reproducing DOMAIN.md's figures at scale 1.
 
-Everything is drawn from `random.Random(seed)` and `numpy.random.default_rng(seed)`, and dates
-are laid out relative to `today`, so the same seed gives the same city (shifted in time).
+Everything is drawn from `random.Random(seed)` and `numpy.random.default_rng(seed)` (the towns'
+habits from streams of their own, `demo.character`), and dates are laid out relative to
+`today`, so the same seed gives the same city (shifted in time).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from data_loaders.demo import geography as geo
 from data_loaders.demo import names
+from data_loaders.demo.character import draw_habits, draw_slowness
 from data_loaders.rules.gb18218 import grade, load_substances
 from data_loaders.rules.thresholds import DEFAULTS
 from data_loaders.store.engine import bump_data_version, init_db, session_scope
@@ -222,7 +224,7 @@ def build_city(
     with session_scope(engine) as session:
         if session.scalar(select(func.count()).select_from(Grid)):
             raise RuntimeError("the store already holds data; use --replace to start over")
-        city = _City(session, rng, nrng, plan, today)
+        city = _City(session, rng, nrng, plan, today, seed)
         steps = (
             ("grids", city.make_grids),
             ("enterprises", city.make_enterprises),
@@ -277,6 +279,7 @@ class _City:
         nrng: np.random.Generator,
         plan: Plan,
         today: date,
+        seed: int,
     ) -> None:
         self.s = session
         self.rng = rng
@@ -285,6 +288,8 @@ class _City:
         self.today = today
         self.start = today - timedelta(days=364)  # the ledger covers the last twelve months
         self.now = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+        self.seed = seed
+        self.habits = draw_habits(seed, len(geo.TOWNS))
 
     # --- grids -------------------------------------------------------------------------
     def make_grids(self) -> str:
@@ -365,6 +370,8 @@ class _City:
         self.village_ids = vill_ids
         self.village_names = [r["name"] for r in vill_rows]
         self.village_town = [communities[ci][0] for ci, _ in villages]
+        self.village_comm = [ci for ci, _ in villages]
+        self.comm_slow, self.vill_slow = draw_slowness(self.seed, len(communities), len(villages))
         return f"1/{len(towns)}/{len(communities)}/{len(villages)}"
 
     # --- enterprises -------------------------------------------------------------------
@@ -633,16 +640,23 @@ class _City:
         rng = self.rng
         span = max(1, (end - start).days)
         dues = sorted(start + timedelta(days=rng.randint(span // 5, span)) for _ in range(total))
-        # Earlier-due tasks are more likely done, as in real work.
-        weights = [1.0 / (1 + k / total * 3) for k in range(total)]
+        towns: list[int] = []
+        units: list[int | None] = []
+        for k in range(total):
+            towns.append(rng.randrange(len(self.town_ids)))
+            units.append(None)
+            if code == "drive_3_2_1" and drive_units:
+                units[k] = e = drive_units[k % len(drive_units)]
+                towns[k] = self.ent_town[e]
+        # Earlier-due tasks are more likely done, as in real work, and some towns get through
+        # theirs far better than others.
+        weights = [self.habits[towns[k]].campaign / (1 + k / total * 3) for k in range(total)]
         done_idx = set(_weighted_sample(rng, range(total), weights, done))
         out = []
         for k in range(total):
-            town = rng.randrange(len(self.town_ids))
-            ent = None
-            if code == "drive_3_2_1" and drive_units:
-                e = drive_units[k % len(drive_units)]
-                ent, town = self.ent_ids[e], self.ent_town[e]
+            town, e, ent = towns[k], units[k], None
+            if e is not None:
+                ent = self.ent_ids[e]
                 title = f"检查{self.ent_rows[e]['name']}"
                 owner = f"{geo.TOWNS[town][0]}安监站"
             elif rng.random() < 0.45:
@@ -721,17 +735,16 @@ class _City:
         )
         found_idx = nrng.choice(365, size=total, p=intensity / intensity.sum())
         found = [days[int(k)] for k in found_idx]
-        # Rectification lag and deadline.
-        lag = nrng.exponential(9, total).astype(int) + 1
+        # Where: the public reports lie in random villages; every danger has its town.
+        public_villages = nrng.integers(0, len(self.village_ids), n_public)
+        village = np.concatenate([np.asarray(self.ent_village)[owners], public_villages])
+        town = np.asarray(self.village_town)[village]
+        # How slow its place is: the town's habit, spread over communities and villages.
+        slow = self.comm_slow[np.asarray(self.village_comm)[village]] * self.vill_slow[village]
+        lag_days = np.array([h.lag_days for h in self.habits])[town] * slow
+        lag = (nrng.exponential(1.0, total) * lag_days).astype(int) + 1
         deadline_days = nrng.choice([7, 15, 30, 30, 45, 60], size=total)
-        # Open ones: some stragglers from long ago (these are the overdue), the rest recent.
-        old = [k for k in range(total) if (self.today - found[k]).days > 75]
-        stragglers = set(_pick(rng, old, round(n_open * 0.2), set()))
-        cand = sorted(
-            (k for k in range(total) if k not in stragglers),
-            key=lambda k: (found[k] + timedelta(days=int(lag[k])), k),
-        )
-        open_set = stragglers | set(cand[len(cand) - (n_open - len(stragglers)) :])
+        open_set = self._open_dangers(found, lag, town, slow, n_open)
         # Majors: the listed ones and a few more.
         listed = FIXED["listed"]
         n_major = sum(listed.values()) + max(10, round(total * 0.0048))
@@ -753,9 +766,10 @@ class _City:
         }
         camp_id = self.campaigns["hundred_day"][0]
         sources = ["self_report", "inspection", "mutual_aid", "public_report"]
+        # Towns differ in how much their enterprises report themselves (自查自报).
+        source_weights = [[55 * h.self_report, 25, 8, 3] for h in self.habits]
         rows = []
         categories = list(DANGERS)
-        public_villages = nrng.integers(0, len(self.village_ids), n_public)
         for k in range(total):
             f = found[k]
             is_major = k in major
@@ -770,7 +784,7 @@ class _City:
                 if hd_start <= f <= hd_end and rng.random() < 0.35:
                     source = "campaign"
                 else:
-                    source = rng.choices(sources, weights=[55, 25, 8, 3])[0]
+                    source = rng.choices(sources, weights=source_weights[town[k]])[0]
                 cat = self._category(e, categories)
                 desc = rng.choice(DANGERS[cat])
             else:
@@ -809,6 +823,42 @@ class _City:
         _insert(self.s, HiddenDanger, rows)
         overdue = sum(1 for r in rows if r["rectified_on"] is None and r["deadline"] < self.today)
         return f"{total} found, {n_rect} rectified, {overdue} overdue, {len(major)} major"
+
+    def _open_dangers(
+        self,
+        found: list[date],
+        lag: np.ndarray,
+        town: np.ndarray,
+        slow: np.ndarray,
+        n_open: int,
+    ) -> set[int]:
+        """Which dangers are still open: exactly n_open, shared among the towns by their
+        habits (the county's rate stays exact); in each town some stragglers from long ago
+        (the overdue; more of them in slow places), the rest those found most recently for
+        how long their place takes."""
+        nrng = self.nrng
+        n_towns = len(self.habits)
+        found_n = np.bincount(town, minlength=n_towns)
+        miss = np.array([1 - h.rectify for h in self.habits])
+        open_n = _capped_allocate(n_open, found_n * miss, found_n)
+        day = np.array([f.toordinal() for f in found])
+        expected = day + lag  # the day its place would have it rectified
+        old = self.today.toordinal() - day > 75
+        out: set[int] = set()
+        for t in range(n_towns):
+            mine = np.flatnonzero(town == t)
+            if not open_n[t]:
+                continue
+            aged = mine[old[mine]]
+            n_late = min(len(aged), round(open_n[t] * self.habits[t].overdue))
+            # weighted draw without replacement (Efraimidis–Spirakis keys): slow places first
+            keys = nrng.random(len(aged)) ** (1.0 / slow[aged] ** 1.5)
+            late = aged[np.argsort(-keys, kind="stable")[:n_late]]
+            rest = np.setdiff1d(mine, late)
+            recent = rest[np.lexsort((rest, expected[rest]))][len(rest) - (open_n[t] - n_late) :]
+            out.update(int(k) for k in late)
+            out.update(int(k) for k in recent)
+        return out
 
     def _category(self, e: int, categories: list[str]) -> str:
         tags = self.ent_rows[e]["risk_tags"]
@@ -995,6 +1045,19 @@ DUST_DEVICES = [
     ("集尘桶", [_t("temperature", l1=50, l2=70), _t("dust")]),
     ("除尘风机", [_t("diff_pressure", l1=1800, l2=2500), _t("temperature", l1=70, l2=90)]),
 ]
+
+
+def _capped_allocate(total: int, weights: np.ndarray, caps: np.ndarray) -> list[int]:
+    """Split a total by weights exactly, no part above its cap (the surplus goes to the rest)."""
+    counts = np.zeros(len(weights), dtype=int)
+    free = caps > 0
+    left = total
+    while left > 0 and free.any():
+        share = np.array(geo.allocate(left, np.where(free, weights, 0) + 1e-12 * free, 0))
+        counts += np.minimum(share, caps - counts)
+        left = total - int(counts.sum())
+        free = counts < caps
+    return counts.tolist()
 
 
 def _scaled(count: int, n_enterprises: int) -> int:
