@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import shapely
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from data_loaders.demo.city import build_city
+from data_loaders.demo.alarms import DEMO_OPERATOR
+from data_loaders.demo.city import build_city, demo_now
 from data_loaders.queries import load_grid_frame, load_grid_metrics, load_stats
 from data_loaders.rankings import load_rankings
-from data_loaders.store import make_engine, session_scope
-from data_loaders.store.schema import Enterprise, Grid, HiddenDanger
+from data_loaders.rules.alarms import beyond
+from data_loaders.rules.lifecycle import ACTIONS, ALLOWED_FROM, STATES, TARGET
+from data_loaders.store import make_engine, read_alarm_version, session_scope
+from data_loaders.store.schema import (
+    Alarm,
+    AlarmEvent,
+    Enterprise,
+    Grid,
+    HiddenDanger,
+    Reading,
+    Sensor,
+    SensorState,
+)
+from data_loaders.telemetry.alarms import SYSTEM, AlarmConfig
+from data_loaders.telemetry.formats import RawReading
+from data_loaders.telemetry.store import SensorDirectory, ingest_parsed
+from data_loaders.times import as_utc
 from tests.conftest import TODAY
 
 # DOMAIN.md's table, as the KPI document shows it.
@@ -212,7 +228,136 @@ def test_the_other_ranking_figures_differ_between_towns(demo_city):
     assert len({tuple(order[:3]) for order in by_part.values()}) > 1
 
 
-def test_same_seed_same_ledger(tmp_path):
+def _alarm_story(s, alarm: Alarm) -> list[tuple]:
+    return s.execute(
+        select(AlarmEvent.at, AlarmEvent.actor, AlarmEvent.action, AlarmEvent.note)
+        .where(AlarmEvent.alarm_id == alarm.id)
+        .order_by(AlarmEvent.at, AlarmEvent.id)
+    ).all()
+
+
+def check_alarms_in_every_state(engine, now) -> list[Alarm]:
+    """A fresh demo's alarms: every state, events that follow the lifecycle rules."""
+    limits = AlarmConfig().escalate_after_s
+    with session_scope(engine) as s:
+        alarms = s.scalars(select(Alarm).order_by(Alarm.id)).all()
+        stories = {a.id: _alarm_story(s, a) for a in alarms}
+        assert read_alarm_version(s) > 0
+    states = {a.state for a in alarms}
+    assert states == set(STATES), states
+    opened = [a for a in alarms if a.state == "open"]
+    assert any(a.escalated for a in opened) and any(not a.escalated for a in opened)
+    assert not any(a.is_drill for a in alarms)
+    for a in alarms:
+        story = stories[a.id]
+        at0, actor0, action0, _ = story[0]
+        assert (as_utc(at0), actor0, action0) == (as_utc(a.opened_at), SYSTEM, "open"), a.id
+        times = [as_utc(e[0]) for e in story]
+        assert times == sorted(times) and times[-1] <= now, a.id
+        state, acted = "open", {}
+        for at, actor, action, note in story:
+            at = as_utc(at)
+            if action in ACTIONS:
+                assert actor == DEMO_OPERATOR, (a.id, action)
+                assert state in ALLOWED_FROM[action], (a.id, state, action)
+                state = TARGET[action]
+                acted[action] = (at, note)
+            else:
+                assert actor == SYSTEM, (a.id, action)
+            if action == "escalate":
+                # nobody had acknowledged it when its level's limit ran out
+                assert "acknowledge" not in acted and "dispatch" not in acted, a.id
+                assert at - as_utc(a.opened_at) >= timedelta(seconds=limits[a.level]), a.id
+        assert state == a.state, a.id
+        assert a.escalated == any(e[2] == "escalate" for e in story), a.id
+        if a.state == "open" and not a.escalated:
+            assert now - as_utc(a.opened_at) < timedelta(seconds=limits[a.level]), a.id
+        if "acknowledge" in acted:
+            assert as_utc(a.acknowledged_at) == acted["acknowledge"][0]
+        if a.state in ("dispatched", "disposed") or "dispatch" in acted:
+            assert a.assignee and as_utc(a.due_at) > acted["dispatch"][0], a.id
+            assert a.assignee in acted["dispatch"][1]
+        if a.state == "disposed":
+            assert a.feedback and acted["dispose"][1] == a.feedback
+        if a.state == "closed":
+            closed_at = as_utc(a.closed_at)
+            assert closed_at == acted["close"][0] and a.close_reason == acted["close"][1]
+            assert now - timedelta(days=1) <= closed_at <= now, a.id  # recently closed
+    return alarms
+
+
+def check_alarm_readings(engine) -> None:
+    """Each alarm's sensor has readings past its limit at opened_at, and its rule state is
+    where those readings left it."""
+    with session_scope(engine) as s:
+        alarms = s.scalars(select(Alarm)).all()
+        for a in alarms:
+            sensor = s.get(Sensor, a.sensor_id)
+            readings = s.execute(
+                select(Reading.ts, Reading.value)
+                .where(Reading.sensor_id == a.sensor_id)
+                .order_by(Reading.ts)
+            ).all()
+            at_open = {as_utc(ts): v for ts, v in readings}.get(as_utc(a.opened_at))
+            assert at_open is not None, a.id
+            state = s.get(SensorState, a.sensor_id)
+            last_ts, last_value = readings[-1]
+            assert (as_utc(state.last_ts), state.last_value) == (as_utc(last_ts), last_value)
+            if a.rule == "scene":
+                assert at_open >= 1 and sensor.kind == "ai_video"
+                continue
+            assert a.rule == "threshold"
+            first = sensor.level_1 if sensor.level_1 is not None else sensor.level_2
+            assert beyond(at_open, first, sensor.direction), a.id
+            limit = sensor.level_2 if a.level == 2 else sensor.level_1
+            assert beyond(a.peak, limit, sensor.direction), a.id
+            if a.recovered_at is None:
+                # still past its limit: the rule remembers the level it confirmed
+                assert state.level >= 1 and beyond(last_value, first, sensor.direction), a.id
+            else:
+                assert state.level == 0 and as_utc(a.recovered_at) <= as_utc(last_ts), a.id
+
+
+def test_a_fresh_demo_has_alarms_in_every_state(demo_city):
+    alarms = check_alarms_in_every_state(demo_city, demo_now(TODAY))
+    assert 8 <= len(alarms) <= 20  # a few, not a flood
+    check_alarm_readings(demo_city)
+
+
+def test_the_live_rules_carry_on_from_a_fresh_demos_alarms(engine):
+    """A small city has them too, and new readings move the demo's alarms on: an open alarm
+    is never opened a second time."""
+    build_city(engine, seed=3, scale=0.02, today=TODAY)
+    now = demo_now(TODAY)
+    alarms = check_alarms_in_every_state(engine, now)
+    check_alarm_readings(engine)
+    open_threshold = [a for a in alarms if a.state != "closed" and a.rule == "threshold"]
+    assert open_threshold
+    with session_scope(engine) as s:
+        sensors = {a.sensor_id: s.get(Sensor, a.sensor_id) for a in open_threshold}
+        before = s.scalar(select(func.count()).select_from(Alarm))
+        version = read_alarm_version(s)
+    later = [now + timedelta(minutes=1, seconds=10 * i) for i in range(4)]
+    readings = []
+    for sensor in sensors.values():
+        past = sensor.level_2 * (1.5 if sensor.direction == "high" else 0.5)
+        readings += [RawReading(sensor.tag, ts, past) for ts in later]
+        # an old reading (before the demo's last) is stored but moves no rule
+        readings.append(RawReading(sensor.tag, now - timedelta(hours=3, seconds=1), past))
+    with session_scope(engine) as s:
+        ingest_parsed(s, readings, [], SensorDirectory(), "http", later[-1])
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Alarm)) == before
+        for a in open_threshold:
+            again = s.get(Alarm, a.id)
+            assert again.level == 2 and again.recovered_at is None
+            assert as_utc(again.last_at) == later[-1]
+            actions = [e[2] for e in _alarm_story(s, again)]
+            assert actions.count("open") == 1
+        assert read_alarm_version(s) > version
+
+
+def test_same_seed_same_ledger_and_alarms(tmp_path):
     def fingerprint(seed: int, name: str) -> str:
         eng = make_engine(f"sqlite:///{tmp_path / name}")
         build_city(eng, seed=seed, scale=0.02, today=TODAY)
@@ -222,7 +367,12 @@ def test_same_seed_same_ledger(tmp_path):
                     HiddenDanger.id
                 )
             ).all()
-        return hashlib.sha256(repr(dangers).encode()).hexdigest()
+            alarms = s.execute(
+                select(Sensor.tag, Alarm.state, Alarm.opened_at, Alarm.closed_at)
+                .join(Sensor, Sensor.id == Alarm.sensor_id)
+                .order_by(Alarm.id)
+            ).all()
+        return hashlib.sha256(repr((dangers, alarms)).encode()).hexdigest()
 
     assert fingerprint(4, "a.db") == fingerprint(4, "b.db")
     assert fingerprint(4, "a2.db") != fingerprint(8, "c.db")

@@ -2,7 +2,8 @@
 
 Everything is drawn from `random.Random(seed)` and `numpy.random.default_rng(seed)` (the towns'
 habits from streams of their own, `demo.character`), and dates are laid out relative to
-`today`, so the same seed gives the same city (shifted in time).
+`today` and times to the demo's now (`demo_now`), so the same seed gives the same city
+(shifted in time).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from data_loaders.demo import geography as geo
 from data_loaders.demo import names
+from data_loaders.demo.alarms import make_alarms
 from data_loaders.demo.character import draw_habits, draw_slowness
 from data_loaders.rules.gb18218 import grade, load_substances
 from data_loaders.rules.thresholds import DEFAULTS
@@ -39,6 +41,7 @@ from data_loaders.store.schema import (
     SafetyClassChange,
     Sensor,
 )
+from data_loaders.times import CHINA
 from data_loaders.vocab import AI_SCENES, DRIVE_TAGS, join_tags
 
 COUNTY_CODE = "330381"
@@ -206,15 +209,27 @@ class Plan:
         c["video_scenes"] = max(c["video_scenes"], sites)
 
 
+def demo_now(today: date | None = None) -> datetime:
+    """The instant the demo's alarms lead up to: the real now, or 10:00 China time on a given
+    `today` (so a pinned day gives the same alarms every time)."""
+    if today is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    return datetime(today.year, today.month, today.day, 10, tzinfo=CHINA).astimezone(UTC)
+
+
 def build_city(
     engine: Engine,
     seed: int = 7,
     scale: float = 1.0,
     today: date | None = None,
     progress: Progress | None = None,
+    alarms: bool = True,
 ) -> dict[str, float]:
-    """Create the schema and fill the demo city in one transaction; returns timings."""
+    """Create the schema and fill the demo city in one transaction; returns timings.
+
+    `alarms`: give it a few alarms in every state of the loop (see demo.alarms)."""
     say = progress or (lambda _msg: None)
+    now = demo_now(today)
     today = today or date.today()
     init_db(engine)
     plan = Plan(scale)
@@ -224,7 +239,7 @@ def build_city(
     with session_scope(engine) as session:
         if session.scalar(select(func.count()).select_from(Grid)):
             raise RuntimeError("the store already holds data; use --replace to start over")
-        city = _City(session, rng, nrng, plan, today, seed)
+        city = _City(session, rng, nrng, plan, today, now, seed)
         steps = (
             ("grids", city.make_grids),
             ("enterprises", city.make_enterprises),
@@ -233,6 +248,7 @@ def build_city(
             ("hidden dangers", city.make_hidden_dangers),
             ("committees", city.make_committees),
             ("sensors", city.make_sensors),
+            *((("alarms", city.make_alarms),) if alarms else ()),
         )
         for label, step in steps:
             t0 = time.perf_counter()
@@ -279,6 +295,7 @@ class _City:
         nrng: np.random.Generator,
         plan: Plan,
         today: date,
+        now: datetime,
         seed: int,
     ) -> None:
         self.s = session
@@ -287,7 +304,7 @@ class _City:
         self.c = plan.counts
         self.today = today
         self.start = today - timedelta(days=364)  # the ledger covers the last twelve months
-        self.now = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+        self.now = now
         self.seed = seed
         self.habits = draw_habits(seed, len(geo.TOWNS))
 
@@ -1017,6 +1034,12 @@ class _City:
         scenes_n = len(rows) - n_signals
         devices_n = len(device_list)
         return f"{len(sites)} sites, {devices_n} devices, {n_signals} signals, {scenes_n} AI scenes"
+
+    # --- alarms ------------------------------------------------------------------------
+    def make_alarms(self) -> str:
+        """A few alarms in every state, as the live loop would have left them by now."""
+        town_of = {eid: geo.TOWNS[t][0] for eid, t in zip(self.ent_ids, self.ent_town, strict=True)}
+        return make_alarms(self.s, self.rng, self.now, town_of)
 
 
 def _t(kind: str, **override: object) -> tuple[str, str, float | None, float | None, str]:
