@@ -16,6 +16,30 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         other("theme", page.theme === "light" ? "dark" : "light", "dark"),
       ];
     },
+    /* The search list closes once the user has gone somewhere: Enter in the box, or a click
+       on a hit (search hits and the alarm strip's items share the type); typing opens it.
+       Enter at once after typing comes before the box sends its value (debounce): that late
+       value is the one Enter flew to, not new typing, so it leaves the list closed. */
+    search_list: function (value) {
+      const page = window.dash_clientside.onemap_page;  // page.searchEcho: what Enter flew to
+      const ctx = window.dash_clientside.callback_context;
+      const trig = ctx.triggered || [];
+      const fired = function (prop) { return trig.some(function (t) { return t.prop_id === prop; }); };
+      const picked = trig.some(function (t) { return /\.n_clicks$/.test(t.prop_id) && t.value; });
+      if (fired("search.n_submit")) {
+        const box = document.getElementById("search");
+        page.searchEcho = box && box.value !== (value || "") ? box.value : null;
+        return "search-results closed";
+      }
+      if (picked) {
+        page.searchEcho = null;
+        return "search-results closed";
+      }
+      if (!fired("search.value")) return window.dash_clientside.no_update;
+      const echo = page.searchEcho != null && (value || "") === page.searchEcho;
+      page.searchEcho = null;
+      return echo ? window.dash_clientside.no_update : "search-results";
+    },
     /* The legend names the layers that are switched off, so their parts hide (app.css). */
     legend_class: function (shown) {
       const all = ["enterprises", "major_hazards", "listed_dangers", "alarms"];

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, State, html
+from dash import ALL, ClientsideFunction, Input, Output, State, html
 
 from callbacks import ids
 from callbacks.deps import Deps
@@ -13,7 +13,8 @@ from data_loaders.store import session_scope
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     """List up to 8 matches under the box as the user types; each opens its dossier. Enter
-    flies to the best match (map_state.sync_url hears it through the search-submit store)."""
+    flies to the best match (map_state.sync_url hears it through the search-submit store).
+    The list closes after either and opens again with typing."""
 
     # The box sends its value a moment after typing stops (for the list), but Enter must
     # fly to what the box holds at that instant: read from the box itself, in the browser.
@@ -24,6 +25,17 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         }""",
         Output(ids.SEARCH_SUBMIT, "data"),
         Input(ids.SEARCH, "n_submit"),
+        prevent_initial_call=True,
+    )
+
+    # The list closes once the user has gone somewhere (Enter, or a hit picked: it stayed
+    # open over the panel); typing again opens it. In the browser: no request.
+    app.clientside_callback(
+        ClientsideFunction("onemap_page", "search_list"),
+        Output(ids.SEARCH_RESULTS, "className"),
+        Input(ids.SEARCH, "value"),
+        Input(ids.SEARCH, "n_submit"),
+        Input({"type": ids.HIT, "code": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import shapely
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from data_loaders.queries import load_stats
@@ -141,10 +142,22 @@ def test_map_flow(page, live_server, city):
     assert page.evaluate("window.onemap.map.getZoom()") == 17
     page.locator(".dossier-name").wait_for()
     assert page.locator(".dossier-name").inner_text() == EVIL
+    results = page.locator("#search-results")
+    expect(results).to_be_hidden()  # the list closes once the map has flown
     # Enter at once after typing (before the box has sent its value) flies to what was typed
     page.locator("#search").fill(city["other"])
     redrawn(page, lambda: page.keyboard.press("Enter"))
     assert "enterprise=" + city["other"] in page.url
+    expect(results).to_be_hidden()
+    # Typing again opens the list; picking a hit flies there and closes it.
+    page.locator("#search").fill("瑞安市")
+    expect(hit.nth(1)).to_be_visible()
+    picked = hit.nth(1).get_attribute("title")
+    redrawn(page, lambda: hit.nth(1).click())
+    assert "enterprise=" + picked in page.url
+    expect(results).to_be_hidden()
+    page.locator("#search").fill("瑞安")  # and typing opens it again
+    expect(hit.first).to_be_visible()
 
     # With every layer off there is nothing to wait for: ready at once.
     page.goto(f"{live_server}/?layers=none")
