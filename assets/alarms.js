@@ -33,6 +33,37 @@
     } catch (e) { /* ignore */ }
   }, { once: true, capture: true });
 
+  // Dash's date picker (the dispatch form's due date) names months and weekdays through a
+  // date-fns locale the page provides (window.dateFns.locale) and speaks English without one.
+  // The Chinese page (its <html lang>, set by the server) gets this small zh-CN one: just what
+  // the picker asks of a locale (names of months, weekdays, day periods; long formats).
+  if ((document.documentElement.lang || "").indexOf("zh") === 0) {
+    const days = ["日", "一", "二", "三", "四", "五", "六"];
+    const zhCN = {
+      code: "zh-CN",
+      localize: {
+        ordinalNumber: function (n) { return "第" + n; },
+        era: function (i) { return i ? "公元" : "公元前"; },
+        quarter: function (q) { return "第" + q + "季度"; },
+        month: function (m) { return m + 1 + "月"; },
+        day: function (d, o) {
+          const width = (o && o.width) || "wide";
+          return (width === "wide" ? "星期" : width === "abbreviated" ? "周" : "") + days[d];
+        },
+        dayPeriod: function (p) { return p === "am" ? "上午" : p === "pm" ? "下午" : p; },
+      },
+      formatLong: {
+        date: function () { return "yyyy-MM-dd"; },
+        time: function () { return "HH:mm:ss"; },
+        dateTime: function () { return "{{date}} {{time}}"; },
+      },
+      match: {},
+      options: { weekStartsOn: 1, firstWeekContainsDate: 4 },
+    };
+    window.dateFns = window.dateFns || {};
+    window.dateFns.locale = Object.assign({}, window.dateFns.locale, { zhCN: zhCN });
+  }
+
   window.dash_clientside = window.dash_clientside || {};
   window.dash_clientside.onemap_ui = {
     alarmSignal: function (signal, soundOn) {

@@ -4,6 +4,7 @@ whatever the page shows."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,12 @@ from data_loaders.telemetry.alarms import ActionError, NoSuchAlarm, NotAllowed, 
 from data_loaders.telemetry.formats import CHINA, parse_iso
 
 FIELDS = ("assignee", "due", "feedback", "reason", "note")
+# The due time is a date picker showing the page's own date format, and a 24-hour hh:mm box:
+# a native <input type=datetime-local> shows the browser's locale, not the page's (Chromium
+# in en-US showed 12/02/2026, 11:26 PM on the Chinese page, whatever its lang attribute).
+DUE_DATE = "alarm-due-date"  # the picker's id type (its value is `date`, not `value`)
+DATE_FORMAT = {"zh": "YYYY-MM-DD", "en": "D MMM YYYY"}  # 2026-12-04 / 4 Dec 2026
+HOUR_MINUTE = re.compile(r"([01]?\d|2[0-3]):?([0-5]\d)")
 
 
 def local_time(iso: str | None, seconds: bool = False) -> str:
@@ -99,10 +106,11 @@ def field(
 ) -> html.Label:
     """One labelled input of the action form (pattern id, so the form may come and go)."""
     fid = {"type": ids.ALARM_FIELD, "name": name}
+    cls = f"field field-{name}"
     if kind == "textarea":
-        control: Any = dcc.Textarea(id=fid, value=value, className="field")
+        control: Any = dcc.Textarea(id=fid, value=value, className=cls)
     else:
-        control = dcc.Input(id=fid, type=kind, value=value, className="field", debounce=False)
+        control = dcc.Input(id=fid, type=kind, value=value, className=cls, debounce=False)
     children = [html.Span(text), control]
     if options:
         children.append(
@@ -115,6 +123,49 @@ def field(
             )
         )
     return html.Label(children, className="form-row")
+
+
+def due_field(now: datetime, label: Label, lang: str) -> html.Div:
+    """The due time in China time, two hours ahead to start with: a calendar in the page's
+    language and date format (the Chinese page's month and weekday names come from
+    assets/alarms.js), from today to a year ahead as the rule allows, and a 24-hour hh:mm box."""
+    today = now.astimezone(CHINA).date()
+    when = now.astimezone(CHINA) + timedelta(hours=2)
+    picker = dcc.DatePickerSingle(
+        id={"type": DUE_DATE, "name": "due"},
+        date=when.date().isoformat(),
+        display_format=DATE_FORMAT.get(lang, DATE_FORMAT["zh"]),
+        first_day_of_week=1 if lang == "zh" else 0,
+        min_date_allowed=today.isoformat(),
+        max_date_allowed=(today + timedelta(days=365)).isoformat(),
+        placeholder=label("alarm.due_date", lang),
+        className="due-date",
+    )
+    clock = dcc.Input(
+        id={"type": ids.ALARM_FIELD, "name": "due_time"},
+        type="text",
+        value=when.strftime("%H:%M"),
+        className="field field-due_time",
+        placeholder=label("alarm.due_time", lang),
+        inputMode="numeric",
+        maxLength=5,
+        debounce=False,
+    )
+    head = [label("alarm.due", lang), html.Span(f" ({label('alarm.due_zone', lang)})")]
+    return html.Div(
+        [html.Span(head), html.Div([picker, clock], className="due-row")], className="form-row"
+    )
+
+
+def due_text(day: str | None, hm: str | None) -> str:
+    """The form's due date (YYYY-MM-DD) and hh:mm as ISO 8601 without an offset, which is
+    China time; a time that cannot be read is passed on for the rule to refuse (bad_due);
+    empty when either part is missing (due_required)."""
+    hm = (hm or "").strip().replace("：", ":")  # a Chinese input method's full-width colon
+    if not day or not hm:
+        return ""
+    found = HOUR_MINUTE.fullmatch(hm)
+    return f"{day}T{int(found[1]):02d}:{found[2]}" if found else f"{day} {hm}"
 
 
 def event_note(a: dict[str, Any], e: dict[str, Any], label: Label, lang: str) -> str:
@@ -183,12 +234,11 @@ def create_alarm_detail(
         return children
     if not may_act:
         return [*children, html.P(label("alarm.viewer_only", lang), className="muted")]
-    due = (now.astimezone(CHINA) + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
     form: list = []
     if "dispatch" in allowed:
         form += [
             field("assignee", label("alarm.assignee", lang), value=a["assignee"] or ""),
-            field("due", label("alarm.due", lang), "datetime-local", due),
+            due_field(now, label, lang),
         ]
     if "dispose" in allowed:
         form.append(field("feedback", label("alarm.feedback", lang), "textarea"))
@@ -223,11 +273,11 @@ def detail_key(a: dict[str, Any] | None, lang: str, may_act: bool) -> str:
 
 
 def action_body(action: str, values: dict[str, str]) -> dict[str, Any]:
-    """The JSON body of an action from the form (the due time is read as China time)."""
+    """The JSON body of an action from the form (the due date and time are China time)."""
     body: dict[str, Any] = {}
     if action == "dispatch":
         body["assignee"] = values.get("assignee") or ""
-        due = values.get("due") or ""
+        due = due_text(values.get("due_date"), values.get("due_time"))
         if due:
             try:
                 body["due"] = parse_iso(due).isoformat()  # the form's time is China time
@@ -341,17 +391,19 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input({"type": ids.ALARM_ACT, "action": ALL}, "n_clicks"),
         State({"type": ids.ALARM_FIELD, "name": ALL}, "value"),
         State({"type": ids.ALARM_FIELD, "name": ALL}, "id"),
+        State({"type": DUE_DATE, "name": ALL}, "date"),
         State(ids.ALARM_SELECTED, "data"),
         State(ids.ALARM_DONE, "data"),
         State(ids.LOCATION, "search"),
         prevent_initial_call=True,
     )
-    def act_on_alarm(clicks, values, field_ids, selected, done, search):  # type: ignore[no-untyped-def]
+    def act_on_alarm(clicks, values, field_ids, dates, selected, done, search):  # type: ignore[no-untyped-def]
         if not ctx.triggered or not ctx.triggered[0]["value"] or not selected:
             return no_update, no_update
         lang = parse_query(search, deps.lang).lang
         action = ctx.triggered_id["action"]
         form = {f["name"]: v for f, v in zip(field_ids, values, strict=True)}
+        form["due_date"] = dates[0] if dates else None
         who = deps.current_user()
         try:
             act_as(

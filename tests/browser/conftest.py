@@ -5,15 +5,21 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from dashboard.app import create_app
 from dashboard.auth import hash_password
 from dashboard.settings import Settings
+from data_loaders.rules.lifecycle import OPEN_STATES
 from data_loaders.store import session_scope
+from data_loaders.store.schema import Alarm, Sensor
+from data_loaders.telemetry.store import SensorDirectory, ingest_body
 from data_loaders.users import save_user
 from tests.conftest import need_service
 
@@ -118,3 +124,50 @@ def sign_in(page, base: str, name: str, password: str, path: str = "/") -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_selector(READY, timeout=20_000)
+
+
+def raise_alarm(engine) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+    """A new ammonia detector beside the first one (the demo city's own alarms hold its
+    sensors) and three readings far over level 2, 10 s apart: one new level-2 alarm. The
+    detector's tag and the alarm's id."""
+    with session_scope(engine) as s:
+        model = s.scalar(select(Sensor).where(Sensor.kind == "ammonia").order_by(Sensor.id))
+        tag = f"TEST-AMMO-{s.scalar(select(func.count()).select_from(Sensor)) + 1}"
+        s.add(
+            Sensor(
+                tag=tag,
+                kind="ammonia",
+                unit=model.unit,
+                device=model.device,
+                location=model.location,
+                level_1=model.level_1,
+                level_2=model.level_2,
+                enterprise_id=model.enterprise_id,
+            )
+        )
+    now = datetime.now(UTC)
+    body = orjson.dumps(
+        [
+            {"sensor": tag, "ts": (now - timedelta(seconds=20 - 10 * i)).isoformat(), "value": 480}
+            for i in range(3)
+        ]
+    )
+    with session_scope(engine) as s:
+        ingest_body(s, body, SensorDirectory(), "http", now)
+    with session_scope(engine) as s:
+        alarm = s.scalar(
+            select(Alarm.id).join(Sensor, Sensor.id == Alarm.sensor_id).where(Sensor.tag == tag)
+        )
+    assert alarm is not None, f"no alarm at {tag}"
+    return tag, alarm
+
+
+def open_alarms(engine) -> int:  # type: ignore[no-untyped-def]
+    """How many alarms are open (the alarm button's count)."""
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count()).select_from(Alarm).where(Alarm.state.in_(OPEN_STATES)))
+
+
+def alarm_row(alarm: int) -> str:
+    """The alarm panel's row of an alarm (Dash writes dict ids as sorted JSON)."""
+    return f"""[id='{{"id":{alarm},"type":"alarm-row"}}']"""
