@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from data_loaders.demo import names
 from data_loaders.rules import alarms as rules
+from data_loaders.rules.lifecycle import STATES
 from data_loaders.store.schema import Alarm, Sensor
 from data_loaders.telemetry.alarms import AlarmConfig, act, escalate
 from data_loaders.telemetry.formats import RawReading
@@ -324,8 +325,8 @@ def make_alarms(
             raise RuntimeError(f"the demo's alarm on {cast.sensor.tag} did not open")
         act(session, alarm_id, action, body, DEMO_OPERATOR, at)
     states = Counter(session.scalars(select(Alarm.state)))
-    escalated = session.scalar(
-        select(Alarm.id).where(Alarm.escalated.is_(True), Alarm.state == "open").limit(1)
+    escalated = len(
+        session.scalars(select(Alarm.id).where(Alarm.escalated, Alarm.state == "open")).all()
     )
-    shown = ", ".join(f"{k} {v}" for k, v in sorted(states.items()))
-    return f"{sum(states.values())} ({shown}; escalated open: {bool(escalated)}), {fed} readings"
+    shown = ", ".join(f"{state} {states[state]}" for state in STATES if states[state])
+    return f"{sum(states.values())} ({shown}; {escalated} open escalated), {fed} readings"
