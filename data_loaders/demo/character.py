@@ -23,8 +23,8 @@ LAG_DAYS = (5.0, 14.0)  # mean days from finding a danger to rectifying it
 CAMPAIGN = (2.2, 0.4)  # weight of a town's campaign tasks being done (1: the county's mean)
 SELF_REPORT = (1.7, 0.4)  # weight of self-report (自查自报) among a town's sources of dangers
 LIKENESS = 0.6  # how closely each habit follows the town's diligence (a correlation)
-COMMUNITY_SIGMA = 0.6  # log-spread of how slow a community is against its town
-VILLAGE_SIGMA = 0.7  # log-spread of how slow a village is against its community
+COMMUNITY_SIGMA = 0.7  # log-spread of how slow a community is against its town
+VILLAGE_SIGMA = 0.8  # log-spread of how slow a village is against its community
 
 
 @dataclass(frozen=True)
