@@ -14,7 +14,9 @@ from sqlalchemy import Engine
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from dashboard.auth import Auth
+from dashboard.i18n import t
 from dashboard.map_data import MapData, Payload
+from data_loaders.panels import EXPORTS, MIMETYPES, ExportError, load_export, write_rows
 from data_loaders.queries import (
     UnknownGrid,
     UnknownSensor,
@@ -345,5 +347,47 @@ def create_api(
         except BadMonth as exc:
             return error(str(exc), 400, "bad_month")
         return json_response(doc)
+
+    @api.get("/api/exports/<name>.<fmt>")
+    def export_list(name: str, fmt: str) -> Response:
+        # a panel list whole (the panel shows its first rows), as CSV or XLSX; signed-in
+        # viewers and up, like every GET here (the gate in dashboard.auth)
+        args = request.args
+        lang = args.get("lang") if args.get("lang") in ("zh", "en") else "zh"
+        if name not in EXPORTS or fmt not in MIMETYPES:
+            return error(f"no export {name}.{fmt}", 404)
+        try:
+            with session_scope(engine) as session:
+                rows = load_export(
+                    session,
+                    name,
+                    date.today(),
+                    grid=args.get("grid") or None,
+                    campaign=args.get("campaign") or None,
+                    enterprise=args.get("enterprise") or None,
+                )
+        except UnknownGrid as exc:
+            return error(f"no grid {exc}", 404)
+        except ExportError as exc:
+            return error(str(exc), 400, "bad_export")
+        columns = EXPORTS[name]
+        body = write_rows(
+            [t(key, lang) for _f, key, _p in columns],
+            [
+                [t(p + str(r[f]), lang) if p and r[f] else r[f] for f, _k, p in columns]
+                for r in rows
+            ],
+            fmt,
+        )
+        response = Response(body, content_type=MIMETYPES[fmt])
+        scope = "".join(
+            ch
+            for ch in (args.get("grid") or args.get("enterprise") or "")
+            if ch.isascii() and ch.isalnum()
+        )
+        filename = f"{name}-{scope[:40] or 'county'}-{date.today().isoformat()}.{fmt}"
+        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     return api

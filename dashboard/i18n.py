@@ -80,6 +80,12 @@ CATALOG: dict[str, dict[str, str]] = {
     "col.change": {"zh": "较上月", "en": "vs last"},
     "col.town": {"zh": "镇街", "en": "Town"},
     "col.score": {"zh": "得分", "en": "Score"},
+    "col.code": {"zh": "编号", "en": "Code"},
+    "col.credit_code": {"zh": "统一社会信用代码", "en": "Credit code"},
+    "col.category": {"zh": "类别", "en": "Category"},
+    "col.severity": {"zh": "隐患等级", "en": "Severity"},
+    "col.industry": {"zh": "行业", "en": "Industry"},
+    "col.found_on": {"zh": "发现日期", "en": "Found on"},
     "campaign.progress": {
         "zh": "任务完成率（条）与时间进度（竖线）",
         "en": "Tasks done (bar) against time elapsed (tick)",

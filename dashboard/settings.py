@@ -111,6 +111,11 @@ class Settings:
         "Alarm response band of the ranking: full marks at or under the first (minutes to "
         "acknowledge), none at the second",
     )
+    ranking_min_alarms: int = _setting(
+        3,
+        "Fewest alarms a town must have in the month for the ranking's alarm part to count "
+        "(fewer: its weight goes to the other parts)",
+    )
 
     def ranking_config(self) -> RankingConfig:
         """The ranking's weights and alarm band; ValueError names a bad setting."""
@@ -120,7 +125,11 @@ class Settings:
             raise ValueError("ONEMAP_RANKING_ALARM_MINUTES is two numbers, e.g. 15,120") from None
         if not 0 <= target < limit:
             raise ValueError("ONEMAP_RANKING_ALARM_MINUTES: the first must be below the second")
-        return RankingConfig(parse_weights(self.ranking_weights), target, limit)
+        if self.ranking_min_alarms < 0:
+            raise ValueError("ONEMAP_RANKING_MIN_ALARMS must not be negative")
+        return RankingConfig(
+            parse_weights(self.ranking_weights), target, limit, self.ranking_min_alarms
+        )
 
     def alarm_config(self) -> AlarmConfig:
         """The alarm rule settings and escalation limits."""

@@ -2,11 +2,15 @@
 
 Every figure here comes from the same scoping as `queries.load_stats`, so the panels agree with
 the KPI document to the digit; breakdowns (by child grid, industry, source) sum to the total.
+A list cut to its first SHOWN rows carries its full length, and `load_export` gives every row
+(the panels link to it as a CSV or XLSX file, written by `write_rows`: no cell is a formula).
 """
 
 from __future__ import annotations
 
-from datetime import date
+import csv
+import io
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -41,7 +45,16 @@ def month_start(day: date, back: int = 0) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+def month_to_date(today: date) -> tuple[tuple[date, date], tuple[date, date]]:
+    """This month's days up to today, and the same days of last month (first to last day):
+    on 2 December, 1–2 December and 1–2 November; on 31 March, 1–31 March and 1–28 February."""
+    first, before = month_start(today), month_start(today, 1)
+    days = min(today.day, (first - before).days)
+    return (first, today), (before, before + timedelta(days=days - 1))
+
+
 KEYS = ("found", "rectified", "overdue")
+SHOWN = 200  # rows a panel list shows; its export has them all
 
 
 def roll_up_children(
@@ -78,8 +91,9 @@ def _counts(rows: Any) -> dict[str, Any]:
 
 
 def load_danger_closure(session: Session, grid_code: str | None, today: date) -> dict[str, Any]:
-    """隐患整改: totals, this month vs last, by child grid, industry and source, a 12-month
-    trend, the overdue list (oldest first) and the listed major hidden dangers."""
+    """隐患整改: totals, this month to date vs the same days of last month, by child grid,
+    industry and source, a 12-month trend, the overdue list (oldest first, the first SHOWN of
+    `overdue_total`) and the listed major hidden dangers."""
     scope = resolve_scope(session, grid_code)
     where = _danger_scope(scope)
     done = HiddenDanger.status.in_(RECTIFIED_STATUSES)
@@ -117,6 +131,11 @@ def load_danger_closure(session: Session, grid_code: str | None, today: date) ->
     first = month_start(today, 11)
     months = [month_start(today, k).isoformat()[:7] for k in range(11, -1, -1)]
     trend = {m: {"month": m, "found": 0, "rectified": 0} for m in months}
+    # like with like: this month so far against the same days of last month, not all of it
+    windows = [
+        {"month": start.isoformat()[:7], "from": start, "to": end, "found": 0, "rectified": 0}
+        for start, end in month_to_date(today)
+    ]
     # counted per day in SQL (≤ 365 rows each), bucketed by month here: portable, and no
     # per-danger rows to fetch and parse
     for column, key, extra in (
@@ -130,17 +149,37 @@ def load_danger_closure(session: Session, grid_code: str | None, today: date) ->
             month = day.isoformat()[:7] if day else None
             if month in trend:
                 trend[month][key] += int(n)
-    this, last = trend[months[-1]], trend[months[-2]]
+            for w in windows:
+                if day is not None and w["from"] <= day <= w["to"]:
+                    w[key] += int(n)
+    this, last = ({**w, "from": w["from"].isoformat(), "to": w["to"].isoformat()} for w in windows)
+    totals = load_hidden_danger_counts(session, scope, today)
+    return {
+        "totals": totals,
+        "this_month": this,
+        "last_month": last,
+        "trend": list(trend.values()),
+        "by_child": by_child,
+        "by_industry": by_industry,
+        "by_source": by_source,
+        "overdue": _overdue_dangers(session, and_(where, late), today, SHOWN),
+        # the same condition as the KPI's overdue figure: the list's full length
+        "overdue_total": totals["overdue"],
+    }
 
-    overdue_rows = session.execute(
+
+def _overdue_dangers(
+    session: Session, where: Any, today: date, limit: int | None
+) -> list[dict[str, Any]]:
+    """Overdue hidden dangers matching `where`, oldest deadline first (all when no limit)."""
+    query = (
         select(HiddenDanger, Enterprise.name, Enterprise.credit_code, Grid.name)
         .join(Enterprise, Enterprise.id == HiddenDanger.enterprise_id, isouter=True)
         .join(Grid, Grid.id == HiddenDanger.grid_id, isouter=True)
-        .where(where, late)
+        .where(where)
         .order_by(HiddenDanger.deadline, HiddenDanger.id)
-        .limit(200)
-    ).all()
-    overdue = [
+    )
+    return [
         {
             "code": d.code,
             "enterprise": ename,
@@ -152,18 +191,10 @@ def load_danger_closure(session: Session, grid_code: str | None, today: date) ->
             "deadline": d.deadline.isoformat() if d.deadline else None,
             "days_overdue": days_overdue(d.deadline, today),
         }
-        for d, ename, code, gname in overdue_rows
+        for d, ename, code, gname in session.execute(
+            query if limit is None else query.limit(limit)
+        ).all()
     ]
-    return {
-        "totals": load_hidden_danger_counts(session, scope, today),
-        "this_month": this,
-        "last_month": last,
-        "trend": list(trend.values()),
-        "by_child": by_child,
-        "by_industry": by_industry,
-        "by_source": by_source,
-        "overdue": overdue,
-    }
 
 
 def task_item(t: Any, today: date) -> dict[str, Any]:
@@ -198,7 +229,8 @@ def load_campaign_progress(
 ) -> list[dict[str, Any]]:
     """专项整治: every campaign (or one, by code) with tasks done / total in scope and the share
     of its time elapsed; `behind` when progress trails time. With `campaign`, also progress by
-    child grid and by owner unit, the overdue tasks, its hidden dangers and enforcement."""
+    child grid and by owner unit, the overdue tasks (the first SHOWN of `overdue`), its hidden
+    dangers and enforcement."""
     scope = resolve_scope(session, grid_code)
     in_scope = scope.where(CampaignTask.grid_id)
     late = and_(CampaignTask.status != "done", CampaignTask.due_on < today)
@@ -253,12 +285,7 @@ def _campaign_detail(session, scope, c, of_c, measures, late, today) -> dict[str
         ),
         key=lambda r: (r["progress"], r["owner_unit"]),
     )
-    overdue = [
-        task_item(t, today)
-        for t in session.scalars(
-            select(CampaignTask).where(of_c, late).order_by(CampaignTask.due_on).limit(200)
-        )
-    ]
+    overdue = _overdue_tasks(session, and_(of_c, late), today, SHOWN)
     dangers = load_hidden_danger_counts(session, scope, today, campaign_id=c.id)
     kinds = dict(
         session.execute(
@@ -278,6 +305,16 @@ def _campaign_detail(session, scope, c, of_c, measures, late, today) -> dict[str
         "hidden_dangers": dangers,
         "enforcement": enforcement,
     }
+
+
+def _overdue_tasks(
+    session: Session, where: Any, today: date, limit: int | None
+) -> list[dict[str, Any]]:
+    """Campaign tasks matching `where`, earliest due first (all when no limit)."""
+    query = select(CampaignTask).where(where).order_by(CampaignTask.due_on, CampaignTask.id)
+    return [
+        task_item(t, today) for t in session.scalars(query if limit is None else query.limit(limit))
+    ]
 
 
 def load_listed_dangers(session: Session, grid_code: str | None, today: date) -> dict[str, Any]:
@@ -308,3 +345,147 @@ def load_listed_dangers(session: Session, grid_code: str | None, today: date) ->
         for h, ename, code, gname in rows
     ]
     return {"counts": load_listed_counts(session, scope), "items": items}
+
+
+# --- the panels' lists, whole, as files -------------------------------------------------------
+# Each export: its columns as (field, label key of the page's catalog, vocabulary prefix whose
+# label a cell's code is shown as, or None for the value itself).
+Column = tuple[str, str, str | None]
+EXPORTS: dict[str, tuple[Column, ...]] = {
+    "overdue-dangers": (
+        ("code", "col.code", None),
+        ("enterprise", "col.enterprise", None),
+        ("credit_code", "col.credit_code", None),
+        ("grid", "col.grid", None),
+        ("category", "col.category", None),
+        ("description", "col.what", None),
+        ("severity", "col.severity", "severity."),
+        ("deadline", "col.deadline", None),
+        ("days_overdue", "col.days_overdue", None),
+    ),
+    "campaign-overdue-tasks": (
+        ("code", "col.code", None),
+        ("title", "col.task", None),
+        ("owner_unit", "col.owner", None),
+        ("due_on", "col.due", None),
+        ("days_overdue", "col.days_overdue", None),
+        ("progress", "col.progress", None),
+        ("status", "col.status", "task."),
+    ),
+    "dangers-by-industry": (
+        ("industry", "col.industry", None),
+        ("found", "kpi.found", None),
+        ("rectified", "kpi.rectified", None),
+        ("rate", "kpi.rate", None),
+        ("overdue", "kpi.overdue", None),
+    ),
+    "enterprise-dangers": (
+        ("code", "col.code", None),
+        ("category", "col.category", None),
+        ("severity", "col.severity", "severity."),
+        ("description", "col.what", None),
+        ("found_on", "col.found_on", None),
+        ("deadline", "col.deadline", None),
+        ("status", "col.status", "status."),
+        ("days_overdue", "col.days_overdue", None),
+    ),
+}
+
+
+class ExportError(ValueError):
+    """An export that cannot be made: unknown list, or a missing or unknown argument."""
+
+
+def load_export(
+    session: Session,
+    name: str,
+    today: date,
+    grid: str | None = None,
+    campaign: str | None = None,
+    enterprise: str | None = None,
+) -> list[dict[str, Any]]:
+    """Every row of a panel list (a key of EXPORTS) for a scope, in the panel's order; the
+    panel shows the first SHOWN. Raises ExportError, or UnknownGrid for the scope."""
+    if name not in EXPORTS:
+        raise ExportError(f"no list {name!r}: one of {', '.join(EXPORTS)}")
+    if name == "enterprise-dangers":
+        return _enterprise_dangers(session, enterprise, today)
+    scope = resolve_scope(session, grid)
+    if name == "campaign-overdue-tasks":
+        c = session.scalar(select(Campaign).where(Campaign.code == (campaign or "")))
+        if c is None:
+            raise ExportError(f"no campaign {campaign!r}")
+        of_c = and_(scope.where(CampaignTask.grid_id), CampaignTask.campaign_id == c.id)
+        late = and_(CampaignTask.status != "done", CampaignTask.due_on < today)
+        return _overdue_tasks(session, and_(of_c, late), today, None)
+    if name == "dangers-by-industry":
+        return load_danger_closure(session, grid, today)["by_industry"]
+    late = and_(~HiddenDanger.status.in_(RECTIFIED_STATUSES), HiddenDanger.deadline < today)
+    return _overdue_dangers(session, and_(_danger_scope(scope), late), today, None)
+
+
+def _enterprise_dangers(session: Session, credit_code: str | None, today: date) -> list[dict]:
+    """An enterprise's hidden dangers, open first, then newest found (the dossier's order)."""
+    e = session.scalar(select(Enterprise).where(Enterprise.credit_code == (credit_code or "")))
+    if e is None:
+        raise ExportError(f"no enterprise {credit_code!r}")
+    rows = session.scalars(
+        select(HiddenDanger)
+        .where(HiddenDanger.enterprise_id == e.id, HiddenDanger.is_drill.is_(False))
+        .order_by(HiddenDanger.found_on.desc(), HiddenDanger.id.desc())
+    ).all()
+    ordered = [d for d in rows if not is_rectified(d.status)] + [
+        d for d in rows if is_rectified(d.status)
+    ]
+    return [
+        {
+            "code": d.code,
+            "category": d.category,
+            "severity": d.severity,
+            "description": d.description,
+            "found_on": d.found_on.isoformat() if d.found_on else None,
+            "deadline": d.deadline.isoformat() if d.deadline else None,
+            "status": d.status,
+            "days_overdue": 0 if is_rectified(d.status) else days_overdue(d.deadline, today),
+        }
+        for d in ordered
+    ]
+
+
+# A text cell starting with one of these is a formula to Excel and LibreOffice (CSV injection):
+# such a cell is written with a leading apostrophe in CSV and as a quoted text cell in XLSX.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def write_rows(header: list[str], rows: list[list[Any]], fmt: str) -> bytes:
+    """A table as CSV (UTF-8 with BOM, so Excel opens it) or XLSX bytes; text is never a
+    formula, numbers stay numbers."""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        for row in [header, *rows]:
+            writer.writerow(
+                "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row
+            )
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    if fmt != "xlsx":
+        raise ExportError(f"no format {fmt!r}: csv or xlsx")
+    from openpyxl import Workbook  # only when a file is asked for: the page starts lighter
+
+    book = Workbook()
+    sheet = book.active
+    for r, row in enumerate([header, *rows], start=1):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # openpyxl takes a leading = as a formula otherwise
+                if value.startswith(FORMULA_START):
+                    cell.quotePrefix = True  # stays text even when edited in Excel
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -17,6 +17,7 @@ from data_loaders.rules.metrics import RECTIFIED_STATUSES, rate
 from data_loaders.rules.rankings import (
     PARTS,
     RankingConfig,
+    alarms_count,
     competition_ranks,
     part_scores,
     total_score,
@@ -208,6 +209,8 @@ def score_towns(towns: list[dict[str, Any]], config: RankingConfig) -> list[dict
                 "score": scores["alarm_handling"],
                 "alarms": t["alarms"],
                 "mean_minutes": t["alarm_minutes"],
+                # fewer than min_alarms: not scored, its weight shared out among the others
+                "counted": alarms_count(t["alarms"], config),
             },
             "self_report": {
                 "score": scores["self_report"],
@@ -266,5 +269,6 @@ def load_rankings(
         "previous_month": before.isoformat()[:7],
         "weights": {k: config.weights.get(k, 0.0) for k in PARTS},
         "alarm_minutes": {"target": config.alarm_target_min, "limit": config.alarm_limit_min},
+        "min_alarms": config.min_alarms,
         "towns": towns,
     }

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
-from data_loaders.panels import load_campaign_progress, load_danger_closure, month_start
+import csv
+import io
+from base64 import b64encode
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import and_, func, select, update
+
+from data_loaders.panels import (
+    SHOWN,
+    load_campaign_progress,
+    load_danger_closure,
+    load_export,
+    month_start,
+    month_to_date,
+)
 from data_loaders.queries import load_stats
+from data_loaders.rules.metrics import RECTIFIED_STATUSES
 from data_loaders.store import session_scope
+from data_loaders.store.schema import Campaign, CampaignTask, Enterprise, HiddenDanger
 from tests.conftest import TODAY
 
 KEYS = ("found", "rectified", "overdue")
@@ -31,10 +48,17 @@ def test_danger_closure_sums_to_the_county_and_to_every_town(demo_city):
         assert sums(county["by_source"]) == totals
         assert sums(county["by_industry"]) == totals
         assert len(county["trend"]) == 12 and county["trend"][-1]["month"] == "2026-11"
-        assert county["this_month"] == county["trend"][-1]
+        # 23 November: this month so far is the whole of the trend's November
+        this = county["this_month"]
+        assert (this["from"], this["to"]) == ("2026-11-01", "2026-11-23")
+        assert {k: this[k] for k in ("found", "rectified")} == {
+            k: county["trend"][-1][k] for k in ("found", "rectified")
+        }
         deadlines = [d["deadline"] for d in county["overdue"]]
         assert deadlines == sorted(deadlines)
-        assert len(deadlines) == min(200, totals["overdue"])
+        # the list is cut; it carries its whole length, which is the KPI's overdue figure
+        assert county["overdue_total"] == totals["overdue"] > SHOWN
+        assert len(deadlines) == SHOWN < county["overdue_total"]
         assert all(d["days_overdue"] > 0 for d in county["overdue"])
         for town in county["by_child"]:
             inside = load_danger_closure(s, town["code"], TODAY)
@@ -61,7 +85,7 @@ def test_campaign_progress_matches_the_kpi_document_and_sums_by_town(demo_city):
             assert by_unit == {"tasks": c["tasks"], "done": c["done"]}
             # tasks without a grid are county-wide: in the total, in no town
             assert by_town["tasks"] <= c["tasks"] and by_town["done"] <= c["done"]
-            assert len(detail["overdue_tasks"]) == min(200, c["overdue"])
+            assert len(detail["overdue_tasks"]) == min(SHOWN, c["overdue"])
         [hundred_detail] = load_campaign_progress(s, None, TODAY, campaign=hundred["code"])
         for row in hundred_detail["by_child"]:
             [inside] = load_campaign_progress(s, row["code"], TODAY, campaign=hundred["code"])
@@ -141,3 +165,168 @@ def test_an_operator_updates_a_committee_task_and_it_is_recorded(small_city):
         "ada",
     )
     assert [tuple(e) for e in events] == [("otto", "in_progress", 60), ("ada", "done", 100)]
+
+
+def test_month_to_date_takes_the_same_days_of_last_month():
+    d = date
+    assert month_to_date(d(2026, 12, 2)) == (
+        (d(2026, 12, 1), d(2026, 12, 2)),
+        (d(2026, 11, 1), d(2026, 11, 2)),
+    )
+    # clamped to the length of the month before
+    assert month_to_date(d(2026, 3, 31))[1] == (d(2026, 2, 1), d(2026, 2, 28))
+    assert month_to_date(d(2028, 3, 30))[1] == (d(2028, 2, 1), d(2028, 2, 29))
+    assert month_to_date(d(2026, 1, 15))[1] == (d(2025, 12, 1), d(2025, 12, 15))
+    assert month_to_date(d(2026, 10, 31))[1] == (d(2026, 9, 1), d(2026, 9, 30))
+
+
+def found_between(s, start: date, end: date, rectified: bool = False) -> int:  # type: ignore[no-untyped-def]
+    """Hidden dangers found (or rectified) in [start, end], counted straight from the store."""
+    column = HiddenDanger.rectified_on if rectified else HiddenDanger.found_on
+    where = [HiddenDanger.is_drill.is_(False), column >= start, column <= end]
+    if rectified:
+        where.append(HiddenDanger.status.in_(RECTIFIED_STATUSES))
+    return s.scalar(select(func.count()).select_from(HiddenDanger).where(*where))
+
+
+@pytest.mark.parametrize("today", [date(2026, 12, 2), TODAY, date(2026, 12, 31)])
+def test_this_month_is_compared_with_the_same_days_of_last_month(small_city, today):
+    with session_scope(small_city) as s:
+        # a danger late in last month: outside the span compared with the first days of this
+        one = s.scalar(select(HiddenDanger).where(HiddenDanger.is_drill.is_(False)).limit(1))
+        late = month_start(today) - timedelta(days=1)
+        s.execute(update(HiddenDanger).where(HiddenDanger.id == one.id).values(found_on=late))
+    (a, b), (c, e) = month_to_date(today)
+    with session_scope(small_city) as s:
+        doc = load_danger_closure(s, None, today)
+        this, last = doc["this_month"], doc["last_month"]
+        assert (this["from"], this["to"], last["from"], last["to"]) == tuple(
+            x.isoformat() for x in (a, b, c, e)
+        )
+        assert this["found"] == found_between(s, a, b)
+        assert this["rectified"] == found_between(s, a, b, rectified=True)
+        assert last["found"] == found_between(s, c, e)
+        assert last["rectified"] == found_between(s, c, e, rectified=True)
+        whole = next(m for m in doc["trend"] if m["month"] == last["month"])
+        if today.day < 28:  # a part of last month, not all of it
+            assert last["found"] < whole["found"]
+        else:
+            assert last["found"] == whole["found"]
+
+
+def viewer_client(engine):  # type: ignore[no-untyped-def]
+    """A test client of the app with sign-in required, and Basic headers of a viewer."""
+    from dashboard.app import create_app
+    from dashboard.auth import hash_password
+    from dashboard.settings import Settings
+    from data_loaders.users import save_user
+
+    with session_scope(engine) as s:
+        save_user(s, "wall", "viewer", hash_password("wall-pass-1"))
+    app = create_app(Settings(warm_cache=False), engine=engine)
+    auth = {"Authorization": "Basic " + b64encode(b"wall:wall-pass-1").decode()}
+    return app.server.test_client(), auth
+
+
+def test_every_overdue_danger_can_be_exported_and_no_cell_is_a_formula(small_city):
+    import openpyxl
+
+    with session_scope(small_city) as s:
+        late = and_(
+            HiddenDanger.is_drill.is_(False),
+            ~HiddenDanger.status.in_(RECTIFIED_STATUSES),
+            HiddenDanger.deadline < date.today(),
+        )
+        first = s.scalar(
+            select(HiddenDanger)
+            .where(late)
+            .order_by(HiddenDanger.deadline, HiddenDanger.id)
+            .limit(1)
+        )
+        assert first.enterprise_id is not None
+        first.description = '=HYPERLINK("http://evil.example","点我")'
+        s.execute(
+            update(Enterprise)
+            .where(Enterprise.id == first.enterprise_id)
+            .values(name="@SUM(1+1)*cmd|' /C calc'!A0")
+        )
+        total = s.scalar(select(func.count()).select_from(HiddenDanger).where(late))
+    client, auth = viewer_client(small_city)
+    path = "/api/exports/overdue-dangers.csv"
+    assert client.get(path).status_code == 401  # the sign-in gate
+    answer = client.get(path, headers=auth)
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    assert "attachment" in answer.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
+    assert rows[0][:3] == ["编号", "企业", "统一社会信用代码"]
+    assert len(rows) - 1 == total
+    top = rows[1]
+    assert top[0] == first.code
+    assert top[1].startswith("'@SUM") and top[5] == "'" + first.description
+    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
+    english = client.get(path + "?lang=en", headers=auth)
+    assert english.get_data().decode("utf-8-sig").startswith("Code,Enterprise,Credit code")
+
+    book = openpyxl.load_workbook(
+        io.BytesIO(client.get("/api/exports/overdue-dangers.xlsx", headers=auth).get_data())
+    )
+    sheet = book.active
+    assert sheet.max_row - 1 == total
+    cell = sheet.cell(row=2, column=6)
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (first.description, "s", True)
+    assert sheet.cell(row=2, column=9).data_type == "n"  # days overdue stay numbers
+
+    assert client.get("/api/exports/nothing.csv", headers=auth).status_code == 404
+    assert client.get("/api/exports/overdue-dangers.pdf", headers=auth).status_code == 404
+    assert client.get(path + "?grid=999", headers=auth).status_code == 404
+
+
+def test_a_towns_and_a_campaigns_lists_export_whole(small_city):
+    client, auth = viewer_client(small_city)
+    with session_scope(small_city) as s:
+        county = load_danger_closure(s, None, date.today())
+        town = county["by_child"][0]
+        campaign = s.scalar(select(Campaign.code).order_by(Campaign.id).limit(1))
+        tasks = load_campaign_progress(s, town["code"], date.today(), campaign=campaign)[0]
+        enterprise = s.scalar(
+            select(Enterprise.credit_code)
+            .join(HiddenDanger, HiddenDanger.enterprise_id == Enterprise.id)
+            .group_by(Enterprise.credit_code)
+            .order_by(func.count().desc())
+            .limit(1)
+        )
+        mine = s.scalar(
+            select(func.count())
+            .select_from(HiddenDanger)
+            .join(Enterprise, Enterprise.id == HiddenDanger.enterprise_id)
+            .where(Enterprise.credit_code == enterprise, HiddenDanger.is_drill.is_(False))
+        )
+        undone = s.scalar(
+            select(func.count())
+            .select_from(CampaignTask)
+            .join(Campaign, Campaign.id == CampaignTask.campaign_id)
+            .where(
+                Campaign.code == campaign,
+                CampaignTask.status != "done",
+                CampaignTask.due_on < date.today(),
+            )
+        )
+        assert len(load_export(s, "campaign-overdue-tasks", date.today(), campaign=campaign)) == (
+            undone
+        )
+
+    def lines(url: str) -> list[list[str]]:
+        answer = client.get(url, headers=auth)
+        assert answer.status_code == 200, answer.get_data()
+        return list(csv.reader(io.StringIO(answer.get_data().decode("utf-8-sig"))))
+
+    town_rows = lines(f"/api/exports/overdue-dangers.csv?grid={town['code']}")
+    assert len(town_rows) - 1 == town["overdue"]
+    got = lines(f"/api/exports/campaign-overdue-tasks.csv?grid={town['code']}&campaign={campaign}")
+    assert len(got) - 1 == tasks["overdue"]
+    industries = lines("/api/exports/dangers-by-industry.csv")
+    assert len(industries) - 1 == len(county["by_industry"])  # the chart shows the top 10
+    assert sum(int(r[1]) for r in industries[1:]) == county["totals"]["found"]
+    assert len(lines(f"/api/exports/enterprise-dangers.csv?enterprise={enterprise}")) - 1 == mine
+    missing = client.get("/api/exports/campaign-overdue-tasks.csv", headers=auth)
+    assert missing.status_code == 400 and missing.get_json()["code"] == "bad_export"

@@ -32,6 +32,7 @@ FIGURES = {
     "overdue": 5,
     "tasks_due": 10,
     "tasks_done": 8,
+    "alarms": 5,
     "alarm_minutes": 30.0,
     "enterprises": 50,
     "self_reporting": 40,
@@ -65,6 +66,25 @@ def test_parts_without_data_share_their_weight_out():
     )
     assert total_score(parts, w) == round(expected, 2)
     assert total_score(dict.fromkeys(PARTS), w) == 0.0
+
+
+def test_two_alarms_do_not_score_alarm_handling_their_weight_goes_to_the_others():
+    w = DEFAULT_WEIGHTS
+    two = part_scores({**FIGURES, "alarms": 2, "alarm_minutes": 500.0}, RankingConfig())
+    assert two["alarm_handling"] is None
+    others = (
+        w["rectification"] * 90 + w["overdue"] * 75 + w["campaign"] * 80 + w["self_report"] * 80
+    ) / (100 - w["alarm_handling"])
+    assert total_score(two, w) == round(others, 2)
+    # at the minimum it counts; the minimum is a setting
+    three = part_scores({**FIGURES, "alarms": 3, "alarm_minutes": 500.0}, RankingConfig())
+    assert three["alarm_handling"] == 0.0 and total_score(three, w) < total_score(two, w)
+    one_is_enough = RankingConfig(min_alarms=1)
+    assert part_scores({**FIGURES, "alarms": 1}, one_is_enough)["alarm_handling"] is not None
+    assert Settings().ranking_config().min_alarms == 3
+    assert Settings.from_env({"ONEMAP_RANKING_MIN_ALARMS": "5"}).ranking_config().min_alarms == 5
+    with pytest.raises(ValueError, match="MIN_ALARMS"):
+        Settings(ranking_min_alarms=-1).ranking_config()
 
 
 def test_ties_share_a_rank():
@@ -186,12 +206,83 @@ def test_alarm_handling_counts_minutes_to_acknowledge_in_china_months(small_city
     waiting = (now - datetime(2026, 10, 31, 23, 0, tzinfo=UTC)).total_seconds() / 60
     assert row["alarms"] == 3
     assert row["mean_minutes"] == pytest.approx(round((20 + 40 + waiting) / 3, 1))
-    assert row["score"] == 0.0
+    assert row["score"] == 0.0 and row["counted"] is True
     assert next(t for t in october["towns"] if t["code"] == town)["parts"]["alarm_handling"] == {
         "score": None,
         "alarms": 0,
         "mean_minutes": None,
+        "counted": False,
     }
+
+
+def add_alarms(engine, minutes: list[float]) -> str:  # type: ignore[no-untyped-def]
+    """Alarms in November 2026 at an enterprise of a town that had none that month,
+    acknowledged after `minutes`; the town's code."""
+    with session_scope(engine) as s:
+        before = load_rankings(s, "2026-11", TODAY, now=datetime(2026, 11, 20, 6, tzinfo=UTC))
+        quiet = {t["code"] for t in before["towns"] if t["parts"]["alarm_handling"]["alarms"] == 0}
+        enterprises = s.execute(
+            select(Enterprise.id, Grid.path)
+            .join(Grid, Grid.id == Enterprise.grid_id)
+            .order_by(Enterprise.id)
+        ).all()
+        enterprise, town = next(
+            (i, path.strip("/").split("/")[1])
+            for i, path in enterprises
+            if path.strip("/").split("/")[1] in quiet
+        )
+        sensor = Sensor(tag=f"T-FEW-{town}", kind="gas", unit="%LEL", enterprise_id=enterprise)
+        s.add(sensor)
+        s.flush()
+        for k, m in enumerate(minutes):
+            at = datetime(2026, 11, 10, 2, 0, tzinfo=UTC) + timedelta(hours=k)
+            s.add(
+                Alarm(
+                    sensor_id=sensor.id,
+                    rule="level",
+                    level=2,
+                    state="closed",
+                    opened_at=at,
+                    last_at=at,
+                    acknowledged_at=at + timedelta(minutes=m),
+                )
+            )
+    return town
+
+
+def test_a_town_with_two_alarms_is_ranked_on_the_other_parts(small_city):
+    slow = add_alarms(
+        small_city, [600.0, 600.0]
+    )  # two very slow answers: 0 points, were they counted
+    now = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
+    with session_scope(small_city) as s:
+        doc = load_rankings(s, "2026-11", TODAY, now=now)
+        two_count = load_rankings(s, "2026-11", TODAY, RankingConfig(min_alarms=2), now=now)
+    assert doc["min_alarms"] == 3
+    town = next(t for t in doc["towns"] if t["code"] == slow)
+    part = town["parts"]["alarm_handling"]
+    assert (part["alarms"], part["mean_minutes"], part["score"], part["counted"]) == (
+        2,
+        600.0,
+        None,
+        False,
+    )
+    parts = {k: v["score"] for k, v in town["parts"].items()}
+    assert town["score"] == pytest.approx(total_score(parts, DEFAULT_WEIGHTS), abs=0.02)
+    counted = next(t for t in two_count["towns"] if t["code"] == slow)
+    assert counted["parts"]["alarm_handling"] == {**part, "score": 0.0, "counted": True}
+    assert counted["score"] < town["score"]  # two alarms would have moved the town down
+
+
+def test_the_api_says_which_towns_alarm_part_is_not_counted(small_city):
+    from dashboard.app import create_app
+
+    slow = add_alarms(small_city, [5.0, 5.0])
+    app = create_app(Settings(warm_cache=False, anonymous_role="viewer"), engine=small_city)
+    doc = app.server.test_client().get("/api/rankings?month=2026-11").get_json()
+    assert doc["min_alarms"] == 3
+    part = next(t for t in doc["towns"] if t["code"] == slow)["parts"]["alarm_handling"]
+    assert (part["alarms"], part["score"], part["counted"]) == (2, None, False)
 
 
 def test_rankings_route(small_city):

@@ -11,12 +11,15 @@ month), so last month's bulletin can be recomputed and the rank change shown:
   score = min(1, done ÷ due) × 100.
 - ``alarm_handling``: alarms opened in the month, mean minutes until acknowledged (an alarm
   still unacknowledged counts until that day); 100 at or under ``alarm_target_min``, falling
-  linearly to 0 at ``alarm_limit_min``.
+  linearly to 0 at ``alarm_limit_min``. It counts only for a town with at least
+  ``min_alarms`` alarms in the month: the mean of one or two alarms says little, and would
+  move the rank more than a month of ledger work.
 - ``self_report``: enterprises that reported a hidden danger of their own (自查自报) in the 12
   months, as a share of the town's enterprises; score = share × 100.
 
-The score is the weighted mean of the parts a town has data for (a town with no alarms in the
-month is scored on the other four, its weights shared out in proportion), rounded to 2 places.
+The score is the weighted mean of the parts a town has data for (a town with fewer than
+``min_alarms`` alarms in the month is scored on the other four, the alarm part's weight shared
+out among them in proportion), rounded to 2 places.
 Ranks are competition ranks (1, 2, 2, 4) by score; ties share a rank.
 """
 
@@ -38,11 +41,13 @@ DEFAULT_WEIGHTS = {
 
 @dataclass(frozen=True)
 class RankingConfig:
-    """Weights of the five parts and the alarm-handling time band (minutes)."""
+    """Weights of the five parts, the alarm-handling time band (minutes) and the fewest alarms
+    in a month for the alarm part to count."""
 
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     alarm_target_min: float = 15.0
     alarm_limit_min: float = 120.0
+    min_alarms: int = 3
 
 
 def parse_weights(text: str) -> dict[str, float]:
@@ -73,8 +78,14 @@ def _share(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
 
 
+def alarms_count(alarms: int, config: RankingConfig) -> bool:
+    """Whether a town's alarms in the month are enough for the alarm part to count."""
+    return alarms > 0 and alarms >= config.min_alarms
+
+
 def part_scores(figures: dict[str, Any], config: RankingConfig) -> dict[str, float | None]:
-    """Each part's 0–100 score from a town's figures (None: no data for the part)."""
+    """Each part's 0–100 score from a town's figures (None: no data for the part, or fewer
+    alarms than ``config.min_alarms`` for the alarm part)."""
     found, rectified = figures["found"], figures["rectified"]
     open_, overdue = figures["open"], figures["overdue"]
     due, done = figures["tasks_due"], figures["tasks_done"]
@@ -86,7 +97,7 @@ def part_scores(figures: dict[str, Any], config: RankingConfig) -> dict[str, flo
         "campaign": 100 * min(1.0, _share(done, due)) if due else None,
         "alarm_handling": (
             None
-            if minutes is None
+            if minutes is None or not alarms_count(figures["alarms"], config)
             else 100 * min(1.0, max(0.0, (config.alarm_limit_min - minutes) / band))
         ),
         "self_report": 100 * _share(figures["self_reporting"], enterprises)
