@@ -18,6 +18,7 @@ from dashboard.i18n import t
 from dashboard.map_data import MapData, Payload
 from data_loaders.panels import EXPORTS, MIMETYPES, ExportError, load_export, write_rows
 from data_loaders.queries import (
+    MAX_SEARCH_CHARS,
     UnknownGrid,
     UnknownSensor,
     load_alarm,
@@ -174,6 +175,8 @@ def create_api(
     def layer(
         make: Callable[[], Payload], live: bool = False, mimetype: str = "application/geo+json"
     ) -> Response:
+        if len(request.args.get("q", "")) > MAX_SEARCH_CHARS:
+            return error(f"q has at most {MAX_SEARCH_CHARS} characters", 400, "bad_q")
         fresh = request.args.get("v") == map_data.token(live)
         try:
             return payload_response(make(), immutable=fresh, mimetype=mimetype)
@@ -184,7 +187,9 @@ def create_api(
 
     @api.get("/api/layers/grids.geojson")
     def grids_layer() -> Response:
-        level = request.args.get("level")
+        level = request.args.get("level") or ""
+        if level and level not in ("1", "2", "3", "4"):
+            return error("level is 1, 2, 3 or 4", 400, "bad_level")
         return layer(
             lambda: map_data.grids_geojson(
                 int(level) if level else None, request.args.get("parent")

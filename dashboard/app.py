@@ -79,7 +79,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         warm=settings.warm_cache,
         versions=lambda: (map_data.version(), map_data.alarm_version()),
     )
-    auth = Auth(engine, anonymous_role=settings.anonymous_role)
+    auth = Auth(
+        engine,
+        anonymous_role=settings.anonymous_role,
+        idle_s=settings.session_idle_minutes * 60,
+        secure_cookies=settings.secure_cookies,
+    )
     auth.install(server, settings.lang)
     server.register_blueprint(
         create_api(
@@ -129,6 +134,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             theme=state.theme,
             links=(lang_href, theme_href),
             default_lang=settings.lang,
+            csrf=auth.csrf_token() if has_request_context() else "",
         )
 
     def boot() -> tuple[dict, str, str]:

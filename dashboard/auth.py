@@ -5,6 +5,8 @@ limit on wrong passwords kept in the store (so every web worker sees the same co
 from __future__ import annotations
 
 import hashlib
+import hmac
+import secrets
 import threading
 import time
 from base64 import b64decode
@@ -21,12 +23,21 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard.i18n import t
 from data_loaders.store import session_scope
 from data_loaders.store.schema import LoginFailure, User
-from data_loaders.users import has_role
+from data_loaders.users import end_session, find_session, has_role, open_session
 
-# Paths anyone may fetch: the login page, health for watchdogs, telemetry (its own token),
-# and Dash's static bundles (code, no data).
-PUBLIC_PREFIXES = ("/login", "/logout", "/health", "/api/telemetry", "/assets/", "/_dash-component")
-PUBLIC_EXACT = ("/_favicon.ico", "/favicon.ico")
+# Routes anyone may fetch, matched whole (a prefix match let /loginx serve the page shell):
+# the login page, health for watchdogs, telemetry (its own token), and static files (code
+# and styles, no data).
+PUBLIC_EXACT = frozenset(
+    ("/login", "/logout", "/health", "/api/telemetry", "/_favicon.ico", "/favicon.ico")
+)
+PUBLIC_FOLDERS = ("/assets/", "/_dash-component-suites/")
+SESSION_CACHE_S = 2.0  # a session ended on another worker stops here within this
+
+
+def is_public(path: str) -> bool:
+    """Whether a path may be fetched without signing in (whole routes and static folders)."""
+    return path in PUBLIC_EXACT or (path.startswith(PUBLIC_FOLDERS) and ".." not in path)
 
 
 def hash_password(password: str) -> str:
@@ -71,9 +82,16 @@ class Auth:
         max_failures: int = 5,
         window_s: int = 900,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        idle_s: int = 7200,
+        max_age_s: int = 7 * 86400,
+        secure_cookies: bool = False,
     ) -> None:
         self.engine = engine
         self.anonymous_role = anonymous_role
+        self.idle = timedelta(seconds=idle_s)
+        self.max_age = timedelta(seconds=max_age_s)
+        self.secure_cookies = secure_cookies
+        self._sessions: dict[str, tuple[str | None, float]] = {}
         self.max_failures = max_failures
         self.window = timedelta(seconds=window_s)
         self.clock = clock
@@ -153,12 +171,53 @@ class Auth:
                 self._basic[digest] = (who, time.monotonic() + 60)
         return who
 
+    def _session_user(self, token: str) -> str | None:
+        """The user of a live server-side session (looked up again every couple of seconds)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._sessions.get(token)
+        if hit and hit[1] > now:
+            return hit[0]
+        with session_scope(self.engine) as s:
+            name = find_session(s, token, self.clock(), self.idle, self.max_age)
+        with self._lock:
+            if len(self._sessions) > 10_000:
+                self._sessions.clear()
+            self._sessions[token] = (name, now + SESSION_CACHE_S)
+        return name
+
+    def sign_in(self, who: Identity) -> None:
+        """Start a server-side session for this browser (a new token: no fixation)."""
+        with session_scope(self.engine) as s:
+            token = open_session(s, who.name, self.clock(), request.remote_addr)
+        session.clear()
+        session.permanent = True
+        session["sid"] = token
+        session["csrf"] = secrets.token_urlsafe(24)
+
+    def csrf_token(self) -> str:
+        """This browser's session token for forms that change state (sign-out)."""
+        token = session.get("csrf")
+        return token if isinstance(token, str) else ""
+
+    def sign_out(self) -> None:
+        """End this browser's session on the server, then forget the cookie."""
+        token = session.get("sid")
+        if isinstance(token, str):
+            with session_scope(self.engine) as s:
+                end_session(s, token, self.clock(), "signed_out")
+            with self._lock:
+                self._sessions.pop(token, None)
+        session.clear()
+
     def current(self) -> Identity | None:
         """Who makes this request: the session, else HTTP Basic, else the anonymous role."""
-        if "user" in session:
-            role = self._role_of(session["user"])
-            # a deleted user's cookie stops working at once; a changed role within seconds
-            return Identity(session["user"], role) if role else None
+        token = session.get("sid")
+        if isinstance(token, str):
+            name = self._session_user(token)
+            role = self._role_of(name) if name else None
+            # an ended session, or a deleted user, stops at once (within the caches' seconds)
+            return Identity(name, role) if name and role else None
         header = request.headers.get("Authorization", "")
         if header.startswith("Basic "):
             return self._from_basic(header)
@@ -172,13 +231,13 @@ class Auth:
         server.config.update(
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
-            PERMANENT_SESSION_LIFETIME=timedelta(days=7),
+            SESSION_COOKIE_SECURE=self.secure_cookies,
+            PERMANENT_SESSION_LIFETIME=self.max_age,
         )
 
         @server.before_request
         def gate() -> Response | None:
-            path = request.path
-            if path.startswith(PUBLIC_PREFIXES) or path in PUBLIC_EXACT:
+            if is_public(request.path):
                 return None
             try:
                 who = self.current()
@@ -197,32 +256,70 @@ class Auth:
             lang = lang if lang in ("zh", "en") else "zh"
             target = safe_next(request.values.get("next"))
             if request.method == "GET":
-                return Response(login_page(lang, target, None), mimetype="text/html")
+                return Response(login_page(lang, target, None, _form_token()), mimetype="text/html")
+            # A page elsewhere must not sign this browser in as someone else (login CSRF):
+            # the form carries a token bound to this browser's cookie, and a cross-site post
+            # says where it comes from.
+            if not same_origin(request.headers.get("Origin"), request.host_url) or not _token_ok(
+                request.form.get("csrf"), session.get("login_csrf")
+            ):
+                page = login_page(lang, target, t("login.expired", lang), _form_token())
+                return Response(page, status=400, mimetype="text/html")
             name = (request.form.get("name") or "").strip()
             password = request.form.get("password") or ""
             try:
                 who = self.check(name, password, request.remote_addr or "?")
             except TooManyAttempts as exc:
                 minutes = max(1, exc.retry_after_s // 60)
-                page = login_page(lang, target, t("login.too_many", lang).format(n=minutes))
+                error = t("login.too_many", lang).format(n=minutes)
+                page = login_page(lang, target, error, _form_token())
                 response = Response(page, status=429, mimetype="text/html")
                 response.headers["Retry-After"] = str(exc.retry_after_s)
                 return response
             if who is None:
-                page = login_page(lang, target, t("login.wrong", lang))
+                page = login_page(lang, target, t("login.wrong", lang), _form_token())
                 return Response(page, status=401, mimetype="text/html")
-            session.clear()
-            session.permanent = True
-            session["user"] = who.name
+            self.sign_in(who)
             return redirect(target)  # type: ignore[return-value]
 
         @server.route("/logout", methods=["GET", "POST"])
         def logout() -> Response:
-            session.clear()
+            # Signing out changes state: a POST with the session's token (a link or an
+            # image elsewhere must not sign anyone out). A GET asks to confirm.
+            lang = request.args.get("lang") or default_lang
+            lang = lang if lang in ("zh", "en") else "zh"
+            if request.method == "GET" or not _token_ok(
+                request.form.get("csrf"), session.get("csrf")
+            ):
+                if "sid" not in session:
+                    return redirect("/login")  # type: ignore[return-value]
+                page = logout_page(lang, session.get("csrf", ""))
+                return Response(page, status=200 if request.method == "GET" else 400)
+            self.sign_out()
             return redirect("/login")  # type: ignore[return-value]
 
 
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
+
+
+def _form_token() -> str:
+    """A fresh sign-in form token, remembered in this browser's cookie."""
+    token = secrets.token_urlsafe(24)
+    session["login_csrf"] = token
+    return token
+
+
+def _token_ok(sent: str | None, kept: str | None) -> bool:
+    return bool(sent and kept) and hmac.compare_digest(str(sent), str(kept))
+
+
+def same_origin(origin: str | None, host_url: str) -> bool:
+    """Whether a request's Origin header (when the browser sent one) is this site."""
+    if not origin:
+        return True  # old browsers and same-origin navigations may omit it; the token stands
+    ours = urlparse(host_url)
+    theirs = urlparse(origin)
+    return (theirs.scheme, theirs.netloc) == (ours.scheme, ours.netloc)
 
 
 def unauthorized() -> Response:
@@ -256,7 +353,23 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def login_page(lang: str, target: str, error: str | None) -> str:
+def logout_page(lang: str, csrf: str) -> str:
+    """Asks to confirm signing out (a GET never signs out)."""
+    return f"""<!doctype html>
+<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">
+<title>{escape(t("login.logout", lang))}</title>
+<link rel="stylesheet" href="/assets/app.css"></head>
+<body class="login-page"><main class="login-box">
+<h1>{escape(t("login.logout_confirm", lang))}</h1>
+<form method="post" action="/logout?lang={lang}">
+<input type="hidden" name="csrf" value="{escape(csrf)}">
+<button type="submit">{escape(t("login.logout", lang))}</button>
+</form>
+<p class="login-lang"><a href="/?lang={lang}">{escape(t("login.back", lang))}</a></p>
+</main></body></html>"""
+
+
+def login_page(lang: str, target: str, error: str | None, csrf: str = "") -> str:
     """The sign-in page (plain HTML: it must work before any script has loaded)."""
     other = "en" if lang == "zh" else "zh"
     error_html = f'<p class="login-error" role="alert">{escape(error)}</p>' if error else ""
@@ -270,6 +383,7 @@ def login_page(lang: str, target: str, error: str | None) -> str:
 <h1>{escape(t("login.title", lang))}</h1>
 {error_html}
 <form method="post" action="/login?{escape(urlencode({"next": target, "lang": lang}))}">
+<input type="hidden" name="csrf" value="{escape(csrf)}">
 <label>{escape(t("login.name", lang))}<input name="name" autocomplete="username" required
  autofocus></label>
 <label>{escape(t("login.password", lang))}<input name="password" type="password"

@@ -36,6 +36,12 @@ class Payload:
         self._encoded: dict[str, bytes] = {"identity": raw}
         self._lock = threading.Lock()
 
+    @property
+    def size(self) -> int:
+        """Bytes held: the body and the compressed forms made so far."""
+        with self._lock:
+            return sum(len(b) for b in self._encoded.values())
+
     def encoded(self, encoding: str) -> bytes:
         """The body in an encoding: identity, gzip or br."""
         with self._lock:
@@ -68,10 +74,14 @@ class MapData:
         today: Callable[[], date] = date.today,
         max_entries: int = 256,
         warm: bool = False,
+        max_bytes: int = 256 * 1024 * 1024,
     ) -> None:
         self.engine = engine
         self.today = today
         self.max_entries = max_entries
+        # Bounded by bytes too: each new search text made a multi-megabyte payload (256 of
+        # them were about 1 GB per process).
+        self.max_bytes = max_bytes
         self._lock = threading.Lock()
         self._version = -1
         self._alarm_version = -1
@@ -129,6 +139,7 @@ class MapData:
         return {
             "version": self._version,
             "payloads": len(self._bytes),
+            "bytes": self.cached_bytes(),
             "warming": self._warming.locked(),
         }
 
@@ -185,13 +196,27 @@ class MapData:
             body = Payload(make())
             with self._lock:
                 self._bytes[key] = body
-                while len(self._bytes) > self.max_entries:
-                    self._bytes.popitem(last=False)
+                self._evict()
             return body
         finally:
             with self._lock:
                 self._building.pop(key, None)
             building.set()
+
+    def _evict(self) -> None:
+        """Drop the least recently used payloads beyond the entry and byte budgets (the
+        newest stays, whatever its size). Called with the lock held."""
+        total = sum(p.size for p in self._bytes.values())
+        while len(self._bytes) > 1 and (
+            len(self._bytes) > self.max_entries or total > self.max_bytes
+        ):
+            _key, dropped = self._bytes.popitem(last=False)
+            total -= dropped.size
+
+    def cached_bytes(self) -> int:
+        """Bytes the payload cache holds now (for /health)."""
+        with self._lock:
+            return sum(p.size for p in self._bytes.values())
 
     # --- grids -----------------------------------------------------------------------------
     def grid_frame(self) -> Any:

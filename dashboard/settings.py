@@ -57,6 +57,14 @@ class Settings:
         "Role of visitors who have not signed in: empty (sign-in required) or viewer "
         "(e.g. a wall screen on a closed network); acting on alarms always needs a sign-in",
     )
+    session_idle_minutes: int = _setting(
+        120,
+        "A sign-in ends after this many minutes without a request from its browser (also on "
+        "sign-out, a password or role change, and 7 days after it began)",
+    )
+    secure_cookies: bool = _setting(
+        False, "Send the session cookie over HTTPS only (set it when served behind HTTPS)"
+    )
     mqtt_client_id: str = _setting(
         "onemap-ingest",
         "MQTT client id of `onemap ingest`; fixed, so the broker keeps its session across restarts",

@@ -506,9 +506,16 @@ def load_enterprise_points(
         stmt = stmt.where(scope.where(Enterprise.grid_id))
     if text:
         stmt = stmt.where(
-            or_(Enterprise.name.contains(text), Enterprise.credit_code == text.upper())
+            # autoescape: % and _ in what the user typed are characters, not wildcards
+            or_(
+                Enterprise.name.contains(text, autoescape=True),
+                Enterprise.credit_code == text.upper(),
+            )
         )
     return [tuple(r) for r in session.execute(stmt.order_by(Enterprise.id)).all()]  # type: ignore[misc]
+
+
+MAX_SEARCH_CHARS = 100  # a name or a credit code; longer text is cut, never a huge LIKE
 
 
 def load_industries(session: Session) -> list[tuple[str, int]]:
@@ -524,7 +531,7 @@ def load_industries(session: Session) -> list[tuple[str, int]]:
 
 def search_enterprises(session: Session, text: str, limit: int = 10) -> list[dict[str, Any]]:
     """Enterprises whose credit code is the text, or whose name contains it; exact code first."""
-    text = (text or "").strip()
+    text = (text or "").strip()[:MAX_SEARCH_CHARS]
     if not text:
         return []
     exact = session.execute(
@@ -533,7 +540,7 @@ def search_enterprises(session: Session, text: str, limit: int = 10) -> list[dic
     rows = [exact] if exact else []
     rows += session.scalars(
         select(Enterprise)
-        .where(Enterprise.name.contains(text))
+        .where(Enterprise.name.contains(text, autoescape=True))
         .order_by(func.length(Enterprise.name), Enterprise.id)
         .limit(limit)
     ).all()

@@ -274,12 +274,20 @@ def seed_history(
     now: Clock = utc_now,
     hours: int = 24,
 ) -> int:
-    """Give the simulated sensors a day of normal history when they have none."""
+    """Give the simulated sensors that have no recent readings a day of normal history (the
+    demo's alarmed sensors have theirs already)."""
     at = now()
     with session_scope(engine) as session:
-        if session.scalar(select(Reading.id).where(Reading.ts > at - timedelta(hours=hours))):
-            return 0
+        recent = set(
+            session.scalars(
+                select(Reading.sensor_id).where(Reading.ts > at - timedelta(hours=hours)).distinct()
+            )
+        )
         readings = simulator.history(at, hours)
+        ids = directory.resolve(session, {r.tag for r in readings})
+        readings = [r for r in readings if ids.get(r.tag) not in recent]
+        if not readings:
+            return 0
         result = ingest_parsed(session, readings, [], directory, "simulator", at, config)
     return result.accepted
 

@@ -3,8 +3,11 @@ the limit on wrong passwords; and the sensor and alarm routes' contracts."""
 
 from __future__ import annotations
 
+import re
+import time
 from base64 import b64encode
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 import orjson
 import pytest
@@ -14,11 +17,12 @@ from dashboard.app import create_app
 from dashboard.auth import hash_password
 from dashboard.settings import Settings
 from data_loaders.store import session_scope
-from data_loaders.store.schema import AlarmEvent, Sensor
+from data_loaders.store.schema import AlarmEvent, Sensor, WebSession
 from data_loaders.telemetry.store import SensorDirectory, ingest_body
 from data_loaders.times import CHINA
-from data_loaders.users import save_user
+from data_loaders.users import find_session, open_session, save_user
 
+T_IDLE = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
 PASSWORDS = {"vera": "viewer-pass", "otto": "operator-pass", "ada": "admin-pass-1"}
 
 
@@ -63,38 +67,140 @@ def test_pages_and_data_need_a_sign_in(site):
     assert login.status_code == 200 and "登录" in login.get_data(as_text=True)
 
 
+def form_token(client, path: str = "/login") -> str:
+    """The sign-in form's token (bound to this client's cookie)."""
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def sign_in(client, name: str, next_: str = "/", password: str | None = None):  # type: ignore[no-untyped-def]
+    """Post the sign-in form as a browser does: the form first, then the post."""
+    data = {"name": name, "password": password or PASSWORDS[name], "csrf": form_token(client)}
+    return client.post("/login?" + urlencode({"next": next_}), data=data)
+
+
+def sign_out(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/logout").get_data(as_text=True)
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    assert client.post("/logout", data={"csrf": token}).status_code == 302
+
+
 def test_sign_in_with_the_form_and_sign_out(site):
     client = site.test_client()
-    wrong = client.post("/login?next=/?lang=en", data={"name": "vera", "password": "nope"})
+    wrong = sign_in(client, "vera", "/?lang=en", password="nope")
     assert wrong.status_code == 401 and "错误" in wrong.get_data(as_text=True)
-    ok = client.post(
-        "/login?next=/%3Flang%3Den", data={"name": "vera", "password": PASSWORDS["vera"]}
-    )
+    ok = sign_in(client, "vera", "/?lang=en")
     assert ok.status_code == 302 and ok.headers["Location"] == "/?lang=en"
     assert client.get("/api/stats").status_code == 200
-    client.get("/logout")
+    # a GET (a link or an image on another page) never signs out: it asks to confirm
+    assert client.get("/logout").status_code == 200
+    assert client.get("/api/stats").status_code == 200
+    assert client.post("/logout", data={"csrf": "forged"}).status_code == 400
+    assert client.get("/api/stats").status_code == 200
+    sign_out(client)
     assert client.get("/api/stats").status_code == 401
 
 
 def test_sign_in_never_redirects_to_another_site(site):
     client = site.test_client()
     for target in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
-        r = client.post(
-            "/login", data={"name": "vera", "password": PASSWORDS["vera"], "next": target}
-        )
-        assert r.headers["Location"] == "/"
+        assert sign_in(client, "vera", target).headers["Location"] == "/"
 
 
 def test_wrong_passwords_are_rate_limited(site):
     client = site.test_client()
     for _ in range(5):
-        assert client.post("/login", data={"name": "ada", "password": "guess"}).status_code == 401
-    blocked = client.post("/login", data={"name": "ada", "password": PASSWORDS["ada"]})
+        assert sign_in(client, "ada", password="guess").status_code == 401
+    blocked = sign_in(client, "ada")
     assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
     # HTTP Basic counts against the same limit
     assert client.get("/api/stats", headers=basic("ada")).status_code == 429
     # another person is not locked out by it
     assert client.get("/api/stats", headers=basic("vera")).status_code == 200
+
+
+def test_a_cross_site_sign_in_is_refused(site):
+    """A page elsewhere posting the form (its own user's password) must not sign this
+    browser in as that user: no token bound to this browser, or another Origin."""
+    client = site.test_client()
+    data = {"name": "vera", "password": PASSWORDS["vera"]}
+    assert client.post("/login", data=data).status_code == 400
+    assert client.post("/login", data={**data, "csrf": "guessed"}).status_code == 400
+    token = form_token(client)
+    evil = client.post(
+        "/login", data={**data, "csrf": token}, headers={"Origin": "https://evil.example"}
+    )
+    assert evil.status_code == 400
+    assert client.get("/api/stats").status_code == 401
+    ours = client.post(
+        "/login", data={**data, "csrf": form_token(client)}, headers={"Origin": "http://localhost"}
+    )
+    assert ours.status_code == 302 and client.get("/api/stats").status_code == 200
+
+
+def test_a_copied_cookie_stops_working_when_its_session_ends(site, engine):
+    """Signing out ended nothing on the server: a copied cookie worked for 7 days."""
+    client = site.test_client()
+    sign_in(client, "vera")
+    cookie = client.get_cookie("session").value
+    thief = site.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/api/stats").status_code == 200
+    sign_out(client)
+    time.sleep(2.1)  # the other workers' session cache (2 s)
+    assert thief.get("/api/stats").status_code == 401
+    # a password change ends every session of that user; so does a role change
+    for change in ("password", "role"):
+        sign_in(client, "otto")
+        assert client.get("/api/stats").status_code == 200
+        with session_scope(engine) as s:
+            if change == "password":
+                save_user(s, "otto", "operator", hash_password("a-new-password"))
+            else:
+                save_user(s, "otto", "viewer", hash_password(PASSWORDS["otto"]))
+        PASSWORDS["otto"] = "a-new-password" if change == "password" else PASSWORDS["otto"]
+        time.sleep(2.1)
+        assert client.get("/api/stats").status_code == 401, change
+    PASSWORDS["otto"] = "operator-pass"
+
+
+def test_an_idle_sign_in_ends(engine):
+    with session_scope(engine) as s:
+        save_user(s, "vera", "viewer", hash_password(PASSWORDS["vera"]))
+        token = open_session(s, "vera", T_IDLE)
+    idle, age = timedelta(minutes=30), timedelta(days=7)
+    with session_scope(engine) as s:
+        assert find_session(s, token, T_IDLE + timedelta(minutes=29), idle, age) == "vera"
+    with session_scope(engine) as s:  # seen at 29 min: 30 min idle from then
+        assert find_session(s, token, T_IDLE + timedelta(minutes=58), idle, age) == "vera"
+    with session_scope(engine) as s:
+        assert find_session(s, token, T_IDLE + timedelta(minutes=90), idle, age) is None
+    with session_scope(engine) as s:  # ended for good, whatever happens next
+        assert find_session(s, token, T_IDLE + timedelta(minutes=91), idle, age) is None
+        reason = s.scalar(select(WebSession.ended_reason))
+    assert reason == "idle"
+    assert Settings.from_env({"ONEMAP_SESSION_IDLE_MINUTES": "15"}).session_idle_minutes == 15
+
+
+def test_the_gate_matches_whole_routes(site, engine):
+    """/loginx?enterprise=CODE served the page shell (with that enterprise's position in its
+    map spec) to anyone: the public routes are whole paths."""
+    with session_scope(engine) as s:
+        code = s.scalar(select(Sensor.tag))
+    client = site.test_client()
+    for path in ("/loginx?enterprise=X", "/login/../", "/healthz", "/api/telemetryx", "/logoutx"):
+        r = client.get(path, headers={"Accept": "text/html"})
+        assert r.status_code in (302, 401), path
+        assert code not in r.get_data(as_text=True)
+    assert client.get("/assets/app.css").status_code == 200
+    assert client.get("/assets/../dashboard/auth.py").status_code in (302, 401, 404)
+
+
+def test_cookies_can_be_https_only(engine):
+    secure = create_app(Settings(warm_cache=False, secure_cookies=True), engine=engine)
+    assert secure.server.config["SESSION_COOKIE_SECURE"] is True
+    plain = create_app(Settings(warm_cache=False), engine=engine)
+    assert plain.server.config["SESSION_COOKIE_SECURE"] is False
 
 
 def test_alarm_actions_need_the_operator_role(site):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import brotli
 import orjson
 import pytest
@@ -134,32 +136,43 @@ def test_a_payload_is_built_once_when_asked_for_at_once(small_city):
 
 def test_a_new_alarm_reaches_the_alarm_layer_and_stats_but_not_the_ledger_cache(client, small_city):
     import time
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from data_loaders.store.schema import Sensor
     from data_loaders.telemetry.store import SensorDirectory, ingest_body
 
-    assert geo(client, "/api/layers/alarms.geojson")["features"] == []
+    # the demo city has alarms of its own: count what one more changes
+    before = geo(client, "/api/layers/alarms.geojson")["features"]
     towns = "/api/layers/grids.geojson?level=2"
-    assert sum(f["properties"]["open_alarms"] for f in geo(client, towns)["features"]) == 0
+    town_alarms = [f["properties"]["open_alarms"] for f in geo(client, towns)["features"]]
+    open_before = orjson.loads(client.get("/api/stats").data)["alarms"]["open"]
     enterprises_etag = client.get("/api/layers/enterprises.geojson").headers["ETag"]
     with session_scope(small_city) as s:
-        tag = s.scalar(select(Sensor.tag).where(Sensor.kind == "ammonia").limit(1))
+        first = s.scalars(select(Sensor).where(Sensor.kind == "ammonia").limit(1)).one()
+        s.add(
+            Sensor(
+                tag="T-NEW-AMMO",
+                kind="ammonia",
+                unit="ppm",
+                level_1=first.level_1,
+                level_2=first.level_2,
+                enterprise_id=first.enterprise_id,
+            )
+        )
     now = datetime.now(UTC)
-    body = orjson.dumps(
-        [
-            {"sensor": tag, "ts": (now - timedelta(seconds=30 - 10 * i)).isoformat(), "value": 999}
-            for i in range(3)
-        ]
-    )
+    body = orjson.dumps({"sensor": "T-NEW-AMMO", "ts": now.isoformat(), "value": 999})
     with session_scope(small_city) as s:
         ingest_body(s, body, SensorDirectory(), "http", now)
     time.sleep(1.1)  # the version is read at most once a second
-    [alarm] = geo(client, "/api/layers/alarms.geojson")["features"]
-    assert alarm["properties"]["sensor"] == tag
-    assert orjson.loads(client.get("/api/stats").data)["alarms"]["open"] == 1
+    after = geo(client, "/api/layers/alarms.geojson")["features"]
+    assert len(after) == len(before) + 1
+    assert [a["properties"]["sensor"] for a in after].count("T-NEW-AMMO") == 1
+    assert orjson.loads(client.get("/api/stats").data)["alarms"]["open"] == open_before + 1
     # the towns' open-alarm metric follows (the ledger's metrics are kept, only alarms recounted)
-    assert [f["properties"]["open_alarms"] for f in geo(client, towns)["features"]].count(1) == 1
+    now_alarms = [f["properties"]["open_alarms"] for f in geo(client, towns)["features"]]
+    assert sorted(n - b for n, b in zip(now_alarms, town_alarms, strict=True)) == [0] * (
+        len(town_alarms) - 1
+    ) + [1]
     assert client.get("/api/layers/enterprises.geojson").headers["ETag"] == enterprises_etag
 
 
@@ -277,3 +290,36 @@ def test_alarms_at_one_place_share_a_symbol_that_counts_them():
     # the place shows its most serious alarm (level 2, escalated); the other place its own
     assert {i for i, p in props.items() if p["shown"]} == {3, 4}
     assert [f["properties"]["level"] for f in doc["features"]] == [1, 1, 2, 2]
+
+
+def test_search_text_is_text_and_numbers_are_bounded(client, small_city):
+    """q=% matched every enterprise (LIKE wildcards); a long q or a level of 99 is refused."""
+    with session_scope(small_city) as s:
+        total = s.scalar(select(func.count()).select_from(Enterprise))
+        s.execute(update(Enterprise).where(Enterprise.id == 1).values(name="百分之百_100%厂"))
+        bump_data_version(s)
+    for q, want in (("%", 1), ("_", 1), ("100%", 1), ("%%", 0), ("之_", 0), ("百%", 0)):
+        features = geo(client, f"/api/layers/enterprises.geojson?q={quote(q)}")["features"]
+        assert len(features) == want, (q, len(features), total)
+    from data_loaders.queries import search_enterprises
+
+    with session_scope(small_city) as s:
+        assert [h["name"] for h in search_enterprises(s, "%")] == ["百分之百_100%厂"]
+        assert search_enterprises(s, "x" * 10_000) == []
+    assert client.get("/api/layers/enterprises.geojson?q=" + "x" * 101).status_code == 400
+    assert client.get("/api/layers/grids.geojson?level=99").status_code == 400
+    assert client.get("/api/layers/grids.geojson?level=1e9").status_code == 400
+
+
+def test_the_payload_cache_is_bounded_by_bytes(small_city):
+    """Each new search text cached a multi-megabyte payload; 256 were ~1 GB per process."""
+    from dashboard.map_data import MapData
+
+    data = MapData(small_city, max_bytes=200_000)
+    one = data.enterprises_geojson({}).size
+    assert one > 50_000
+    for k in range(12):
+        data.enterprises_geojson({"class": ["green", "blue", "yellow", "red"][k % 4], "q": str(k)})
+        data.enterprises_geojson({"industry": str(k)})
+    assert data.cached_bytes() <= 200_000 + one
+    assert data.state()["bytes"] == data.cached_bytes()

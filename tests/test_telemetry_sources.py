@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from data_loaders.demo.city import build_city
 from data_loaders.queries import load_readings
 from data_loaders.rules.alarms import RuleSettings
 from data_loaders.scheduler import poll_retention, poll_simulator, poll_versions, seed_history
@@ -18,6 +19,7 @@ from data_loaders.telemetry.alarms import AlarmConfig
 from data_loaders.telemetry.drop import poll_drop_folder
 from data_loaders.telemetry.simulator import load_simulator
 from data_loaders.telemetry.store import IngestResult, SensorDirectory, count_ingest
+from tests.conftest import TODAY
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -76,7 +78,10 @@ def test_drop_folder_moves_good_files_to_done_and_bad_ones_to_rejects(engine, tm
     assert again.result.duplicates == 1 and again.moved_to.parent.name == "done"
 
 
-def test_simulator_gives_a_living_city_with_a_few_alarms_an_hour(small_city):
+def test_simulator_gives_a_living_city_with_a_few_alarms_an_hour(engine):
+    # a calm city: the demo's own alarms (and their readings) would leave nothing to seed
+    build_city(engine, seed=3, scale=0.02, today=TODAY, alarms=False)
+    small_city = engine
     config = AlarmConfig(RuleSettings(0.1, 10))
     directory = SensorDirectory()
     with session_scope(small_city) as s:
@@ -142,3 +147,29 @@ def test_version_job_moves_only_after_new_readings(engine):
     assert not poll_versions(engine)
     with session_scope(engine) as s:
         assert get_meta(s, "telemetry_version") == "1"
+
+
+def test_history_is_seeded_for_the_sensors_without_recent_readings(engine):
+    """The demo's alarmed sensors have readings of their own: the others still get a day of
+    history (it was all or nothing, so most trends started empty)."""
+    build_city(engine, seed=3, scale=0.1, today=TODAY)  # enough sensors beside the alarmed
+    small_city = engine
+    directory = SensorDirectory()
+    with session_scope(small_city) as s:
+        sim = load_simulator(s, seed=1)
+        had = dict(
+            s.execute(select(Reading.sensor_id, func.count()).group_by(Reading.sensor_id)).all()
+        )
+        alarms_before = s.scalar(select(func.count()).select_from(Alarm))
+    from data_loaders.demo.city import demo_now
+
+    at = demo_now(TODAY)
+    assert had and seed_history(small_city, sim, directory, AlarmConfig(), lambda: at) > 0
+    with session_scope(small_city) as s:
+        now = dict(
+            s.execute(select(Reading.sensor_id, func.count()).group_by(Reading.sensor_id)).all()
+        )
+        assert s.scalar(select(func.count()).select_from(Alarm)) == alarms_before
+    assert all(now[sid] == n for sid, n in had.items())  # theirs untouched
+    assert len(now) > len(had)
+    assert seed_history(small_city, sim, directory, AlarmConfig(), lambda: at) == 0  # once

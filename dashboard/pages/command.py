@@ -99,15 +99,25 @@ def create_legend(lang: str) -> html.Div:
     )
 
 
-def create_user_box(user: tuple[str, str] | None, lang: str) -> html.Div:
-    """Who is signed in, with sign-out; or a sign-in link for the anonymous wall screen."""
+def create_user_box(user: tuple[str, str] | None, lang: str, csrf: str = "") -> html.Div:
+    """Who is signed in, with sign-out (a form post with the session's token: signing out
+    changes state, so no plain link does it); or a sign-in link for the anonymous wall."""
     if user is None or not user[0]:
         return html.Div(html.A(t("login.signin", lang), href="/login"), id=ids.USER_BOX)
     name, role = user
+    sign_out = html.Form(
+        [
+            dcc.Input(type="hidden", name="csrf", value=csrf),
+            html.Button(t("login.logout", lang), type="submit", className="logout"),
+        ],
+        method="post",
+        action=f"/logout?lang={lang}",
+        className="logout-form",
+    )
     return html.Div(
         [
             html.Span(f"{name} · {t('role.' + role, lang)}", className="user-name"),
-            html.A(t("login.logout", lang), href="/logout", className="logout"),
+            sign_out,
         ],
         id=ids.USER_BOX,
         className="user-box",
@@ -151,6 +161,7 @@ def create_layout(
     theme: str = "dark",
     links: tuple[str, str] = ("?lang=en", "?theme=light"),
     default_lang: str = "zh",
+    csrf: str = "",
 ) -> html.Div:
     """The page shell around the map (the map itself is in the page template, drawn before
     Dash starts: dashboard.index), with the map spec for the page's URL (map_state.map_props)
@@ -252,7 +263,7 @@ def create_layout(
                             html.Div(id=ids.SCOPE, className="scope"),
                             html.Div(
                                 [
-                                    create_user_box(user, lang),
+                                    create_user_box(user, lang, csrf),
                                     html.A(
                                         t(
                                             "theme.dark" if theme == "light" else "theme.light",

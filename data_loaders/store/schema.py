@@ -447,6 +447,20 @@ class Drill(Base):
     created_by: Mapped[str | None] = mapped_column(String(50))
 
 
+class WebSession(Base):
+    """A browser's sign-in, kept on the server so it can end: on sign-out, on a password or
+    role change, after an idle time. The cookie holds only a random token; its hash is here."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the token
+    user_name: Mapped[str] = mapped_column(String(50), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    ended_reason: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
 class User(Base):
     """A person who signs in: viewer, operator or admin."""
 
