@@ -302,13 +302,13 @@ def create_api(
             items = load_alarms(session, states, limit, drill)
         return json_response(items)
 
-    @api.get("/api/alarms/<int:alarm_id>")
+    @api.get("/api/alarms/<int(max=2147483647):alarm_id>")  # an id the store can hold
     def alarm(alarm_id: int) -> Response:
         with session_scope(engine) as session:
             item = load_alarm(session, alarm_id)
         return json_response(item) if item else error(f"no alarm {alarm_id}", 404)
 
-    @api.post("/api/alarms/<int:alarm_id>/<action>")
+    @api.post("/api/alarms/<int(max=2147483647):alarm_id>/<action>")
     def alarm_action(alarm_id: int, action: str) -> Response:
         # JSON only: a cross-site form cannot send it without a CORS preflight (CSRF guard).
         if not request.is_json:

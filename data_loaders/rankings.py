@@ -42,6 +42,9 @@ KEYS = (
 )
 
 
+EARLIEST_YEAR = 2000
+
+
 class BadMonth(ValueError):
     """A month that is not YYYY-MM, or lies in the future."""
 
@@ -50,10 +53,14 @@ def parse_month(text: str | None, today: date) -> date:
     """The first day of a YYYY-MM month (None or empty: this month); BadMonth otherwise."""
     if not text:
         return month_start(today)
-    m = MONTH.match(text.strip())
+    m = MONTH.match(text.strip()[:20])
     if not m:
-        raise BadMonth(f"month must be YYYY-MM, not {text!r}")
-    first = date(int(m.group(1)), int(m.group(2)), 1)
+        raise BadMonth(f"month must be YYYY-MM, not {text[:20]!r}")
+    year, month = int(m.group(1)), int(m.group(2))
+    # the ledger's own years: 0000-01 (no year 0) and 2026-13 were a 500
+    if not (EARLIEST_YEAR <= year <= today.year and 1 <= month <= 12):
+        raise BadMonth(f"month must be YYYY-MM from {EARLIEST_YEAR} on, not {text[:20]!r}")
+    first = date(year, month, 1)
     if first > today:
         raise BadMonth(f"{text} has not begun yet")
     return first

@@ -233,6 +233,13 @@ def test_alarm_actions_need_the_operator_role(site):
         client.post("/api/alarms/99999/acknowledge", json={}, headers=basic("otto")).status_code
         == 404
     )
+    # ids beyond what the store holds are not found, not a 500 (SQLite's integer overflowed)
+    huge = "/api/alarms/99999999999999999999999"
+    assert client.get(huge, headers=basic("vera")).status_code == 404
+    assert client.post(huge + "/acknowledge", json={}, headers=basic("otto")).status_code == 404
+    assert (
+        client.get("/api/rankings?month=0000-01", headers=basic("vera")).json["code"] == "bad_month"
+    )
 
 
 def test_sensor_routes(site, engine):

@@ -115,7 +115,16 @@ def test_weights_setting_is_parsed_and_bad_entries_are_named():
 def test_months_are_checked_and_end_on_their_last_day_or_today():
     assert parse_month(None, TODAY) == date(2026, 11, 1)
     assert parse_month("2026-02", TODAY) == date(2026, 2, 1)
-    for bad in ("2026-13", "26-01", "2026-1", "2027-01", "<script>"):
+    for bad in (
+        "2026-13",
+        "26-01",
+        "2026-1",
+        "2027-01",
+        "<script>",
+        "0000-01",
+        "1999-12",
+        "9999-01",
+    ):
         with pytest.raises(BadMonth):
             parse_month(bad, TODAY)
     assert month_end(date(2026, 2, 1), TODAY) == date(2026, 2, 28)
