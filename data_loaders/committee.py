@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlparse
 
 from sqlalchemy import Engine, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from data_loaders.panels import task_item
 from data_loaders.queries import load_committee_counts, resolve_scope
+from data_loaders.rules.links import LinkError, check_link, safe_link
 from data_loaders.rules.metrics import rate, task_is_overdue
 from data_loaders.store.engine import bump_data_version, session_scope
 from data_loaders.store.schema import Committee, CommitteeTask, CommitteeTaskEvent
@@ -119,7 +119,7 @@ def load_task(session: Session, code: str, today: date) -> dict[str, Any] | None
     return {
         **_task_row(t, name, name_en, today),
         "note": t.note,
-        "evidence_url": t.evidence_url,
+        "evidence_url": safe_link(t.evidence_url),  # one stored before the rule is not shown
         "events": [
             {
                 "at": as_utc(e.at).isoformat() if e.at else None,
@@ -127,7 +127,7 @@ def load_task(session: Session, code: str, today: date) -> dict[str, Any] | None
                 "status": e.status,
                 "progress": e.progress,
                 "note": e.note,
-                "evidence_url": e.evidence_url,
+                "evidence_url": safe_link(e.evidence_url),
             }
             for e in events
         ],
@@ -140,6 +140,19 @@ class TaskError(ValueError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
         self.code = code
+
+
+def _evidence_link(given: Any, stored: str | None) -> str | None:
+    """The link an update stores: a new one if the link rule (rules.links, the importers' too)
+    accepts it, else the stored one unless that breaks the rule (stored before it)."""
+    if given is not None and not isinstance(given, str):
+        raise TaskError("bad_url", "the evidence link must be text")
+    if given and given.strip():
+        try:
+            return check_link(given)
+        except LinkError as exc:
+            raise TaskError("bad_url", exc.en) from None
+    return safe_link(stored)
 
 
 def update_task(
@@ -160,9 +173,7 @@ def update_task(
         raise TaskError("bad_progress", "progress is a whole number 0–100")
     if status == "done":
         progress = 100
-    url = (changes.get("evidence_url") or task.evidence_url or "").strip() or None
-    if url and urlparse(url).scheme not in ("http", "https"):
-        raise TaskError("bad_url", "the evidence link must start with http:// or https://")
+    url = _evidence_link(changes.get("evidence_url"), task.evidence_url)
     note = changes.get("note")
     note = note.strip()[:2000] if isinstance(note, str) and note.strip() else task.note
     task.status, task.progress, task.note, task.evidence_url = status, progress, note, url

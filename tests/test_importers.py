@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 import shutil
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import shapely
@@ -249,3 +252,67 @@ def test_cli_import_reports_problems_with_exit_code(grids, monkeypatch):
 def _version(engine) -> int:
     with session_scope(engine) as s:
         return read_data_version(s)
+
+
+# --- issue 13: one link rule for the committee-task import and the task editor --------------
+
+LINKS_REFUSED = [
+    "javascript:alert(1)",
+    "JavaScript:alert(document.cookie)",
+    "  javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "//evil.example.com/x",
+    "/docs/1.pdf",
+    "https://",
+    "https:javascript:alert(1)",
+    "http://[::1",
+    "oa.example.gov.cn/doc/1",
+    "https://oa.example.gov.cn/" + "a" * 500,
+]
+LINKS_ACCEPTED = ["https://oa.example.gov.cn/doc/1?id=7#p2", "HTTP://OA.EXAMPLE.GOV.CN/a b.pdf"]
+
+
+def _task_file(tmp_path: Path, link: str) -> Path:
+    f = tmp_path / "tasks.csv"
+    with f.open("w", encoding="utf-8", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(["专委会", "任务编号", "任务内容", "佐证材料"])
+        w.writerow(["道路交通", "RT-001", "事故黑点整治", link])
+    return f
+
+
+def test_committee_import_and_editor_refuse_the_same_links(grids, tmp_path):
+    from data_loaders.committee import TaskError, update_task_as
+
+    now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    import_file(grids, "committee-tasks", _task_file(tmp_path, LINKS_ACCEPTED[0]), today=TODAY)
+    for link in LINKS_REFUSED:
+        with pytest.raises(ImportRejected) as exc:
+            import_file(grids, "committee-tasks", _task_file(tmp_path, link), today=TODAY)
+        assert [(e.row, e.column) for e in exc.value.errors] == [(2, "佐证材料")], link
+        assert "链接" in exc.value.errors[0].zh and "link" in exc.value.errors[0].en
+        with pytest.raises(TaskError) as bad:
+            update_task_as(grids, "otto", "operator", "RT-001", {"evidence_url": link}, now)
+        assert bad.value.code == "bad_url", link
+    for link in LINKS_ACCEPTED:
+        import_file(grids, "committee-tasks", _task_file(tmp_path, link), today=TODAY)
+        update_task_as(grids, "otto", "operator", "RT-001", {"evidence_url": link}, now)
+    with session_scope(grids) as s:
+        assert s.scalar(select(CommitteeTask.evidence_url)) == LINKS_ACCEPTED[-1]
+
+
+def test_a_link_stored_before_the_rule_is_neither_shown_nor_kept(grids, tmp_path):
+    from data_loaders.committee import load_task, update_task_as
+
+    import_file(grids, "committee-tasks", _task_file(tmp_path, ""), today=TODAY)
+    with session_scope(grids) as s:
+        s.scalar(select(CommitteeTask)).evidence_url = "javascript:alert(1)"
+    with session_scope(grids) as s:
+        assert load_task(s, "RT-001", TODAY)["evidence_url"] is None
+    now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    update_task_as(grids, "otto", "operator", "RT-001", {"status": "in_progress"}, now)
+    with session_scope(grids) as s:
+        assert s.scalar(select(CommitteeTask.evidence_url)) is None

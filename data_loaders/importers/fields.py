@@ -12,6 +12,7 @@ from typing import Any
 from stdnum.cn import uscc
 
 from data_loaders import vocab
+from data_loaders.rules.links import LINK_MAX, LinkError, check_link
 
 
 class FieldError(ValueError):
@@ -152,6 +153,14 @@ def tags(value: str) -> list[str]:
     return out
 
 
+def link(value: str) -> str:
+    """An http(s) link: the task editor's rule (rules.links.check_link), one for both."""
+    try:
+        return check_link(value)
+    except LinkError as exc:
+        raise FieldError(exc.zh, exc.en) from None
+
+
 _TRUE = {"1", "true", "yes", "y", "是", "有", "√", "t"}
 _FALSE = {"0", "false", "no", "n", "否", "无", "×", "f"}
 
@@ -219,6 +228,7 @@ described(
     + ", ".join(f"{c} {zh}" for c, (zh, _a) in vocab.RISK_TAGS.items()),
 )
 described(boolean, "是/否, yes/no, true/false, 1/0")
+described(link, f"link starting with http:// or https://, up to {LINK_MAX} characters")
 described(
     credit_code,
     "unified social credit code, 18 characters, check character verified (GB 32100-2015)",

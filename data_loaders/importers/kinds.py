@@ -21,6 +21,7 @@ from data_loaders.importers.fields import (
     described,
     grid_level,
     integer,
+    link,
     number,
     tags,
     text,
@@ -801,7 +802,7 @@ COMMITTEE_TASK_COLUMNS = [
     Col("progress", "进度(%)", integer(0, 100), aliases=("进度",)),
     Col("done_on", "完成日期", a_date),
     Col("note", "进展情况", text(2000), aliases=("备注", "进展")),
-    Col("evidence_url", "佐证材料", text(500), aliases=("佐证链接", "evidence")),
+    Col("evidence_url", "佐证材料", link, aliases=("佐证链接", "evidence")),
 ]
 
 
