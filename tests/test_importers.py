@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
+import re
 import shutil
+import tempfile
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import shapely
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from data_loaders.files import (
+    FileProblem,
+    csv_safe,
+    csv_unescape,
+    formula_like,
+    read_table,
+    write_csv,
+    write_table,
+    write_xlsx,
+)
 from data_loaders.importers import ImportRejected, export_kind, import_file
 from data_loaders.queries import load_grid_frame, load_stats
 from data_loaders.store import read_data_version, session_scope
@@ -254,6 +271,319 @@ def _version(engine) -> int:
         return read_data_version(s)
 
 
+# --- issue 13: a file that cannot be read says why, never a traceback ------------------------
+
+
+def _zip_bytes() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("a.txt", "hello")
+    return buf.getvalue()
+
+
+def _xlsx_bytes(*rows: list) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+HEAD = "统一社会信用代码,企业名称,四色等级,经度,纬度\n"
+OK_ROW = "91330381MA00000014,测试01号机械有限公司,green,120.605,27.705\n"
+UNREADABLE = {
+    # name: (file name, content, where the problem is: (row, column) or None for the whole file)
+    "empty": ("e.csv", b"", None),
+    "bom only": ("e.csv", b"\xef\xbb\xbf", None),
+    "blank lines only": ("e.csv", b"\r\n \r\n,,\r\n", None),
+    "binary": ("e.csv", bytes(range(256)) * 4, None),
+    "zip named csv": ("e.csv", _zip_bytes(), None),
+    "old xls named csv": ("e.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64, None),
+    "utf-16": ("e.csv", HEAD.encode("utf-16"), None),
+    "extra fields": ("e.csv", (HEAD + OK_ROW.strip() + ",多余,的值\n").encode(), (2, "G")),
+    "unclosed quote": (
+        "e.csv",
+        (HEAD + '91330381MA00000014,"测试,green\n' + OK_ROW).encode(),
+        (2, "企业名称"),
+    ),
+    "misplaced quote": (
+        "e.csv",
+        (HEAD + OK_ROW + '91330381MA00000027,"测"试,blue\n').encode(),
+        (3, "企业名称"),
+    ),
+    "empty xlsx": ("e.xlsx", b"", None),
+    "xlsx without rows": ("e.xlsx", _xlsx_bytes(), None),
+    "csv named xlsx": ("e.xlsx", (HEAD + OK_ROW).encode(), None),
+    "truncated xlsx": ("e.xlsx", _xlsx_bytes(["a"], ["b"])[:300], None),
+    "truncated geojson": (
+        "e.geojson",
+        b'{"type": "FeatureCollection", "features": [{"type": "Fe',
+        None,
+    ),
+    "empty geojson": ("e.geojson", b"", None),
+    "geojson without features": (
+        "e.geojson",
+        b'{"type": "FeatureCollection", "features": []}',
+        None,
+    ),
+    "text named gpkg": ("e.gpkg", b"not a geopackage", None),
+    "csv named shp": ("e.shp", (HEAD + OK_ROW).encode(), None),
+}
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_an_unreadable_file_is_a_file_problem_in_both_languages(case, tmp_path):
+    name, content, where = UNREADABLE[case]
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(FileProblem) as exc:
+        read_table(path)
+    problem = exc.value
+    assert re.search("[\u4e00-\u9fff]", problem.zh) and re.search("[a-z]", problem.en)
+    if where is None:
+        assert not problem.errors
+    else:
+        assert [(e.row, e.column) for e in problem.errors] == [where]
+        assert re.search("[\u4e00-\u9fff]", problem.errors[0].zh)
+
+
+@pytest.mark.parametrize("case", list(UNREADABLE))
+def test_cli_import_of_an_unreadable_file_exits_2_with_a_message(case, engine, tmp_path):
+    from dashboard.cli import main
+
+    name, content, where = UNREADABLE[case]
+    path = tmp_path / name
+    path.write_bytes(content)
+    url = engine.url.render_as_string(hide_password=False)
+    out = CliRunner().invoke(
+        main, ["import", "enterprises", str(path)], env={"ONEMAP_DATABASE_URL": url}
+    )
+    assert out.exit_code == 2, out.output
+    assert isinstance(out.exception, SystemExit) and "Traceback" not in out.output
+    assert re.search("[\u4e00-\u9fff]", out.output) and " / " in out.output
+    if where is not None:  # listed like every other bad row: row and column, both languages
+        row, column = where
+        assert (
+            f"第 {row} 行“{column}”列" in out.output and f"row {row}, column {column}" in out.output
+        )
+        assert "nothing written" in out.output
+
+
+def test_cli_import_refuses_an_unknown_crs_without_a_traceback(grids):
+    from dashboard.cli import main
+
+    url = grids.url.render_as_string(hide_password=False)
+    for crs in ("EPSG:999999", "nonsense"):
+        out = CliRunner().invoke(
+            main,
+            ["import", "grids", str(DATA / "grids.geojson"), "--crs", crs],
+            env={"ONEMAP_DATABASE_URL": url},
+        )
+        assert out.exit_code == 2 and isinstance(out.exception, SystemExit), out.output
+        assert "未知坐标系" in out.output and "unknown CRS" in out.output
+
+
+def test_rows_are_numbered_as_the_spreadsheet_shows_them(grids, tmp_path):
+    """Blank lines are skipped but counted; a cell with a line break is one row; an XLSX
+    header need not be on row 1."""
+    f = tmp_path / "e.csv"
+    bad = "91330381MA00000027,测试02号,紫,120.617903,27.705\n"
+    f.write_text(
+        "\n"
+        + HEAD
+        + OK_ROW.replace("测试01号机械有限公司", '"测试01号\n机械有限公司"')
+        + "\n,,,,\n"
+        + bad,
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as exc:
+        import_file(grids, "enterprises", f, today=TODAY)
+    assert [(e.row, e.column) for e in exc.value.errors] == [(6, "四色等级")]
+    x = tmp_path / "e.xlsx"
+    rows = [r.split(",") for r in (HEAD + OK_ROW + bad).splitlines()]
+    x.write_bytes(_xlsx_bytes(["企业名单（2026 年）"], [], *rows))
+    with pytest.raises(ImportRejected) as exc:
+        import_file(grids, "enterprises", x, today=TODAY)
+    # the one-cell title row is taken as the header: the message points at row 1
+    assert {e.row for e in exc.value.errors} == {1}
+    x.write_bytes(_xlsx_bytes([], [], *rows))
+    with pytest.raises(ImportRejected) as exc:
+        import_file(grids, "enterprises", x, today=TODAY)
+    assert [(e.row, e.column) for e in exc.value.errors] == [(5, "四色等级")]
+    x.write_bytes(_xlsx_bytes(rows[0]))
+    with pytest.raises(ImportRejected) as exc:
+        import_file(grids, "enterprises", x, today=TODAY)
+    assert [(e.row, e.en) for e in exc.value.errors] == [(2, "the file has no data rows")]
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.binary(max_size=300),
+        st.text(alphabet=",\"\r\n '=abc测\ufeff", max_size=120).map(lambda t: t.encode()),
+        st.text(max_size=120).map(lambda t: t.encode("gb18030", errors="ignore")),
+    )
+)
+def test_any_bytes_give_rows_or_a_file_problem(content):
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.csv"
+        path.write_bytes(content)
+        try:
+            table = read_table(path)
+        except FileProblem as exc:
+            assert exc.zh and exc.en
+            assert not exc.zh.startswith("无法读取文件"), exc  # named, not the catch-all
+            for e in exc.errors:
+                assert e.row >= 1 and e.zh and e.en
+            return
+    numbers = table.rows or []
+    assert len(numbers) == len(table.frame) and numbers == sorted(set(numbers))
+    assert all(n > table.header_row for n in numbers)
+    for column in table.frame.columns:
+        for cell in table.frame[column]:
+            assert cell is None or (isinstance(cell, str) and cell == cell.strip() and cell)
+
+
+# --- issue 13: exported text is never a formula, and reads back as it was -------------------
+
+HOSTILE = [
+    '=HYPERLINK("http://x","y")',
+    "=1+1",
+    "+1",
+    "-1+2",
+    "@SUM(A1)",
+    "＝1+1",
+    "'=1+1",
+    "'quoted",
+    "''",
+    'a,b "c"',
+]
+
+
+def test_formula_like_text_is_escaped_and_unescaped_exactly():
+    for text in [*HOSTILE, "\t=1+1", "\r=1+1", "\n1", " =1", "plain", "'", "-"]:
+        assert csv_unescape(csv_safe(text)) == text
+    for text in (
+        '=HYPERLINK("http://x","y")',
+        "=1+1",
+        "+1",
+        "-1+2",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        " =1",
+    ):
+        assert formula_like(text) and csv_safe(text) == "'" + text
+    for value in ("plain", "测试公司", "1-2", "a=b", 5, -1.5, None):
+        assert csv_safe(value) == value
+    assert csv_unescape("'abc") == "'abc"  # an apostrophe of the office's own stays
+
+
+def _xlsx_cells(path: Path) -> list[list]:
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path).active
+    return [list(row) for row in sheet.iter_rows()]
+
+
+def _xml_breaks(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def test_write_table_writes_no_formula(tmp_path):
+    names = [*HOSTILE, "\t=1+1", "\r=cmd", "\n=1"]
+    frame = pd.DataFrame({"name": names, "n": list(range(len(names)))})
+    write_table(frame, tmp_path / "t.csv")
+    write_table(frame, tmp_path / "t.xlsx")
+    with (tmp_path / "t.csv").open(encoding="utf-8-sig", newline="") as f:
+        written = [row[0] for row in csv.reader(f)][1:]
+    for raw, name in zip(written, names, strict=True):
+        assert raw == ("'" + name if formula_like(name) or name.startswith("'") else name)
+        assert not formula_like(raw)
+    cells = _xlsx_cells(tmp_path / "t.xlsx")[1:]
+    for (name_cell, n_cell), name in zip(cells, names, strict=True):
+        # XML keeps a line break as \n: a \r in a cell comes back as one
+        assert (name_cell.value, name_cell.data_type) == (_xml_breaks(name), "s")
+        assert name_cell.quotePrefix == formula_like(name)
+        assert n_cell.data_type == "n"
+    with zipfile.ZipFile(tmp_path / "t.xlsx") as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+
+
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_hostile_names_export_as_text_and_round_trip(grids, tmp_path, suffix):
+    truth = json.loads((DATA / "enterprises_truth.json").read_text(encoding="utf-8"))
+    names = [*HOSTILE, "正常的名字"]
+    f = tmp_path / "in.csv"
+    with f.open("w", encoding="utf-8-sig", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(["credit_code", "name", "safety_class", "lon", "lat", "address"])
+        for (code, (lon, lat)), name in zip(truth.items(), names, strict=False):
+            w.writerow([code, name, "green", lon, lat, "@地址" if name == "+1" else ""])
+    import_file(grids, "enterprises", f, today=TODAY)
+    stored = _names(grids)
+    # an office's own CSV: a leading ' before a formula (or another ') marks text, as in Excel
+    assert sorted(stored.values()) == sorted(csv_unescape(n) for n in names)
+    assert "=1+1" in stored.values() and "'quoted" in stored.values()
+    for headers in ("en", "zh"):
+        path = tmp_path / f"out_{headers}.{suffix}"
+        export_kind(grids, "enterprises", path, headers=headers)
+        if suffix == "xlsx":
+            cells = [c for row in _xlsx_cells(path) for c in row]
+            assert all(c.data_type != "f" for c in cells)
+            assert {c.value for c in cells if c.quotePrefix} >= {"=1+1", "@SUM(A1)", "@地址"}
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+            assert "'=1+1" in text and ",'@地址," in text
+            assert not any(formula_like(c) for row in csv.reader(io.StringIO(text)) for c in row)
+        report = import_file(grids, "enterprises", path, today=TODAY)
+        assert report.updated == len(stored)
+        assert _names(grids) == stored  # the names read back exactly: no quote added or lost
+    again = tmp_path / f"again.{suffix}"
+    export_kind(grids, "enterprises", again, headers="zh")
+    if suffix == "csv":
+        assert again.read_bytes() == (tmp_path / "out_zh.csv").read_bytes()
+
+
+def _names(engine) -> dict[str, str]:
+    with session_scope(engine) as s:
+        return dict(s.execute(select(Enterprise.credit_code, Enterprise.name)).all())
+
+
+CELL_TEXT = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+) | st.sampled_from(["=1+1", "'=x", "''", "'", "-1", "@a", " +x", "\t=1", "a\r\nb", '"', "'\"'"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(CELL_TEXT, min_size=3, max_size=3), min_size=1, max_size=6))
+def test_what_write_csv_writes_read_table_reads_back(rows):
+    expected = [[c.strip() or None for c in row] for row in rows]
+    expected = [row for row in expected if any(row)]  # a row of empty cells is skipped
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        write_csv(["a", "b", "c"], [[c.strip() for c in row] for row in rows], path)
+        table = read_table(path)
+    assert table.frame.values.tolist() == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(CELL_TEXT, min_size=2, max_size=2), min_size=1, max_size=4))
+def test_what_write_xlsx_writes_read_table_reads_back(rows):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    stored = [[ILLEGAL_CHARACTERS_RE.sub("", c).strip() for c in row] for row in rows]
+    expected = [[_xml_breaks(c) or None for c in row] for row in stored if any(row)]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.xlsx"
+        write_xlsx(["a", "b"], stored, path)
+        table = read_table(path)
+    assert table.frame.values.tolist() == expected
+
+
 # --- issue 13: one link rule for the committee-task import and the task editor --------------
 
 LINKS_REFUSED = [
@@ -316,3 +646,18 @@ def test_a_link_stored_before_the_rule_is_neither_shown_nor_kept(grids, tmp_path
     update_task_as(grids, "otto", "operator", "RT-001", {"status": "in_progress"}, now)
     with session_scope(grids) as s:
         assert s.scalar(select(CommitteeTask.evidence_url)) is None
+
+
+def test_a_bad_substance_table_is_a_file_problem(grids, tmp_path):
+    import_file(grids, "enterprises", DATA / "enterprises_utf8_bom.csv", today=TODAY)
+    table = tmp_path / "substances.csv"
+    for content in ("name,q_threshold_t,beta\n液氨,ten,2\n", "名称,临界量\n液氨,10\n"):
+        table.write_text(content, encoding="utf-8")
+        with pytest.raises(FileProblem) as exc:
+            import_file(grids, "major-hazards", DATA / "major_hazards.csv", substances_file=table)
+        assert "ONEMAP_SUBSTANCES_FILE" in exc.value.zh and "q_threshold_t" in exc.value.en
+    with pytest.raises(FileProblem):
+        import_file(
+            grids, "major-hazards", DATA / "major_hazards.csv", substances_file=tmp_path / "x"
+        )
+    assert count(grids, MajorHazard) == 0

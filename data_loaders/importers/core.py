@@ -3,7 +3,8 @@ store, then write all rows in one transaction or nothing at all."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,26 +18,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from data_loaders.coords import DATUMS, from_china_datum, to_wgs84_xy
-from data_loaders.files import FileProblem, Table, read_table
+from data_loaders.files import FileProblem, RowError, Table, read_table
 from data_loaders.importers.fields import Col, FieldError, normalize_header
 from data_loaders.store.engine import bump_data_version, session_scope
 
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in one cell (or row) of the file; row numbers count the header as row 1."""
-
-    row: int
-    column: str
-    zh: str
-    en: str
-
-    def __str__(self) -> str:
-        where_zh = f"第 {self.row} 行" + (f"“{self.column}”列" if self.column else "")
-        where_en = f"row {self.row}" + (f", column {self.column}" if self.column else "")
-        return f"{where_zh}：{self.zh} | {where_en}: {self.en}"
 
 
 class ImportRejected(Exception):
@@ -137,7 +123,7 @@ def map_headers(table: Table, columns: Sequence[Col]) -> tuple[dict[str, str], l
         if col.required and col.name not in found:
             errors.append(
                 RowError(
-                    1,
+                    table.header_row,
                     col.zh,
                     f"缺少必需的列（{col.zh} 或 {col.name}）",
                     f"missing required column {col.name} ({col.zh})",
@@ -152,7 +138,7 @@ def parse_rows(table: Table, columns: Sequence[Col], ctx: Context) -> list[Row]:
     records = table.frame.to_dict("records")
     geoms = list(table.geometry) if table.geometry is not None else [None] * len(records)
     for i, (record, geom) in enumerate(zip(records, geoms, strict=True)):
-        number = i + 2  # the header is row 1
+        number = table.row_number(i)  # as the spreadsheet shows it: the header is row 1
         values: dict[str, Any] = {}
         for col in columns:
             header = ctx.headers.get(col.name)
@@ -210,7 +196,8 @@ def locate_points(rows: list[Row], ctx: Context, required: bool = True) -> None:
         ys.append(y)
     if not todo:
         return
-    lon, lat = to_wgs84_xy(np.array(xs), np.array(ys), ctx.crs or "EPSG:4326")
+    with _reprojecting(ctx.crs or "EPSG:4326"):
+        lon, lat = to_wgs84_xy(np.array(xs), np.array(ys), ctx.crs or "EPSG:4326")
     located: list[Row] = []
     for row, x, y in zip(todo, lon, lat, strict=True):
         if not (-180 <= x <= 180 and -90 <= y <= 90) or np.isnan(x) or np.isnan(y):
@@ -254,7 +241,8 @@ def reproject_polygons(rows: list[Row], ctx: Context, source_crs: str | None) ->
     """Reproject polygon geometries to WGS84, repairing invalid rings (noted in the report)."""
     crs = ctx.crs or source_crs or "EPSG:4326"
     geoms = [r.geometry for r in rows]
-    series = gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326")
+    with _reprojecting(crs):
+        series = gpd.GeoSeries(geoms, crs=crs).to_crs("EPSG:4326")
     repaired = 0
     for row, geom in zip(rows, series, strict=True):
         if geom is None or geom.is_empty:
@@ -303,7 +291,14 @@ def run_import(
         raise FileProblem(
             f"未知坐标基准 {datum}", f"unknown datum {datum}; use {', '.join(DATUMS)}"
         )
-    table = read_table(path)
+    if crs is not None:
+        _check_crs(crs)
+    try:
+        table = read_table(path)
+    except FileProblem as exc:
+        if exc.errors:  # problems in named rows: listed like every other bad row
+            raise ImportRejected(exc.errors) from None
+        raise
     say(f"read {len(table.frame)} rows from {Path(path).name}")
     if kind.geometry == "polygon" and table.geometry is None:
         table = _wkt_geometry(table)
@@ -311,7 +306,9 @@ def run_import(
     if header_errors:
         raise ImportRejected(header_errors)
     if not len(table.frame):
-        raise ImportRejected([RowError(2, "", "文件没有数据行", "the file has no data rows")])
+        raise ImportRejected(
+            [RowError(table.header_row + 1, "", "文件没有数据行", "the file has no data rows")]
+        )
     with session_scope(engine) as session:
         ctx = Context(
             session,
@@ -355,18 +352,48 @@ def _wkt_geometry(table: Table) -> Table:
                     raise ImportRejected(
                         [
                             RowError(
-                                i + 2, str(name), "不是有效的 WKT 几何", "not valid WKT geometry"
+                                table.row_number(i),
+                                str(name),
+                                "不是有效的 WKT 几何",
+                                "not valid WKT geometry",
                             )
                         ]
                     ) from None
-            return Table(table.frame.drop(columns=[name]), gpd.GeoSeries(geoms), None)
+            frame = table.frame.drop(columns=[name])
+            return Table(frame, gpd.GeoSeries(geoms), None, table.rows, table.header_row)
     raise ImportRejected(
         [
             RowError(
-                1,
+                table.header_row,
                 "wkt",
                 "缺少几何（地理文件或 WKT 列）",
                 "no geometry: use a geographic file or a WKT column",
             )
         ]
     )
+
+
+@contextmanager
+def _reprojecting(crs: str) -> Iterator[None]:
+    """A CRS that cannot be brought to WGS84 (a file's odd .prj) is a FileProblem."""
+    from pyproj.exceptions import CRSError, ProjError
+
+    try:
+        yield
+    except (CRSError, ProjError) as exc:
+        raise FileProblem(
+            f"无法从坐标系 {crs} 转换到 WGS84（{exc}）", f"cannot reproject from {crs} ({exc})"
+        ) from exc
+
+
+def _check_crs(crs: str) -> None:
+    """A --crs that names no coordinate system is refused before the file is read."""
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_user_input(crs)
+    except CRSError:
+        raise FileProblem(
+            f"未知坐标系 {crs}（例如 EPSG:4549）", f"unknown CRS {crs} (e.g. EPSG:4549)"
+        ) from None

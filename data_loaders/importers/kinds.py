@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from data_loaders import vocab
+from data_loaders.files import FileProblem
 from data_loaders.importers.core import Context, Kind, Row, Writer, check_duplicates, locate_points
 from data_loaders.importers.fields import (
     Col,
@@ -520,7 +522,16 @@ HAZARD_COLUMNS = [
 
 def prepare_major_hazards(rows: list[Row], ctx: Context) -> Writer | None:
     """Group substance rows into installations and grade each by GB 18218 (R is computed)."""
-    table = load_substances(ctx.substances_file)
+    try:
+        table = load_substances(ctx.substances_file)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, csv.Error) as exc:
+        detail = f"{type(exc).__name__}: {exc}"
+        raise FileProblem(
+            f"物质表 ONEMAP_SUBSTANCES_FILE（{ctx.substances_file}）无法读取，应为 CSV，列为 "
+            f"name,q_threshold_t,beta,aliases：{detail}",
+            f"the substance table ONEMAP_SUBSTANCES_FILE ({ctx.substances_file}) cannot be read; "
+            f"it is a CSV of name,q_threshold_t,beta,aliases: {detail}",
+        ) from exc
     ents = _enterprise_ids(rows, ctx, required=True)
     groups: dict[tuple[str, str], list[Row]] = defaultdict(list)
     for r in rows:
