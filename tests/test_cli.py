@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -195,10 +196,18 @@ def test_run_stops_its_ingest_child(tmp_path, sig):
             children = _children(proc.pid)
         assert children, "no ingest child started"
         [child] = children
-        time.sleep(1.5)  # both up and past their start
+        # both up: the child's scheduler beats (a loaded machine takes seconds to start it)
+        engine = make_engine(url)
+        beat = ""
+        while not beat and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with contextlib.suppress(OperationalError), session_scope(engine) as s:
+                beat = get_meta(s, "ingest_heartbeat")
+        engine.dispose()
+        assert beat, "the ingest child never started its scheduler"
         proc.send_signal(sig)
-        proc.wait(timeout=20)
-        assert _gone(child, 15), "the ingest child outlived onemap run"
+        proc.wait(timeout=30)
+        assert _gone(child, 30), "the ingest child outlived onemap run"
     finally:
         proc.kill()
         for pid in _children(proc.pid):

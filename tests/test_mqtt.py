@@ -73,6 +73,21 @@ def channel(mqtt_url: str) -> Iterator[tuple[str, str]]:
     forget_session(mqtt_url, client_id)
 
 
+def ingest_env(engine, mqtt_url: str, channel: tuple[str, str], **more: str) -> dict[str, str]:
+    """The environment of an `onemap ingest` process on the test's store, broker and channel."""
+    topic, client_id = channel
+    return {
+        **os.environ,
+        "ONEMAP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
+        "ONEMAP_MQTT_URL": mqtt_url,
+        "ONEMAP_MQTT_CLIENT_ID": client_id,
+        "ONEMAP_MQTT_TOPIC": f"{topic}/#",
+        "ONEMAP_SIMULATOR": "false",
+        "ONEMAP_DROP_DIR": "",
+        **more,
+    }
+
+
 def add_sensors(engine, n: int = 1) -> None:
     with session_scope(engine) as s:
         s.add_all(
@@ -217,17 +232,9 @@ def test_the_source_reconnects_by_itself(engine, mqtt_url, channel):
 def test_killing_the_ingest_process_mid_stream_loses_and_doubles_nothing(
     engine, mqtt_url, channel, tmp_path
 ):
-    topic, client_id = channel
+    topic, _ = channel
     add_sensors(engine, 10)
-    env = {
-        **os.environ,
-        "ONEMAP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "ONEMAP_MQTT_URL": mqtt_url,
-        "ONEMAP_MQTT_CLIENT_ID": client_id,
-        "ONEMAP_MQTT_TOPIC": f"{topic}/#",
-        "ONEMAP_SIMULATOR": "false",
-        "ONEMAP_DROP_DIR": "",
-    }
+    env = ingest_env(engine, mqtt_url, channel)
 
     log = (tmp_path / "ingest.log").open("ab")
 
@@ -298,17 +305,9 @@ def test_one_reading_past_level_2_through_the_broker_is_an_alarm(engine, mqtt_ur
     from dashboard.app import create_app
     from dashboard.settings import Settings
 
-    topic, client_id = channel
+    topic, _ = channel
     add_sensors(engine, 1)
-    env = {
-        **os.environ,
-        "ONEMAP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "ONEMAP_MQTT_URL": mqtt_url,
-        "ONEMAP_MQTT_CLIENT_ID": client_id,
-        "ONEMAP_MQTT_TOPIC": f"{topic}/#",
-        "ONEMAP_SIMULATOR": "false",
-        "ONEMAP_DROP_DIR": "",
-    }
+    env = ingest_env(engine, mqtt_url, channel)
     ingest = subprocess.Popen(
         [sys.executable, "-m", "dashboard", "ingest"],
         env=env,
@@ -445,17 +444,8 @@ def test_two_ingest_processes_with_one_client_id(engine, mqtt_url, channel, tmp_
     from dashboard.app import create_app
     from dashboard.settings import Settings
 
-    topic, client_id = channel
-    env = {
-        **os.environ,
-        "ONEMAP_DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "ONEMAP_MQTT_URL": mqtt_url,
-        "ONEMAP_MQTT_CLIENT_ID": client_id,
-        "ONEMAP_MQTT_TOPIC": f"{topic}/#",
-        "ONEMAP_SIMULATOR": "false",
-        "ONEMAP_DROP_DIR": "",
-        "ONEMAP_HEARTBEAT_SECONDS": "1",
-    }
+    _, client_id = channel
+    env = ingest_env(engine, mqtt_url, channel, ONEMAP_HEARTBEAT_SECONDS="1")
     command = [sys.executable, "-m", "dashboard", "ingest"]
     first = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
