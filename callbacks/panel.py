@@ -13,6 +13,7 @@ from callbacks.alarms import local_time
 from callbacks.deps import Deps, Label
 from callbacks.kpi import create_cards
 from callbacks.map_state import MapState, parse_query
+from callbacks.tables import export_links, rows_text
 from callbacks.tabs import (
     chosen_campaign,
     create_campaign_tab,
@@ -69,6 +70,10 @@ def create_strip(doc: dict[str, Any], label: Label, lang: str) -> list:
             ],
         ),
     ]
+
+
+DOSSIER_DANGERS = 12  # hidden dangers the dossier lists (open first)
+DOSSIER_ALARMS = 20  # the newest alarms load_enterprise_dossier gives
 
 
 def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
@@ -138,8 +143,24 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
             ],
             className="danger major" if x["severity"] == "major" else "danger",
         )
-        for x in hd["items"][:12]
+        for x in hd["items"][:DOSSIER_DANGERS]
     ]
+    # the dossier lists the first dangers (open first): it says of how many, the export has all
+    dangers_cut = (
+        html.Div(
+            [
+                html.Span(rows_text(len(dangers), hd["total"], label, lang), className="muted"),
+                export_links(
+                    "enterprise-dangers", {"enterprise": d["credit_code"]}, hd["total"], label, lang
+                ),
+            ],
+            className="cut-note",
+            id="dossier-dangers-cut",
+            style={"display": "flex", "gap": "10px", "fontSize": "12px"},
+        )
+        if hd["total"] > len(dangers)
+        else None
+    )
     hazards = [
         html.Li(
             f"{h['name']} · {label('hazard.level', lang)} {h['level']} · R = {h['r_value']} · "
@@ -200,6 +221,7 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
             ]
         ),
         html.Ul(dangers, className="dangers") if dangers else none,
+        dangers_cut,
         html.H3(label("section.hazards", lang)),
         html.Ul(hazards) if hazards else none,
         html.H3(label("section.sensors", lang)),
@@ -212,7 +234,17 @@ def create_dossier(d: dict[str, Any] | None, label: Label, lang: str) -> list:
             if signals
             else []
         ),
-        html.H3(label("section.alarms", lang)),
+        html.H3(
+            [
+                label("section.alarms", lang),
+                # the store gives the newest DOSSIER_ALARMS: a full list may have more
+                html.Span(
+                    f" {label('dossier.recent', lang).format(n=len(alarms))}", className="h3-note"
+                )
+                if len(alarms) >= DOSSIER_ALARMS
+                else None,
+            ]
+        ),
         html.Ul(alarms) if alarms else none,
     ]
 
@@ -248,13 +280,15 @@ def render_body(state: MapState, deps: Deps, today: date) -> tuple[list, list]:
             dossier = load_enterprise_dossier(session, state.enterprise, today)
             return [], create_dossier(dossier, label, lang)
         if state.tab == "dangers":
-            body = create_danger_tab(model("closure"), model("listed"), state.theme, label, lang)
+            body = create_danger_tab(
+                model("closure"), model("listed"), state.theme, label, lang, scope=code
+            )
         elif state.tab == "campaigns":
             campaigns = model("campaigns")
             pick = chosen_campaign(campaigns, state.campaign)
             detail = model("campaign", pick) if pick else []
             body = create_campaign_tab(
-                campaigns, detail[0] if detail else None, state.theme, label, lang
+                campaigns, detail[0] if detail else None, state.theme, label, lang, scope=code
             )
         elif state.tab == "committee":
             body = create_committee_tab(

@@ -1,10 +1,14 @@
 """Tables of the drill-down panels (dash-ag-grid): sortable columns, a quick filter box, the
 page's theme, labels in the page's language. Cell text is rendered as text by AG Grid (no
-HTML), so names from files cannot inject markup."""
+HTML), so names from files cannot inject markup. Cells wrap and rows grow to fit them, so a
+name is shown whole (also as the cell's tooltip); a list cut to its first rows says so and
+links to its whole export (/api/exports/…)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlencode
 
 import dash_ag_grid as dag
 from dash import MATCH, ClientsideFunction, Input, Output, Patch, dcc, html
@@ -25,7 +29,42 @@ LOCALE = {
 }
 
 
-def grid_theme(theme: str) -> dict[str, str]:
+PADDING = 6  # px each side of a cell's text (Balham's own is 12: wide for a side panel)
+COMPACT_PADDING = 4  # a table of many narrow columns (the bulletin)
+FONT_PX = 13
+
+
+# glyph widths in em, a little over those of the page's fonts (Noto Sans CJK / PingFang /
+# YaHei): CJK a full em; narrow and wide Latin letters apart; bold headers wider
+NARROW, WIDE = set("ijlrtf.,:;'| "), set("mwMW")
+
+
+def text_px(text: str, size: int = FONT_PX, bold: bool = False) -> int:
+    """About how wide a text is in the tables' font (regular, or bold as the headers are)."""
+
+    def em(ch: str) -> float:
+        if ord(ch) >= 0x2E80:
+            return 1.0
+        if ch in NARROW:
+            return 0.38 if bold else 0.28
+        if ch in WIDE:
+            return 0.95 if bold else 0.85
+        if ch.isupper():
+            return 0.72 if bold else 0.66
+        return 0.6 if bold else 0.56
+
+    return round(sum(size * em(ch) for ch in text))
+
+
+def fit_width(header: str, *values: str, padding: int = PADDING) -> int:
+    """The narrowest column that shows its header's longest word (a header wraps between
+    words) and its widest value whole."""
+    words = header.split() or [""]
+    widest = max([text_px(w, bold=True) for w in words] + [text_px(v) for v in values])
+    return widest + 2 * padding + 2
+
+
+def grid_theme(theme: str, padding: int = PADDING) -> dict[str, str]:
     """AG Grid's Balham theme with the page's colours (an AG Grid theme function)."""
     c = colors(theme)
     background = "#111f33" if theme != "light" else "#ffffff"
@@ -33,15 +72,96 @@ def grid_theme(theme: str) -> dict[str, str]:
     params = (
         f"backgroundColor: '{background}', foregroundColor: '{c['text']}', "
         f"headerBackgroundColor: '{header}', accentColor: '{c['main']}', "
-        f"fontSize: 13, headerFontSize: 13, spacing: 4, "
+        f"fontSize: {FONT_PX}, headerFontSize: {FONT_PX}, spacing: 4, "
+        f"cellHorizontalPadding: {padding}, "
         f"fontFamily: 'inherit', wrapperBorderRadius: 4"
     )
     return {"function": f"themeBalham.withParams({{ {params} }})"}
 
 
-def column(field: str, header: str, **more: Any) -> dict[str, Any]:
-    """One column definition (sortable, resizable)."""
-    return {"field": field, "headerName": header, **more}
+# wrapped cells: a line a little taller than the text, the row grows to fit its lines; lines
+# break between words (and between Chinese characters), never inside a word: a column is
+# made wide enough for its longest word instead (create_table)
+CELL_STYLE = {
+    "lineHeight": "20px",
+    "paddingTop": "4px",
+    "paddingBottom": "4px",
+    "wordBreak": "normal",
+}
+LATIN_WORD = re.compile(r"[^\s\u2e80-\uffff]+")
+WIDEST_FLOOR = 160  # a long link or code may still wrap: it must not take the whole table
+DEFAULT_COLUMN = {
+    "sortable": True,
+    "resizable": True,
+    "filter": False,
+    "minWidth": 60,
+    "wrapText": True,
+    "autoHeight": True,
+    "wrapHeaderText": True,
+    "autoHeaderHeight": True,
+    "cellStyle": CELL_STYLE,
+}
+EXPORT_FORMATS = (("csv", "CSV"), ("xlsx", "Excel"))
+
+
+def column(field: str, header: str, padding: int = PADDING, **more: Any) -> dict[str, Any]:
+    """One column definition (sortable, resizable; a text column's tooltip is its text), never
+    narrower than its header's longest word."""
+    text = "type" not in more and "valueFormatter" not in more
+    floor = max(
+        more.pop("minWidth", DEFAULT_COLUMN["minWidth"]), fit_width(header, padding=padding)
+    )
+    return {
+        "field": field,
+        "headerName": header,
+        **({"tooltipField": field} if text else {}),
+        "minWidth": floor,
+        **more,
+    }
+
+
+def with_words(col: dict[str, Any], rows: list[dict[str, Any]], padding: int) -> dict[str, Any]:
+    """A text column made at least as wide as the longest Latin word in its cells (lines break
+    between words only), up to WIDEST_FLOOR."""
+    if "tooltipField" not in col:
+        return col
+    words = {w for r in rows for w in LATIN_WORD.findall(str(r.get(col["field"]) or ""))}
+    if not words:
+        return col
+    floor = min(WIDEST_FLOOR, fit_width("", max(words, key=text_px), padding=padding))
+    return {**col, "minWidth": max(col.get("minWidth", 0), floor)}
+
+
+def export_links(
+    name: str, params: dict[str, str | None], total: int, label: Label, lang: str
+) -> html.Span:
+    """Links to a list's whole export, one per file format (the server checks the role)."""
+    query = urlencode({k: v for k, v in {**params, "lang": lang}.items() if v})
+    return html.Span(
+        [
+            html.Span(label("table.export", lang)),
+            *(
+                html.A(
+                    text,
+                    href=f"/api/exports/{name}.{fmt}?{query}",
+                    download="",
+                    title=label("table.export_hint", lang).format(total=f"{total:,}", fmt=text),
+                    className=f"table-export export-{fmt}",
+                    style={"color": "var(--accent)", "marginLeft": "6px"},
+                )
+                for fmt, text in EXPORT_FORMATS
+            ),
+        ],
+        className="table-exports",
+        style={"fontSize": "12px", "whiteSpace": "nowrap"},
+    )
+
+
+def rows_text(shown: int, total: int | None, label: Label, lang: str) -> str:
+    """How many rows a table holds, and of how many when it is cut."""
+    if total is not None and total > shown:
+        return label("table.rows_cut", lang).format(n=f"{shown:,}", total=f"{total:,}")
+    return label("table.rows", lang).format(n=f"{shown:,}")
 
 
 def create_table(
@@ -51,29 +171,36 @@ def create_table(
     theme: str,
     label: Label,
     lang: str,
-    height: int = 260,
+    height: int | None = 260,
     row_id: str | None = None,
     row_class: dict[str, str] | None = None,
+    total: int | None = None,
+    export: tuple[str, dict[str, str | None]] | None = None,
+    padding: int = PADDING,
 ) -> html.Div:
     """A titled-by-caller table with a quick filter box above it; `row_id` names the field
-    that identifies a row (clicks report it)."""
+    that identifies a row (clicks report it). `total`: the list's full length when `rows` is
+    its first part (the count says so); `export`: (name, parameters) of its whole export;
+    `height` None: as tall as its rows."""
     grid = dag.AgGrid(
         id={"type": ids.PANEL_TABLE, "name": name},
-        columnDefs=columns,
+        columnDefs=[with_words(c, rows, padding) for c in columns],
         rowData=rows,
-        defaultColDef={"sortable": True, "resizable": True, "filter": False, "minWidth": 60},
+        defaultColDef=DEFAULT_COLUMN,
         columnSize="responsiveSizeToFit",
         dashGridOptions={
-            "theme": grid_theme(theme),
+            "theme": grid_theme(theme, padding),
             "localeText": LOCALE.get(lang, LOCALE["zh"]),
             "rowHeight": 30,
             "headerHeight": 32,
             "animateRows": False,
             "suppressCellFocus": True,
+            "tooltipShowDelay": 300,
+            **({"domLayout": "autoHeight"} if height is None else {}),
             **({"rowClassRules": row_class} if row_class else {}),
         },
         getRowId=f"params.data.{row_id}" if row_id else None,
-        style={"height": f"{height}px", "width": "100%"},
+        style={"height": f"{height}px", "width": "100%"} if height else {"width": "100%"},
         className="panel-table",
     )
     return html.Div(
@@ -89,9 +216,13 @@ def create_table(
                         autoComplete="off",
                     ),
                     html.Span(
-                        label("table.rows", lang).format(n=f"{len(rows):,}"),
+                        rows_text(len(rows), total, label, lang),
                         className="table-count",
+                        id=f"table-count-{name}",
                     ),
+                    export_links(export[0], export[1], max(total or 0, len(rows)), label, lang)
+                    if export
+                    else None,
                 ],
                 className="table-tools",
             ),

@@ -5,6 +5,7 @@ reads the store. Dash and AG Grid render every data text as text."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from dash import dcc, html
 from callbacks import ids
 from callbacks.charts import (
     CONFIG,
+    MONTHS_EN,
     create_found_bars,
     create_progress_bars,
     create_rate_bars,
@@ -24,10 +26,14 @@ from callbacks.charts import (
 from callbacks.deps import Label
 from callbacks.kpi import campaign_name
 from callbacks.map_state import TABS, link_row_id
-from callbacks.tables import column, create_table
+from callbacks.tables import COMPACT_PADDING, column, create_table, export_links, fit_width
 from data_loaders.panels import month_start
 from data_loaders.rules.metrics import rate
 
+# narrowest columns: a date (2026-11-23) and a day count, whole; tables fit the panel (a
+# column is never narrower than its header's longest word either)
+DATE_WIDTH = fit_width("", "2026-11-23")
+DAYS_WIDTH = 48
 # AG Grid formats in the browser; the row keeps the number so sorting stays numeric
 ONE_DECIMAL = {"function": "params.value == null ? '—' : d3.format('.1f')(params.value)"}
 TWO_DECIMALS = {"function": "params.value == null ? '—' : d3.format('.2f')(params.value)"}
@@ -71,12 +77,29 @@ def _delta(now: int, before: int) -> html.Span:
     return html.Span(f"{arrow}{abs(diff):,}", className="delta")
 
 
+def span_text(start: str, end: str, label: Label, lang: str) -> str:
+    """Days of one month, e.g. 11月1–23日 / 1–23 Nov (one day: 12月1日 / 1 Dec)."""
+    a, b = date.fromisoformat(start), date.fromisoformat(end)
+    key = "dangers.span_one" if a == b else "dangers.span"
+    return label(key, lang).format(m=a.month, a=a.day, b=b.day, mon=MONTHS_EN[a.month - 1])
+
+
+TOP_INDUSTRIES = 10
+
+
 def create_danger_tab(
-    doc: dict[str, Any], listed: dict[str, Any], theme: str, label: Label, lang: str
+    doc: dict[str, Any],
+    listed: dict[str, Any],
+    theme: str,
+    label: Label,
+    lang: str,
+    scope: str | None = None,
 ) -> list:
-    """隐患整改: totals, this vs last month, rate by child grid, trend, sources, industries,
-    the overdue list (rows open the dossier) and the listed major hidden dangers."""
+    """隐患整改: totals, this month to date vs the same days of last month, rate by child grid,
+    trend, sources, industries, the overdue list (rows open the dossier; the first rows of
+    all, which the export has) and the listed major hidden dangers. `scope`: the grid code."""
     tot, this, last = doc["totals"], doc["this_month"], doc["last_month"]
+    industries = doc["by_industry"]
     out: list = [
         html.Div(
             [
@@ -90,14 +113,21 @@ def create_danger_tab(
         ),
         html.Div(
             [
-                html.Span(label("dangers.this_month", lang), className="month-name"),
+                html.Span(
+                    label("dangers.this_month", lang).format(
+                        span=span_text(this["from"], this["to"], label, lang)
+                    ),
+                    className="month-name",
+                ),
                 html.Span(f"{label('kpi.found', lang)} {this['found']:,} "),
                 _delta(this["found"], last["found"]),
                 html.Span(f" · {label('kpi.rectified', lang)} {this['rectified']:,} "),
                 _delta(this["rectified"], last["rectified"]),
                 html.Span(
                     label("dangers.last_month_figures", lang).format(
-                        found=f"{last['found']:,}", rectified=f"{last['rectified']:,}"
+                        span=span_text(last["from"], last["to"], label, lang),
+                        found=f"{last['found']:,}",
+                        rectified=f"{last['rectified']:,}",
                     ),
                     className="muted",
                 ),
@@ -126,10 +156,26 @@ def create_danger_tab(
         html.H3(label("dangers.by_industry", lang)),
         figure(
             create_found_bars(
-                doc["by_industry"][:10], lambda r: r["industry"] or "—", theme, label, lang
+                industries[:TOP_INDUSTRIES], lambda r: r["industry"] or "—", theme, label, lang
             ),
             "chart-industry",
         ),
+        html.Div(
+            [
+                html.Span(
+                    label("dangers.industries_cut", lang).format(
+                        n=TOP_INDUSTRIES, total=len(industries)
+                    ),
+                    className="muted",
+                ),
+                export_links("dangers-by-industry", {"grid": scope}, len(industries), label, lang),
+            ],
+            className="cut-note",
+            id="industries-cut",
+            style={"display": "flex", "gap": "10px", "fontSize": "12px"},
+        )
+        if len(industries) > TOP_INDUSTRIES
+        else None,
         html.H3(
             [
                 label("dangers.overdue_list", lang),
@@ -139,17 +185,17 @@ def create_danger_tab(
         create_table(
             "overdue",
             [
-                column("enterprise", label("col.enterprise", lang), flex=3, minWidth=120),
-                column("grid", label("col.grid", lang), flex=2),
-                column("what", label("col.what", lang), flex=3, minWidth=110),
-                column("deadline", label("col.deadline", lang), flex=2, minWidth=96),
+                column("enterprise", label("col.enterprise", lang), flex=3, minWidth=84),
+                column("grid", label("col.grid", lang), flex=2, minWidth=56),
+                column("what", label("col.what", lang), flex=3, minWidth=72),
+                column("deadline", label("col.deadline", lang), flex=2, minWidth=DATE_WIDTH),
                 column(
                     "days_overdue",
                     label("col.days_overdue", lang),
                     flex=1,
-                    minWidth=72,
+                    minWidth=DAYS_WIDTH,
                     type="numericColumn",
-                    cellClass="warn",
+                    cellClass=["warn", "ag-right-aligned-cell"],
                 ),
             ],
             [
@@ -168,6 +214,8 @@ def create_danger_tab(
             lang,
             height=300,
             row_id="row_id",
+            total=doc["overdue_total"],
+            export=("overdue-dangers", {"grid": scope}),
         ),
     ]
     counts = listed["counts"]
@@ -187,11 +235,11 @@ def create_danger_tab(
         create_table(
             "listed",
             [
-                column("level", label("col.level", lang), flex=1, minWidth=64),
-                column("what", label("col.what", lang), flex=3, minWidth=120),
-                column("enterprise", label("col.enterprise", lang), flex=2),
-                column("deadline", label("col.deadline", lang), flex=2, minWidth=96),
-                column("status", label("col.status", lang), flex=1, minWidth=72),
+                column("level", label("col.level", lang), flex=1, minWidth=52),
+                column("what", label("col.what", lang), flex=3, minWidth=84),
+                column("enterprise", label("col.enterprise", lang), flex=2, minWidth=72),
+                column("deadline", label("col.deadline", lang), flex=2, minWidth=DATE_WIDTH),
+                column("status", label("col.status", lang), flex=1, minWidth=60),
             ],
             [
                 {
@@ -233,9 +281,11 @@ def create_campaign_tab(
     theme: str,
     label: Label,
     lang: str,
+    scope: str | None = None,
 ) -> list:
     """专项整治: every campaign's progress against time, a picker, and the chosen one's
-    progress by child grid and owner unit, overdue tasks, hidden dangers and enforcement."""
+    progress by child grid and owner unit, overdue tasks (the first rows of all, which the
+    export has), hidden dangers and enforcement. `scope`: the grid code."""
 
     def name(c: dict[str, Any]) -> str:
         return campaign_name(c, lang)
@@ -320,7 +370,7 @@ def create_campaign_tab(
         create_table(
             "units",
             [
-                column("unit", label("col.owner", lang), flex=3, minWidth=120),
+                column("unit", label("col.owner", lang), flex=3, minWidth=100),
                 column("done_total", label("col.done_total", lang), flex=2),
                 column("rate", label("col.rate", lang), flex=1, type="numericColumn"),
                 column("overdue", label("kpi.overdue", lang), flex=1, type="numericColumn"),
@@ -343,11 +393,15 @@ def create_campaign_tab(
         create_table(
             "campaign-overdue",
             [
-                column("title", label("col.task", lang), flex=3, minWidth=140),
-                column("owner_unit", label("col.owner", lang), flex=2),
-                column("due_on", label("col.due", lang), flex=2, minWidth=96),
+                column("title", label("col.task", lang), flex=3, minWidth=110),
+                column("owner_unit", label("col.owner", lang), flex=2, minWidth=72),
+                column("due_on", label("col.due", lang), flex=2, minWidth=DATE_WIDTH),
                 column(
-                    "days_overdue", label("col.days_overdue", lang), flex=1, type="numericColumn"
+                    "days_overdue",
+                    label("col.days_overdue", lang),
+                    flex=1,
+                    minWidth=DAYS_WIDTH,
+                    type="numericColumn",
                 ),
             ],
             d["overdue_tasks"],
@@ -355,6 +409,8 @@ def create_campaign_tab(
             label,
             lang,
             height=220,
+            total=d["overdue"],
+            export=("campaign-overdue-tasks", {"grid": scope, "campaign": d["code"]}),
         ),
         html.H3(label("campaign.dangers", lang)),
         html.Div(
@@ -430,12 +486,16 @@ def create_committee_tab(
         create_table(
             "committee-overdue",
             [
-                column("committee", label("col.committee", lang), flex=2),
-                column("title", label("col.task", lang), flex=3, minWidth=140),
-                column("owner_unit", label("col.owner", lang), flex=2),
-                column("due_on", label("col.due", lang), flex=2, minWidth=96),
+                column("committee", label("col.committee", lang), flex=2, minWidth=60),
+                column("title", label("col.task", lang), flex=3, minWidth=80),
+                column("owner_unit", label("col.owner", lang), flex=2, minWidth=60),
+                column("due_on", label("col.due", lang), flex=2, minWidth=DATE_WIDTH),
                 column(
-                    "days_overdue", label("col.days_overdue", lang), flex=1, type="numericColumn"
+                    "days_overdue",
+                    label("col.days_overdue", lang),
+                    flex=1,
+                    minWidth=DAYS_WIDTH,
+                    type="numericColumn",
                 ),
             ],
             overdue,
@@ -453,12 +513,18 @@ def create_committee_tab(
         create_table(
             "tasks",
             [
-                column("committee", label("col.committee", lang), flex=2),
-                column("title", label("col.task", lang), flex=3, minWidth=140),
-                column("owner_unit", label("col.owner", lang), flex=2),
-                column("due_on", label("col.due", lang), flex=2, minWidth=96),
-                column("status", label("col.status", lang), flex=1, minWidth=70),
-                column("progress", label("col.progress", lang), flex=1, type="numericColumn"),
+                column("committee", label("col.committee", lang), flex=2, minWidth=60),
+                column("title", label("col.task", lang), flex=3, minWidth=56),
+                column("owner_unit", label("col.owner", lang), flex=2, minWidth=60),
+                column("due_on", label("col.due", lang), flex=2, minWidth=DATE_WIDTH),
+                column("status", label("col.status", lang), flex=1, minWidth=52),
+                column(
+                    "progress",
+                    label("col.progress", lang),
+                    flex=1,
+                    minWidth=48,
+                    type="numericColumn",
+                ),
             ],
             [
                 {
@@ -496,6 +562,27 @@ def month_options(today: date, label: Label, lang: str, n: int = 12) -> list[dic
     return out
 
 
+def too_few_line(towns: list[dict[str, Any]], fewest: int, label: Label, lang: str) -> str:
+    """The bulletin's line naming the towns whose alarm part is not counted: those with a
+    few alarms (and how many), then those with none."""
+    sep = label("punct.list", lang)
+    some = [t for t in towns if t["parts"]["alarm_handling"]["alarms"]]
+    none = [t["name"] for t in towns if not t["parts"]["alarm_handling"]["alarms"]]
+    out = []
+    if some:
+        listed = sep.join(
+            label("rank.alarms_of_town", lang).format(
+                name=t["name"], k=t["parts"]["alarm_handling"]["alarms"]
+            )
+            for t in some
+        )
+        out.append(label("rank.too_few_towns", lang).format(n=fewest, towns=listed))
+    if none:
+        key = "rank.no_alarm_towns" if some else "rank.no_alarm_towns_only"
+        out.append(label(key, lang).format(n=fewest, towns=sep.join(none)))
+    return label("rank.sentence_sep", lang).join(out)
+
+
 def create_ranking_tab(
     doc: dict[str, Any], town: str | None, today: date, theme: str, label: Label, lang: str
 ) -> list:
@@ -518,6 +605,48 @@ def create_ranking_tab(
         f"{label(f'rank.part.{k}', lang)} {w:g}" for k, w in doc["weights"].items() if w
     )
     parts = list(doc["weights"])
+    fewest = max(int(doc.get("min_alarms", 1)), 1)
+    excluded = label("rank.not_counted", lang)
+    too_few = label("rank.too_few_alarms", lang).format(n=fewest)
+
+    def counted(t: dict[str, Any]) -> bool:
+        return t["parts"]["alarm_handling"].get("counted", True)
+
+    # a town with too few alarms: the cell says 不计 (its tooltip why), a line below names them
+    uncounted = [t for t in doc["towns"] if not counted(t)]
+    alarm_cell = {
+        "function": "params.value == null ? (params.data.alarm_excluded ? "
+        + json.dumps(excluded, ensure_ascii=False)
+        + " : '—') : d3.format('.1f')(params.value)"
+    }
+
+    def narrow(header: str, *values: str) -> dict[str, Any]:
+        # the bulletin's nine columns fit the panel: each as wide as its header or values
+        return {
+            "flex": 1,
+            "minWidth": fit_width(header, *values, padding=COMPACT_PADDING),
+            "padding": COMPACT_PADDING,
+        }
+
+    def part_column(k: str) -> dict[str, Any]:
+        short = label(f"rank.short.{k}", lang)
+        if k == "alarm_handling":
+            return column(
+                k,
+                short,
+                **narrow(short, "100.0", excluded),
+                headerTooltip=f"{label(f'rank.part.{k}', lang)} · {too_few}",
+                valueFormatter=alarm_cell,
+                tooltipField="alarm_note",
+            )
+        return column(
+            k,
+            short,
+            **narrow(short, "100.0"),
+            headerTooltip=label(f"rank.part.{k}", lang),
+            valueFormatter=ONE_DECIMAL,
+        )
+
     return [
         html.Div(
             [
@@ -536,26 +665,47 @@ def create_ranking_tab(
             ],
             className="rank-head",
         ),
-        html.Div(label("rank.method", lang) + weights, className="method", id="rank-method"),
+        html.Div(
+            label("rank.method", lang)
+            + weights
+            + (
+                label("rank.method_alarms", lang).format(n=fewest)
+                if doc["weights"].get("alarm_handling")
+                else ""
+            ),
+            className="method",
+            id="rank-method",
+        ),
         html.H3(label("rank.scores", lang)),
         figure(create_score_bars(doc["towns"], town, theme, label, lang), "chart-scores"),
         create_table(
             "rankings",
             [
-                column("rank", label("col.rank", lang), width=58, pinned="left"),
-                column("name", label("col.town", lang), width=104, minWidth=104, pinned="left"),
-                column("change", label("col.change", lang), width=66),
-                column("score", label("col.score", lang), width=70, valueFormatter=TWO_DECIMALS),
-                *(
-                    column(
-                        k,
-                        label(f"rank.short.{k}", lang),
-                        headerTooltip=label(f"rank.part.{k}", lang),
-                        width=62,
-                        valueFormatter=ONE_DECIMAL,
-                    )
-                    for k in parts
+                # pinned: on a laptop the parts scroll sideways, the town stays in view
+                column(
+                    "rank",
+                    label("col.rank", lang),
+                    **narrow(label("col.rank", lang), "15"),
+                    pinned="left",
                 ),
+                column(
+                    "name",
+                    label("col.town", lang),
+                    **narrow(label("col.town", lang), *(t["name"] for t in doc["towns"])),
+                    pinned="left",
+                ),
+                column(
+                    "change",
+                    label("col.change", lang),
+                    **narrow(label("col.change", lang), "↓10", label("rank.new", lang)),
+                ),
+                column(
+                    "score",
+                    label("col.score", lang),
+                    **narrow(label("col.score", lang), "99.99"),
+                    valueFormatter=TWO_DECIMALS,
+                ),
+                *(part_column(k) for k in parts),
             ],
             [
                 {
@@ -565,6 +715,8 @@ def create_ranking_tab(
                     "name": t["name"],
                     "score": t["score"],
                     **{k: part(t, k) for k in parts},
+                    "alarm_excluded": not counted(t),
+                    "alarm_note": None if counted(t) else too_few,
                     "selected": t["code"] == town,
                 }
                 for t in doc["towns"]
@@ -572,8 +724,18 @@ def create_ranking_tab(
             theme,
             label,
             lang,
-            height=32 * len(doc["towns"]) + 44,
+            height=None,  # every town in view, however tall wrapped headers make it
             row_id="code",
             row_class={"row-selected": "params.data.selected"},
+            padding=COMPACT_PADDING,
         ),
+        html.Div(
+            label("rank.too_few_all", lang).format(n=fewest)
+            if len(uncounted) == len(doc["towns"])
+            else too_few_line(uncounted, fewest, label, lang),
+            className="method",
+            id="rank-uncounted",
+        )
+        if uncounted and doc["weights"].get("alarm_handling")
+        else None,
     ]

@@ -51,17 +51,33 @@ CATALOG: dict[str, dict[str, str]] = {
     "theme.dark": {"zh": "深色", "en": "Dark"},
     "table.filter": {"zh": "筛选…", "en": "Filter…"},
     "table.rows": {"zh": "共 {n} 条", "en": "{n} rows"},
-    "dangers.this_month": {"zh": "本月", "en": "This month"},
-    "dangers.last_month_figures": {
-        "zh": "（上月 {found} / {rectified}）",
-        "en": "(last month {found} / {rectified})",
+    "table.rows_cut": {
+        "zh": "显示前 {n} 条，共 {total} 条",
+        "en": "showing the first {n} of {total}",
     },
+    "table.export": {"zh": "导出全部", "en": "Export all"},
+    "table.export_hint": {
+        "zh": "下载全部 {total} 条（{fmt}）",
+        "en": "Download all {total} rows ({fmt})",
+    },
+    "dangers.this_month": {"zh": "本月至今（{span}）", "en": "Month to date ({span})"},
+    "dangers.last_month_figures": {
+        "zh": "（上月同期 {span}：{found} / {rectified}）",
+        "en": "(same days of last month, {span}: {found} / {rectified})",
+    },
+    "dangers.span": {"zh": "{m}月{a}–{b}日", "en": "{a}–{b} {mon}"},
+    "dangers.span_one": {"zh": "{m}月{a}日", "en": "{a} {mon}"},
+    "dangers.industries_cut": {
+        "zh": "显示排查数前 {n} 个行业，共 {total} 个",
+        "en": "the top {n} of {total} industries by found",
+    },
+    "dossier.recent": {"zh": "最近 {n} 条", "en": "latest {n}"},
     "rank.month_label": {"zh": "{y}年{m}月", "en": "{name} {y}"},
     "dangers.rate_by_child": {"zh": "整改率 · 按下级网格", "en": "Rectification rate by sub-grid"},
     "dangers.average": {"zh": "平均 {v}", "en": "average {v}"},
     "dangers.trend": {"zh": "近12个月 排查与整改", "en": "Found and rectified, 12 months"},
     "dangers.by_source": {"zh": "按来源", "en": "By source"},
-    "dangers.by_industry": {"zh": "按行业（排查数前10）", "en": "By industry (top 10 found)"},
+    "dangers.by_industry": {"zh": "按行业", "en": "By industry"},
     "dangers.overdue_list": {
         "zh": "逾期隐患（期限最早在前）",
         "en": "Overdue (oldest deadline first)",
@@ -139,6 +155,34 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "rank.scores": {"zh": "各镇街得分", "en": "Scores by town"},
     "rank.new": {"zh": "新", "en": "new"},
+    "rank.method_alarms": {
+        "zh": "。报警响应时长须当月报警不少于{n}起才计分，不足的镇街此项权重由其余各项分摊",
+        "en": ". Alarm response counts only with at least {n} alarms in the month; below that, "
+        "its weight goes to the other parts",
+    },
+    "rank.not_counted": {"zh": "不计", "en": "excl."},
+    "rank.too_few_alarms": {
+        "zh": "报警不足{n}起，不计此项",
+        "en": "fewer than {n} alarms: not counted",
+    },
+    "rank.too_few_towns": {
+        "zh": "报警不足{n}起，不计报警响应（其权重由其余各项分摊）：{towns}",
+        "en": "Fewer than {n} alarms, alarm response not counted (its weight goes to the other "
+        "parts): {towns}",
+    },
+    "rank.alarms_of_town": {"zh": "{name}（{k}起）", "en": "{name} ({k})"},
+    "rank.no_alarm_towns": {"zh": "本月无报警：{towns}", "en": "no alarms this month: {towns}"},
+    "rank.no_alarm_towns_only": {
+        "zh": "本月无报警，不计报警响应（其权重由其余各项分摊）：{towns}",
+        "en": "No alarms this month, alarm response not counted (its weight goes to the other "
+        "parts): {towns}",
+    },
+    "rank.sentence_sep": {"zh": "；", "en": "; "},
+    "rank.too_few_all": {
+        "zh": "本月各镇街报警均不足{n}起，均不计报警响应（其权重由其余各项分摊）",
+        "en": "No town had {n} alarms or more this month: alarm response counts for none (its "
+        "weight goes to the other parts)",
+    },
     "kpi.grids": {"zh": "网格", "en": "Grids"},
     "kpi.grid_levels": {
         "zh": "县 / 镇街 / 社区 / 村居",
@@ -343,7 +387,7 @@ CATALOG: dict[str, dict[str, str]] = {
         f"rank.short.{code}": {"zh": zh, "en": en}
         for code, zh, en in (
             ("rectification", "整改", "Rect."),
-            ("overdue", "逾期", "Overdue"),
+            ("overdue", "逾期", "Late"),
             ("campaign", "专项", "Camp."),
             ("alarm_handling", "报警", "Alarms"),
             ("self_report", "自查", "Self"),

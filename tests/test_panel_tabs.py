@@ -4,7 +4,7 @@ the committee editor checks the role."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -194,3 +194,118 @@ def test_panel_cache_keeps_documents_per_version_and_one_bulletin_for_all_scopes
         bump_data_version(s)
     assert cache.get("closure", "330381012", TODAY) is not first
     assert cache.get("ranking-ledger", None, TODAY, end) is not ledger
+
+
+def test_a_cut_list_says_so_and_links_to_all_of_it(demo_city):
+    deps = deps_for(demo_city)
+    with session_scope(demo_city) as s:
+        county = load_danger_closure(s, None, TODAY)
+        town = min(county["by_child"], key=lambda c: c["overdue"])
+    _tabs, body = render_body(MapState(tab="dangers"), deps, TODAY)
+    total = county["overdue_total"]
+    assert total > 200 and len(table(body, "overdue").rowData) == 200
+    assert text(by_id(body, "table-count-overdue")) == f"显示前 200 条，共 {total:,} 条"
+    hrefs = [c.href for c in walk(body) if getattr(c, "href", None)]
+    assert "/api/exports/overdue-dangers.csv?grid=330381&lang=zh" in hrefs
+    assert "/api/exports/overdue-dangers.xlsx?grid=330381&lang=zh" in hrefs
+    # the industry chart shows the top 10: it says of how many, and links to them all
+    assert text(by_id(body, "industries-cut")).startswith(
+        f"显示排查数前 10 个行业，共 {len(county['by_industry'])} 个"
+    )
+    _tabs, body = render_body(MapState(tab="dangers", lang="en"), deps, TODAY)
+    assert text(by_id(body, "table-count-overdue")) == f"showing the first 200 of {total:,}"
+    # a list shown whole says only its length
+    _tabs, body = render_body(MapState(grid=town["code"], tab="dangers"), deps, TODAY)
+    assert text(by_id(body, "table-count-overdue")) == f"共 {town['overdue']:,} 条"
+    assert f"/api/exports/overdue-dangers.csv?grid={town['code']}&lang=zh" in [
+        c.href for c in walk(body) if getattr(c, "href", None)
+    ]
+    _tabs, body = render_body(MapState(tab="campaigns", campaign="hundred_day"), deps, TODAY)
+    links = [c.href for c in walk(body) if getattr(c, "href", None)]
+    assert any(h.startswith("/api/exports/campaign-overdue-tasks.csv?") for h in links)
+    assert text(by_id(body, "table-count-campaign-overdue")).startswith(("共", "显示前"))
+
+
+def test_this_month_is_month_to_date_against_the_same_days_of_last_month(demo_city):
+    deps = deps_for(demo_city)
+    _tabs, body = render_body(MapState(tab="dangers"), deps, TODAY)
+    line = text(by_id(body, "danger-months"))
+    assert line.startswith("本月至今（11月1–23日）") and "上月同期 10月1–23日" in line
+    _tabs, body = render_body(MapState(tab="dangers", lang="en"), deps, date(2026, 12, 2))
+    line = text(by_id(body, "danger-months"))
+    assert line.startswith("Month to date (1–2 Dec)")
+    assert "same days of last month, 1–2 Nov" in line
+
+
+def test_the_bulletin_says_which_towns_had_too_few_alarms(small_city):
+    from tests.test_rankings import add_alarms
+
+    few = add_alarms(small_city, [5.0, 5.0])
+    deps = deps_for(small_city)
+    _tabs, body = render_body(MapState(tab="rankings", month="2026-11"), deps, TODAY)
+    row = next(r for r in table(body, "rankings").rowData if r["code"] == few)
+    assert row["alarm_handling"] is None and row["alarm_excluded"] is True
+    assert row["alarm_note"] == "报警不足3起，不计此项"
+    assert "不少于3起" in text(by_id(body, "rank-method"))
+    note = text(by_id(body, "rank-uncounted"))
+    assert note.startswith("报警不足3起，不计报警响应") and f"{row['name']}（2起）" in note
+    alarm_column = next(
+        c for c in table(body, "rankings").columnDefs if c["field"] == "alarm_handling"
+    )
+    assert "不计" in alarm_column["valueFormatter"]["function"]
+    _tabs, body = render_body(MapState(tab="rankings", month="2026-11", lang="en"), deps, TODAY)
+    assert "fewer than 3 alarms" in text(by_id(body, "rank-uncounted")).lower()
+
+
+def test_every_table_wraps_its_cells_so_names_show_whole(small_city):
+    deps = deps_for(small_city)
+    seen = set()
+    for tab in ("dangers", "campaigns", "committee", "rankings"):
+        _tabs, body = render_body(MapState(tab=tab), deps, TODAY)
+        for grid in walk(body):
+            if (
+                getattr(grid, "id", None)
+                and isinstance(grid.id, dict)
+                and "columnDefs" in dir(grid)
+            ):
+                if grid.id.get("type") != ids.PANEL_TABLE:
+                    continue
+                seen.add(grid.id["name"])
+                defaults = grid.defaultColDef
+                assert defaults["wrapText"] and defaults["autoHeight"], grid.id
+                assert defaults["wrapHeaderText"] and defaults["autoHeaderHeight"], grid.id
+                for c in grid.columnDefs:
+                    if "type" not in c and "valueFormatter" not in c:
+                        assert c["tooltipField"] == c["field"], (grid.id, c)
+    assert seen >= {
+        "overdue",
+        "listed",
+        "units",
+        "campaign-overdue",
+        "committee-overdue",
+        "tasks",
+        "rankings",
+    }
+
+
+def test_the_dossier_says_how_many_dangers_it_leaves_out(demo_city):
+    from sqlalchemy import func
+
+    from data_loaders.store.schema import Enterprise, HiddenDanger
+
+    with session_scope(demo_city) as s:
+        code, n = s.execute(
+            select(Enterprise.credit_code, func.count())
+            .join(HiddenDanger, HiddenDanger.enterprise_id == Enterprise.id)
+            .where(HiddenDanger.is_drill.is_(False))
+            .group_by(Enterprise.credit_code)
+            .order_by(func.count().desc(), Enterprise.credit_code)
+            .limit(1)
+        ).one()
+    assert n > 12
+    _tabs, body = render_body(MapState(enterprise=code), deps_for(demo_city), TODAY)
+    cut = by_id(body, "dossier-dangers-cut")
+    assert text(cut).startswith(f"显示前 12 条，共 {n} 条")
+    assert f"/api/exports/enterprise-dangers.xlsx?enterprise={code}&lang=zh" in [
+        c.href for c in walk(cut) if getattr(c, "href", None)
+    ]

@@ -162,3 +162,59 @@ def test_a_viewer_sees_tasks_but_cannot_update(page, signed_server, small_city):
         "() => document.querySelector('#task-head').innerText.includes('operator')"
     )
     assert page.locator("#task-form").get_attribute("class") == "task-form hidden"
+
+
+# Every clipped text of the panel's tables: a header or cell whose text needs more room than it
+# has, and a table that needs a sideways scroll (columns out of view).
+CLIPPED = r"""() => {
+  const out = [];
+  for (const grid of document.querySelectorAll('.panel-table')) {
+    const name = JSON.parse(grid.id).name;
+    const view = grid.querySelector('.ag-center-cols-viewport');
+    if (view && view.scrollWidth > view.clientWidth + 1) {
+      out.push([name, 'scrolls sideways', view.scrollWidth, view.clientWidth]);
+    }
+    for (const el of grid.querySelectorAll('.ag-header-cell-text')) {
+      // a header wraps between its words, never inside one
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+      const words = el.innerText.trim().split(/\s+/).filter(Boolean).length;
+      if (words && lines > words) out.push([name, 'broken', el.innerText]);
+    }
+    for (const el of grid.querySelectorAll('.ag-header-cell-text, .ag-cell')) {
+      if (el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1) {
+        out.push([name, el.innerText, el.scrollWidth, el.clientWidth]);
+      }
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_tables_show_whole_names_and_lists_export_whole(page, live_server, small_city, lang):
+    today = date.today()
+    with session_scope(small_city) as s:
+        county = load_danger_closure(s, None, today)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    for tab in ("dangers", "campaigns", "committee", "rankings"):
+        page.goto(f"{live_server}/?tab={tab}&lang={lang}&layers=grids")
+        page.wait_for_selector(READY, timeout=20_000)
+        page.locator(".panel-table .ag-row").first.wait_for()
+        page.wait_for_timeout(300)  # rows measured for their wrapped height
+        assert page.evaluate(CLIPPED) == [], tab
+    # the overdue list's count and its export: the whole list, in the page's language
+    page.goto(f"{live_server}/?tab=dangers&lang={lang}&layers=grids")
+    page.locator("#table-count-overdue").wait_for()
+    shown = len(county["overdue"])
+    count = page.locator("#table-count-overdue").inner_text()
+    assert count == (f"共 {shown:,} 条" if lang == "zh" else f"{shown:,} rows")
+    href = page.locator("#table-count-overdue ~ .table-exports .export-csv").get_attribute("href")
+    answer = page.request.get(live_server + href)
+    assert answer.status == 200
+    lines = answer.text().lstrip("\ufeff").strip().splitlines()
+    assert len(lines) - 1 == county["overdue_total"]
+    assert lines[0].startswith("编号,企业" if lang == "zh" else "Code,Enterprise")
+    assert errors == []
