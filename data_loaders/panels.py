@@ -8,7 +8,6 @@ A list cut to its first SHOWN rows carries its full length, and `load_export` gi
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import date, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from data_loaders.files import write_csv, write_xlsx
 from data_loaders.queries import (
     _danger_scope,
     load_hidden_danger_counts,
@@ -452,9 +452,6 @@ def _enterprise_dangers(session: Session, credit_code: str | None, today: date) 
     ]
 
 
-# A text cell starting with one of these is a formula to Excel and LibreOffice (CSV injection):
-# such a cell is written with a leading apostrophe in CSV and as a quoted text cell in XLSX.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 MIMETYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -462,30 +459,10 @@ MIMETYPES = {
 
 
 def write_rows(header: list[str], rows: list[list[Any]], fmt: str) -> bytes:
-    """A table as CSV (UTF-8 with BOM, so Excel opens it) or XLSX bytes; text is never a
-    formula, numbers stay numbers."""
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        for row in [header, *rows]:
-            writer.writerow(
-                "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row
-            )
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
-    if fmt != "xlsx":
+    """A table as CSV (UTF-8 with BOM) or XLSX bytes, by the project's writers: text is never
+    a formula (data_loaders.files.csv_safe / xlsx_cell), numbers stay numbers."""
+    if fmt not in MIMETYPES:
         raise ExportError(f"no format {fmt!r}: csv or xlsx")
-    from openpyxl import Workbook  # only when a file is asked for: the page starts lighter
-
-    book = Workbook()
-    sheet = book.active
-    for r, row in enumerate([header, *rows], start=1):
-        for c, value in enumerate(row, start=1):
-            cell = sheet.cell(row=r, column=c, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"  # openpyxl takes a leading = as a formula otherwise
-                if value.startswith(FORMULA_START):
-                    cell.quotePrefix = True  # stays text even when edited in Excel
-    sheet.freeze_panes = "A2"
     out = io.BytesIO()
-    book.save(out)
+    (write_csv if fmt == "csv" else write_xlsx)(header, rows, out)
     return out.getvalue()
