@@ -4,10 +4,13 @@ tests against the real broker)."""
 from __future__ import annotations
 
 import os
+import random
 import time
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.exc import OperationalError
 
 from data_loaders.demo.city import build_city
 from data_loaders.queries import load_readings
@@ -15,6 +18,7 @@ from data_loaders.rules.alarms import RuleSettings
 from data_loaders.scheduler import poll_retention, poll_simulator, poll_versions, seed_history
 from data_loaders.store import get_meta, session_scope
 from data_loaders.store.schema import Alarm, Reading, ReadingRollup, RejectedMessage, Sensor
+from data_loaders.telemetry import drop as drop_folder
 from data_loaders.telemetry.alarms import AlarmConfig
 from data_loaders.telemetry.drop import poll_drop_folder
 from data_loaders.telemetry.simulator import load_simulator
@@ -29,11 +33,22 @@ def add_sensor(engine, tag="NH3", **kw) -> None:
         s.add(Sensor(tag=tag, kind="ammonia", unit="ppm", level_1=150, level_2=300, **kw))
 
 
-def drop(folder, name: str, text: str, age_s: float = 5) -> None:
+def drop(folder, name: str, text: str | bytes, age_s: float = 5) -> None:
     path = folder / name
-    path.write_text(text, encoding="utf-8")
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
     stamp = time.time() - age_s
     os.utime(path, (stamp, stamp))
+
+
+GOOD = "sensor,ts,value\nNH3,2026-11-23T09:00:00,12.5\n"
+
+
+def stored(engine) -> int:
+    with session_scope(engine) as s:
+        return s.scalar(select(func.count()).select_from(Reading))
 
 
 def test_drop_folder_moves_good_files_to_done_and_bad_ones_to_rejects(engine, tmp_path):
@@ -76,6 +91,141 @@ def test_drop_folder_moves_good_files_to_done_and_bad_ones_to_rejects(engine, tm
     drop(inbox, "mixed.csv", "sensor,ts,value\nNH3,2026-11-23T09:01:00,14\n")
     [again] = poll_drop_folder(engine, inbox, SensorDirectory(), NOW)
     assert again.result.duplicates == 1 and again.moved_to.parent.name == "done"
+
+
+def test_drop_folder_reads_gb18030_and_takes_china_time_when_no_offset(engine, tmp_path):
+    add_sensor(engine, tag="一号氨气")
+    drop(tmp_path, "excel.csv", "sensor,ts,value\r\n一号氨气,2026-11-23 09:00,12\r\n".encode("gbk"))
+    [outcome] = poll_drop_folder(engine, tmp_path, SensorDirectory(), NOW)
+    assert outcome.moved_to.parent.name == "done", outcome.problems
+    with session_scope(engine) as s:
+        assert s.scalar(select(Reading.ts)).replace(tzinfo=UTC) == datetime(
+            2026, 11, 23, 1, 0, tzinfo=UTC
+        )
+
+
+# A field over the csv module's 131,072 characters made the reader raise: the file stayed,
+# and as files are taken oldest first, every later file waited behind it for ever.
+UNCLOSED = 'sensor,ts,value\nNH3,1795395600,"12\n' + "NH3,1795395601,13\n" * 10_000
+LONG_CELL = "sensor,ts,value\nNH3,2026-11-23T09:00," + "9" * 200_000 + "\n"
+BINARY = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + random.Random(7).randbytes(4000)
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (UNCLOSED, ["row 2, column value: a cell longer than 131072 characters"]),
+        ('sensor,ts,value\nNH3,1795395600,"12\nNH3,1795395601,13\n', ["row 2, column value"]),
+        (LONG_CELL, ["row 2: a cell longer than 131072 characters"]),
+        (BINARY, ["not a text file"]),
+        ("sensor,ts,value\nNH3,2026-11-23T09:00,12,5\n", ["row 2, column D: the header has 3"]),
+    ],
+    ids=[
+        "unclosed-quote",
+        "unclosed-quote-at-the-end",
+        "200000-characters",
+        "binary-junk",
+        "decimal-comma",
+    ],
+)
+def test_a_csv_the_reader_refuses_is_rejected_and_the_next_file_still_goes_through(
+    engine, tmp_path, content, says
+):
+    add_sensor(engine)
+    drop(tmp_path, "bad.csv", content, age_s=10)
+    drop(tmp_path, "good.csv", GOOD, age_s=5)
+    outcomes = poll_drop_folder(engine, tmp_path, SensorDirectory(), NOW)
+    assert {o.path.name: o.moved_to.parent.name for o in outcomes} == {
+        "bad.csv": "rejects",
+        "good.csv": "done",
+    }
+    reason = (tmp_path / "rejects" / "bad.csv.reason.txt").read_text(encoding="utf-8")
+    assert "0 readings stored" in reason and "nothing of it is stored" in reason
+    for words in says:
+        assert words in reason
+    assert stored(engine) == 1  # the good file's reading; nothing of the refused one
+    with session_scope(engine) as s:
+        kept = s.scalar(select(RejectedMessage.reason))
+        assert kept.startswith("the file cannot be read")
+
+
+def test_a_file_whose_storing_fails_goes_to_rejects_and_the_next_one_through(
+    engine, tmp_path, monkeypatch
+):
+    add_sensor(engine)
+    drop(tmp_path, "first.csv", "sensor,ts,value\nNH3,2026-11-23T08:00,3\n", age_s=10)
+    drop(tmp_path, "second.csv", GOOD, age_s=5)
+    real = drop_folder.ingest_parsed
+    calls = []
+
+    def fails_once(*args, **kw):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the store path")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(drop_folder, "ingest_parsed", fails_once)
+    outcomes = poll_drop_folder(engine, tmp_path, SensorDirectory(), NOW)
+    assert {o.path.name: o.moved_to.parent.name for o in outcomes} == {
+        "first.csv": "rejects",
+        "second.csv": "done",
+    }
+    reason = (tmp_path / "rejects" / "first.csv.reason.txt").read_text(encoding="utf-8")
+    assert "nothing of it was stored" in reason
+    assert "RuntimeError: a bug in the store path" in reason
+    assert stored(engine) == 1
+    with session_scope(engine) as s:
+        [(kept, dead)] = s.execute(select(RejectedMessage.reason, RejectedMessage.dead_letter))
+        assert "first.csv" in kept and dead
+        assert get_meta(s, "ingest.file.rejected") == "1"
+        assert get_meta(s, "ingest.file.accepted") == "1"
+
+
+def test_while_the_store_is_away_files_wait_in_place(engine, backend, tmp_path):
+    add_sensor(engine)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    drop(inbox, "first.csv", GOOD, age_s=10)
+    drop(inbox, "second.csv", "sensor,ts,value\nNH3,2026-11-23T09:01,13\n", age_s=5)
+    if backend == "sqlite":
+        away = create_engine(f"sqlite:///{tmp_path / 'no such folder' / 'onemap.db'}")
+    else:
+        away = create_engine(engine.url.set(host="127.0.0.1", port=1))
+    assert poll_drop_folder(away, inbox, SensorDirectory(), NOW) == []
+    assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [
+        "first.csv",
+        "second.csv",
+    ]
+    assert not (inbox / "rejects").exists()
+    # the store is back: both go through
+    outcomes = poll_drop_folder(engine, inbox, SensorDirectory(), NOW)
+    assert [o.moved_to.parent.name for o in outcomes] == ["done", "done"]
+    assert stored(engine) == 2
+
+
+def test_a_store_error_of_one_file_leaves_it_for_the_next_round_not_the_others(
+    engine, tmp_path, monkeypatch
+):
+    """An OperationalError while the store answers (a lock, a timeout): the file waits, the
+    files after it do not."""
+    add_sensor(engine)
+    drop(tmp_path, "first.csv", GOOD, age_s=10)
+    drop(tmp_path, "second.csv", "sensor,ts,value\nNH3,2026-11-23T09:01,13\n", age_s=5)
+    real = drop_folder.ingest_parsed
+
+    def locked_for_first(session, readings, *args, **kw):
+        if any(r.value == 12.5 for r in readings):
+            raise OperationalError("INSERT …", {}, Exception("database is locked"))
+        return real(session, readings, *args, **kw)
+
+    monkeypatch.setattr(drop_folder, "ingest_parsed", locked_for_first)
+    [outcome] = poll_drop_folder(engine, tmp_path, SensorDirectory(), NOW)
+    assert outcome.path.name == "second.csv" and outcome.moved_to.parent.name == "done"
+    assert (tmp_path / "first.csv").exists() and not (tmp_path / "rejects").exists()
+    monkeypatch.setattr(drop_folder, "ingest_parsed", real)
+    [outcome] = poll_drop_folder(engine, tmp_path, SensorDirectory(), NOW)
+    assert outcome.path.name == "first.csv" and outcome.moved_to.parent.name == "done"
+    assert stored(engine) == 2
 
 
 def test_simulator_gives_a_living_city_with_a_few_alarms_an_hour(engine):

@@ -4,15 +4,21 @@ them otherwise (the good records are kept; dropping the fixed file again is harm
 reading is unique on sensor and time).
 
 CSV files have a header row with the columns `sensor,ts,value` (ts: ISO 8601, China time
-when it has no offset, or epoch seconds). JSON files hold any body the MQTT topic accepts.
-Writers should write `name.tmp` (or `.part`) and rename it when complete; files younger than
-a second are left for the next round in case they are still being written.
+when it has no offset, or epoch seconds); they are read by the importers' hardened reader
+(`data_loaders.files.read_table`: UTF-8 or GB18030, the csv module in strict mode), so a CSV
+that cannot be read (a quote never closed, a cell too long, a row wider than the header, not
+text at all) is one reject naming its row and column, and nothing of it is stored. JSON files
+hold any body the MQTT topic accepts. Writers should write `name.tmp` (or `.part`) and rename
+it when complete; files younger than a second are left for the next round in case they are
+still being written.
+
+One file never stops the folder: whatever goes wrong while handling it moves it to
+`rejects/` with the reason. Only when the store is away is a file left where it is, for the
+next round.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import shutil
 import time
@@ -21,12 +27,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
-from data_loaders.store.engine import session_scope
+from data_loaders.files import FileProblem, RowError, Table, read_table
+from data_loaders.store.engine import increment_meta, session_scope
 from data_loaders.telemetry.alarms import AlarmConfig
 from data_loaders.telemetry.formats import BodyLimits, Problem, RawReading, parse_body
-from data_loaders.telemetry.store import IngestResult, SensorDirectory, count_ingest, ingest_parsed
+from data_loaders.telemetry.store import (
+    IngestResult,
+    SensorDirectory,
+    count_ingest,
+    ingest_parsed,
+    reject,
+)
 
 log = logging.getLogger("onemap.drop")
 SUFFIXES = (".csv", ".json")
@@ -37,6 +51,9 @@ WORDS = (("ts", "timestamp"), ("value", "value"), ("sensor", "sensor"))
 # more than the process can hold in memory at once.
 FILE_LIMITS = BodyLimits(max_records=2_000_000)
 MAX_FILE_BYTES = 256 * 1024 * 1024
+# The store went away (or its connection did): the file waits for the next round, as MQTT
+# messages do (data_loaders.scheduler.STORE_AWAY; not imported: the scheduler imports us).
+STORE_AWAY = (OperationalError, InterfaceError, DisconnectionError)
 
 
 @dataclass
@@ -52,15 +69,19 @@ class FileOutcome:
 def ready_files(folder: Path, min_age_s: float = 1.0, now: float | None = None) -> list[Path]:
     """Files waiting in the folder, oldest first (not hidden, not .tmp/.part, not too new)."""
     now = time.time() if now is None else now
-    files = [
-        p
-        for p in folder.iterdir()
-        if p.is_file()
-        and p.suffix.lower() in SUFFIXES
-        and not p.name.startswith(".")
-        and now - p.stat().st_mtime >= min_age_s
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
+    found = []
+    for p in folder.iterdir():
+        if p.suffix.lower() not in SUFFIXES or p.name.startswith("."):
+            continue
+        try:
+            if not p.is_file():
+                continue
+            mtime = p.stat().st_mtime
+        except OSError:  # gone (or renamed) since the listing: the next round sees it
+            continue
+        if now - mtime >= min_age_s:
+            found.append((mtime, p.name, p))
+    return [p for _mtime, _name, p in sorted(found)]
 
 
 def _epoch_or_text(value: str) -> Any:
@@ -70,61 +91,67 @@ def _epoch_or_text(value: str) -> Any:
         return value
 
 
-def read_csv(text: str, now: datetime) -> tuple[list[RawReading], list[Problem]]:
-    """Readings of a sensor,ts,value CSV; each problem names its row (the header is row 1)."""
-    rows = csv.reader(io.StringIO(text))
-    header = [h.strip().lower().lstrip("\ufeff") for h in next(rows, [])]
-    missing = [c for c in CSV_COLUMNS if c not in header]
+def _where(row: int, column: str | None) -> str:
+    return f"row {row}, column {column}" if column else f"row {row}"
+
+
+def _unreadable(problem: FileProblem) -> Problem:
+    """A CSV the reader refused, as one problem: why, then each row (and column) at fault."""
+    lines = [f"the file cannot be read, nothing of it is stored: {problem.en} / {problem.zh}"]
+    lines += [f"  {_row_error(e)}" for e in problem.errors]
+    return Problem("\n".join(lines))
+
+
+def _row_error(error: RowError) -> str:
+    return f"{_where(error.row, error.column)}: {error.en} / {error.zh}"
+
+
+def read_rows(table: Table, now: datetime) -> tuple[list[RawReading], list[Problem]]:
+    """Readings of a sensor,ts,value table; each problem names its row (and column)."""
+    columns: dict[str, str] = {}
+    for name in table.frame.columns:
+        columns.setdefault(str(name).strip().lower(), name)  # the first of a repeated one
+    missing = [c for c in CSV_COLUMNS if c not in columns]
     if missing:
-        return [], [Problem(f"row 1: the header lacks the column(s) {', '.join(missing)}")]
-    at = {c: header.index(c) for c in CSV_COLUMNS}
-    records = []
-    problems = []
-    for n, row in enumerate(rows, start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) < len(header):
-            problems.append(Problem(f"row {n}: {len(row)} columns, the header has {len(header)}"))
-            continue
-        records.append(
-            (
-                n,
-                {
-                    "sensor": row[at["sensor"]].strip(),
-                    "ts": _epoch_or_text(row[at["ts"]].strip()),
-                    "value": row[at["value"]].strip(),
-                },
-            )
-        )
+        where = f"row {table.header_row}"
+        return [], [Problem(f"{where}: the header lacks the column(s) {', '.join(missing)}")]
+    if len(table.frame) > FILE_LIMITS.max_records:
+        n, limit = len(table.frame), FILE_LIMITS.max_records
+        return [], [Problem(f"{n} records in the file, more than {limit}: nothing is stored")]
+    cells = {c: table.frame[columns[c]].tolist() for c in CSV_COLUMNS}
     readings: list[RawReading] = []
-    for n, record in records:
+    problems: list[Problem] = []
+    for i, (sensor, ts, value) in enumerate(zip(*cells.values(), strict=True)):
+        n = table.row_number(i)
+        record = {
+            "sensor": sensor,
+            "ts": None if ts is None else _epoch_or_text(ts),
+            "value": value,
+        }
         found, bad = parse_body([record], now, FILE_LIMITS)
         readings += found
         for p in bad:
             column = next((c for c, word in WORDS if word in p.reason), None)
-            where = f"row {n}, column {column}" if column else f"row {n}"
-            problems.append(Problem(f"{where}: {p.reason}", {"row": n, **record}))
+            problems.append(Problem(f"{_where(n, column)}: {p.reason}", {"row": n, **record}))
     return readings, problems
 
 
 def read_file(path: Path, now: datetime) -> tuple[list[RawReading], list[Problem]]:
-    """Readings and problems of one dropped file."""
+    """Readings and problems of one dropped file; a file that cannot be read is a problem,
+    never an exception."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return [], [Problem(f"the file has {size} bytes, more than {MAX_FILE_BYTES}")]
+        if path.suffix.lower() == ".csv":
+            try:
+                table = read_table(path)
+            except FileProblem as exc:
+                return [], [_unreadable(exc)]
+            return read_rows(table, now)
         raw = path.read_bytes()
     except OSError as exc:
-        return [], [Problem(f"cannot read the file: {exc}")]
-    if path.suffix.lower() == ".csv":
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                text = raw.decode("gb18030")  # Excel on Chinese Windows saves CSV so
-            except UnicodeDecodeError:
-                return [], [Problem("the file is neither UTF-8 nor GB18030 text")]
-        return read_csv(text, now)
+        return [], [Problem(f"cannot read the file: {exc.strerror or exc}")]
     return parse_body(raw, now, FILE_LIMITS)
 
 
@@ -136,6 +163,57 @@ def _move(path: Path, folder: Path) -> Path:
     return Path(shutil.move(str(path), target))
 
 
+def _set_aside(path: Path, folder: Path, headline: str, reasons: list[str]) -> Path:
+    """Move a file to rejects/ with NAME.reason.txt beside it."""
+    moved = _move(path, folder / "rejects")
+    note = [f"{path.name}: {headline}:", *reasons]
+    moved.with_name(moved.name + ".reason.txt").write_text("\n".join(note) + "\n", "utf-8")
+    return moved
+
+
+def _store_file(
+    engine: Engine,
+    path: Path,
+    directory: SensorDirectory,
+    now: datetime,
+    config: AlarmConfig | None,
+) -> tuple[IngestResult, list[str]]:
+    """Read one file and store what it holds in one transaction: its result and reasons."""
+    readings, problems = read_file(path, now)
+    with session_scope(engine) as session:
+        result = ingest_parsed(session, readings, problems, directory, "file", now, config)
+        count_ingest(session, "file", result, now)
+    reasons = [p.reason for p in problems]
+    reasons += [f"unknown sensor {tag!r}" for tag in sorted(result.unknown)]
+    return result, reasons
+
+
+def _headline(result: IngestResult) -> str:
+    return (
+        f"{result.accepted} readings stored, {result.duplicates} already known, "
+        f"{result.rejected} rejected"
+    )
+
+
+def _keep_failure(engine: Engine, path: Path, reason: str, now: datetime) -> None:
+    """Keep a file nothing could handle among the rejects (and count it), if the store lets us."""
+    try:
+        with session_scope(engine) as session:
+            reject(session, "file", now, [Problem(reason[:1000], path.name)], dead_letter=True)
+            increment_meta(session, "ingest.file.rejected", 1)
+    except Exception:
+        log.exception("the failure of %s could not be kept in the store either", path.name)
+
+
+def _store_reachable(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True
+
+
 def poll_drop_folder(
     engine: Engine,
     folder: Path,
@@ -144,27 +222,38 @@ def poll_drop_folder(
     config: AlarmConfig | None = None,
     min_age_s: float = 1.0,
 ) -> list[FileOutcome]:
-    """Read every ready file: store its readings, keep its problems, move it aside."""
+    """Read every ready file: store its readings, keep its problems, move it aside. A file
+    whose handling fails goes to rejects/ with the reason; one the store could not take
+    while it was away stays for the next round."""
     outcomes = []
     for path in ready_files(folder, min_age_s):
-        readings, problems = read_file(path, now)
-        with session_scope(engine) as session:
-            result = ingest_parsed(session, readings, problems, directory, "file", now, config)
-            count_ingest(session, "file", result, now)
-        reasons = [p.reason for p in problems]
-        reasons += [f"unknown sensor {tag!r}" for tag in sorted(result.unknown)]
-        if reasons:
-            moved = _move(path, folder / "rejects")
-            note = [
-                f"{path.name}: {result.accepted} readings stored, "
-                f"{result.duplicates} already known, {result.rejected} rejected:",
-                *reasons,
-            ]
-            moved.with_name(moved.name + ".reason.txt").write_text(
-                "\n".join(note) + "\n", encoding="utf-8"
-            )
-        else:
-            moved = _move(path, folder / "done")
+        result: IngestResult | None = None
+        try:
+            result, reasons = _store_file(engine, path, directory, now, config)
+            if reasons:
+                moved = _set_aside(path, folder, _headline(result), reasons)
+            else:
+                moved = _move(path, folder / "done")
+        except STORE_AWAY as exc:  # raised by the store step: nothing of the file was stored
+            log.warning("%s waits for the next round: the store failed (%s)", path.name, exc)
+            if not _store_reachable(engine):
+                log.warning("the store is away: the drop folder waits for the next round")
+                break
+            continue  # the store answers: this was the file's trouble, the others may pass
+        except Exception as exc:
+            log.exception("%s could not be handled: moving it to rejects/", path.name)
+            why = f"could not be handled: {type(exc).__name__}: {exc}"
+            if result is None:  # the transaction was rolled back
+                _keep_failure(engine, path, f"file {path.name} {why}", now)
+                result, reasons = IngestResult(rejected=1), [why]
+                headline = "nothing of it was stored"
+            else:  # stored; moving it aside failed
+                reasons, headline = [*reasons, why], _headline(result)
+            try:
+                moved = _set_aside(path, folder, headline, reasons)
+            except Exception:
+                log.exception("%s could not be set aside in rejects/ either", path.name)
+                continue
         log.info("%s → %s (%d stored)", path.name, moved.parent.name, result.accepted)
         outcomes.append(FileOutcome(path, moved, result, reasons))
     return outcomes
