@@ -4,7 +4,7 @@ change is recorded with who and when and shown in the task's history."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
@@ -16,6 +16,7 @@ from callbacks.map_state import parse_query
 from callbacks.tabs import committee_name
 from data_loaders.committee import TaskError, load_task, update_task_as
 from data_loaders.store import session_scope
+from data_loaders.times import china_today
 from data_loaders.vocab import TASK_STATUSES
 
 
@@ -157,7 +158,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     def render_editor(code, search):  # type: ignore[no-untyped-def]
         lang = parse_query(search, deps.lang).lang
         with session_scope(deps.engine) as session:
-            task = load_task(session, code, date.today()) if code else None
+            task = load_task(session, code, china_today()) if code else None
         return editor_values(task, deps.may("operator"), deps.label, lang)
 
     # shown on the committee tab without a dossier open (assets/panels.js; in the browser,
@@ -191,7 +192,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
             message = html.Span(deps.label(f"task_error.{error}", lang), className="warn")
             return message, no_update, no_update
         with session_scope(deps.engine) as session:
-            task = load_task(session, code, date.today())
+            task = load_task(session, code, china_today())
         assert task is not None
         saved = deps.label("task.saved", lang).format(code=code)
         return html.Span(saved, className="ok"), create_history(task, deps.label, lang), ""

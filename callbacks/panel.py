@@ -26,6 +26,7 @@ from data_loaders.panel_cache import LOADERS
 from data_loaders.queries import UnknownGrid, load_enterprise_dossier, load_grid_chain, load_stats
 from data_loaders.rankings import BadMonth
 from data_loaders.store import session_scope
+from data_loaders.times import china_today
 
 
 def create_strip(doc: dict[str, Any], label: Label, lang: str) -> list:
@@ -340,9 +341,9 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     def render_strip(search, _version):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
         try:
-            doc = kpi_document(deps, state.grid, date.today())
+            doc = kpi_document(deps, state.grid, china_today())
         except UnknownGrid:
-            doc = kpi_document(deps, None, date.today())
+            doc = kpi_document(deps, None, china_today())
         if doc["grid"] is None:
             return [], ""
         colon = deps.label("punct.colon", state.lang)
@@ -367,5 +368,5 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         key = panel_key(state, version)
         if key == shown:
             return no_update, no_update, no_update
-        tabs, body = render_body(state, deps, date.today())
+        tabs, body = render_body(state, deps, china_today())
         return tabs, body, key

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -43,15 +43,16 @@ from data_loaders.telemetry.alarms import (
     NotAllowed,
     act_as,
 )
-from data_loaders.telemetry.formats import parse_iso
 from data_loaders.telemetry.store import (
     MAX_MESSAGE_BYTES,
     SensorDirectory,
     count_ingest,
     ingest_body,
     load_ingest_counts,
+    load_mqtt_conflicts,
     load_stream_gaps,
 )
+from data_loaders.times import china_today, parse_instant
 
 
 def json_response(payload: Any, status: int = 200, cache: bool = True) -> Response:
@@ -96,16 +97,20 @@ def error(message: str, status: int, code: str | None = None) -> Response:
 
 
 def parse_time(value: str | None, default: datetime) -> datetime:
-    """An ISO 8601 query parameter as an aware time (China time when it has no offset)."""
-    return parse_iso(value) if value else default
+    """An ISO 8601 query parameter as an aware UTC time (China time when it has no offset),
+    from 2000 to a year ahead; ValueError otherwise (year 1 at +01:00 was a 500)."""
+    if not value:
+        return default
+    now = datetime.now(UTC)
+    return parse_instant(value, datetime(2000, 1, 1, tzinfo=UTC), now + timedelta(days=366))
 
 
 def health_status(
-    heartbeat_age_s: float | None, heartbeat_s: int, mqtt_conflict: str | None = None
+    heartbeat_age_s: float | None, heartbeat_s: int, mqtt_conflicts: dict[str, str] | None = None
 ) -> tuple[str, list[dict[str, str]]]:
     """ "ok", or "degraded" with its reasons (code and message): the ingest scheduler has never
-    beaten, its last heartbeat is older than 3 beats (the data has stopped moving), or an
-    ingest process was knocked off the broker by another with its MQTT client id."""
+    beaten, its last heartbeat is older than 3 beats (the data has stopped moving), or another
+    MQTT client has lately taken an ingest process's session (its client id)."""
     reasons = []
     if heartbeat_age_s is None:
         reasons.append(
@@ -114,11 +119,13 @@ def health_status(
     elif heartbeat_age_s > 3 * heartbeat_s:
         message = f"ingest heartbeat {heartbeat_age_s:.0f} s old (beats every {heartbeat_s} s)"
         reasons.append({"code": "ingest_heartbeat_stale", "message": message})
-    if mqtt_conflict:
-        client_id, _, at = mqtt_conflict.rpartition("@")
-        message = f"two ingest processes used MQTT client id {client_id!r} (seen {at})"
+    for client_id, at in sorted((mqtt_conflicts or {}).items()):
+        message = f"another MQTT client took the session of client id {client_id!r} ({at})"
         reasons.append({"code": "mqtt_client_id_conflict", "message": message})
     return ("degraded" if reasons else "ok"), reasons
+
+
+CONFLICT_RECENT_S = 60  # a session taken within this long: still degraded
 
 
 def create_api(
@@ -230,14 +237,26 @@ def create_api(
             heartbeat = get_meta(session, "ingest_heartbeat") or None
             last_message = get_meta(session, "ingest.last_message_at") or None
             by_source = load_ingest_counts(session)
-            conflict = get_meta(session, "mqtt.conflict") or None
+            conflicts = load_mqtt_conflicts(session)
             gaps = load_stream_gaps(session)
             dead_letters = int(get_meta(session, "ingest.mqtt.dead_letters", "0") or 0)
             refused = int(get_meta(session, "ingest.http.refused", "0") or 0)
         age = None
         if heartbeat:
             age = (datetime.now(UTC) - datetime.fromisoformat(heartbeat)).total_seconds()
-        status, reasons = health_status(age, heartbeat_s, conflict)
+        now = datetime.now(UTC)
+        recent = {
+            cid: at
+            for cid, at in conflicts.items()
+            if (now - datetime.fromisoformat(at)).total_seconds() < CONFLICT_RECENT_S
+        }
+        status, reasons = health_status(age, heartbeat_s, recent)
+        # Watchdogs need no sign-in; what names the store's contents (sensor tags, topics,
+        # client ids) is for signed-in people only.
+        signed_in = auth is not None and auth.current() is not None
+        if not signed_in:
+            gaps = {k: v for k, v in gaps.items() if k != "with_gaps"}
+            reasons = [{"code": r["code"], "message": r["code"]} for r in reasons]
         payload = {
             "status": status,
             "reasons": reasons,
@@ -252,7 +271,7 @@ def create_api(
                 "sources": by_source,
                 "dead_letters": dead_letters,
                 "http_refused": refused,
-                "mqtt_client_id_conflict": conflict,
+                "mqtt_client_id_conflicts": recent if signed_in else len(recent),
                 "gaps": gaps,
             },
             "map_cache": map_data.state(),
@@ -348,7 +367,7 @@ def create_api(
                 doc = bulletin(month)
             else:
                 with session_scope(engine) as session:
-                    doc = load_rankings(session, month, date.today(), ranking)
+                    doc = load_rankings(session, month, china_today(), ranking)
         except BadMonth as exc:
             return error(str(exc), 400, "bad_month")
         return json_response(doc)
@@ -366,7 +385,7 @@ def create_api(
                 rows = load_export(
                     session,
                     name,
-                    date.today(),
+                    china_today(),
                     grid=args.get("grid") or None,
                     campaign=args.get("campaign") or None,
                     enterprise=args.get("enterprise") or None,
@@ -390,7 +409,7 @@ def create_api(
             for ch in (args.get("grid") or args.get("enterprise") or "")
             if ch.isascii() and ch.isalnum()
         )
-        filename = f"{name}-{scope[:40] or 'county'}-{date.today().isoformat()}.{fmt}"
+        filename = f"{name}-{scope[:40] or 'county'}-{china_today().isoformat()}.{fmt}"
         response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
         response.headers["Cache-Control"] = "no-store"
         return response

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
 from flask import has_request_context, request
 from flask_compress import Compress
 from sqlalchemy import Engine, select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from callbacks import register_all
 from callbacks.chrome import chrome_texts
@@ -28,6 +28,7 @@ from data_loaders.panel_cache import PanelCache
 from data_loaders.queries import load_industries
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
+from data_loaders.times import china_today
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -64,6 +65,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         suppress_callback_exceptions=False,
     )
     server = app.server
+    if settings.trusted_proxies > 0:
+        # Behind a proxy that ends HTTPS the browser's Origin is https://… while the request
+        # came as http://…: without this every sign-in was refused, and every address was the
+        # proxy's for the wrong-password limit.
+        n = settings.trusted_proxies
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     server.secret_key = settings.secret_key or secrets.token_hex(32)
     Compress(server)
     map_data = MapData(engine, warm=settings.warm_cache)
@@ -95,7 +102,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             settings.alarm_config(),
             settings.ranking_config(),
             panels.state,
-            bulletin=lambda month: panels.get("rankings", None, date.today(), month),
+            bulletin=lambda month: panels.get("rankings", None, china_today(), month),
             heartbeat_s=settings.heartbeat_seconds,
         )
     )

@@ -168,7 +168,8 @@ class Auth:
             with self._lock:
                 if len(self._basic) > 1000:
                     self._basic.clear()
-                self._basic[digest] = (who, time.monotonic() + 60)
+                # 10 s: a password or role change reaches API clients as fast as browsers
+                self._basic[digest] = (who, time.monotonic() + SESSION_CACHE_S * 5)
         return who
 
     def _session_user(self, token: str) -> str | None:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from data_loaders import queries
 from data_loaders.store import read_alarm_version, read_data_version, session_scope
+from data_loaders.times import china_today
 from layers import alarms, enterprises, grids, listed_dangers, major_hazards
 from layers._geojson import dumps
 
@@ -71,7 +72,7 @@ class MapData:
     def __init__(
         self,
         engine: Engine,
-        today: Callable[[], date] = date.today,
+        today: Callable[[], date] = china_today,
         max_entries: int = 256,
         warm: bool = False,
         max_bytes: int = 256 * 1024 * 1024,

@@ -62,6 +62,11 @@ class Settings:
         "A sign-in ends after this many minutes without a request from its browser (also on "
         "sign-out, a password or role change, and 7 days after it began)",
     )
+    trusted_proxies: int = _setting(
+        0,
+        "Reverse proxies in front of the web server whose X-Forwarded-For/-Proto/-Host are "
+        "believed (1 behind one nginx that ends HTTPS); 0: none, the request is taken as it came",
+    )
     secure_cookies: bool = _setting(
         False, "Send the session cookie over HTTPS only (set it when served behind HTTPS)"
     )
@@ -125,6 +130,13 @@ class Settings:
         "(fewer: its weight goes to the other parts)",
     )
 
+    def __post_init__(self) -> None:
+        """Bounds of the plain numbers, checked once when the settings are read."""
+        for name, low, high in BOUNDS:
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ValueError(f"ONEMAP_{name.upper()} must be from {low} to {high}, not {value}")
+
     def ranking_config(self) -> RankingConfig:
         """The ranking's weights and alarm band; ValueError names a bad setting."""
         try:
@@ -172,6 +184,15 @@ class Settings:
                 values[f.name] = raw
         values.update(overrides)
         return cls(**values)
+
+
+BOUNDS = (
+    ("session_idle_minutes", 1, 7 * 24 * 60),
+    ("trusted_proxies", 0, 5),
+    ("poll_seconds", 1, 3600),
+    ("heartbeat_seconds", 1, 3600),
+    ("port", 1, 65535),
+)
 
 
 def describe() -> list[tuple[str, object, str]]:

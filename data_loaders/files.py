@@ -401,7 +401,7 @@ def _read_geo(path: Path) -> Table:
             f"无法读取地理文件（文件已损坏或不完整？）：{detail}",
             f"cannot read the geographic file (damaged or truncated?): {detail}",
         ) from exc
-    geom = gdf._geometry_column_name if isinstance(gdf, gpd.GeoDataFrame) else None
+    geom = gdf.active_geometry_name if isinstance(gdf, gpd.GeoDataFrame) else None
     if geom is None or geom not in gdf.columns:
         attrs = pd.DataFrame(gdf)  # a table without geometry (a GeoPackage attribute table)
         geometry, crs = None, None

@@ -36,7 +36,7 @@ from data_loaders.store.schema import (
     Sensor,
     SensorState,
 )
-from data_loaders.times import as_utc
+from data_loaders.times import as_utc, china_today
 from data_loaders.vocab import LISTING_LEVELS, RISK_TAGS, SAFETY_CLASSES, tags_of
 
 OPEN_ALARM_STATES = OPEN_STATES
@@ -335,7 +335,7 @@ def load_stats(session: Session, grid_code: str | None = None, today: date | Non
 def load_ledger_stats(session: Session, scope: Scope, today: date | None = None) -> dict:
     """The KPI document of a scope without its open alarms, which move far more often than
     the ledger (a cache keeps this part per data version; with_alarms completes it)."""
-    today = today or date.today()
+    today = today or china_today()
     grid = scope.grid
     return {
         "grid": {"code": grid.code, "name": grid.name, "level": grid.level} if grid else None,
@@ -500,7 +500,9 @@ def load_enterprise_points(
     if industries:
         stmt = stmt.where(Enterprise.industry.in_(industries))
     if tags:
-        stmt = stmt.where(or_(*(Enterprise.risk_tags.like(f"%;{t};%") for t in tags)))
+        # only known tags reach the LIKE (a "%" from the URL would match every enterprise)
+        known = [t for t in tags if t in RISK_TAGS] or ["-"]
+        stmt = stmt.where(or_(*(Enterprise.risk_tags.like(f"%;{t};%") for t in known)))
     if grid_code:
         scope = resolve_scope(session, grid_code)
         stmt = stmt.where(scope.where(Enterprise.grid_id))

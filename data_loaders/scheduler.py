@@ -45,6 +45,7 @@ from data_loaders.telemetry.store import (
     track_sequences,
 )
 from data_loaders.times import as_utc
+from data_loaders.users import purge_sessions
 
 log = logging.getLogger("onemap.ingest")
 Clock = Callable[[], datetime]
@@ -144,42 +145,24 @@ def poll_mqtt(
     budget_s: float = 0.45,
 ) -> IngestResult:
     """Store what the broker sent, batch by batch, acknowledging each batch once committed.
-    A batch that fails is taken message by message; a message that still fails is kept
-    aside as a dead letter and acknowledged (else the broker would redeliver it after every
-    restart, for ever). When the store itself is away, the messages wait for the next run."""
+    A batch that fails is split in halves until the message at fault is alone; that message
+    is kept aside as a dead letter and acknowledged (else the broker would redeliver it after
+    every restart, for ever). When the store itself is away, the messages wait."""
     total = IngestResult()
     if source.taken_over.is_set():
-        _stop_taken_over(engine, source, now())
-        return total
+        _note_conflict(engine, source, now())
     started = time.monotonic()
     while source.pending() and time.monotonic() - started < budget_s:
         messages = source.take(batch)
         at = now()
         try:
-            result = _store_messages(engine, messages, directory, config, at)
-        except STORE_AWAY:
-            source.put_back(messages)
-            log.warning("the store is away: %d MQTT messages wait", len(messages))
+            result = _store_split(engine, messages, directory, config, at)
+        except StoreAway as away:
+            # what was committed is acknowledged; the rest waits for the store, in order
+            source.ack(messages[: away.done])
+            source.put_back(messages[away.done :])
+            log.warning("the store is away: %d MQTT messages wait", len(messages) - away.done)
             return total
-        except Exception:
-            log.exception("a batch of %d MQTT messages failed: one by one", len(messages))
-            result = IngestResult()
-            for k, message in enumerate(messages):
-                try:
-                    one = _store_messages(engine, [message], directory, config, at)
-                except STORE_AWAY:
-                    source.put_back(messages[k:])
-                    source.ack(messages[:k])
-                    return total
-                except Exception as exc:
-                    if not _dead_letter(engine, message, exc, at):
-                        source.put_back(messages[k:])
-                        source.ack(messages[:k])
-                        return total
-                    one = IngestResult(rejected=1)
-                result.accepted += one.accepted
-                result.duplicates += one.duplicates
-                result.rejected += one.rejected
         source.ack(messages)  # after the commit: a crash before it means a redelivery
         total.accepted += result.accepted
         total.duplicates += result.duplicates
@@ -187,13 +170,50 @@ def poll_mqtt(
     return total
 
 
-def _stop_taken_over(engine: Engine, source: MqttSource, at: datetime) -> None:
-    """Say so in /health and stop this process: another one has our client id."""
+class StoreAway(Exception):
+    """The store cannot be reached; `done` messages of the batch were committed before."""
+
+    def __init__(self, done: int) -> None:
+        super().__init__(done)
+        self.done = done
+
+
+def _store_split(
+    engine: Engine,
+    messages: list[Message],
+    directory: SensorDirectory,
+    config: AlarmConfig,
+    at: datetime,
+) -> IngestResult:
+    """Store messages in one transaction; when that fails for a reason of theirs, each half in
+    its own (a poisoned message costs log2(batch) transactions, not one per message), down
+    to the one message at fault, which is a dead letter. StoreAway when the store is."""
+    try:
+        return _store_messages(engine, messages, directory, config, at)
+    except STORE_AWAY:
+        raise StoreAway(0) from None
+    except Exception as exc:
+        if len(messages) == 1:
+            _dead_letter(engine, messages[0], exc, at)
+            return IngestResult(rejected=1)
+        log.warning("a batch of %d MQTT messages failed (%r): halving it", len(messages), exc)
+    half = len(messages) // 2
+    first = _store_split(engine, messages[:half], directory, config, at)
+    try:
+        second = _store_split(engine, messages[half:], directory, config, at)
+    except StoreAway as away:
+        raise StoreAway(half + away.done) from None
+    return IngestResult(
+        accepted=first.accepted + second.accepted,
+        duplicates=first.duplicates + second.duplicates,
+        rejected=first.rejected + second.rejected,
+    )
+
+
+def _note_conflict(engine: Engine, source: MqttSource, at: datetime) -> None:
+    """Say in /health that another client took our MQTT session (the source keeps trying)."""
     with session_scope(engine) as session:
-        note = f"{source.client_id}@{at.isoformat(timespec='seconds')}"
-        set_meta(session, "mqtt.conflict", note)
-    log.error("stopping: the broker gave our MQTT session to another client (%s)", note)
-    os.kill(os.getpid(), signal.SIGTERM)
+        set_meta(session, f"mqtt.conflict.{source.client_id}", at.isoformat(timespec="seconds"))
 
 
 # The store went away (or its connection did): retry later, never a dead letter for that.
@@ -221,22 +241,25 @@ def _store_messages(
     return result
 
 
-def _dead_letter(engine: Engine, message: Message, exc: Exception, at: datetime) -> bool:
-    """Keep a message nothing could handle aside (and count it); False when even that fails."""
-    log.error(
-        "MQTT message on %s could not be handled (%r): kept as a dead letter", message.topic, exc
-    )
-    try:
-        with session_scope(engine) as session:
-            reason = f"could not be handled: {type(exc).__name__}: {exc}"[:1000]
-            body = message.payload[:10_000].decode("utf-8", "replace")
-            reject(session, "mqtt", at, [Problem(reason, body)], dead_letter=True)
-            increment_meta(session, "ingest.mqtt.dead_letters", 1)
-            increment_meta(session, "ingest.mqtt.rejected", 1)
-    except Exception:
-        log.exception("the dead letter could not be written either")
-        return False
-    return True
+def _dead_letter(engine: Engine, message: Message, exc: Exception, at: datetime) -> None:
+    """Keep a message nothing could handle aside, and count it. Should even that fail for a
+    reason of the message's, it is logged (its head) and still acknowledged: one message must
+    never hold up those behind it. StoreAway when the store cannot be reached."""
+    log.error("MQTT message on %s could not be handled (%r): a dead letter", message.topic, exc)
+    reason = f"could not be handled: {type(exc).__name__}: {exc}"
+    body = message.payload[:10_000].decode("utf-8", "replace")
+    for kept in (body, None):  # the body itself may be what the store refuses
+        try:
+            with session_scope(engine) as session:
+                reject(session, "mqtt", at, [Problem(reason, kept)], dead_letter=True)
+                increment_meta(session, "ingest.mqtt.dead_letters", 1)
+                increment_meta(session, "ingest.mqtt.rejected", 1)
+            return
+        except STORE_AWAY:
+            raise StoreAway(0) from None
+        except Exception:
+            log.exception("the dead letter could not be written (body kept: %s)", kept is not None)
+    log.error("dead letter lost to the store, its head: %r", message.payload[:500])
 
 
 def poll_files(
@@ -324,6 +347,7 @@ def poll_retention(engine: Engine, days: int, now: Clock = utc_now, max_hours: i
     """
     cutoff = now().replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
     with session_scope(engine) as session:
+        purge_sessions(session, now())  # the sign-ins that ended a month ago
         oldest = as_utc(session.scalar(select(Reading.ts).order_by(Reading.ts).limit(1)))
         if oldest is None or oldest >= cutoff:
             return 0
@@ -452,15 +476,15 @@ class Ingest:
         if self.mqtt is not None:
             claim_client_id(self.engine, c.mqtt_client_id, c.heartbeat_s, self.now)
             with session_scope(self.engine) as session:
-                set_meta(session, "mqtt.conflict", "")  # ours now: an old note is history
+                # ours now: an old note is history
+                set_meta(session, f"mqtt.conflict.{c.mqtt_client_id}", "")
             self.mqtt.start()
         try:
             self.scheduler.start()
         finally:
             if self.mqtt is not None:
                 self.mqtt.stop()
-                if not self.mqtt.taken_over.is_set():
-                    release_client_id(self.engine, c.mqtt_client_id)
+                release_client_id(self.engine, c.mqtt_client_id)
 
     def shutdown(self) -> None:
         """Stop after the running jobs finish (a batch in flight is committed, then acked)."""

@@ -3,7 +3,7 @@ aware UTC inside, ISO 8601 with its offset outside."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 CHINA = timezone(timedelta(hours=8))  # a time without an offset is local (UTC+8, no DST)
 
@@ -13,6 +13,24 @@ def parse_iso(value: str) -> datetime:
     ValueError when it is not ISO 8601."""
     ts = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     return ts if ts.tzinfo else ts.replace(tzinfo=CHINA)
+
+
+def parse_instant(value: str, earliest: datetime, latest: datetime) -> datetime:
+    """An ISO 8601 text from outside as aware UTC within [earliest, latest]; ValueError when it
+    is not ISO 8601, has no UTC instant (0001-01-01T00:00+01:00) or lies outside."""
+    ts = parse_iso(value[:64])
+    try:
+        ts = ts.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{value[:64]!r} has no UTC instant") from None
+    if not earliest <= ts <= latest:
+        raise ValueError(f"{value[:64]!r} is outside {earliest:%Y-%m-%d} to {latest:%Y-%m-%d}")
+    return ts
+
+
+def china_today(now: datetime | None = None) -> date:
+    """Today in China (the bureau's day), whatever the server's own time zone."""
+    return (now or datetime.now(UTC)).astimezone(CHINA).date()
 
 
 def as_aware(value: datetime) -> datetime:

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from data_loaders.store.schema import User, WebSession
@@ -84,6 +84,16 @@ def end_session(session: Session, token: str, now: datetime, reason: str) -> Non
     row = session.get(WebSession, session_key(token))
     if row is not None and row.ended_at is None:
         row.ended_at, row.ended_reason = now, reason
+
+
+def purge_sessions(session: Session, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Forget sessions that ended, or began past any lifetime, more than `keep` ago."""
+    result = session.execute(
+        delete(WebSession).where(
+            or_(WebSession.ended_at < now - keep, WebSession.created_at < now - keep - keep)
+        )
+    )
+    return result.rowcount or 0
 
 
 def end_user_sessions(session: Session, name: str, now: datetime, reason: str) -> int:

@@ -146,3 +146,19 @@ def test_level_2_of_a_gas_detector_counts_on_its_first_reading():
     assert s.after == 2
     back, s = r.step(back, T0 + timedelta(seconds=40), 100, limits, gas)
     assert s.after == 0
+
+
+def test_the_bureaus_day_is_chinas_whatever_the_servers_zone():
+    """On a UTC server, 00:00-08:00 China time was still yesterday for overdue lists, month to
+    date and export names."""
+    from datetime import date
+
+    from data_loaders.times import china_today, parse_instant
+
+    assert china_today(datetime(2026, 12, 2, 16, 30, tzinfo=UTC)) == date(2026, 12, 3)
+    assert china_today(datetime(2026, 12, 2, 15, 59, tzinfo=UTC)) == date(2026, 12, 2)
+    lo, hi = datetime(2000, 1, 1, tzinfo=UTC), datetime(2030, 1, 1, tzinfo=UTC)
+    assert parse_instant("2026-12-02T08:00", lo, hi) == datetime(2026, 12, 2, 0, 0, tzinfo=UTC)
+    for bad in ("0001-01-01T00:00+01:00", "1999-12-31T23:00Z", "soon"):
+        with pytest.raises(ValueError):
+            parse_instant(bad, lo, hi)

@@ -307,6 +307,7 @@ def test_search_text_is_text_and_numbers_are_bounded(client, small_city):
         assert [h["name"] for h in search_enterprises(s, "%")] == ["百分之百_100%厂"]
         assert search_enterprises(s, "x" * 10_000) == []
     assert client.get("/api/layers/enterprises.geojson?q=" + "x" * 101).status_code == 400
+    assert geo(client, "/api/layers/enterprises.geojson?tag=%25")["features"] == []
     assert client.get("/api/layers/grids.geojson?level=99").status_code == 400
     assert client.get("/api/layers/grids.geojson?level=1e9").status_code == 400
 

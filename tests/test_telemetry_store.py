@@ -302,3 +302,53 @@ def test_an_mqtt_client_id_is_claimed_by_one_live_process(engine):
         engine, "ingest-c", 10, at(0), owner=f"{socket.gethostname()}:{dead.stdout.strip()}"
     )
     claim_client_id(engine, "ingest-c", 10, at(1), owner="here:43")
+
+
+def test_a_nul_byte_is_kept_aside_not_a_failed_batch(engine):
+    """PostgreSQL refuses NUL in text: the reject of such a message failed its whole batch
+    (over HTTP a 500 with the good records lost; over MQTT even its dead letter)."""
+    add_sensors(engine, "A")
+    body = orjson.dumps(
+        [
+            {"sensor": "A", "ts": NOW.timestamp(), "value": 1},
+            {"sensor": "GH\x00ST", "ts": NOW.timestamp(), "value": 1},
+            {"sensor": "A", "ts": "\x00", "value": 1},
+        ]
+    )
+    with session_scope(engine) as s:
+        result = ingest_body(s, body, SensorDirectory(), "http", NOW)
+    assert (result.accepted, result.rejected) == (1, 2)
+    with session_scope(engine) as s:
+        ingest_body(s, b"\x00\x01 not json", SensorDirectory(), "http", NOW)
+        kept = s.scalars(select(RejectedMessage.body)).all()
+    assert len(kept) == 3 and not any("\x00" in (k or "") for k in kept)
+
+
+def test_a_seq_beyond_what_a_reading_number_can_be_is_rejected_alone(engine):
+    """seq >= 2**63 overflowed the column and failed the whole transaction."""
+    add_sensors(engine, "A")
+    body = orjson.dumps(
+        [
+            {"sensor": "A", "ts": NOW.timestamp(), "value": 1, "seq": 2**63},
+            {"sensor": "A", "ts": NOW.timestamp() + 1, "value": 2, "seq": 2**53 - 1},
+        ]
+    )
+    with session_scope(engine) as s:
+        result = ingest_body(s, body, SensorDirectory(), "http", NOW)
+    assert (result.accepted, result.rejected) == (1, 1)
+
+
+def test_rejects_are_bounded_per_batch_not_per_message(engine):
+    from data_loaders.telemetry.store import ingest_bodies
+
+    add_sensors(engine, "A")
+    bodies = [
+        orjson.dumps(
+            [{"sensor": f"G{m}-{i}", "ts": NOW.timestamp(), "value": 1} for i in range(300)]
+        )
+        for m in range(20)
+    ]
+    with session_scope(engine) as s:
+        result = ingest_bodies(s, bodies, SensorDirectory(), "mqtt", NOW)
+    assert result.rejected == 6000
+    assert counts(engine) == (0, MAX_REJECT_ROWS + 1)

@@ -41,7 +41,7 @@ from data_loaders.store.schema import (
     SafetyClassChange,
     Sensor,
 )
-from data_loaders.times import CHINA
+from data_loaders.times import CHINA, china_today
 from data_loaders.vocab import AI_SCENES, DRIVE_TAGS, join_tags
 
 COUNTY_CODE = "330381"
@@ -230,7 +230,7 @@ def build_city(
     `alarms`: give it a few alarms in every state of the loop (see demo.alarms)."""
     say = progress or (lambda _msg: None)
     now = demo_now(today)
-    today = today or date.today()
+    today = today or china_today()
     init_db(engine)
     plan = Plan(scale)
     rng = random.Random(seed)

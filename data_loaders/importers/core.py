@@ -21,6 +21,7 @@ from data_loaders.coords import DATUMS, from_china_datum, to_wgs84_xy
 from data_loaders.files import FileProblem, RowError, Table, read_table
 from data_loaders.importers.fields import Col, FieldError, normalize_header
 from data_loaders.store.engine import bump_data_version, session_scope
+from data_loaders.times import china_today
 
 Progress = Callable[[str], None]
 
@@ -314,7 +315,7 @@ def run_import(
             session,
             crs=crs,
             datum=datum,
-            today=today or date.today(),
+            today=today or china_today(),
             headers=headers,
             substances_file=substances_file,
         )

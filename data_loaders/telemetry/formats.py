@@ -17,6 +17,7 @@ from data_loaders.times import CHINA, parse_iso
 
 __all__ = ["CHINA", "parse_iso"]  # re-exported: older callers import them from here
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_SEQ = 2**53  # a source's message or reading number (exact in every JSON reader)
 SENML_RELATIVE = 2**28  # RFC 8428 §4.5.3: smaller times are relative to now
 
 
@@ -121,8 +122,10 @@ def _native(record: dict[str, Any], now: datetime, limits: BodyLimits) -> RawRea
     if isinstance(value, str):
         return value
     seq = record.get("seq")
-    if seq is not None and not (isinstance(seq, int) and not isinstance(seq, bool) and seq >= 0):
-        return "seq is not a whole number ≥ 0"
+    if seq is not None and not (
+        isinstance(seq, int) and not isinstance(seq, bool) and 0 <= seq < MAX_SEQ
+    ):
+        return f"seq is not a whole number from 0 to {MAX_SEQ - 1}"
     return RawReading(tag.strip(), ts, value, seq)
 
 

@@ -59,6 +59,8 @@ def parse_url(url: str) -> BrokerAddress:
 # connections in a row that the broker closed within seconds are taken for the same thing
 # (two clients with one id knock each other off about once a second).
 SESSION_TAKEN_OVER = 142
+MAX_PACKET_BYTES = 8 * 1024 * 1024 + 65_536  # a message (8 MiB) and its headers
+TAKEN_OVER_DELAY_S = (30, 300)  # reconnect this slowly while another client holds our id
 SHORT_LIVED_S = 5.0
 SHORT_LIVED_IN_A_ROW = 3
 
@@ -77,7 +79,8 @@ class Message(NamedTuple):
 def user_seq(properties: Properties | None) -> int | None:
     """The `seq` user property (a whole number ≥ 0) of a message, else None."""
     for key, value in getattr(properties, "UserProperty", None) or []:
-        if key == "seq" and value.isdigit() and len(value) <= 18:
+        # ASCII digits only: "²".isdigit() is true and int("²") raises (in paho's thread)
+        if key == "seq" and value.isascii() and value.isdigit() and len(value) <= 15:
             return int(value)
     return None
 
@@ -113,12 +116,17 @@ class MqttSource:
         if self.address.tls:
             self.client.tls_set()
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        # A callback that raises must never end paho's network thread: the message would stay
+        # unacknowledged, be sent again after a restart and end that thread too.
+        self.client.suppress_exceptions = True
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self._connect_props = Properties(PacketTypes.CONNECT)
         self._connect_props.SessionExpiryInterval = SESSION_EXPIRY_S
         self._connect_props.ReceiveMaximum = receive_maximum
+        # The broker sends nothing bigger than a message may be (it drops it for us instead).
+        self._connect_props.MaximumPacketSize = MAX_PACKET_BYTES
 
     # --- paho callbacks (its network thread) ---------------------------------------------
     def _on_connect(self, client, _userdata, _flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
@@ -132,6 +140,8 @@ class MqttSource:
         client.subscribe(self.topic, qos=1)
         self._connected_at = time.monotonic()
         self.connected.set()
+        if self.taken_over.is_set():
+            threading.Timer(SHORT_LIVED_S * 2, self._settled, args=(self._generation,)).start()
         log.info("MQTT connected to %s:%s", self.address.host, self.address.port)
 
     def _on_disconnect(self, client, _userdata, _flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
@@ -143,22 +153,39 @@ class MqttSource:
             self._short_lived = 0
         code = getattr(reason_code, "value", None)
         if code == SESSION_TAKEN_OVER or self._short_lived >= SHORT_LIVED_IN_A_ROW:
-            # Two processes with one client id knock each other off every second, silently:
-            # the one knocked off stops reconnecting (and the ingest process stops).
-            log.error(
-                "MQTT: another client connected with our client id %r and took the session "
-                "(%s); not reconnecting. Give each ingest process its own "
-                "ONEMAP_MQTT_CLIENT_ID.",
-                self.client_id,
-                reason_code if code == SESSION_TAKEN_OVER else "closed within seconds, 3 times",
-            )
+            # Another client uses our client id: two of them knock each other off every
+            # second. Keep trying, slowly (a single stray connect must not silence us for
+            # good); /health says so while it lasts.
+            if not self.taken_over.is_set():
+                log.error(
+                    "MQTT: another client connected with our client id %r and took the "
+                    "session (%s); reconnecting every %d-%d s. Give each ingest process its "
+                    "own ONEMAP_MQTT_CLIENT_ID.",
+                    self.client_id,
+                    reason_code if code == SESSION_TAKEN_OVER else "closed within seconds, 3 times",
+                    *TAKEN_OVER_DELAY_S,
+                )
             self.taken_over.set()
-            client.disconnect()  # no automatic reconnect after this
+            client.reconnect_delay_set(*TAKEN_OVER_DELAY_S)
             return
         log.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
+    def _settled(self, generation: int) -> None:
+        """A connection that lasted: the session is ours again (normal reconnect delays)."""
+        with self._lock:
+            same = generation == self._generation
+        if same and self.connected.is_set():
+            self.taken_over.clear()
+            self._short_lived = 0
+            self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+            log.info("MQTT: the session is ours again")
+
     def _on_message(self, _client, _userdata, message) -> None:  # type: ignore[no-untyped-def]
-        seq = user_seq(getattr(message, "properties", None))
+        try:
+            seq = user_seq(getattr(message, "properties", None))
+        except Exception:  # a property we cannot read: the message is still handled
+            log.exception("MQTT message on %s: its properties could not be read", message.topic)
+            seq = None
         with self._lock:
             self._queue.append(
                 Message(self._generation, message.mid, message.payload, message.topic, seq)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from data_loaders.store.engine import get_meta, increment_meta, set_meta
-from data_loaders.store.schema import RejectedMessage, Sensor, TelemetryStream
+from data_loaders.store.schema import Meta, RejectedMessage, Sensor, TelemetryStream
+from data_loaders.store.upsert import upsert
 from data_loaders.telemetry.alarms import AlarmConfig, evaluate
 from data_loaders.telemetry.formats import Problem, RawReading, parse_body
 from data_loaders.times import iso
@@ -27,6 +29,7 @@ class IngestResult:
     # (sensor id, ts, value) of the batch, once each; repeats of stored ones included
     readings: list[tuple[int, datetime, float]] = field(default_factory=list)
     unknown: set[str] = field(default_factory=set)  # tags no sensor has
+    problems: list[Problem] = field(default_factory=list)  # to keep aside, in one go
 
 
 class SensorDirectory:
@@ -49,7 +52,8 @@ def store_readings(
     source: str,
     received_at: datetime,
 ) -> IngestResult:
-    """Insert readings, ignoring repeats of (sensor, ts); unknown tags are rejected, with why."""
+    """Insert readings, ignoring repeats of (sensor, ts); unknown tags are rejected, with why
+    (in `problems`: the caller keeps them aside with the batch's others, under one budget)."""
     result = IngestResult()
     ids = directory.resolve(session, {r.tag for r in readings})
     rows: dict[tuple[int, datetime], float] = {}
@@ -66,9 +70,8 @@ def store_readings(
             result.duplicates += 1  # repeated inside one batch
         else:
             rows[(sid, r.ts)] = r.value
-    if unknown:
-        reject(session, source, received_at, unknown)
-        result.rejected += len(unknown)
+    result.problems += unknown
+    result.rejected += len(unknown)
     if rows:
         values = [(sid, ts, v) for (sid, ts), v in rows.items()]
         if session.get_bind().dialect.name == "postgresql":
@@ -136,11 +139,20 @@ MAX_KEPT_CHARS = 10_000  # of a rejected record or message
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024
 
 
+def clean_text(text: str, limit: int) -> str:
+    """Text the store can keep: at most `limit` characters, no NUL or other control characters
+    (PostgreSQL refuses NUL in text: one such message made even its dead letter fail)."""
+    return CONTROL.sub("\ufffd", text[:limit])
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _kept(record: Any) -> str | None:
     if record is None:
         return None
     text = record if isinstance(record, str) else orjson.dumps(record, default=str).decode()
-    return text[:MAX_KEPT_CHARS]
+    return clean_text(text, MAX_KEPT_CHARS)
 
 
 def reject(
@@ -157,7 +169,7 @@ def reject(
         RejectedMessage(
             source=source,
             received_at=received_at,
-            reason=p.reason[:1000],
+            reason=clean_text(p.reason, 1000),
             body=_kept(p.record),
             dead_letter=dead_letter,
         )
@@ -178,32 +190,29 @@ def ingest_bodies(
     config: AlarmConfig | None = None,
 ) -> IngestResult:
     """Parse messages, store what they hold in one batch and run it through the alarm rules;
-    problems are kept aside, never raised."""
+    problems are kept aside (one budget for the batch), never raised."""
     readings: list[RawReading] = []
-    rejected = 0
+    problems: list[Problem] = []
     for body in bodies:
         if len(body) > MAX_MESSAGE_BYTES:
             reason = f"message of {len(body)} bytes, more than {MAX_MESSAGE_BYTES}"
-            reject(session, source, now, [Problem(reason, _head(body))])
-            rejected += 1
+            problems.append(Problem(reason, _head(body)))
             continue
-        found, problems = parse_body(body, now)
-        if problems:
-            if not found:
-                # the whole message is unusable: keep it verbatim (its head)
-                problems = [Problem(problems[0].reason, _head(body)), *problems[1:]]
-            reject(session, source, now, problems)
+        found, bad = parse_body(body, now)
+        if bad and not found:
+            # the whole message is unusable: keep it verbatim (its head)
+            bad = [Problem(bad[0].reason, _head(body)), *bad[1:]]
         readings += found
-        rejected += len(problems)
-    result = ingest_parsed(session, readings, [], directory, source, now, config)
-    result.rejected += rejected
-    return result
+        problems += bad
+    return ingest_parsed(session, readings, problems, directory, source, now, config)
 
 
 def _head(body: bytes | str) -> str:
     """The start of a message as text, for the rejects."""
     head = body[:MAX_KEPT_CHARS]
-    return head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+    return clean_text(
+        head.decode("utf-8", "replace") if isinstance(head, bytes) else head, MAX_KEPT_CHARS
+    )
 
 
 def ingest_parsed(
@@ -215,12 +224,14 @@ def ingest_parsed(
     now: datetime,
     config: AlarmConfig | None = None,
 ) -> IngestResult:
-    """Keep problems aside, store readings once per (sensor, ts), run the new ones through
-    the alarm rules: all in the caller's transaction."""
-    if problems:
-        reject(session, source, now, problems)
+    """Store readings once per (sensor, ts), run the new ones through the alarm rules, and
+    keep the batch's problems aside (at most MAX_REJECT_ROWS rows): all in the caller's
+    transaction."""
     result = store_readings(session, readings, directory, source, now)
+    result.problems = [*problems, *result.problems]
     result.rejected += len(problems)
+    if result.problems:
+        reject(session, source, now, result.problems)
     evaluate(session, result.readings, config or AlarmConfig())
     return result
 
@@ -257,6 +268,22 @@ def track_sequences(session: Session, numbers: dict[str, list[int]], now: dateti
     if not numbers:
         return 0
     keys = sorted(numbers)
+    existing = set(
+        session.scalars(select(TelemetryStream.stream).where(TelemetryStream.stream.in_(keys)))
+    )
+    fresh = [k for k in keys if k not in existing]
+    if fresh:
+        # New streams beyond MAX_STREAMS are not followed (a publisher inventing topics would
+        # add rows for ever); ON CONFLICT DO NOTHING: two writers may create one at once.
+        held = session.scalar(select(func.count()).select_from(TelemetryStream)) or 0
+        fresh = fresh[: max(0, MAX_STREAMS - held)]
+        blank = {"last_seq": -1, "seen": 0, "missing": 0, "gaps": 0, "resets": 0}
+        upsert(
+            session,
+            TelemetryStream,
+            [{"stream": k, **blank, "updated_at": now} for k in fresh],
+            ["stream"],
+        )
     known = {
         r.stream: r
         for r in session.scalars(
@@ -266,14 +293,13 @@ def track_sequences(session: Session, numbers: dict[str, list[int]], now: dateti
     missing = 0
     for key in keys:
         row = known.get(key)
-        last = row.last_seq if row else None
+        if row is None:
+            continue  # not followed: past MAX_STREAMS
+        last = None if row.last_seq < 0 else row.last_seq
         found = gaps = resets = 0
         for seq in sorted(numbers[key]):
             last, lost, reset = step_sequence(last, seq)
             found, gaps, resets = found + lost, gaps + bool(lost), resets + reset
-        if row is None:
-            row = TelemetryStream(stream=key, seen=0, missing=0, gaps=0, resets=0)
-            session.add(row)
         row.last_seq = last  # type: ignore[assignment]
         row.seen += len(numbers[key])
         row.missing += found
@@ -284,6 +310,17 @@ def track_sequences(session: Session, numbers: dict[str, list[int]], now: dateti
             row.last_gap_at = now
         missing += found
     return missing
+
+
+MAX_STREAMS = 10_000
+
+
+def load_mqtt_conflicts(session: Session) -> dict[str, str]:
+    """Client id → when another client last took that ingest process's MQTT session."""
+    rows = session.execute(
+        select(Meta.key, Meta.value).where(Meta.key.startswith("mqtt.conflict.", autoescape=True))
+    ).all()
+    return {k.removeprefix("mqtt.conflict."): v for k, v in rows if v}
 
 
 def load_stream_gaps(session: Session, top: int = 20) -> dict[str, Any]:
