@@ -46,8 +46,8 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
                         className=f"state st-{a['state']}",
                     ),
                 ],
-                id={"type": ids.HIT, "code": a["credit_code"] or ""},
+                id={"type": ids.STRIP_HIT, "n": n, "code": a["credit_code"] or ""},
                 className="alarm-item" + (" escalated" if a["escalated"] else ""),
             )
-            for a in feed
+            for n, a in enumerate(feed)
         ]

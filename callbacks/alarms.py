@@ -4,6 +4,7 @@ whatever the page shows."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -174,6 +175,13 @@ def event_note(a: dict[str, Any], e: dict[str, Any], label: Label, lang: str) ->
         return ""
     if a["rule"] == "offline" and e["actor"] == "system" and e["action"] in ("open", "repeat"):
         return f"{label('alarm.last_data', lang)} {local_time(e['note'], seconds=True)}"
+    if e["action"] == "dispatch":
+        # "assignee · due (ISO, UTC) · note": the due time shown as China time like the rest
+        parts = e["note"].split(" · ")
+        if len(parts) >= 2:
+            with contextlib.suppress(ValueError):
+                parts[1] = f"{label('alarm.due', lang)} {local_time(parts[1])}"
+            return " · ".join(parts)
     return e["note"]
 
 

@@ -64,7 +64,10 @@ SOUND_TOGGLE = "sound-toggle"
 TREND_TICK = "trend-tick"
 # pattern-matching id types
 CRUMB = "crumb"
-HIT = "hit"
+HIT = "hit"  # a search hit: {"type": HIT, "code": CREDIT_CODE}
+# an alarm strip item: {"type": STRIP_HIT, "n": i, "code": CREDIT_CODE} (one enterprise may
+# have several alarms in the strip, and be a search hit too: ids must never repeat)
+STRIP_HIT = "strip-hit"
 ALARM_ROW = "alarm-row"
 ALARM_FIELD = "alarm-field"
 ALARM_ACT = "alarm-act"

@@ -156,8 +156,8 @@ def apply_event(state: MapState, trigger: Any, value: Any, best_hit: str | None 
         return replace(state, enterprise=None)
     if isinstance(trigger, dict) and trigger.get("type") == ids.CRUMB:
         return replace(state, grid=trigger["code"] or None, enterprise=None)
-    if isinstance(trigger, dict) and trigger.get("type") == ids.HIT:
-        return replace(state, enterprise=trigger["code"])
+    if isinstance(trigger, dict) and trigger.get("type") in (ids.HIT, ids.STRIP_HIT):
+        return replace(state, enterprise=trigger["code"] or None)
     if isinstance(trigger, dict) and trigger.get("type") == ids.PANEL_TAB:
         return replace(state, tab=trigger["tab"], enterprise=None)
     if isinstance(trigger, dict) and trigger.get("type") == ids.CAMPAIGN_PICK:
@@ -265,6 +265,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input({"type": ids.CLOSE_DOSSIER, "i": ALL}, "n_clicks"),
         Input({"type": ids.CRUMB, "code": ALL}, "n_clicks"),
         Input({"type": ids.HIT, "code": ALL}, "n_clicks"),
+        Input({"type": ids.STRIP_HIT, "n": ALL, "code": ALL}, "n_clicks"),
         Input({"type": ids.PANEL_TAB, "tab": ALL}, "n_clicks"),
         Input({"type": ids.CAMPAIGN_PICK, "code": ALL}, "n_clicks"),
         Input({"type": ids.RANK_MONTH, "i": ALL}, "value"),

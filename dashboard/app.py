@@ -7,7 +7,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import urlparse
 
-from flask import has_request_context, request
+from flask import Response, has_request_context, request
 from flask_compress import Compress
 from sqlalchemy import Engine, select
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -31,6 +31,7 @@ from data_loaders.store.schema import Grid
 from data_loaders.times import china_today
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+PAGES = frozenset({"/"})  # the paths that are pages (the command page; more modes to come)
 
 
 def page_title(settings: Settings, engine: Engine, lang: str = "zh") -> str:
@@ -93,6 +94,16 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         secure_cookies=settings.secure_cookies,
     )
     auth.install(server, settings.lang)
+
+    @server.before_request
+    def only_our_pages() -> Response | None:
+        # Dash answers every path with the page (its catch-all route): /loginx or /x/y served
+        # the dashboard with 200. A path no page has is a 404.
+        rule = request.url_rule
+        if rule is not None and rule.rule.endswith("<path:path>") and request.path not in PAGES:
+            return Response("not found", status=404, mimetype="text/plain")
+        return None
+
     server.register_blueprint(
         create_api(
             engine,

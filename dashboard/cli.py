@@ -244,8 +244,9 @@ def users_add(ctx: click.Context, name: str, role: str, password: str | None) ->
         password = click.prompt("Password / 密码", hide_input=True, confirmation_prompt=True)
     try:
         hashed = hash_password(password)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+    except ValueError as exc:  # a bad input, like a bad file: exit code 2
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(2)
     init_db(_engine(ctx))
     with session_scope(_engine(ctx)) as session:
         created = save_user(session, name, role, hashed)

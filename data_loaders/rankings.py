@@ -57,8 +57,10 @@ def parse_month(text: str | None, today: date) -> date:
     if not m:
         raise BadMonth(f"month must be YYYY-MM, not {text[:20]!r}")
     year, month = int(m.group(1)), int(m.group(2))
-    # the ledger's own years: 0000-01 (no year 0) and 2026-13 were a 500
-    if not (EARLIEST_YEAR <= year <= today.year and 1 <= month <= 12):
+    if year > today.year:
+        raise BadMonth(f"{text[:20]} has not begun yet")
+    # the ledger's own years: 0000-01 (no year 0) was a 500
+    if year < EARLIEST_YEAR:
         raise BadMonth(f"month must be YYYY-MM from {EARLIEST_YEAR} on, not {text[:20]!r}")
     first = date(year, month, 1)
     if first > today:

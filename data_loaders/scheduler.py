@@ -8,6 +8,7 @@ caller (tests pass it), and each runs at most once at a time.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
@@ -487,5 +489,8 @@ class Ingest:
                 release_client_id(self.engine, c.mqtt_client_id)
 
     def shutdown(self) -> None:
-        """Stop after the running jobs finish (a batch in flight is committed, then acked)."""
-        self.scheduler.shutdown(wait=True)
+        """Stop after the running jobs finish (a batch in flight is committed, then acked).
+        Twice is once: Ctrl-C sends SIGINT to the terminal's group and `onemap run` SIGTERM
+        after it, and the second used to raise SchedulerNotRunningError (a traceback)."""
+        with contextlib.suppress(SchedulerNotRunningError):
+            self.scheduler.shutdown(wait=True)

@@ -162,3 +162,33 @@ def test_the_bureaus_day_is_chinas_whatever_the_servers_zone():
     for bad in ("0001-01-01T00:00+01:00", "1999-12-31T23:00Z", "soon"):
         with pytest.raises(ValueError):
             parse_instant(bad, lo, hi)
+
+
+def test_the_history_shows_a_dispatchs_due_time_in_china_time():
+    """The dispatch note keeps the instant with its offset (data); the page showed it raw,
+    2027-01-15T01:05+00:00, beside a facts table saying 01-15 09:05."""
+    from callbacks.alarms import event_note
+    from dashboard.i18n import t
+
+    alarm = {"rule": "threshold"}
+    event = {
+        "action": "dispatch",
+        "actor": "duty",
+        "note": "塘下镇安监站 · 2027-01-15T01:05+00:00 · 带好防毒面具",
+    }
+    assert event_note(alarm, event, t, "zh") == "塘下镇安监站 · 处置时限 01-15 09:05 · 带好防毒面具"
+    odd = {**event, "note": "塘下镇安监站 · soon"}
+    assert event_note(alarm, odd, t, "en") == "塘下镇安监站 · soon"
+
+
+def test_an_ingest_process_stopped_twice_stops_once():
+    """Ctrl-C: SIGINT from the terminal, then SIGTERM from onemap run: the second stop raised
+    SchedulerNotRunningError (a traceback on the demo's own Ctrl-C)."""
+    from data_loaders.scheduler import Ingest, IngestConfig
+    from data_loaders.store import init_db, make_engine
+
+    engine = make_engine("sqlite://")
+    init_db(engine)
+    process = Ingest(engine, IngestConfig())
+    process.shutdown()
+    process.shutdown()

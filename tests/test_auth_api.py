@@ -196,6 +196,11 @@ def test_the_gate_matches_whole_routes(site):
         r = client.get(path, headers={"Accept": "text/html"})
         assert r.status_code in (302, 401), path
         assert r.status_code == 401 or r.headers["Location"].startswith("/login?next=")
+    # a path that is no page is a 404, also for someone signed in (Dash served the page)
+    sign_in(client, "vera")
+    assert client.get("/loginx", headers={"Accept": "text/html"}).status_code == 404
+    assert client.get("/", headers={"Accept": "text/html"}).status_code == 200
+    sign_out(client)
     # the health page names no sensor or topic to an anonymous visitor
     assert "with_gaps" not in client.get("/health").json["ingest"]["gaps"]
     assert "with_gaps" in client.get("/health", headers=basic("vera")).json["ingest"]["gaps"]

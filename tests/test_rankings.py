@@ -115,6 +115,8 @@ def test_weights_setting_is_parsed_and_bad_entries_are_named():
 def test_months_are_checked_and_end_on_their_last_day_or_today():
     assert parse_month(None, TODAY) == date(2026, 11, 1)
     assert parse_month("2026-02", TODAY) == date(2026, 2, 1)
+    with pytest.raises(BadMonth, match="not begun"):
+        parse_month("2027-01", TODAY)
     for bad in (
         "2026-13",
         "26-01",

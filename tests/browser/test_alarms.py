@@ -187,3 +187,37 @@ def test_the_due_time_reads_in_the_page_language(
 )
 def test_the_form_due_time_as_iso(day, hm, text):
     assert due_text(day, hm) == text
+
+
+def test_an_alarmed_enterprise_is_reached_from_the_strip_and_from_search(
+    page, signed_server, small_city
+):
+    """Search hits and alarm-strip items had the same ids: an enterprise with an alarm in the
+    strip was not flown to when picked in the search list, and a strip item of an enterprise
+    with two alarms there did nothing."""
+    from data_loaders.store.schema import Enterprise, Sensor
+
+    raise_alarm(small_city)
+    raise_alarm(small_city)  # two alarms of one enterprise in the strip
+    with session_scope(small_city) as s:
+        code, name = s.execute(
+            select(Enterprise.credit_code, Enterprise.name)
+            .join(Sensor, Sensor.enterprise_id == Enterprise.id)
+            .where(Sensor.tag.like("TEST-AMMO-%"))
+        ).first()
+    sign_in(page, signed_server, "duty", "duty-pass-1")
+    page.wait_for_function(
+        """name => [...document.querySelectorAll('.alarm-item')]
+            .filter(b => b.innerText.includes(name)).length >= 2""",
+        arg=name,
+        timeout=15_000,
+    )
+    page.locator(".alarm-item", has_text=name).nth(1).click()
+    page.wait_for_function("code => location.search.includes(code)", arg=code, timeout=15_000)
+    page.wait_for_selector(READY)
+    page.goto(signed_server + "/")
+    page.wait_for_selector(READY)
+    page.fill("#search input, input#search", name)
+    page.locator("button.hit", has_text=name).first.click()
+    page.wait_for_function("code => location.search.includes(code)", arg=code, timeout=15_000)
+    page.wait_for_function("() => window.onemap.map.getZoom() >= 16", timeout=15_000)
