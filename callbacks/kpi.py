@@ -8,7 +8,8 @@ from dash import html
 
 
 def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore[no-untyped-def]
-    """The KPI cards of one KPI document (labels from the catalog; Dash escapes data text)."""
+    """The KPI cards of one KPI document (labels from the catalog; Dash escapes data text), in
+    two columns (assets/app.css: .kpi-cards), so the nine fit a wall screen's panel unscrolled."""
     e, h, mh = doc["enterprises"], doc["hidden_dangers"], doc["major_hazards"]
     g, cm, a, m = doc["grids"], doc["committees"], doc["alarms"], doc["monitoring"]
 
@@ -38,7 +39,7 @@ def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore
     campaigns = [
         part(f"{campaign_name(c, lang)} {c['done']}/{c['tasks']}") for c in doc["campaigns"]
     ]
-    return [
+    cards = [
         card(
             label("kpi.grids", lang),
             f"{sum(int(v) for v in g.values()):,}",
@@ -90,6 +91,7 @@ def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore
             "alarms",
         ),
     ]
+    return [html.Div(cards, className="kpi-cards", id="kpi-cards")]
 
 
 def campaign_name(campaign: dict[str, Any], lang: str) -> str:

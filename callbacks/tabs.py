@@ -26,7 +26,15 @@ from callbacks.charts import (
 from callbacks.deps import Label
 from callbacks.kpi import campaign_name
 from callbacks.map_state import TABS, link_row_id
-from callbacks.tables import COMPACT_PADDING, column, create_table, export_links, fit_width
+from callbacks.tables import (
+    COMPACT_FONT,
+    COMPACT_PADDING,
+    JOIN,
+    column,
+    create_table,
+    export_links,
+    fit_width,
+)
 from data_loaders.panels import month_start
 from data_loaders.rules.metrics import rate
 
@@ -35,7 +43,8 @@ from data_loaders.rules.metrics import rate
 DATE_WIDTH = fit_width("", "2026-11-23")
 DAYS_WIDTH = 48
 # AG Grid formats in the browser; the row keeps the number so sorting stays numeric
-ONE_DECIMAL = {"function": "params.value == null ? '—' : d3.format('.1f')(params.value)"}
+# a bulletin part: one decimal, a full score as 100 (100.0 widened all five columns)
+PART_SCORE = "(params.value >= 100 ? '100' : d3.format('.1f')(params.value))"
 TWO_DECIMALS = {"function": "params.value == null ? '—' : d3.format('.2f')(params.value)"}
 
 
@@ -71,6 +80,12 @@ def big(title: str, value: str, key: str, note: Any = None, cls: str = "") -> ht
     )
 
 
+def flagged(text: str, flag: bool, label: Label, lang: str) -> str:
+    """A status with its overdue flag: 未开始 · 逾期 (the dot stays with the status, so a
+    narrow cell breaks before 逾期, never inside a phrase)."""
+    return f"{text}{JOIN}{label('task.overdue', lang)}" if flag else text
+
+
 def _delta(now: int, before: int) -> html.Span:
     diff = now - before
     arrow = "↑" if diff > 0 else ("↓" if diff < 0 else "→")
@@ -103,11 +118,11 @@ def create_danger_tab(
     out: list = [
         html.Div(
             [
-                big(label("kpi.found", lang), f"{tot['found']:,}", "found"),
-                big(label("kpi.rectified", lang), f"{tot['rectified']:,}", "rectified"),
-                big(label("kpi.rate", lang), f"{tot['rate']:.2%}", "rate", cls="good"),
-                big(label("kpi.overdue", lang), f"{tot['overdue']:,}", "overdue", cls="warn"),
-                big(label("kpi.major", lang), f"{tot['major']:,}", "major"),
+                big(label("big.found", lang), f"{tot['found']:,}", "found"),
+                big(label("big.rectified", lang), f"{tot['rectified']:,}", "rectified"),
+                big(label("big.rate", lang), f"{tot['rate']:.2%}", "rate", cls="good"),
+                big(label("big.overdue", lang), f"{tot['overdue']:,}", "overdue", cls="warn"),
+                big(label("big.major", lang), f"{tot['major']:,}", "major"),
             ],
             className="bigs five",
         ),
@@ -185,7 +200,7 @@ def create_danger_tab(
         create_table(
             "overdue",
             [
-                column("enterprise", label("col.enterprise", lang), flex=3, minWidth=84),
+                column("enterprise", label("col.enterprise", lang), flex=3, minWidth=72),
                 column("grid", label("col.grid", lang), flex=2, minWidth=56),
                 column("what", label("col.what", lang), flex=3, minWidth=72),
                 column("deadline", label("col.deadline", lang), flex=2, minWidth=DATE_WIDTH),
@@ -238,8 +253,13 @@ def create_danger_tab(
                 column("level", label("col.level", lang), flex=1, minWidth=52),
                 column("what", label("col.what", lang), flex=3, minWidth=84),
                 column("enterprise", label("col.enterprise", lang), flex=2, minWidth=72),
-                column("deadline", label("col.deadline", lang), flex=2, minWidth=DATE_WIDTH),
-                column("status", label("col.status", lang), flex=1, minWidth=60),
+                # the deadline and where the danger stands, one column: five fit a laptop
+                column(
+                    "deadline_status",
+                    label("col.deadline_status", lang),
+                    flex=2,
+                    minWidth=DATE_WIDTH,
+                ),
             ],
             [
                 {
@@ -247,9 +267,14 @@ def create_danger_tab(
                     "level": label(f"listing.{d['listing_level']}", lang),
                     "what": d["description"] or "",
                     "enterprise": d["enterprise"] or d["grid"] or "—",
-                    "deadline": d["deadline"],
-                    "status": label(f"status.{d['status']}", lang)
-                    + (f" · {label('task.overdue', lang)}" if d["overdue"] else ""),
+                    "deadline_status": " ".join(
+                        [
+                            d["deadline"] or "—",
+                            flagged(
+                                label(f"status.{d['status']}", lang), d["overdue"], label, lang
+                            ),
+                        ]
+                    ),
                     "overdue": d["overdue"],
                 }
                 for d in listed["items"]
@@ -332,7 +357,7 @@ def create_campaign_tab(
             [
                 big(label("col.done_total", lang), f"{d['done']:,}/{d['tasks']:,}", "c-done"),
                 big(label("col.rate", lang), f"{d['progress']:.2%}", "c-rate"),
-                big(label("kpi.overdue", lang), f"{d['overdue']:,}", "c-overdue", cls="warn"),
+                big(label("big.overdue", lang), f"{d['overdue']:,}", "c-overdue", cls="warn"),
             ],
             className="bigs three",
         ),
@@ -373,7 +398,7 @@ def create_campaign_tab(
                 column("unit", label("col.owner", lang), flex=3, minWidth=100),
                 column("done_total", label("col.done_total", lang), flex=2),
                 column("rate", label("col.rate", lang), flex=1, type="numericColumn"),
-                column("overdue", label("kpi.overdue", lang), flex=1, type="numericColumn"),
+                column("overdue", label("big.overdue", lang), flex=1, type="numericColumn"),
             ],
             [
                 {
@@ -415,17 +440,19 @@ def create_campaign_tab(
         html.H3(label("campaign.dangers", lang)),
         html.Div(
             [
-                big(label("kpi.found", lang), f"{hd['found']:,}", "cd-found"),
-                big(label("kpi.rectified", lang), f"{hd['rectified']:,}", "cd-rectified"),
-                big(label("kpi.rate", lang), f"{hd['rate']:.2%}", "cd-rate", cls="good"),
-                big(label("kpi.overdue", lang), f"{hd['overdue']:,}", "cd-overdue", cls="warn"),
+                big(label("big.found", lang), f"{hd['found']:,}", "cd-found"),
+                big(label("big.rectified", lang), f"{hd['rectified']:,}", "cd-rectified"),
+                big(label("big.rate", lang), f"{hd['rate']:.2%}", "cd-rate", cls="good"),
+                big(label("big.overdue", lang), f"{hd['overdue']:,}", "cd-overdue", cls="warn"),
             ],
             className="bigs four",
         ),
         html.H3(label("campaign.enforcement", lang)),
         html.Div(
+            # two by two: a whole label each (行政拘留 / Administrative detentions)
             [big(label(f"enforcement.{k}", lang), f"{v:,}", f"enf-{k}") for k, v in enf.items()],
-            className="bigs four",
+            className="bigs two",
+            id="campaign-enforcement",
         ),
     ]
     return out
@@ -459,16 +486,16 @@ def create_committee_tab(
                     cls="good",
                 ),
                 big(label("col.done_total", lang), f"{tot['done']:,}/{tot['tasks']:,}", "cm-done"),
-                big(label("kpi.overdue", lang), f"{tot['overdue']:,}", "cm-overdue", cls="warn"),
+                big(label("big.overdue", lang), f"{tot['overdue']:,}", "cm-overdue", cls="warn"),
             ],
             className="bigs three",
         ),
         html.Div(
             [
-                big(label("kpi.meetings", lang), f"{tot['meetings']:,}", "cm-meetings"),
-                big(label("kpi.inspections", lang), f"{tot['inspections']:,}", "cm-inspections"),
+                big(label("big.meetings", lang), f"{tot['meetings']:,}", "cm-meetings"),
+                big(label("big.inspections", lang), f"{tot['inspections']:,}", "cm-inspections"),
                 big(
-                    label("kpi.joint_enforcement", lang),
+                    label("big.joint_enforcement", lang),
                     f"{tot['joint_enforcement']:,}",
                     "cm-joint",
                 ),
@@ -487,7 +514,7 @@ def create_committee_tab(
             "committee-overdue",
             [
                 column("committee", label("col.committee", lang), flex=2, minWidth=60),
-                column("title", label("col.task", lang), flex=3, minWidth=80),
+                column("title", label("col.task", lang), flex=3, minWidth=64),
                 column("owner_unit", label("col.owner", lang), flex=2, minWidth=60),
                 column("due_on", label("col.due", lang), flex=2, minWidth=DATE_WIDTH),
                 column(
@@ -516,14 +543,15 @@ def create_committee_tab(
                 column("committee", label("col.committee", lang), flex=2, minWidth=60),
                 column("title", label("col.task", lang), flex=3, minWidth=56),
                 column("owner_unit", label("col.owner", lang), flex=2, minWidth=60),
-                column("due_on", label("col.due", lang), flex=2, minWidth=DATE_WIDTH),
-                column("status", label("col.status", lang), flex=1, minWidth=52),
+                # the due date and where the task stands, one column: five fit a laptop
+                column("due_status", label("col.due_status", lang), flex=3, minWidth=DATE_WIDTH),
                 column(
                     "progress",
-                    label("col.progress", lang),
+                    label("col.progress_short", lang),
                     flex=1,
-                    minWidth=48,
+                    minWidth=44,
                     type="numericColumn",
+                    headerTooltip=label("col.progress", lang),
                 ),
             ],
             [
@@ -532,9 +560,12 @@ def create_committee_tab(
                     "committee": committee_name(t, lang, "committee_name"),
                     "title": t["title"],
                     "owner_unit": t["owner_unit"],
-                    "due_on": t["due_on"],
-                    "status": label(f"task.{t['status']}", lang)
-                    + (f" · {label('task.overdue', lang)}" if t["overdue"] else ""),
+                    "due_status": " ".join(
+                        [
+                            t["due_on"] or "—",
+                            flagged(label(f"task.{t['status']}", lang), t["overdue"], label, lang),
+                        ]
+                    ),
                     "progress": f"{t['progress']}%",
                     "overdue": t["overdue"],
                 }
@@ -592,11 +623,12 @@ def create_ranking_tab(
     def change(t: dict[str, Any]) -> str:
         if t["change"] is None:
             return label("rank.new", lang)
-        return (
-            "—"
-            if t["change"] == 0
-            else (f"↑{t['change']}" if t["change"] > 0 else f"↓{-t['change']}")
-        )
+        if t["change"] == 0:
+            return ""
+        return f"↑{t['change']}" if t["change"] > 0 else f"↓{-t['change']}"
+
+    def rank_text(t: dict[str, Any]) -> str:
+        return f"{t['rank']} {change(t)}".strip()
 
     def part(t: dict[str, Any], key: str) -> float | None:
         return t["parts"][key]["score"]
@@ -617,15 +649,19 @@ def create_ranking_tab(
     alarm_cell = {
         "function": "params.value == null ? (params.data.alarm_excluded ? "
         + json.dumps(excluded, ensure_ascii=False)
-        + " : '—') : d3.format('.1f')(params.value)"
+        + " : '—') : "
+        + PART_SCORE
     }
+    part_cell = {"function": f"params.value == null ? '—' : {PART_SCORE}"}
 
     def narrow(header: str, *values: str) -> dict[str, Any]:
-        # the bulletin's nine columns fit the panel: each as wide as its header or values
+        # the bulletin's columns fit a laptop's panel: each as wide as its header or values,
+        # in the bulletin's smaller type
         return {
             "flex": 1,
-            "minWidth": fit_width(header, *values, padding=COMPACT_PADDING),
+            "minWidth": fit_width(header, *values, padding=COMPACT_PADDING, size=COMPACT_FONT),
             "padding": COMPACT_PADDING,
+            "size": COMPACT_FONT,
         }
 
     def part_column(k: str) -> dict[str, Any]:
@@ -634,7 +670,7 @@ def create_ranking_tab(
             return column(
                 k,
                 short,
-                **narrow(short, "100.0", excluded),
+                **narrow(short, "99.9", excluded),
                 headerTooltip=f"{label(f'rank.part.{k}', lang)} · {too_few}",
                 valueFormatter=alarm_cell,
                 tooltipField="alarm_note",
@@ -642,9 +678,9 @@ def create_ranking_tab(
         return column(
             k,
             short,
-            **narrow(short, "100.0"),
+            **narrow(short, "99.9"),
             headerTooltip=label(f"rank.part.{k}", lang),
-            valueFormatter=ONE_DECIMAL,
+            valueFormatter=part_cell,
         )
 
     return [
@@ -681,28 +717,27 @@ def create_ranking_tab(
         create_table(
             "rankings",
             [
-                # pinned: on a laptop the parts scroll sideways, the town stays in view
+                # the rank with its change since last month (3 ↓1, 9 新): sorted by the rank
                 column(
                     "rank",
                     label("col.rank", lang),
-                    **narrow(label("col.rank", lang), "15"),
-                    pinned="left",
+                    **narrow(
+                        label("col.rank", lang),
+                        *(rank_text(t) for t in doc["towns"]),
+                        f"{len(doc['towns'])} ↓{len(doc['towns'])}",
+                    ),
+                    valueFormatter={"function": "params.data.rank_text"},
+                    headerTooltip=label("col.rank_change", lang),
                 ),
                 column(
                     "name",
                     label("col.town", lang),
                     **narrow(label("col.town", lang), *(t["name"] for t in doc["towns"])),
-                    pinned="left",
-                ),
-                column(
-                    "change",
-                    label("col.change", lang),
-                    **narrow(label("col.change", lang), "↓10", label("rank.new", lang)),
                 ),
                 column(
                     "score",
                     label("col.score", lang),
-                    **narrow(label("col.score", lang), "99.99"),
+                    **narrow(label("col.score", lang), "100.00"),
                     valueFormatter=TWO_DECIMALS,
                 ),
                 *(part_column(k) for k in parts),
@@ -711,7 +746,7 @@ def create_ranking_tab(
                 {
                     "code": t["code"],
                     "rank": t["rank"],
-                    "change": change(t),
+                    "rank_text": rank_text(t),
                     "name": t["name"],
                     "score": t["score"],
                     **{k: part(t, k) for k in parts},
@@ -728,6 +763,7 @@ def create_ranking_tab(
             row_id="code",
             row_class={"row-selected": "params.data.selected"},
             padding=COMPACT_PADDING,
+            font=COMPACT_FONT,
         ),
         html.Div(
             label("rank.too_few_all", lang).format(n=fewest)

@@ -15,6 +15,14 @@ from data_loaders.vocab import (
     TASK_STATUSES,
 )
 
+# what the campaign's enforcement counted, as its cards' titles
+ENFORCEMENT_EN = {
+    "case": "Cases filed",
+    "admin_detention": "Administrative detentions",
+    "criminal_detention": "Criminal detentions",
+    "closure": "Closures",
+}
+
 CATALOG: dict[str, dict[str, str]] = {
     "app.title_suffix": {"zh": "应急管理一张图", "en": " Emergency Management One-Map"},
     "app.subtitle": {"zh": "安全生产监管指挥", "en": "Work-safety supervision and command"},
@@ -95,11 +103,14 @@ CATALOG: dict[str, dict[str, str]] = {
     "col.task": {"zh": "任务", "en": "Task"},
     "col.owner": {"zh": "责任单位", "en": "Owner unit"},
     "col.due": {"zh": "期限", "en": "Due"},
+    "col.due_status": {"zh": "期限 / 状态", "en": "Due / status"},
+    "col.deadline_status": {"zh": "整改期限 / 状态", "en": "Deadline / status"},
     "col.progress": {"zh": "进度", "en": "Progress"},
+    "col.progress_short": {"zh": "进度", "en": "%"},
     "col.done_total": {"zh": "完成/总数", "en": "Done/total"},
     "col.rate": {"zh": "完成率", "en": "Rate"},
     "col.rank": {"zh": "排名", "en": "Rank"},
-    "col.change": {"zh": "较上月", "en": "vs last"},
+    "col.rank_change": {"zh": "排名（较上月升降）", "en": "Rank (change since last month)"},
     "col.town": {"zh": "镇街", "en": "Town"},
     "col.score": {"zh": "得分", "en": "Score"},
     "col.code": {"zh": "编号", "en": "Code"},
@@ -190,6 +201,15 @@ CATALOG: dict[str, dict[str, str]] = {
     },
     "kpi.enterprises": {"zh": "企业", "en": "Enterprises"},
     "kpi.hidden_dangers": {"zh": "隐患整改", "en": "Hidden dangers"},
+    # the panels' large figures' titles (the kpi.* words run inside a line: "found 35,550")
+    "big.found": {"zh": "排查", "en": "Found"},
+    "big.rectified": {"zh": "整改", "en": "Rectified"},
+    "big.rate": {"zh": "整改率", "en": "Rate"},
+    "big.overdue": {"zh": "逾期", "en": "Overdue"},
+    "big.major": {"zh": "重大", "en": "Major"},
+    "big.meetings": {"zh": "会议", "en": "Meetings"},
+    "big.inspections": {"zh": "督查", "en": "Inspections"},
+    "big.joint_enforcement": {"zh": "联合执法", "en": "Joint enforcement"},
     "kpi.found": {"zh": "排查", "en": "found"},
     "kpi.rectified": {"zh": "整改", "en": "rectified"},
     "kpi.rate": {"zh": "整改率", "en": "rate"},
@@ -218,7 +238,7 @@ CATALOG: dict[str, dict[str, str]] = {
     "listing.rolling": {"zh": "滚动", "en": "rolling"},
     "alarm.level_1": {"zh": "预警", "en": "warning"},
     "alarm.level_2": {"zh": "报警", "en": "alarm"},
-    "map.search": {"zh": "搜索企业名称或统一社会信用代码", "en": "Search a name or credit code"},
+    "map.search": {"zh": "搜索企业名称或信用代码", "en": "Name or credit code"},
     "map.no_hits": {"zh": "没有找到匹配的企业", "en": "No matching enterprise"},
     "map.layers": {"zh": "图层", "en": "Layers"},
     "layer.grids": {"zh": "网格", "en": "Grids"},
@@ -389,7 +409,7 @@ CATALOG: dict[str, dict[str, str]] = {
             ("rectification", "整改", "Rect."),
             ("overdue", "逾期", "Late"),
             ("campaign", "专项", "Camp."),
-            ("alarm_handling", "报警", "Alarms"),
+            ("alarm_handling", "报警", "Alarm"),
             ("self_report", "自查", "Self"),
         )
     },
@@ -412,7 +432,7 @@ CATALOG: dict[str, dict[str, str]] = {
         for code, (zh, _a) in TASK_STATUSES.items()
     },
     **{
-        f"enforcement.{code}": {"zh": zh, "en": code.replace("_", " ")}
+        f"enforcement.{code}": {"zh": zh, "en": ENFORCEMENT_EN[code]}
         for code, (zh, _a) in ENFORCEMENT_KINDS.items()
     },
     **{

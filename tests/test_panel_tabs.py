@@ -309,3 +309,111 @@ def test_the_dossier_says_how_many_dangers_it_leaves_out(demo_city):
     assert f"/api/exports/enterprise-dangers.xlsx?enterprise={code}&lang=zh" in [
         c.href for c in walk(cut) if getattr(c, "href", None)
     ]
+
+
+def test_score_bars_start_at_zero(small_city):
+    """A bar's length is its score: the ranking's axis starts at 0, however close the towns."""
+    from callbacks.charts import create_score_bars
+
+    _tabs, body = render_body(MapState(tab="rankings"), deps_for(small_city), TODAY)
+    assert by_id(body, "chart-scores").figure["layout"]["xaxis"]["range"] == [0, 100]
+    close = [
+        {"code": str(i), "rank": i, "name": f"镇{i}", "score": 80 - i / 10} for i in range(1, 6)
+    ]
+    assert create_score_bars(close, None, "dark", t, "zh")["layout"]["xaxis"]["range"][0] == 0
+
+
+def test_progress_figures_stand_clear_of_the_time_tick(demo_city):
+    """The campaigns' figures (332/428 · 78%) stand in a column right of the axis's end: the
+    time tick, at most 100%, never crosses them (as bar labels they sat where it falls)."""
+    deps = deps_for(demo_city)
+    for lang in ("zh", "en"):
+        _tabs, body = render_body(MapState(tab="campaigns", lang=lang), deps, TODAY)
+        for chart in ("chart-campaigns", "chart-campaign-child"):
+            fig = by_id(body, chart).figure
+            bars, *ticks = fig["data"]
+            layout = fig["layout"]
+            assert bars["textposition"] == "none", chart  # no label inside the plot
+            assert layout["xaxis"]["range"] == [0, 1.0]
+            assert ticks and all(0 <= x <= 1.0 for x in ticks[0]["x"]), chart
+            notes = layout["annotations"]
+            assert [(n["y"], n["text"]) for n in notes] == list(
+                zip(bars["y"], bars["text"], strict=True)
+            )
+            for n in notes:  # beside the plot, past its right edge (100%)
+                assert (n["xref"], n["x"], n["xanchor"]) == ("paper", 1, "left"), n
+                assert n["xshift"] > 0 and not n["showarrow"]
+            # the margin holds the widest figure (13 px type: ~7 px a character)
+            assert layout["margin"]["r"] >= max(len(n["text"]) for n in notes) * 7
+    _tabs, body = render_body(MapState(tab="campaigns"), deps, TODAY)
+    assert "332/428 · 78%" in by_id(body, "chart-campaigns").figure["data"][0]["text"]
+
+
+LAPTOP_TABLE = 380  # px: the laptop's right panel (420) less its sides and a scroll bar
+
+
+def test_every_table_fits_a_laptops_panel(demo_city):
+    """At 1366 px the right panel leaves 380 px for a table beside a scroll bar: every table's
+    columns fit it at their narrowest, in both languages (none scrolls sideways)."""
+    deps = deps_for(demo_city)
+    for lang in ("zh", "en"):
+        for tab in ("dangers", "campaigns", "committee", "rankings"):
+            _tabs, body = render_body(MapState(tab=tab, lang=lang), deps, TODAY)
+            for grid in walk(body):
+                if not (isinstance(getattr(grid, "id", None), dict) and "columnDefs" in dir(grid)):
+                    continue
+                widths = {c["field"]: c["minWidth"] for c in grid.columnDefs}
+                assert sum(widths.values()) <= LAPTOP_TABLE, (lang, grid.id["name"], widths)
+                assert all(c.get("flex") for c in grid.columnDefs), grid.id  # shared out
+
+
+def test_status_phrases_and_short_names_are_kept_whole(demo_city):
+    """未开始 · 逾期 breaks after the dot only (a no-break space joins the dot to the status);
+    a column of short Chinese phrases (committees, towns) keeps them whole and is as wide as
+    the widest; the bulletin's rank carries its change (3 ↓1) and the full name is the tip."""
+    from callbacks.tables import KEEP_STYLE, fit_width
+
+    deps = deps_for(demo_city)
+    _tabs, body = render_body(MapState(tab="committee"), deps, TODAY)
+    tasks = table(body, "tasks")
+    cols = {c["field"]: c for c in tasks.columnDefs}
+    shown = {r["due_status"].partition(" ")[2] for r in tasks.rowData}
+    assert "未开始\u00a0· 逾期" in shown and "进行中\u00a0· 逾期" in shown and "已完成" in shown
+    assert cols["due_status"]["cellStyle"] == KEEP_STYLE
+    assert cols["committee"]["cellStyle"] == KEEP_STYLE
+    assert cols["committee"]["minWidth"] >= fit_width("", "涉海涉渔")
+    assert "cellStyle" not in cols["title"]  # long text wraps, balanced (app.css)
+    assert cols["progress"]["headerTooltip"] == "进度"
+    _tabs, body = render_body(MapState(tab="committee", lang="en"), deps, TODAY)
+    cols = {c["field"]: c for c in table(body, "tasks").columnDefs}
+    assert (cols["progress"]["headerName"], cols["progress"]["headerTooltip"]) == ("%", "Progress")
+    _tabs, body = render_body(MapState(tab="rankings"), deps, TODAY)
+    rankings = table(body, "rankings")
+    cols = {c["field"]: c for c in rankings.columnDefs}
+    assert "change" not in cols and cols["rank"]["headerTooltip"] == "排名（较上月升降）"
+    assert cols["name"]["cellStyle"] == KEEP_STYLE
+    texts = [r["rank_text"] for r in rankings.rowData]
+    assert texts[0].split()[0] == "1" and any("↓" in x or "↑" in x for x in texts)
+
+
+def test_large_figures_have_whole_worded_titles(demo_city):
+    """The panels' large figures are titled as headings (Found, Overdue, Cases filed), never
+    the lowercase words that run inside a line; the enforcement figures two by two."""
+    deps = deps_for(demo_city)
+    titles = []
+    for tab in ("dangers", "campaigns", "committee"):
+        _tabs, body = render_body(MapState(tab=tab, lang="en"), deps, TODAY)
+        titles += [
+            text(c.children[0]) for c in walk(body) if getattr(c, "className", None) == "big"
+        ]
+        if tab == "campaigns":
+            enforcement = by_id(body, "campaign-enforcement")
+            assert enforcement.className == "bigs two"
+            assert [text(c.children[0]) for c in enforcement.children] == [
+                "Cases filed",
+                "Administrative detentions",
+                "Criminal detentions",
+                "Closures",
+            ]
+    assert titles and all(x[:1].isupper() for x in titles), titles
+    assert {"Found", "Rectified", "Overdue", "Meetings", "Joint enforcement"} <= set(titles)

@@ -1,7 +1,8 @@
 """The screen around the map at a wall screen's and a laptop's size, in both languages: the
-header (title, KPI strip, clock, switches) and the alarm panel's dispatch form show whole,
-with the county's real figures (the demo city at scale 1, not the small test city, whose
-figures are narrower). Screenshots go to tmp_path, or to $ONEMAP_SCREENSHOTS when set."""
+header (title, KPI strip, clock, switches), the left panel, every tab of the right panel and
+the alarm panel's dispatch form show whole, with the county's real figures (the demo city at
+scale 1, not the small test city, whose figures are narrower). Screenshots go to tmp_path, or
+to $ONEMAP_SCREENSHOTS when set."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from data_loaders.demo.city import build_city
 from data_loaders.store import init_db, make_engine, session_scope
 from data_loaders.users import save_user
 from tests.browser.conftest import alarm_row, raise_alarm, sign_in
+from tests.browser.test_panels import table_problems
 from tests.conftest import TODAY
 
 SIZES = [(1920, 1080), (1366, 768)]
@@ -160,3 +162,125 @@ def test_the_screen_shows_whole(page, county, lang, size, tmp_path):
     shots = Path(os.environ.get("ONEMAP_SCREENSHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / f"command-{lang}-{width}x{height}.png"))
+
+
+# The tab bar: each label inside its tab, visible room between neighbours, none at the edge.
+TAB_GAPS = """() => {
+  const out = [];
+  const tabs = [...document.querySelectorAll('.panel-tab')];
+  const bar = document.querySelector('.panel-tabs').getBoundingClientRect();
+  const text = (el) => { const r = document.createRange(); r.selectNodeContents(el);
+                         return r.getBoundingClientRect(); };
+  const boxes = tabs.map(text);
+  tabs.forEach((tab, i) => {
+    const r = boxes[i], b = tab.getBoundingClientRect();
+    if (r.left < b.left - 0.5 || r.right > b.right + 0.5) out.push(tab.innerText + ' spills out');
+    if (i && r.left - boxes[i - 1].right < 8) {
+      out.push(tabs[i - 1].innerText + ' runs into ' + tab.innerText);
+    }
+  });
+  if (boxes[0].left - bar.left < 6 || bar.right - boxes[boxes.length - 1].right < 6) {
+    out.push('a label touches the edge');
+  }
+  return out;
+}"""
+
+# The search box's placeholder: how wide it is and how much room the box gives it.
+PLACEHOLDER = """() => {
+  const el = document.getElementById('search'), cs = getComputedStyle(el);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = cs.font;
+  return [ctx.measureText(el.placeholder).width,
+          el.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight)];
+}"""
+
+PANEL_TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_panel_shows_whole(page, county, lang, size, tmp_path):
+    """Every tab of the right panel at a wall screen's and a laptop's size, in both
+    languages: no text cut or ending in an ellipsis, the tab labels apart, the tables whole
+    (tests/browser/test_panels.py), the overview on a wall screen without scrolling; on the
+    left, the search box's placeholder and the four safety classes on one line."""
+    base, _alarm = county
+    width, height = size
+    shots = Path(os.environ.get("ONEMAP_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": width, "height": height})
+    query = "&lang=en" if lang == "en" else ""
+    sign_in(page, base, "duty", "duty-pass-1", f"/?tab=summary{query}")
+    page.locator("#search").wait_for()  # the map is ready before Dash draws the panels
+
+    text, room = page.evaluate(PLACEHOLDER)
+    assert text <= room, f"the search placeholder needs {text:.0f} px of {room:.0f}"
+    chips = page.locator(".classes .dash-options-list-option")
+    tops = {round(chips.nth(i).bounding_box()["y"]) for i in range(chips.count())}
+    assert chips.count() == 4 and len(tops) == 1, f"the safety classes take {len(tops)} lines"
+    left_cut = page.evaluate(CUT, [".left", ".classes .dash-options-list-option", True])
+    assert left_cut == [], left_cut
+
+    for tab in PANEL_TABS:
+        page.goto(f"{base}/?tab={tab}{query}")
+        page.locator(".panel-tab.active").wait_for()
+        if tab == "summary":
+            page.locator("#kpi-alarms").wait_for()
+        else:
+            page.locator(".panel-table .ag-row").first.wait_for()
+        assert page.evaluate(TAB_GAPS) == [], tab
+        if tab == "summary" and height >= 1080:  # the wall: all nine cards, unscrolled
+            over = page.evaluate(
+                "(e => e.scrollHeight - e.clientHeight)(document.querySelector('.right'))"
+            )
+            assert over <= 1, f"the overview is {over} px taller than the panel"
+        if tab != "summary":
+            problems = table_problems(page)  # scrolls each table into view
+            assert problems == [], (tab, problems)
+            page.evaluate("document.querySelector('.right').scrollTop = 0")
+        page.screenshot(path=str(shots / f"panel-{tab}-{lang}-{width}x{height}.png"))
+        # every text of the panel whole, top to bottom (what a list scrolls away is not cut;
+        # scrolled, the content passes under the tab bar, which stays on top)
+        for top in range(0, page.evaluate("document.querySelector('.right').scrollHeight"), 400):
+            page.evaluate(f"document.querySelector('.right').scrollTop = {top}")
+            blocks = ".big, .kpi-card" + (", .panel-tab" if top == 0 else "")
+            cut = page.evaluate(CUT, [".right", blocks, True])
+            assert cut == [], (tab, top, cut)
+
+
+# An escalated alarm's row in the alarm panel and in the strip, at moments through its
+# animation (all paused there): its level badge is visible at every one, and the row itself
+# changes between two of them (the escalation still draws the eye).
+ESCALATED = """() => {
+  const out = [];
+  const rows = [...document.querySelectorAll('.alarm-row.escalated, .alarm-item.escalated')];
+  const looks = new Map(rows.map((r) => [r, new Set()]));
+  for (const t of [0, 150, 300, 450, 600, 750, 900]) {
+    for (const a of document.getAnimations()) { a.pause(); a.currentTime = t; }
+    for (const row of rows) {
+      const lvl = row.querySelector('.lvl');
+      let faint = false;
+      for (let el = lvl; el && el !== row.parentElement; el = el.parentElement) {
+        faint ||= parseFloat(getComputedStyle(el).opacity) < 0.9;
+      }
+      if (!lvl.checkVisibility({visibilityProperty: true, opacityProperty: true}) || faint) {
+        out.push(row.className + ' hides ' + JSON.stringify(lvl.textContent) + ' at ' + t + ' ms');
+      }
+      const cs = getComputedStyle(row);
+      looks.get(row).add(cs.boxShadow + cs.backgroundColor + cs.outline);
+    }
+  }
+  for (const [row, seen] of looks) if (seen.size < 2) out.push(row.className + ' does not pulse');
+  return [rows.map((r) => r.className), out];
+}"""
+
+
+def test_an_escalated_alarm_pulses_and_always_shows_its_level(page, county):
+    base, _alarm = county
+    sign_in(page, base, "duty", "duty-pass-1")
+    page.locator(".alarm-item.escalated").first.wait_for()
+    page.click("#alarm-open")
+    page.locator(".alarm-row.escalated").first.wait_for()
+    rows, problems = page.evaluate(ESCALATED)
+    assert "alarm-item escalated" in rows and any(r.startswith("alarm-row") for r in rows)
+    assert problems == [], problems
