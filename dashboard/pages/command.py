@@ -43,7 +43,11 @@ def create_legend(lang: str) -> html.Div:
                         ],
                         className="legend-inline",
                     ),
-                    row(html.Span(className="swatch cluster-red"), t("legend.cluster", lang)),
+                    row(
+                        html.Span(html.Span("25"), className="legend-cluster"),
+                        t("legend.cluster", lang),
+                    ),
+                    row(html.Span(className="legend-red-dot"), t("legend.cluster_red", lang)),
                 ],
             ),
             group(
