@@ -338,6 +338,7 @@
   ns.declutter = declutter;
 
   /* --- the map's moves ------------------------------------------------------------------ */
+  /* zoomend (moveend is trackViewport's, which then reports the view to apply) */
   ns.moved = function (e, context) {
     seeMap(context);
     if (moving) {
@@ -463,6 +464,13 @@
           shownSearch = spec.search;
         }
         order = names;
+        if (!specChanged && moving) {
+          // the map reports its view once it has arrived (dash-leaflet's trackViewport, on
+          // moveend; it takes the moveend event handler for itself)
+          moving = false;
+          clearTimeout(moveTimer);
+          setTimeout(declutter, 0);
+        }
         let now = viewOf(zoom, bounds) || lastView;
         if (!now && spec.view && spec.view.center) {
           // a map made looking at a centre and zoom tells its view only once it moves: its
@@ -475,7 +483,12 @@
         if (specChanged && spec.key !== viewKey) {
           if (viewKey !== null) {  // the first view is the map's own (its bounds prop)
             goal = goalOf(spec.view, now);
-            if (goal) {
+            const here = now && goal && Math.abs(goal.zoom - now.zoom) < 1e-6 &&
+              Math.abs((goal.west + goal.east) / 2 - (now.west + now.east) / 2) < 1e-9 &&
+              Math.abs((goal.north + goal.south) / 2 - (now.north + now.south) / 2) < 1e-9;
+            if (here) {
+              goal = null;  // already there: nothing moves, nothing to wait for
+            } else if (goal) {
               const far = now ? Math.abs(goal.zoom - now.zoom) > 4 || spec.view.center : true;
               viewport = {
                 center: goal.center, zoom: goal.zoom,
@@ -487,7 +500,7 @@
                 ? { center: spec.view.center, zoom: spec.view.zoom, transition: "flyTo" }
                 : { bounds: spec.view.bounds, transition: "fitBounds" };
             }
-            startMove();
+            if (viewport !== nu) startMove();
           }
           viewKey = spec.key;
         }

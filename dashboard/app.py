@@ -150,6 +150,22 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         return state.lang, state.theme
 
     app.page_state = page_state
+
+    def first_fetches() -> list[str]:
+        # the layers the page's map loads at once (the enterprises' squares need its size)
+        query = "?" + request.query_string.decode()
+        try:
+            spec = map_props(parse_query(query, settings.lang), deps, query)["spec"]
+        except Exception:  # hints only: the page itself says what is wrong
+            logging.getLogger("onemap").exception("preload hints for %s", query)
+            return []
+        return [
+            layer["url"]
+            for name, layer in spec["layers"].items()
+            if layer["url"] and name != "enterprises"
+        ]
+
+    app.first_fetches = first_fetches
     app.page_title = deps.title  # the tab says what the header says (ONEMAP_TITLE's rule)
     register_all(app, deps)
     return app

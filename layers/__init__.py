@@ -71,7 +71,8 @@ def build_map(
         preferCanvas=True,
         attributionControl=False,
         trackViewport=True,
-        eventHandlers={"moveend": {"variable": "onemap.moved"}},
+        # (moveend is trackViewport's own: dash-leaflet replaces a moveend handler with it)
+        eventHandlers={"zoomend": {"variable": "onemap.moved"}},
     )
 
 
