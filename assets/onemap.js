@@ -305,32 +305,36 @@
       }
     });
     symbols.sort(function (a, b) { return PRIORITY[a.onemapSymbol.kind] - PRIORITY[b.onemapSymbol.kind]; });
-    function free(box) {
-      return !obstacles.some(function (o) {
-        return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3];
-      });
+    const counts = obstacles.length;  // the first ones are the clusters' counts
+    function free(box, upto) {
+      for (let i = 0; i < upto; i++) {
+        const o = obstacles[i];
+        if (box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]) return false;
+      }
+      return true;
     }
     symbols.forEach(function (l) {
       const s = l.onemapSymbol;
       const p = map.latLngToLayerPoint(l.getLatLng());
       const half = s.size / 2 + 1;
-      let dx = 0;
-      let dy = 0;
-      let found = false;
-      for (let ring = 0; ring <= 6 && !found; ring++) {
-        const steps = ring ? 12 : 1;
-        for (let i = 0; i < steps && !found; i++) {
-          const a = (i / steps) * 2 * Math.PI - Math.PI / 4;
-          const x = ring ? Math.round(Math.cos(a) * ring * 9) : 0;
-          const y = ring ? Math.round(Math.sin(a) * ring * 9) : 0;
-          const box = [p.x + x - half, p.y + y - half, p.x + x + half, p.y + y + half];
-          if (free(box)) {
-            dx = x;
-            dy = y;
-            found = true;
+      // the nearest spot free of counts and of symbols already placed; in a crowd, the
+      // nearest free of counts (symbols may then touch each other, never a number)
+      let best = null;
+      [obstacles.length, counts].forEach(function (upto) {
+        for (let ring = 0; ring <= 8 && !best; ring++) {
+          const steps = ring ? 12 : 1;
+          for (let i = 0; i < steps && !best; i++) {
+            const a = (i / steps) * 2 * Math.PI - Math.PI / 4;
+            const x = ring ? Math.round(Math.cos(a) * ring * 9) : 0;
+            const y = ring ? Math.round(Math.sin(a) * ring * 9) : 0;
+            if (free([p.x + x - half, p.y + y - half, p.x + x + half, p.y + y + half], upto)) {
+              best = [x, y];
+            }
           }
         }
-      }
+      });
+      const dx = best ? best[0] : 0;
+      const dy = best ? best[1] : 0;
       s.box.style.translate = dx || dy ? dx + "px " + dy + "px" : "";
       obstacles.push([p.x + dx - half, p.y + dy - half, p.x + dx + half, p.y + dy + half]);
     });
