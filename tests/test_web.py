@@ -170,6 +170,7 @@ def test_every_id_a_callback_names_is_in_the_page(small_city):
         ids_module.CLOSE_DOSSIER,
         ids_module.CRUMB,
         ids_module.HIT,
+        ids_module.STRIP_HIT,
         ids_module.PANEL_TAB,
         ids_module.CAMPAIGN_PICK,
         ids_module.RANK_MONTH,
