@@ -4,8 +4,15 @@
 
 Prints, on the demo city at scale 1 (and 10): navigation → data-map-ready, filter and drill
 → ready, compressed bytes of the first view, warm server time per data route (p50/p95),
-long tasks, and, in the same run, the same 20,000 enterprises and town polygons drawn with
-folium + MarkerCluster (Leaflet and the plugin from local npm copies), with the ratio.
+long tasks, and, in the same run, the same enterprises and town polygons drawn with folium +
+MarkerCluster (Leaflet and the plugin from local npm copies), with the ratio: 20,000
+enterprises at scale 1 (a typical Marker page and a tuned CircleMarker one), 200,000 at
+scale 10 (the tuned one, once: it takes minutes).
+
+The map is dash-leaflet's; data-map-ready is its readiness counter (assets/onemap.js).
+Targets (issue 14): navigation median ≤ 1.2 s at scale 1 and ≤ 1.5 s at scale 10, filter and
+drill median ≤ 0.4 s, first view ≤ 1 MB compressed, folium ÷ one-map ≥ 1.5× at scale 1 and
+≥ 10× at scale 10.
 """
 
 from __future__ import annotations
@@ -272,7 +279,7 @@ def folium_page(url: str, app, kind: str, classes: tuple[str, ...] = ()) -> Path
         folium.CircleMarker(
             [lat, lon], radius=5, color=colors[klass], fill=True, tooltip=name
         ).add_to(cluster)
-    path = OUT / "folium.html"
+    path = OUT / f"folium-{Path(url).stem}.html"
     m.save(str(path))
     return path
 
@@ -292,7 +299,7 @@ class QuietFiles(http.server.SimpleHTTPRequestHandler):
         """Say nothing."""
 
 
-def measure_folium(browser, path: Path, runs: int) -> list[float]:
+def measure_folium(browser, path: Path, runs: int, timeout: float = 120_000) -> list[float]:
     """Navigation → markers clustered and painted, cold, in ms."""
     handler = functools.partial(QuietFiles, directory=str(path.parent))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -304,8 +311,8 @@ def measure_folium(browser, path: Path, runs: int) -> list[float]:
             page = context.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
-            page.goto(f"http://127.0.0.1:{server.server_port}/{path.name}", timeout=120_000)
-            page.wait_for_selector(".marker-cluster", timeout=120_000)
+            page.goto(f"http://127.0.0.1:{server.server_port}/{path.name}", timeout=timeout)
+            page.wait_for_selector(".marker-cluster", timeout=timeout)
             painted = (
                 "() => new Promise(r => requestAnimationFrame("
                 "() => requestAnimationFrame(() => r(performance.now()))))"
@@ -330,6 +337,7 @@ def main() -> None:
     base, server, app = serve(url1)
     folium_ms: dict[str, list[float]] = {}
     folium_filter = 0.0
+    folium10: list[float] = []
     r10 = None
     cold: dict[str, float] = {}
     with sync_playwright() as p:
@@ -353,9 +361,14 @@ def main() -> None:
             routes10 = route_times(
                 app10, [r for r in r10["requests"] if r.startswith("api/")], n=20
             )
+            if not args.no_folium:
+                t0 = time.perf_counter()
+                page10 = folium_page(city(10), app10, "circle")
+                print(f"folium page for scale 10 built in {time.perf_counter() - t0:.0f} s")
+                folium10 = measure_folium(browser, page10, 1, timeout=900_000)
             server10.shutdown()
         browser.close()
-    report("demo city scale 1 (20,000 enterprises)", r1, routes, 2000, cold["1"])
+    report("demo city scale 1 (20,000 enterprises)", r1, routes, 1200, cold["1"])
     med = statistics.median
     names = {
         "marker": "folium.Marker + popup (typical)",
@@ -365,7 +378,7 @@ def main() -> None:
         ratio = med(runs) / med(r1["load_ms"])
         print(f"{names[kind]} in a MarkerCluster, same data: median {med(runs):.0f} ms")
         print(
-            f"    runs {[round(x) for x in runs]} → {ratio:.1f}× the one-map's time (target ≥ 5×)"
+            f"    runs {[round(x) for x in runs]} → {ratio:.1f}× the one-map's time (target ≥ 1.5×)"
         )
     if folium_ms:
         ratio = folium_filter / med(r1["filter_ms"])
@@ -374,7 +387,13 @@ def main() -> None:
         )
         print(f"    → {ratio:.1f}× the one-map's filter → ready")
     if r10:
-        report("scale 10 (200,000 enterprises)", r10, routes10, 5000, cold["10"])
+        report("scale 10 (200,000 enterprises)", r10, routes10, 1500, cold["10"])
+        if folium10:
+            ratio = med(folium10) / med(r10["load_ms"])
+            print(
+                f"folium.CircleMarker (tuned) in a MarkerCluster, the same 200,000: "
+                f"{med(folium10):.0f} ms → {ratio:.1f}× the one-map's time (target ≥ 10×)"
+            )
 
 
 def report(
@@ -388,13 +407,13 @@ def report(
     load = med(r["load_ms"])
     print(
         f"navigation → data-map-ready (server warm, browser cold): median {load:.0f} ms {runs}"
-        f" (target < {budget_ms})"
+        f" (target ≤ {budget_ms})"
     )
     for name, key in (("filter to red", "filter_ms"), ("drill into 塘下镇", "drill_ms")):
         runs = [round(x) for x in r[key]]
         print(
             f"{name} → ready: median {med(r[key]):.0f} ms, worst {max(runs)} ms {runs}"
-            " (target < 500)"
+            " (target ≤ 400)"
         )
     print(f"first view compressed bytes: {med(r['bytes']) / 1024:.0f} KiB (target < 1024)")
     print(f"longest main-thread task:    {max(r['longest_task_ms']):.0f} ms")

@@ -1,6 +1,7 @@
 """Component ids, in one place."""
 
-LOCATION = "url"
+LOCATION = "url"  # the page's location: its callbacks follow this one
+PAGE_LOCATION = "page-location"  # the shell's: the page is drawn once it has started
 CLOCK = "clock"
 CLOCK_TICK = "clock-tick"
 DATA_POLL = "data-poll"
@@ -10,11 +11,12 @@ SUBTITLE = "page-subtitle"
 LANG_LINK = "lang-link"
 KPI_STRIP = "kpi-strip"
 SCOPE = "scope-label"
-MAP = "map"  # the map container: in the page template, outside the Dash layout
-MAP_SPEC = "map-spec"  # what the map shows (assets/map/map.js watches it)
-MAP_EVENT = "map-event"  # clicks on the map, set by map.js
-MAP_APPLIED = "map-applied"  # the clientside callback's (unused) output
+PAGE_ROOT = "page-root"  # where the page for the URL's language and theme is drawn
+MAP = "map"  # the dash-leaflet map (its container carries data-map-ready)
+MAP_SPEC = "map-spec"  # what the map shows for the URL (assets/onemap.js applies it)
+MAP_EVENT = "map-event"  # apply_event's name for a click on a map layer (its clickData)
 MAP_WANTED = "map-wanted"  # a URL the map spec was not made for: draw_map asks the server
+MAP_ASKED = "map-asked"  # the readiness counter's (unused) output
 BREADCRUMB = "breadcrumb"
 LEGEND = "legend"
 CHORO_LEGEND = "choropleth-legend"

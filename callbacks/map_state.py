@@ -1,10 +1,11 @@
 """The map's state lives in the URL (?grid=, ?enterprise=, ?layers=, filters, ?lang=), so a link
 opens the same view and back/forward work. One callback keeps controls and URL in step; another
-turns the URL into the map spec the browser draws (assets/map/map.js), whose clicks come back
-through the map-event store."""
+turns the URL into the map spec, which the browser turns into the dash-leaflet layers' urls and
+hideouts (assets/onemap.js); clicks on the layers come back as their clickData."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -16,7 +17,7 @@ from callbacks.deps import Deps
 from data_loaders.queries import UnknownGrid, load_grid_chain, search_enterprises
 from data_loaders.store import session_scope
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
-from layers import alarms, basemap, enterprises, grids, listed_dangers, major_hazards
+from layers import alarms, build_map, enterprises, grids, listed_dangers, major_hazards
 
 TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
 THEMES = ("dark", "light")
@@ -196,18 +197,22 @@ def grid_view(chain: list[dict[str, Any]]) -> tuple[str | None, str | None]:
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """Wire controls ↔ URL, URL → map spec → the browser's map, map clicks → URL.
+    """Wire controls ↔ URL, URL → map spec → the map's layers, map clicks → URL.
 
-    A user action gives the new URL and the map's new spec in one answer (sync_url,
-    follow_link), so the map starts loading after one round trip, not two. draw_map is left
-    for URL changes nobody here made (back/forward) and for new data: a clientside gate asks
-    for it only when the map shows another URL than the page's.
+    A user action gives the new URL and the map's spec in one answer (sync_url, follow_link).
+    The spec (the map-spec store) becomes the layers' url and hideout and the map's viewport
+    in the browser (assets/onemap.js apply, with the map's zoom and bounds for the clusters).
+    draw_map is left for URL changes nobody here made (back/forward: a clientside gate asks
+    for it only when the spec was made for another URL) and for new data.
     """
     map_outputs = (
         Output(ids.MAP_SPEC, "data", allow_duplicate=True),
         Output(ids.BREADCRUMB, "children", allow_duplicate=True),
         Output(ids.CHORO_LEGEND, "children", allow_duplicate=True),
     )
+    clicks = [Input(m.ID, "n_clicks") for m in LAYER_MODULES]
+    clicked = [State(m.ID, "clickData") for m in LAYER_MODULES]
+    by_id = {m.ID: m.NAME for m in LAYER_MODULES}
 
     def answer(state: MapState, search: str | None) -> tuple:
         """The new query and the map for it, or no_update when nothing moved."""
@@ -232,8 +237,11 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.INDUSTRY_FILTER, "value"),
         Input(ids.TAG_FILTER, "value"),
         Input(ids.SEARCH_SUBMIT, "data"),
-        Input(ids.MAP_EVENT, "data"),
-        prevent_initial_call="initial_duplicate",
+        *clicks,
+        *clicked,
+        # the page is drawn for its URL (controls and map included): nothing to do at its
+        # start (an initial call would also hold back every callback that reads the URL)
+        prevent_initial_call=True,
     )
     def sync_url(search, *args):  # type: ignore[no-untyped-def]
         state = parse_query(search, deps.lang)
@@ -254,6 +262,15 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
             with session_scope(deps.engine) as session:
                 hits = search_enterprises(session, (value or {}).get("text") or "", limit=1)
             best = hits[0]["credit_code"] if hits else None
+        elif trigger in by_id:  # a click on a map layer: its feature (dash-leaflet clickData)
+            feature = args[6 + len(clicks) + list(by_id).index(trigger)] or {}
+            trigger, value = (
+                ids.MAP_EVENT,
+                {
+                    "layer": by_id[trigger],
+                    "properties": feature.get("properties") or {},
+                },
+            )
         new, spec, crumbs, legend = answer(apply_event(state, trigger, value, best), search)
         return (new, *(no_update,) * 5, spec, crumbs, legend)
 
@@ -281,16 +298,22 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         value = ctx.triggered[0]["value"]
         return answer(apply_event(state, ctx.triggered_id, value), search)
 
-    # Only when the map shows another URL than the page's (back/forward) does the server need
-    # asking; `at` makes every ask new.
-    # (map.js also asks, when it drops an answer made for a URL the page has left.)
+    # Only when the spec was made for another URL than the page's (back/forward) does the
+    # server need asking; `at` makes every ask new. (The map's apply asks too, when it drops
+    # a spec made for a URL the page has left.)
     app.clientside_callback(
-        """function (search) {
-            if (window.onemap.shows(search)) return window.dash_clientside.no_update;
-            return {search: search || "", at: Date.now()};
-        }""",
+        ClientsideFunction("onemap_map", "gate"),
         Output(ids.MAP_WANTED, "data"),
         Input(ids.LOCATION, "search"),
+        State(ids.MAP_SPEC, "data"),
+        prevent_initial_call=True,
+    )
+    # the map is not ready while a spec is on its way (the readiness counter hears of it)
+    app.clientside_callback(
+        ClientsideFunction("onemap_map", "asked"),
+        Output(ids.MAP_ASKED, "data"),
+        Input(ids.MAP_WANTED, "data"),
+        prevent_initial_call=True,
     )
 
     @app.callback(
@@ -300,7 +323,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.MAP_WANTED, "data"),
         Input(ids.DATA_VERSION, "data"),
         State(ids.LOCATION, "search"),
-        prevent_initial_call=True,  # the page and the layout already hold the page URL's spec
+        prevent_initial_call=True,  # the page starts with the spec of its URL
     )
     def draw_map(wanted, _version, search):  # type: ignore[no-untyped-def]
         if ctx.triggered_id == ids.MAP_WANTED and wanted:
@@ -308,21 +331,36 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         props = map_props(parse_query(search, deps.lang), deps, search)
         return props["spec"], props["crumbs"], props["legend"]
 
-    # The browser's map shows each new spec (assets/map/map.js); the initial call also tells
-    # it that Dash is up, so clicks made before that are sent now.
+    # The spec and the map's zoom and bounds become every layer's url and hideout and the
+    # map's viewport, in the browser (assets/onemap.js).
     app.clientside_callback(
         ClientsideFunction("onemap_map", "apply"),
-        Output(ids.MAP_APPLIED, "data"),
+        *[Output(m.ID, prop) for m in LAYER_MODULES for prop in ("url", "hideout")],
+        Output(ids.MAP, "viewport"),
         Input(ids.MAP_SPEC, "data"),
+        Input(ids.MAP, "zoom"),
+        Input(ids.MAP, "bounds"),
+        State(ids.LOCATION, "search"),
     )
+
+
+def layer_labels(deps: Deps, prefixes: tuple[str, ...], lang: str) -> dict[str, str]:
+    """The catalog's labels a layer's browser functions show."""
+    return {k: v for k, v in deps.js_labels(lang).items() if k.startswith(prefixes)}
 
 
 def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]:
     """What the map shows for a state, with the breadcrumb, the choropleth legend and the data
-    token the page starts from. The spec (JSON, for assets/map/map.js): the URL query it was
-    made for (`search`, as the browser has it: the map drops a spec for a URL it has left),
-    each layer's url (None: switched off) and hideout, the basemap, where to look, a key saying
-    which view this is (the map moves only when it changes) and the labels its tooltips use."""
+    token the page starts from.
+
+    The spec (JSON, the map-spec store, read by assets/onemap.js apply): the URL query it
+    was made for (`search`, as the browser has it: the map drops a spec for a URL it has
+    left), the layers in order, each with its id, url (None: switched off; the enterprises'
+    base url, to which the browser adds the zoom and squares of its view) and hideout (what
+    its symbol functions read: the layer's name, url and labels among it), where to look
+    (`view`: bounds, or an enterprise's centre and zoom), and a key saying which view this
+    is (the map moves only when it changes). `layers` gives each layer's starting url and
+    hideout for the page's map (build_map)."""
     md = deps.map_data
     with session_scope(deps.engine) as session:
         try:
@@ -340,7 +378,6 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
         "grids": md.url("grids", live=state.metric == "open_alarms", parent=parent),
         "enterprises": md.url(
             "enterprise-clusters",
-            ext="json",
             **{
                 "class": ",".join(state.classes),
                 "industry": ",".join(state.industries),
@@ -360,17 +397,21 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
             "lang": state.lang,
             "cell": enterprises.CELL,
             "max_cluster_zoom": enterprises.MAX_CLUSTER_ZOOM,
+            "cluster_pane": enterprises.CLUSTER_PANE,
         },
     }
-    layers = {
-        m.NAME: {
-            "url": urls[m.NAME] if m.NAME in state.layers else None,
-            "hideout": hideouts.get(m.NAME, {"lang": state.lang}),
+    layers: dict[str, Any] = {}
+    for m in LAYER_MODULES:
+        url = urls[m.NAME] if m.NAME in state.layers else None
+        hideout = {
+            **hideouts.get(m.NAME, {"lang": state.lang}),
+            "labels": layer_labels(deps, m.LABELS, state.lang),
+            "layer": m.NAME,
+            "url": url if m.NAME != enterprises.NAME else None,  # the browser completes it
         }
-        for m in LAYER_MODULES
-    }
+        layers[m.NAME] = {"id": m.ID, "url": url, "hideout": hideout}
     if target:
-        view = {"center": [target["lat"], target["lon"]], "zoom": 17}
+        view: dict[str, Any] = {"center": [target["lat"], target["lon"]], "zoom": 17}
     else:
         view = {"bounds": chain[-1]["bounds"] if chain else None}
     crumbs = []
@@ -387,11 +428,10 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
         )
     spec = {
         "search": search or "",
+        "order": [m.NAME for m in LAYER_MODULES],
         "layers": layers,
-        "basemap": basemap.spec(deps.tile_url),
         "view": view,
         "key": f"{selected or ''}|{state.enterprise or ''}",
-        "labels": deps.js_labels(state.lang),
         "lang": state.lang,
     }
     return {
@@ -400,6 +440,33 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
         "legend": create_choropleth_legend(state.metric, breaks, deps.label, state.lang),
         "version": md.token(live=True),
     }
+
+
+def create_map(spec: dict[str, Any], tile_url: str = "") -> Any:
+    """The page's dash-leaflet map for a spec (map_props): its layers start with the spec's
+    urls and hideouts (the enterprises' once the map knows its view) and it looks where the
+    spec says."""
+    view = spec["view"]
+    props = {
+        name: (None if name == enterprises.NAME else layer["url"], layer["hideout"])
+        for name, layer in spec["layers"].items()
+    }
+    if view.get("center"):
+        return build_map(ids.MAP, props, None, view["center"], view["zoom"], tile_url)
+    bounds = view.get("bounds") or [[27.6, 120.4], [27.95, 120.8]]
+    return build_map(ids.MAP, props, bounds, mercator_middle(bounds), None, tile_url)
+
+
+def mercator_middle(bounds: list[list[float]]) -> list[float]:
+    """The centre of (south, west), (north, east) bounds on a Web Mercator map (where the map
+    puts it when it fits them)."""
+    (south, west), (north, east) = bounds
+
+    def y(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    mid = (y(south) + y(north)) / 2
+    return [math.degrees(2 * math.atan(math.exp(mid)) - math.pi / 2), (west + east) / 2]
 
 
 def create_choropleth_legend(metric: str, class_breaks: list[float], label: Any, lang: str) -> list:

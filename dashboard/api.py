@@ -186,7 +186,10 @@ def create_api(
             return error(f"q has at most {MAX_SEARCH_CHARS} characters", 400, "bad_q")
         fresh = request.args.get("v") == map_data.token(live)
         try:
-            return payload_response(make(), immutable=fresh, mimetype=mimetype)
+            payload = make()
+            if request.args.get("end") == "1":  # the map's own request (MapData.ended)
+                payload = map_data.ended(payload, live)
+            return payload_response(payload, immutable=fresh, mimetype=mimetype)
         except UnknownGrid as exc:
             return json_response({"error": f"no grid {exc}"}, status=404)
         except ValueError:
@@ -215,6 +218,11 @@ def create_api(
             lambda: map_data.enterprise_clusters_json(request.args.to_dict()),
             mimetype="application/json",
         )
+
+    @api.get("/api/layers/enterprise-clusters.geojson")
+    def enterprise_clusters_geojson() -> Response:
+        # the same as GeoJSON: what the map's layer draws
+        return layer(lambda: map_data.enterprise_clusters_geojson(request.args.to_dict()))
 
     @api.get("/api/layers/major-hazards.geojson")
     def major_hazards_layer() -> Response:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import secrets
 from pathlib import Path
-from urllib.parse import urlparse
 
-from flask import Response, has_request_context, request
+from dash import Input, Output, State
+from flask import Response, request
 from flask_compress import Compress
 from sqlalchemy import Engine, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from callbacks import register_all
+from callbacks import ids, register_all
 from callbacks.chrome import chrome_texts
 from callbacks.deps import Deps
 from callbacks.map_state import map_props, parse_query
@@ -21,7 +21,7 @@ from dashboard.auth import Auth
 from dashboard.i18n import js_labels, t
 from dashboard.index import OneMapDash
 from dashboard.map_data import MapData
-from dashboard.pages.command import create_layout
+from dashboard.pages.command import create_layout, create_shell
 from dashboard.settings import Settings
 from dashboard.tiles import create_tiles
 from data_loaders.panel_cache import PanelCache
@@ -43,27 +43,17 @@ def page_title(settings: Settings, engine: Engine, lang: str = "zh") -> str:
     return f"{name or ''}{t('app.title_suffix', lang)}"
 
 
-def page_query() -> str:
-    """The page's URL query: Dash fetches the layout from /_dash-layout without it, but the
-    browser sends the page URL as the Referer of that same-origin request."""
-    if not has_request_context():  # Dash calls the layout once at start-up to validate it
-        return ""
-    if request.args:
-        return "?" + request.query_string.decode()
-    return "?" + urlparse(request.referrer).query if request.referrer else ""
-
-
 def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
     """Build the whole app; `app.server` is the Flask (WSGI) application."""
     engine = engine or make_engine(settings.db_url)
     app = OneMapDash(
         __name__,
         assets_folder=str(ASSETS),
-        # the map's files are in the page template, ahead of Dash's (dashboard.index)
-        assets_path_ignore=["^map$"],
         title="应急一张图",
         update_title=None,
-        suppress_callback_exceptions=False,
+        # the page is drawn by render_page, so most ids are not in the first layout; a test
+        # checks every id the callbacks name against the shell and a page (test_web)
+        suppress_callback_exceptions=True,
     )
     server = app.server
     if settings.trusted_proxies > 0:
@@ -133,14 +123,13 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         panels=panels,
     )
 
-    def layout():  # type: ignore[no-untyped-def]
-        query = page_query()
+    def page(query: str, with_request: bool = True):  # type: ignore[no-untyped-def]
         state = parse_query(query, settings.lang)
         with session_scope(engine) as session:
             industries = load_industries(session)
         initial = map_props(state, deps, query)
         title, _subtitle, _switch, lang_href, theme_href = chrome_texts(deps, query)
-        who = auth.current() if has_request_context() else None
+        who = auth.current() if with_request else None
         user = (who.name, who.role) if who else None
         return create_layout(
             title,
@@ -152,17 +141,49 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             theme=state.theme,
             links=(lang_href, theme_href),
             default_lang=settings.lang,
-            csrf=auth.csrf_token() if has_request_context() else "",
+            csrf=auth.csrf_token() if with_request else "",
+            tile_url=deps.tile_url,
+            search=query,
         )
 
-    def boot() -> tuple[dict, str, str]:
-        # the page request itself carries the query: the map's spec goes into the HTML
-        query = page_query()
-        state = parse_query(query, settings.lang)
-        return map_props(state, deps, query)["spec"], state.lang, state.theme
+    # The layout is the same for every URL; the page for the URL's query (its language,
+    # theme and view) is drawn once, when the page loads: a language or theme switch is a
+    # new page, and every other change of the URL moves the map and panels, not the page.
+    app.layout = create_shell
 
-    app.layout = layout
-    app.boot = boot
+    @app.callback(
+        Output(ids.PAGE_ROOT, "children"),
+        Input(ids.PAGE_LOCATION, "pathname"),  # set once, when the location starts
+        State(ids.PAGE_LOCATION, "search"),
+        prevent_initial_call=True,
+    )
+    def render_page(_pathname, search):  # type: ignore[no-untyped-def]
+        return page(search or "")
+
+    app.page = page  # (tests check that every id a callback names is in shell + page)
+
+    def page_state() -> tuple[str, str]:
+        # the page request itself carries the query: the document's language and theme
+        state = parse_query("?" + request.query_string.decode(), settings.lang)
+        return state.lang, state.theme
+
+    app.page_state = page_state
+
+    def first_fetches() -> list[str]:
+        # the layers the page's map loads at once (the enterprises' squares need its size)
+        query = "?" + request.query_string.decode()
+        try:
+            spec = map_props(parse_query(query, settings.lang), deps, query)["spec"]
+        except Exception:  # hints only: the page itself says what is wrong
+            logging.getLogger("onemap").exception("preload hints for %s", query)
+            return []
+        return [
+            layer["url"]
+            for name, layer in spec["layers"].items()
+            if layer["url"] and name != "enterprises"
+        ]
+
+    app.first_fetches = first_fetches
     app.page_title = deps.title  # the tab says what the header says (ONEMAP_TITLE's rule)
     register_all(app, deps)
     return app

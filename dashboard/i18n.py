@@ -259,9 +259,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "filter.any": {"zh": "全部", "en": "All"},
     "map.legend": {"zh": "图例", "en": "Legend"},
     "legend.cluster": {
-        "zh": "聚合点颜色取其中最严重的等级",
-        "en": "A cluster takes its worst class",
+        "zh": "聚合点：圆环为四色占比，中间为企业数",
+        "en": "Cluster: the ring is the class mix, the number its enterprises",
     },
+    "legend.cluster_red": {"zh": "红点：其中有红色企业", "en": "Red dot: a red enterprise inside"},
     "legend.hazard": {
         "zh": "菱形内数字为 GB 18218 分级，一级最高",
         "en": "number = GB 18218 level, level 1 highest",
@@ -269,10 +270,11 @@ CATALOG: dict[str, dict[str, str]] = {
     "hazard.level": {"zh": "等级", "en": "Level"},
     "control.accepted": {"zh": "自动化控制已验收", "en": "Automated control accepted"},
     "control.installing": {"zh": "自动化控制建设中", "en": "Automated control being installed"},
-    "listing.short.province": {"zh": "省", "en": "P"},
-    "listing.short.city": {"zh": "市", "en": "C"},
-    "listing.short.county": {"zh": "县", "en": "L"},
-    "listing.short.rolling": {"zh": "滚", "en": "R"},
+    # badges on the map: never a lone letter that reads like a hazard level (L1-L4)
+    "listing.short.province": {"zh": "省", "en": "Pr"},
+    "listing.short.city": {"zh": "市", "en": "Ci"},
+    "listing.short.county": {"zh": "县", "en": "Co"},
+    "listing.short.rolling": {"zh": "滚", "en": "Ro"},
     "listed.deadline": {"zh": "整改期限", "en": "Deadline"},
     "listed.overdue": {"zh": "已逾期", "en": "overdue"},
     "alarm.peak": {"zh": "峰值", "en": "Peak"},

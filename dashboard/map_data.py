@@ -25,6 +25,12 @@ from layers import alarms, enterprises, grids, listed_dangers, major_hazards
 from layers._geojson import dumps
 
 FILTER_KEYS = ("class", "industry", "tag", "grid", "q")
+# The last feature of a map layer's answer (`end=1`): invisible anywhere (no geometry to draw)
+END = {
+    "type": "Feature",
+    "geometry": {"type": "GeometryCollection", "geometries": []},
+    "properties": {"onemap": "end"},
+}
 log = logging.getLogger("onemap.map_data")
 
 
@@ -314,6 +320,33 @@ class MapData:
             lambda: dumps(enterprises.clusters(self.point_set(args), zoom, cells)),
         )
 
+    def enterprise_clusters_geojson(self, args: dict[str, str]) -> Payload:
+        """The same clusters and single enterprises as GeoJSON, for the map's layer."""
+        zoom = int(args.get("z", ""))
+        if not 0 <= zoom <= 22:
+            raise ValueError("z")
+        cells = enterprises.parse_cells(args.get("cells"), zoom)
+        return self._cached(
+            ("enterprise_clusters_geojson", *filter_key(args), zoom, cells),
+            lambda: dumps(
+                enterprises.clusters_geojson(
+                    enterprises.clusters(self.point_set(args), zoom, cells)
+                )
+            ),
+        )
+
+    def ended(self, payload: Payload, live: bool = False) -> Payload:
+        """A layer payload for the map: its collection ends with one feature of empty geometry
+        whose properties are {"onemap": "end"} (END), so the map's layer can tell it has drawn
+        an answer, even one with nothing in it (assets/onemap.js). Made once per payload."""
+
+        def make() -> bytes:
+            doc = orjson.loads(payload.raw)
+            doc["features"] = [*doc.get("features", []), END]
+            return dumps(doc)
+
+        return self._cached(("ended", payload.etag), make, live=live)
+
     def major_hazards_geojson(self) -> Payload:
         """Every major hazard installation."""
 
@@ -372,4 +405,5 @@ class MapData:
         browsers may cache what a URL names."""
         clean = {k: v for k, v in params.items() if v not in (None, "", [])}
         clean["v"] = self.token(live)
+        clean["end"] = 1  # the map's own URLs: the answer ends with the END feature
         return f"/api/layers/{name}.{ext}?{urlencode(clean)}"

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_leaflet as dl
+
 from layers._geojson import collection, point
 
 NAME = "alarms"
+ID = "layer-alarms"
+PANE = "onemap-alarms"
+LABELS = ("alarm.",)
 
 
 def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -61,3 +66,15 @@ def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
     ordered = sorted(rows, key=lambda r: r["level"])  # level 1 first: level 2 draws on top
     return collection([point(r["lon"], r["lat"], props(r)) for r in ordered])
+
+
+def build(url: str | None, hideout: dict[str, Any]) -> dl.GeoJSON:
+    """The dash-leaflet layer: one pulsing symbol per place, the largest on the map
+    (assets/onemap.js alarmPoint)."""
+    return dl.GeoJSON(
+        id=ID,
+        url=url,
+        hideout=hideout,
+        pointToLayer={"variable": "onemap.alarmPoint"},
+        filter={"variable": "onemap.filter"},
+    )

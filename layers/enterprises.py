@@ -1,16 +1,21 @@
-"""Enterprises as points coloured by safety class; clusters (made here, on the server) take
-their worst class."""
+"""Enterprises as points coloured by safety class; clusters made here, on the server, count
+them by class (the map draws the mix in proportion and marks a cluster holding a red one)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import dash_leaflet as dl
 import numpy as np
 
 from layers._geojson import POINT_DECIMALS, collection
 
 NAME = "enterprises"
+ID = "layer-enterprises"
+PANE = "onemap-base"  # the dots share the grids' canvas
+CLUSTER_PANE = "onemap-clusters"  # the clusters are light SVG symbols just above it
+LABELS = ("class.", "unit.")
 CLASS_COLORS = {"green": "#2e9e4f", "blue": "#2f6fdb", "yellow": "#f0b400", "red": "#d93025"}
 
 
@@ -38,13 +43,15 @@ def features(rows: list[tuple[str, str, str, float, float]]) -> dict[str, Any]:
 # The map asks for the clusters of the cells it shows, at the zoom it shows: a few hundred
 # small records instead of every enterprise (200,000 at scale 10), and nothing to index in
 # the browser. A cluster gathers the enterprises of one CELL-pixel square of the Web Mercator
-# grid at that zoom, sits at their mean position and counts them by class, so its colour is
-# the worst class inside: a red enterprise never hides in a green cluster.
+# grid at that zoom, sits at their mean position (kept within the middle of its square, so
+# two clusters are never so close that one covers the other's count) and counts them by
+# class: the map shows the mix in proportion and marks a cluster that holds a red one.
 TILE = 256  # pixels of the world at zoom 0
 CELL = 72  # pixels of a cluster's square
 MAX_CLUSTER_ZOOM = 15  # from zoom 16 every enterprise is its own dot
 MIN_POINTS = 3  # fewer enterprises in a square are shown one by one
 MAX_CELLS = 250_000  # the most squares one request may cover (a wall screen needs ~1,000)
+INSET = 0.3  # a cluster sits at least this share of its square from the square's edges
 CLASSES = ("green", "blue", "yellow", "red")
 
 
@@ -118,6 +125,12 @@ def clusters(
             mix = np.bincount(inverse * 4 + points.rank[idx], minlength=4 * n).reshape(n, 4)
             mx = np.bincount(inverse, weights=points.x[idx], minlength=n) / counts
             my = np.bincount(inverse, weights=points.y[idx], minlength=n) / counts
+            # within the middle of its square: neighbours' counts stay apart on the screen
+            first = np.zeros(n, dtype=np.int64)
+            first[inverse] = np.arange(idx.size)
+            sx, sy = cx[idx][first], cy[idx][first]
+            mx = np.clip(mx, (sx + INSET) / scale, (sx + 1 - INSET) / scale)
+            my = np.clip(my, (sy + INSET) / scale, (sy + 1 - INSET) / scale)
             lon, lat = _lonlat(mx, my)
             west = np.full(n, np.inf)
             south = np.full(n, np.inf)
@@ -166,3 +179,39 @@ def parse_cells(value: str | None, zoom: int) -> tuple[int, int, int, int] | Non
     if x1 < x0 or y1 < y0 or (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_CELLS:
         raise ValueError("cells")
     return x0, y0, x1, y1
+
+
+def clusters_geojson(doc: dict[str, Any]) -> dict[str, Any]:
+    """A clusters document (clusters()) as the GeoJSON the map's layer draws: a cluster is a
+    point with `cluster`, `count`, `mix` (green, blue, yellow, red) and `bounds` (west,
+    south, east, north: where a click zooms to); a single enterprise has `safety_class`,
+    `credit_code` and `name`."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": c[0:2]},
+            "properties": {"cluster": True, "count": c[2], "mix": c[3:7], "bounds": c[7:11]},
+        }
+        for c in doc["clusters"]
+    ]
+    features += [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": p[0:2]},
+            "properties": {"safety_class": p[2], "credit_code": p[3], "name": p[4]},
+        }
+        for p in doc["points"]
+    ]
+    return collection(features, zoom=doc["zoom"], cell=doc["cell"])
+
+
+def build(url: str | None, hideout: dict[str, Any]) -> dl.GeoJSON:
+    """The enterprises' dash-leaflet layer: its url is set in the browser from the map's zoom
+    and bounds (assets/onemap.js apply); clusters and dots are drawn by enterprisePoint."""
+    return dl.GeoJSON(
+        id=ID,
+        url=url,
+        hideout=hideout,
+        pointToLayer={"variable": "onemap.enterprisePoint"},
+        filter={"variable": "onemap.filter"},
+    )

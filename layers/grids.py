@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_leaflet as dl
 import geopandas as gpd
 import numpy as np
 
 from layers._geojson import collection, shape
 
 NAME = "grids"
+ID = "layer-grids"
+PANE = "onemap-base"  # one canvas with the enterprise dots (see layers.build_map)
+LABELS = ("metric.",)  # the catalog's labels its tooltips use (in its hideout)
 METRICS = ("none", "open_dangers", "rate", "red_yellow", "open_alarms")
 # Sequential palettes: more is worse, except the rectification rate (less is worse).
 PALETTE_BAD_HIGH = ["#fee5d9", "#fcae91", "#fb6a4a", "#de2d26", "#a50f15"]
@@ -74,3 +78,16 @@ def hideout(
         "selected": selected,
         "lang": lang,
     }
+
+
+def build(url: str | None, hideout: dict[str, Any]) -> dl.GeoJSON:
+    """The grids' dash-leaflet layer: styled and tooltipped in the browser from its hideout
+    (assets/onemap.js gridStyle, gridEach)."""
+    return dl.GeoJSON(
+        id=ID,
+        url=url,
+        hideout=hideout,
+        style={"variable": "onemap.gridStyle"},
+        onEachFeature={"variable": "onemap.gridEach"},
+        filter={"variable": "onemap.filter"},
+    )

@@ -324,3 +324,28 @@ def test_the_payload_cache_is_bounded_by_bytes(small_city):
         data.enterprises_geojson({"industry": str(k)})
     assert data.cached_bytes() <= 200_000 + one
     assert data.state()["bytes"] == data.cached_bytes()
+
+
+def test_the_maps_clusters_as_geojson_end_with_their_marker(client, small_city):
+    doc = geo(client, "/api/layers/enterprise-clusters.json?z=11")
+    gj = geo(client, "/api/layers/enterprise-clusters.geojson?z=11")
+    props = [f["properties"] for f in gj["features"]]
+    assert [p["count"] for p in props if p.get("cluster")] == [c[2] for c in doc["clusters"]]
+    assert [p["mix"] for p in props if p.get("cluster")] == [c[3:7] for c in doc["clusters"]]
+    assert len([p for p in props if not p.get("cluster")]) == len(doc["points"])
+    assert {"onemap": "end"} not in props  # other tools get the plain collection
+    # the map's own URLs (end=1): the collection ends with one feature of empty geometry,
+    # also when it holds nothing else, and is cached and validated like the rest
+    ended = client.get("/api/layers/enterprise-clusters.geojson?z=11&end=1")
+    features = orjson.loads(ended.data)["features"]
+    assert features[-1]["properties"] == {"onemap": "end"} and len(features) == len(props) + 1
+    assert features[-1]["geometry"] == {"type": "GeometryCollection", "geometries": []}
+    again = client.get(
+        "/api/layers/enterprise-clusters.geojson?z=11&end=1",
+        headers={"If-None-Match": ended.headers["ETag"]},
+    )
+    assert again.status_code == 304
+    nothing = geo(client, "/api/layers/enterprise-clusters.geojson?z=11&cells=0,0,0,0&end=1")
+    assert [f["properties"] for f in nothing["features"]] == [{"onemap": "end"}]
+    alarms = geo(client, "/api/layers/alarms.geojson?end=1")
+    assert alarms["features"][-1]["properties"] == {"onemap": "end"}

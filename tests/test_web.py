@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
+from callbacks import ids as ids_module
+from callbacks.alarms import DUE_DATE
 from callbacks.chrome import chrome_texts
 from callbacks.deps import Deps
 from callbacks.kpi import create_cards
@@ -64,59 +66,132 @@ def test_health_reports_the_ingest_heartbeat(client, small_city):
     assert cache["version"] == body["data_version"] and isinstance(cache["warming"], bool)
 
 
-def boot_spec(html: str) -> dict:
-    """The map spec the page template carries for the map to draw before Dash starts."""
-    tag = '<script id="map-boot" type="application/json">'
-    start = html.index(tag) + len(tag)
-    return orjson.loads(html[start : html.index("</script>", start)])
+def drawn_page(client, query: str = "") -> dict:
+    """The page the browser draws for a URL query: what the page's render_page callback
+    answers when the shell's location starts (the request Dash's renderer sends)."""
+    body = {
+        "output": "page-root.children",
+        "outputs": {"id": "page-root", "property": "children"},
+        "inputs": [{"id": "page-location", "property": "pathname", "value": "/"}],
+        "state": [{"id": "page-location", "property": "search", "value": query}],
+        "changedPropIds": ["page-location.pathname"],
+    }
+    answer = client.post("/_dash-update-component", json=body)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.json["response"]["page-root"]["children"]
 
 
-def test_page_template_draws_the_map_before_dash(client, small_city):
-    page = client.get("/?grid=330381012&class=red&theme=light").get_data(as_text=True)
-    spec = boot_spec(page)
+def find(node, wanted_id):  # type: ignore[no-untyped-def]
+    """The component with an id in a layout's JSON (None when absent)."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == wanted_id:
+            return node
+        children = node.get("props", {}).get("children")
+        return find(children, wanted_id) if children is not None else None
+    if isinstance(node, list):
+        for child in node:
+            hit = find(child, wanted_id)
+            if hit is not None:
+                return hit
+    return None
+
+
+def test_the_page_is_drawn_for_its_url_by_dash_leaflet(client, small_city):
+    # The layout Dash fetches is the same for every URL (no Referer, no query in it); the
+    # page for the URL's query comes from render_page, with the map looking where it says.
+    shell = orjson.dumps(client.get("/_dash-layout").json).decode()
+    referred = client.get("/_dash-layout", headers={"Referer": "http://x/?lang=en"}).json
+    assert orjson.dumps(referred).decode() == shell and "page-root" in shell
+    page = drawn_page(client, "?grid=330381012&class=red&theme=light")
+    spec = find(page, "map-spec")["props"]["data"]
     layers = spec["layers"]
     assert (
         "class=red" in layers["enterprises"]["url"]
         and "grid=330381012" in layers["enterprises"]["url"]
     )
     assert "parent=330381012" in layers["grids"]["url"] and spec["key"] == "330381012|"
-    assert spec["view"]["bounds"] and spec["labels"]["class.red"] == "红"
-    # Leaflet and every layer are preloaded; Dash's scripts wait in a template for the map
-    assert page.count('rel="preload"') == 5 and 'as="fetch" crossorigin' in page
-    assert page.index('id="map"') < page.index("/assets/map/map.js") < page.index("dash-scripts")
-    assert (
-        page.index('<template id="dash-scripts">')
-        < page.index("dash_renderer")
-        < page.index("</template>")
-    )
-    assert '<body class="theme-light">' in page
-    # the layout learns the view from the Referer: the page keeps sending its full URL
-    assert '<meta name="referrer" content="same-origin">' in page
-    # the layout's spec store holds the same spec for Dash to carry on from
-    layout = orjson.dumps(
-        client.get("/_dash-layout", headers={"Referer": "http://x/?grid=330381012&class=red"}).json
-    ).decode()
-    assert layers["enterprises"]["url"] in layout
-    english = boot_spec(client.get("/?lang=en&layers=grids").get_data(as_text=True))
-    assert (
-        english["labels"]["class.red"] == "red" and english["layers"]["enterprises"]["url"] is None
-    )
+    assert spec["view"]["bounds"] and spec["search"] == "?grid=330381012&class=red&theme=light"
+    assert layers["enterprises"]["hideout"]["labels"]["class.red"] == "红"
+    # the map is dash-leaflet's: each layer a GeoJSON by url in its pane, its symbols
+    # functions of the assets' namespace
+    the_map = find(page, "map")
+    assert the_map["type"] == "MapContainer" and the_map["namespace"] == "dash_leaflet"
+    assert the_map["props"]["bounds"] == spec["view"]["bounds"]
+    grids = find(the_map, "layer-grids")
+    assert grids["type"] == "GeoJSON" and grids["props"]["url"] == layers["grids"]["url"]
+    assert grids["props"]["style"] == {"variable": "onemap.gridStyle"}
+    assert "end=1" in grids["props"]["url"]  # the map's own URLs: answers end with END
+    # the enterprises' squares depend on the map's size: the browser asks for them
+    assert find(the_map, "layer-enterprises")["props"]["url"] is None
+    index = client.get("/?grid=330381012&theme=light").get_data(as_text=True)
+    assert '<body class="theme-light">' in index
+    assert "<template" not in index and "map-boot" not in index and "referrer" not in index
+    english = find(drawn_page(client, "?lang=en&layers=grids"), "map-spec")["props"]["data"]
+    assert english["layers"]["enterprises"]["url"] is None
+    assert english["layers"]["grids"]["hideout"]["lang"] == "en"
+    assert english["layers"]["alarms"]["hideout"]["labels"]["alarm.level_2"] == "alarm"
 
 
-def test_boot_spec_cannot_close_its_script_element():
-    from dashboard.index import script_json
+def test_every_id_a_callback_names_is_in_the_page(small_city):
+    # (the page is drawn by a callback, so Dash cannot check the ids against its layout)
+    app = create_app(Settings(anonymous_role="viewer", warm_cache=False), engine=small_city)
+    with app.server.test_request_context("/"):
+        layout = orjson.dumps([app.layout(), app.page("")], default=lambda o: o.to_plotly_json())
+    ids = set()
 
-    text = script_json({"name": "</script><img src=x onerror=alert(1)>"})
-    assert "</" not in text and orjson.loads(text)["name"].startswith("</script>")
+    def walk(node):  # type: ignore[no-untyped-def]
+        if isinstance(node, dict):
+            if "id" in node.get("props", {}):
+                ident = node["props"]["id"]
+                ids.add(ident if isinstance(ident, str) else ident.get("type"))
+            walk(node.get("props", {}).get("children"))
+            for value in node.get("props", {}).values():
+                if isinstance(value, dict | list) and value is not node.get("props", {}).get(
+                    "children"
+                ):
+                    walk(value)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(orjson.loads(layout))
+
+    def name(ident):  # type: ignore[no-untyped-def]
+        return orjson.loads(ident)["type"] if ident.startswith("{") else ident
+
+    named = set()
+    for callback in app.callback_map.values():
+        named.update(name(dep["id"]) for dep in [*callback["inputs"], *callback["state"]])
+    for output in app.callback_map:
+        for part in output.strip(".").split("..."):
+            named.add(name(part.split("@")[0].rsplit(".", 1)[0]))
+    # pattern ids drawn later by other callbacks (links, table rows, alarm rows, fields)
+    drawn_later = {
+        ids_module.CLOSE_DOSSIER,
+        ids_module.CRUMB,
+        ids_module.HIT,
+        ids_module.STRIP_HIT,
+        ids_module.PANEL_TAB,
+        ids_module.CAMPAIGN_PICK,
+        ids_module.RANK_MONTH,
+        ids_module.PANEL_TABLE,
+        ids_module.TABLE_FILTER,
+        ids_module.ALARM_ROW,
+        ids_module.ALARM_FIELD,
+        ids_module.ALARM_ACT,
+        ids_module.ALARM_QUICK,
+        ids_module.TRENDS,
+        DUE_DATE,
+    }
+    missing = named - ids - drawn_later
+    assert not missing, missing
 
 
 def test_page_shell_and_cards(client, small_city):
     assert client.get("/").status_code == 200
-    layout = orjson.dumps(client.get("/_dash-layout").json).decode()
+    layout = orjson.dumps(drawn_page(client)).decode()
     assert "kpi-strip" in layout and "map-spec" in layout and "网格" in layout
-    english = orjson.dumps(
-        client.get("/_dash-layout", headers={"Referer": "http://x/?lang=en"}).json
-    ).decode()
+    english = orjson.dumps(drawn_page(client, "?lang=en")).decode()
     assert "Grids" in english and "网格" not in english
     with session_scope(small_city) as s:
         doc = load_stats(s)
@@ -262,7 +337,7 @@ def test_mbtiles_basemap_is_served_offline(small_city, tmp_path):
         "/tiles/25/0/0",
     ):
         assert client.get(bad).status_code == 404, bad
-    layout = orjson.dumps(client.get("/_dash-layout").json).decode()
+    layout = orjson.dumps(drawn_page(client)).decode()
     assert "/tiles/{z}/{x}/{y}" in layout
     plain = create_app(Settings(anonymous_role="viewer"), engine=small_city).server.test_client()
-    assert "TileLayer" not in orjson.dumps(plain.get("/_dash-layout").json).decode()
+    assert "TileLayer" not in orjson.dumps(drawn_page(plain)).decode()

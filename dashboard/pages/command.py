@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from callbacks import ids
 from callbacks.committee_tasks import create_task_editor
-from callbacks.map_state import DEFAULT_LAYERS
+from callbacks.map_state import DEFAULT_LAYERS, create_map
 from dashboard.i18n import t
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
 from layers import grids
@@ -43,7 +43,11 @@ def create_legend(lang: str) -> html.Div:
                         ],
                         className="legend-inline",
                     ),
-                    row(html.Span(className="swatch cluster-red"), t("legend.cluster", lang)),
+                    row(
+                        html.Span(html.Span("25"), className="legend-cluster"),
+                        t("legend.cluster", lang),
+                    ),
+                    row(html.Span(className="legend-red-dot"), t("legend.cluster_red", lang)),
                 ],
             ),
             group(
@@ -162,11 +166,13 @@ def create_layout(
     links: tuple[str, str] = ("?lang=en", "?theme=light"),
     default_lang: str = "zh",
     csrf: str = "",
+    tile_url: str = "",
+    search: str = "",
 ) -> html.Div:
-    """The page shell around the map (the map itself is in the page template, drawn before
-    Dash starts: dashboard.index), with the map spec for the page's URL (map_state.map_props)
-    in its store; callbacks take over from there. `links` are the language and theme
-    switches' first targets (callbacks.chrome keeps them on the view)."""
+    """The page for its URL's language and theme: the dash-leaflet map in the centre looking
+    where the URL says, with the map spec it was made from (map_state.map_props) in its
+    store; callbacks take over from there. `links` are the language and theme switches'
+    first targets (callbacks.chrome keeps them on the view)."""
     lang_href, theme_href = links
     layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in DEFAULT_LAYERS]
     metric_options = [{"label": t(f"metric.{m}", lang), "value": m} for m in grids.METRICS]
@@ -225,12 +231,12 @@ def create_layout(
     )
     return html.Div(
         [
-            dcc.Location(id=ids.LOCATION, refresh=False),
+            # it starts with the URL the page was drawn for: nothing to tell at its start
+            dcc.Location(id=ids.LOCATION, refresh=False, pathname="/", search=search),
             dcc.Store(id=ids.DATA_VERSION, data=initial.get("version")),
             dcc.Store(id=ids.MAP_SPEC, data=initial["spec"]),
-            dcc.Store(id=ids.MAP_EVENT),
-            dcc.Store(id=ids.MAP_APPLIED),
             dcc.Store(id=ids.MAP_WANTED),
+            dcc.Store(id=ids.MAP_ASKED),
             # fixed for the page's life: a language or theme switch loads a new page
             dcc.Store(
                 id=ids.PAGE_STATE,
@@ -290,8 +296,8 @@ def create_layout(
             ),
             left,
             html.Main(
-                # the map (#map) lies under this area: see dashboard.index and app.css
                 [
+                    create_map(initial["spec"], tile_url),
                     html.Nav(initial["crumbs"], id=ids.BREADCRUMB, className="breadcrumb"),
                     html.Div(initial["legend"], id=ids.CHORO_LEGEND, className="choro"),
                 ],
@@ -338,3 +344,10 @@ def create_layout(
         className="page theme-light" if theme == "light" else "page",
         lang="zh-CN" if lang == "zh" else "en",
     )
+
+
+def create_shell() -> html.Div:
+    """What /_dash-layout serves, the same for every URL: a location, and where the page for
+    the URL's query is drawn (dashboard.app render_page: the language and theme come with
+    the query). The page has its own location (ids.LOCATION), which its callbacks follow."""
+    return html.Div([dcc.Location(id=ids.PAGE_LOCATION), html.Div(id=ids.PAGE_ROOT)])

@@ -117,12 +117,19 @@ def test_map_flow(page, live_server, city):
     assert "grid=" not in page.url and "parent=330381&" in shown(page)["grids"]
     redrawn(page, lambda: page.locator("#layer-switches").get_by_text("企业（四色）").click())
     with page.expect_response(
-        lambda r: "enterprise-clusters.json" in r.url and "class=red" in r.url
+        lambda r: "enterprise-clusters.geojson" in r.url and "class=red" in r.url
     ) as response:
         redrawn(page, lambda: page.locator("#class-filter label", has_text="红").click())
-    doc = response.value.json()  # the server's clusters for the squares in view
-    assert sum(c[2] for c in doc["clusters"]) + len(doc["points"]) == city["reds"]
-    assert all(c[6] == c[2] for c in doc["clusters"]) and {p[2] for p in doc["points"]} <= {"red"}
+    # the server's clusters for the squares in view (the layer's GeoJSON: clusters carry
+    # their count and class mix, single enterprises their class; the last feature is the
+    # answer's end marker)
+    features = [f["properties"] for f in response.value.json()["features"]]
+    clusters = [f for f in features if f.get("cluster")]
+    points = [f for f in features if not f.get("cluster") and "safety_class" in f]
+    assert features[-1] == {"onemap": "end"}
+    assert sum(c["count"] for c in clusters) + len(points) == city["reds"]
+    assert all(c["mix"][3] == c["count"] for c in clusters)
+    assert {p["safety_class"] for p in points} <= {"red"}
     assert "class=red" in page.url and "class=red" in shown(page)["enterprises"]
 
     # Back and forward walk the URL history, and the map follows.
