@@ -146,7 +146,8 @@ def test_map_flow(page, live_server, city):
     assert "enterprise=" not in page.url
     redrawn(page, lambda: page.keyboard.press("Enter"))
     assert "enterprise=" + city["evil"] in page.url
-    assert page.evaluate("window.onemap.map.getZoom()") == 17
+    # (the flight's last frames may follow the ready signal under load: NOTES, issue 14)
+    page.wait_for_function("() => window.onemap.map.getZoom() === 17", timeout=5_000)
     page.locator(".dossier-name").wait_for()
     assert page.locator(".dossier-name").inner_text() == EVIL
     results = page.locator("#search-results")
