@@ -22,6 +22,7 @@ from data_loaders.queries import load_stats
 from data_loaders.rules.metrics import RECTIFIED_STATUSES
 from data_loaders.store import session_scope
 from data_loaders.store.schema import Campaign, CampaignTask, Enterprise, HiddenDanger
+from data_loaders.times import china_today
 from tests.conftest import TODAY
 
 KEYS = ("found", "rectified", "overdue")
@@ -235,7 +236,7 @@ def test_every_overdue_danger_can_be_exported_and_no_cell_is_a_formula(small_cit
         late = and_(
             HiddenDanger.is_drill.is_(False),
             ~HiddenDanger.status.in_(RECTIFIED_STATUSES),
-            HiddenDanger.deadline < date.today(),
+            HiddenDanger.deadline < china_today(),
         )
         first = s.scalar(
             select(HiddenDanger)
@@ -284,10 +285,10 @@ def test_every_overdue_danger_can_be_exported_and_no_cell_is_a_formula(small_cit
 def test_a_towns_and_a_campaigns_lists_export_whole(small_city):
     client, auth = viewer_client(small_city)
     with session_scope(small_city) as s:
-        county = load_danger_closure(s, None, date.today())
+        county = load_danger_closure(s, None, china_today())
         town = county["by_child"][0]
         campaign = s.scalar(select(Campaign.code).order_by(Campaign.id).limit(1))
-        tasks = load_campaign_progress(s, town["code"], date.today(), campaign=campaign)[0]
+        tasks = load_campaign_progress(s, town["code"], china_today(), campaign=campaign)[0]
         enterprise = s.scalar(
             select(Enterprise.credit_code)
             .join(HiddenDanger, HiddenDanger.enterprise_id == Enterprise.id)
@@ -308,10 +309,10 @@ def test_a_towns_and_a_campaigns_lists_export_whole(small_city):
             .where(
                 Campaign.code == campaign,
                 CampaignTask.status != "done",
-                CampaignTask.due_on < date.today(),
+                CampaignTask.due_on < china_today(),
             )
         )
-        assert len(load_export(s, "campaign-overdue-tasks", date.today(), campaign=campaign)) == (
+        assert len(load_export(s, "campaign-overdue-tasks", china_today(), campaign=campaign)) == (
             undone
         )
 

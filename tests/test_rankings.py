@@ -23,6 +23,7 @@ from data_loaders.rules.rankings import (
 )
 from data_loaders.store import session_scope
 from data_loaders.store.schema import Alarm, Enterprise, Grid, Sensor
+from data_loaders.times import china_today
 from tests.conftest import TODAY
 
 FIGURES = {
@@ -301,7 +302,7 @@ def test_rankings_route(small_city):
 
     app = create_app(Settings(warm_cache=False, anonymous_role="viewer"), engine=small_city)
     client = app.server.test_client()
-    answer = client.get("/api/rankings?month=" + date.today().isoformat()[:7])
+    answer = client.get("/api/rankings?month=" + china_today().isoformat()[:7])
     assert answer.status_code == 200
     doc = answer.get_json()
     assert doc["weights"] == DEFAULT_WEIGHTS

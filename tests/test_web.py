@@ -19,6 +19,7 @@ from dashboard.settings import Settings
 from data_loaders.queries import load_stats
 from data_loaders.scheduler import poll_heartbeat
 from data_loaders.store import session_scope
+from data_loaders.times import china_today
 
 
 @pytest.fixture
@@ -277,7 +278,6 @@ def test_alarm_settings_by_kind_are_read_and_checked():
 
 
 def test_dossier_of_a_monitored_enterprise_renders_in_both_languages(small_city):
-    from datetime import date
 
     from sqlalchemy import select
 
@@ -291,7 +291,7 @@ def test_dossier_of_a_monitored_enterprise_renders_in_both_languages(small_city)
             .join(Sensor, Sensor.enterprise_id == Enterprise.id)
             .limit(1)
         )
-        d = load_enterprise_dossier(s, code, date.today())
+        d = load_enterprise_dossier(s, code, china_today())
     assert d["sensors"] and d["class_history"]
     for lang in ("zh", "en"):
         text = orjson.dumps(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import date
 
 import pytest
 import shapely
@@ -17,6 +16,7 @@ from data_loaders.committee import load_committee_panel, load_committee_tasks
 from data_loaders.panels import load_campaign_progress, load_danger_closure
 from data_loaders.store import session_scope
 from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent, Grid
+from data_loaders.times import china_today
 from tests.browser.conftest import READY, sign_in
 
 TOWN = "330381012"  # 塘下镇
@@ -37,7 +37,7 @@ def big(page, key: str) -> str:
 
 
 def test_selecting_a_town_rescopes_every_tab(page, live_server, small_city):
-    today = date.today()  # what the server uses
+    today = china_today()  # what the server uses
     with session_scope(small_city) as s:
         county = load_danger_closure(s, None, today)["totals"]
         town = load_danger_closure(s, TOWN, today)
@@ -111,7 +111,7 @@ def test_selecting_a_town_rescopes_every_tab(page, live_server, small_city):
 
 
 def test_an_operator_updates_a_committee_task(page, signed_server, small_city):
-    today = date.today()
+    today = china_today()
     with session_scope(small_city) as s:
         task = next(t for t in load_committee_tasks(s, None, today) if t["status"] != "done")
     errors: list[str] = []
@@ -260,7 +260,7 @@ SIZES = [(1920, 1080), (1366, 768)]
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_tables_show_whole_names_and_lists_export_whole(page, live_server, small_city, lang, size):
-    today = date.today()
+    today = china_today()
     with session_scope(small_city) as s:
         county = load_danger_closure(s, None, today)
     errors: list[str] = []
