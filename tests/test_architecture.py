@@ -8,11 +8,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("dashboard", "callbacks", "layers", "data_loaders")
+# The floors, bottom to top: data in (data_loaders: store, importers, telemetry, demo, rules)
+# -> read models -> caches -> map layers and views -> callbacks -> the page (dashboard).
+PACKAGES = ("dashboard", "callbacks", "views", "layers", "caches", "read_models", "data_loaders")
+UI = {"dash", "plotly", "flask", "dash_leaflet", "dash_ag_grid"}
 # package -> top-level modules it must never import
 FORBIDDEN = {
-    "data_loaders": {"dashboard", "callbacks", "layers", "dash", "plotly", "flask"},
-    "layers": {"dashboard", "callbacks"},
+    "data_loaders": {"dashboard", "callbacks", "views", "layers", "caches", "read_models"} | UI,
+    "read_models": {"dashboard", "callbacks", "views", "layers", "caches"} | UI,
+    "caches": {"dashboard", "callbacks", "views", "layers"} | UI,
+    "layers": {"dashboard", "callbacks", "views", "caches", "sqlalchemy"},
+    "views": {"dashboard", "callbacks", "caches", "sqlalchemy"},
     "callbacks": {"dashboard"},
     "dashboard": set(),
 }
