@@ -381,10 +381,25 @@
     declutter();
     update();
   };
+  /* A move is waited for until it ends (the map then reports its view). A viewport that does
+     not move the map ends the wait after 2.5 s; a move that began (a slow flight on a busy
+     machine) is waited for until its end, at most 15 s. */
   function startMove() {
     moving = true;
     clearTimeout(moveTimer);
-    moveTimer = setTimeout(function () { moving = false; update(); }, 2500);  // never for ever
+    let began = false;
+    const map = ns.map;
+    if (map) map.once("movestart", function () { began = true; });
+    const since = Date.now();
+    moveTimer = setTimeout(function check() {
+      if (!moving) return;
+      if (began && Date.now() - since < 15000) {
+        moveTimer = setTimeout(check, 500);
+        return;
+      }
+      moving = false;
+      update();
+    }, 2500);
   }
 
   /* Web Mercator in [0, 1) (x east, y south), as layers/enterprises.py has it. */
