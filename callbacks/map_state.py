@@ -14,10 +14,11 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_up
 
 from callbacks import ids
 from callbacks.deps import Deps
-from data_loaders.queries import UnknownGrid, load_grid_chain, search_enterprises
 from data_loaders.store import session_scope
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
 from layers import alarms, build_map, enterprises, grids, listed_dangers, major_hazards
+from read_models.grids import UnknownGrid, load_grid_chain
+from read_models.search import search_enterprises
 
 TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
 THEMES = ("dark", "light")

@@ -239,7 +239,7 @@ def test_the_kpi_strip_reads_the_map_caches_stats(small_city):
     from callbacks.panel import kpi_document
     from dashboard.i18n import t
     from dashboard.map_data import MapData
-    from data_loaders.queries import load_stats
+    from read_models.stats import load_stats
     from tests.conftest import TODAY
 
     deps = Deps(
@@ -301,7 +301,7 @@ def test_search_text_is_text_and_numbers_are_bounded(client, small_city):
     for q, want in (("%", 1), ("_", 1), ("100%", 1), ("%%", 0), ("之_", 0), ("百%", 0)):
         features = geo(client, f"/api/layers/enterprises.geojson?q={quote(q)}")["features"]
         assert len(features) == want, (q, len(features), total)
-    from data_loaders.queries import search_enterprises
+    from read_models.search import search_enterprises
 
     with session_scope(small_city) as s:
         assert [h["name"] for h in search_enterprises(s, "%")] == ["百分之百_100%厂"]
