@@ -21,9 +21,9 @@ from sqlalchemy import Engine
 from data_loaders.store import read_alarm_version, read_data_version, session_scope
 from data_loaders.store.frames import load_grid_frame
 from data_loaders.times import china_today
-from layers import alarms, enterprises, grids, listed_dangers, major_hazards
-from layers._geojson import dumps
 from read_models.alarms import load_open_alarm_points
+from read_models.geojson import alarms, enterprises, grids, listed_dangers, major_hazards
+from read_models.geojson.common import dumps
 from read_models.grids import UnknownGrid, load_grid_alarm_counts, load_grid_metrics, resolve_scope
 from read_models.places import (
     load_enterprise_points,

@@ -4,5 +4,6 @@ grids: the scope every figure is counted in (UnknownGrid), the chain of grids, r
 the choropleth's metrics; stats: the KPI document and its counts; places: what the map places;
 search; alarms; sensors and readings; dossier: one enterprise; dangers, campaigns, committee
 and rankings: the panels; lists: how the panels list rows; exports: those lists whole, as
-files. Operators' writes are not here: data_loaders.actions.
+files; geojson/: the map's GeoJSON, one module per layer. Operators' writes are not here:
+data_loaders.actions.
 """

@@ -1,5 +1,5 @@
 """The store's grids as a GeoDataFrame, on the data floor: the importers place rows in them, and
-the map's grid polygons are made from them (layers.grids)."""
+the map's grid polygons are made from them (read_models.geojson.grids)."""
 
 from __future__ import annotations
 
