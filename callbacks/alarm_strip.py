@@ -7,8 +7,8 @@ from dash import Input, Output, State, html, no_update
 from callbacks import ids
 from callbacks.alarms import level_badge, local_time, what
 from callbacks.deps import Deps
-from data_loaders.queries import load_alarm_feed
 from data_loaders.store import session_scope
+from read_models.alarms import load_alarm_feed
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]

@@ -14,11 +14,11 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, dcc, html, 
 from callbacks import ids
 from callbacks.deps import Deps, Label
 from callbacks.map_state import parse_query
-from data_loaders.queries import load_alarm, load_alarms
+from data_loaders.actions.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
 from data_loaders.rules.lifecycle import ALLOWED_FROM, OPEN_STATES
 from data_loaders.store import session_scope
-from data_loaders.telemetry.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
-from data_loaders.telemetry.formats import CHINA, parse_iso
+from data_loaders.times import CHINA, parse_iso
+from read_models.alarms import load_alarm, load_alarms
 
 FIELDS = ("assignee", "due", "feedback", "reason", "note")
 # The due time is a date picker showing the page's own date format, and a 24-hour hh:mm box:

@@ -14,10 +14,11 @@ from callbacks.alarms import local_time
 from callbacks.deps import Deps, Label
 from callbacks.map_state import parse_query
 from callbacks.tabs import committee_name
-from data_loaders.committee import TaskError, load_task, update_task_as
+from data_loaders.actions.tasks import TaskError, update_task_as
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
 from data_loaders.vocab import TASK_STATUSES
+from read_models.committee import load_task
 
 
 def create_history(task: dict[str, Any], label: Label, lang: str) -> list:

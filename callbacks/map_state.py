@@ -14,10 +14,13 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_up
 
 from callbacks import ids
 from callbacks.deps import Deps
-from data_loaders.queries import UnknownGrid, load_grid_chain, search_enterprises
 from data_loaders.store import session_scope
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
 from layers import alarms, build_map, enterprises, grids, listed_dangers, major_hazards
+from read_models.geojson.enterprises import CELL, MAX_CLUSTER_ZOOM
+from read_models.geojson.grids import METRICS
+from read_models.grids import UnknownGrid, load_grid_chain
+from read_models.search import search_enterprises
 
 TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
 THEMES = ("dark", "light")
@@ -76,7 +79,7 @@ def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
         grid=one("grid"),
         enterprise=one("enterprise"),
         layers=layers,
-        metric=metric if metric in grids.METRICS else "none",
+        metric=metric if metric in METRICS else "none",
         classes=_list(params, "class", SAFETY_CLASSES),
         industries=_list(params, "industry"),
         tags=_list(params, "tag", RISK_TAGS),
@@ -398,12 +401,12 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
     }
     hideouts = {
         grids.NAME: grids.hideout(state.metric, breaks, selected, state.lang),
-        # the map asks the clusters of the squares it shows (layers.enterprises.clusters)
+        # the map asks the clusters of the squares it shows (read_models.geojson.enterprises)
         enterprises.NAME: {
             "selected": state.enterprise,
             "lang": state.lang,
-            "cell": enterprises.CELL,
-            "max_cluster_zoom": enterprises.MAX_CLUSTER_ZOOM,
+            "cell": CELL,
+            "max_cluster_zoom": MAX_CLUSTER_ZOOM,
             "cluster_pane": enterprises.CLUSTER_PANE,
         },
     }

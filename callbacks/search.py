@@ -7,8 +7,8 @@ from dash import ALL, ClientsideFunction, Input, Output, State, html
 from callbacks import ids
 from callbacks.deps import Deps
 from callbacks.map_state import parse_query
-from data_loaders.queries import search_enterprises
 from data_loaders.store import session_scope
+from read_models.search import search_enterprises
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]

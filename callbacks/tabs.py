@@ -35,8 +35,8 @@ from callbacks.tables import (
     export_links,
     fit_width,
 )
-from data_loaders.panels import month_start
 from data_loaders.rules.metrics import rate
+from data_loaders.times import month_start
 
 # narrowest columns: a date (2026-11-23) and a day count, whole; tables fit the panel (a
 # column is never narrower than its header's longest word either)

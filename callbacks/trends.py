@@ -12,9 +12,9 @@ from plotly.subplots import make_subplots
 from callbacks import ids
 from callbacks.deps import Deps, Label
 from callbacks.map_state import parse_query
-from data_loaders.queries import load_readings, load_sensors
 from data_loaders.store import session_scope
-from data_loaders.telemetry.formats import CHINA
+from data_loaders.times import CHINA
+from read_models.sensors import load_readings, load_sensors
 
 BUCKET_S = 300  # one point per 5 minutes: 288 a day, and the worst value of each bucket
 MAX_SIGNALS = 12

@@ -16,10 +16,10 @@ from callbacks.map_state import parse_query
 from dashboard.app import create_app, page_title
 from dashboard.i18n import CATALOG, t
 from dashboard.settings import Settings
-from data_loaders.queries import load_stats
 from data_loaders.scheduler import poll_heartbeat
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
+from read_models.stats import load_stats
 
 
 @pytest.fixture
@@ -282,8 +282,8 @@ def test_dossier_of_a_monitored_enterprise_renders_in_both_languages(small_city)
     from sqlalchemy import select
 
     from callbacks.panel import create_dossier
-    from data_loaders.queries import load_enterprise_dossier
     from data_loaders.store.schema import Enterprise, Sensor
+    from read_models.dossier import load_enterprise_dossier
 
     with session_scope(small_city) as s:
         code = s.scalar(
