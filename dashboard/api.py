@@ -13,9 +13,10 @@ from flask import Blueprint, Response, request
 from sqlalchemy import Engine
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from caches.map_payloads import MapData
+from caches.payload import Payload
 from dashboard.auth import Auth
 from dashboard.i18n import t
-from dashboard.map_data import MapData, Payload
 from data_loaders.panels import EXPORTS, MIMETYPES, ExportError, load_export, write_rows
 from data_loaders.queries import (
     MAX_SEARCH_CHARS,
