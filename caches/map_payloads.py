@@ -40,6 +40,15 @@ def filter_key(args: dict[str, str]) -> tuple[str, ...]:
     return tuple(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS)
 
 
+def zoom_and_cells(args: dict[str, str]) -> tuple[int, tuple[int, int, int, int] | None]:
+    """The zoom ("z", 0 to 22) and range of squares ("cells") of a clusters query; ValueError
+    for a bad zoom or range."""
+    zoom = int(args.get("z", ""))
+    if not 0 <= zoom <= 22:
+        raise ValueError("z")
+    return zoom, enterprises.parse_cells(args.get("cells"), zoom)
+
+
 class MapData:
     """Precomputed map payloads; everything is recomputed when the data version moves."""
 
@@ -219,10 +228,7 @@ class MapData:
     def enterprise_clusters_json(self, args: dict[str, str]) -> Payload:
         """The clusters and single enterprises the filters keep, at a zoom ("z") in a range
         of squares ("cells"); ValueError for a bad zoom or range."""
-        zoom = int(args.get("z", ""))
-        if not 0 <= zoom <= 22:
-            raise ValueError("z")
-        cells = enterprises.parse_cells(args.get("cells"), zoom)
+        zoom, cells = zoom_and_cells(args)
         return self._cached(
             ("enterprise_clusters", *filter_key(args), zoom, cells),
             lambda: dumps(enterprises.clusters(self.point_set(args), zoom, cells)),
@@ -230,10 +236,7 @@ class MapData:
 
     def enterprise_clusters_geojson(self, args: dict[str, str]) -> Payload:
         """The same clusters and single enterprises as GeoJSON, for the map's layer."""
-        zoom = int(args.get("z", ""))
-        if not 0 <= zoom <= 22:
-            raise ValueError("z")
-        cells = enterprises.parse_cells(args.get("cells"), zoom)
+        zoom, cells = zoom_and_cells(args)
         return self._cached(
             ("enterprise_clusters_geojson", *filter_key(args), zoom, cells),
             lambda: dumps(
