@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine
+
+from caches.map_payloads import MapData
+from caches.panel_documents import PanelCache
+from data_loaders.rules.rankings import RankingConfig
+from data_loaders.users import Identity
 
 Label = Callable[[str, str], str]
 
@@ -19,12 +23,12 @@ class Deps:
     lang: str
     label: Callable[[str, str], str]
     title: Callable[[str], str]
-    map_data: Any = None  # dashboard.map_data.MapData: cached layer payloads and URLs
+    map_data: MapData | None = None  # cached layer payloads and URLs
     js_labels: Callable[[str], dict[str, str]] = lambda _lang: {}
-    # dashboard.auth.Identity of the request (name, role, may(role)), or None
-    current_user: Callable[[], Any] = lambda: None
-    ranking: Any = None  # data_loaders.rules.rankings.RankingConfig (None: the defaults)
-    panels: Any = None  # data_loaders.panel_cache.PanelCache (None: read the store each time)
+    # the Identity of the request (name, role, may(role)), or None
+    current_user: Callable[[], Identity | None] = lambda: None
+    ranking: RankingConfig | None = None  # None: the defaults
+    panels: PanelCache | None = None  # None: read the store each time
     tile_url: str = ""  # the raster basemap's URL template ("": none, the grids are the basemap)
 
     def may(self, role: str) -> bool:

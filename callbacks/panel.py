@@ -8,6 +8,7 @@ from typing import Any
 
 from dash import Input, Output, State, html, no_update
 
+from caches.panel_documents import LOADERS
 from callbacks import ids
 from callbacks.alarms import local_time
 from callbacks.deps import Deps, Label
@@ -22,7 +23,6 @@ from callbacks.tabs import (
     create_ranking_tab,
     create_tab_bar,
 )
-from data_loaders.panel_cache import LOADERS
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
 from read_models.dossier import load_enterprise_dossier

@@ -13,9 +13,10 @@ from flask import Blueprint, Response, request
 from sqlalchemy import Engine
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from caches.map_payloads import MapData
+from caches.payload import Payload
 from dashboard.auth import Auth
 from dashboard.i18n import t
-from dashboard.map_data import MapData, Payload
 from data_loaders.actions.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
 from data_loaders.rules.lifecycle import STATES
 from data_loaders.rules.rankings import RankingConfig

@@ -12,6 +12,9 @@ from flask_compress import Compress
 from sqlalchemy import Engine, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from caches.map_payloads import MapData
+from caches.panel_documents import PanelCache
+from caches.versioned import Versions
 from callbacks import ids, register_all
 from callbacks.chrome import chrome_texts
 from callbacks.deps import Deps
@@ -20,11 +23,9 @@ from dashboard.api import create_api
 from dashboard.auth import Auth
 from dashboard.i18n import js_labels, t
 from dashboard.index import OneMapDash
-from dashboard.map_data import MapData
 from dashboard.pages.command import create_layout, create_shell
 from dashboard.settings import Settings
 from dashboard.tiles import create_tiles
-from data_loaders.panel_cache import PanelCache
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
 from data_loaders.times import china_today
@@ -64,7 +65,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     server.secret_key = settings.secret_key or secrets.token_hex(32)
     Compress(server)
-    map_data = MapData(engine, warm=settings.warm_cache)
+    versions = Versions(engine)  # one watcher of the store's versions for both caches
+    map_data = MapData(engine, warm=settings.warm_cache, versions=versions)
     if settings.warm_cache:
         try:
             map_data.warm_first_view()  # before listening: the first visitor waits for nothing
@@ -75,7 +77,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         engine,
         settings.ranking_config(),
         warm=settings.warm_cache,
-        versions=lambda: (map_data.version(), map_data.alarm_version()),
+        versions=versions,
     )
     auth = Auth(
         engine,

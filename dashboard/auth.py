@@ -11,7 +11,6 @@ import threading
 import time
 from base64 import b64decode
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlparse
 
@@ -23,7 +22,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard.i18n import t
 from data_loaders.store import session_scope
 from data_loaders.store.schema import LoginFailure, User
-from data_loaders.users import end_session, find_session, has_role, open_session
+from data_loaders.users import Identity, end_session, find_session, open_session
 
 # Routes anyone may fetch, matched whole (a prefix match let /loginx serve the page shell):
 # the login page, health for watchdogs, telemetry (its own token), and static files (code
@@ -50,18 +49,6 @@ def hash_password(password: str) -> str:
 def verify_password(password_hash: str, password: str) -> bool:
     """Whether a password matches its stored hash."""
     return check_password_hash(password_hash, password)
-
-
-@dataclass(frozen=True)
-class Identity:
-    """A signed-in person (or the anonymous wall screen) and their role."""
-
-    name: str
-    role: str
-
-    def may(self, needed: str) -> bool:
-        """Whether this role includes the needed one."""
-        return has_role(self.role, needed)
 
 
 class TooManyAttempts(Exception):

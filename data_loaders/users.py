@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
@@ -37,6 +38,18 @@ def save_user(session: Session, name: str, role: str, password_hash: str) -> boo
 def has_role(user_role: str | None, needed: str) -> bool:
     """Whether a role includes another (admin ⊇ operator ⊇ viewer)."""
     return user_role in ROLE_RANK and ROLE_RANK[user_role] >= ROLE_RANK[needed]
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A signed-in person (or the anonymous wall screen) and their role."""
+
+    name: str
+    role: str
+
+    def may(self, needed: str) -> bool:
+        """Whether this role includes the needed one."""
+        return has_role(self.role, needed)
 
 
 # --- sessions kept on the server ----------------------------------------------------------

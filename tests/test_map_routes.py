@@ -111,7 +111,7 @@ def test_names_from_data_stay_data(client, small_city):
 def test_a_payload_is_built_once_when_asked_for_at_once(small_city):
     import threading
 
-    from dashboard.map_data import MapData
+    from caches.map_payloads import MapData
 
     md = MapData(small_city)
     built = []
@@ -235,10 +235,10 @@ def test_the_kpi_strip_reads_the_map_caches_stats(small_city):
     import time
     from dataclasses import replace
 
+    from caches.map_payloads import MapData
     from callbacks.deps import Deps
     from callbacks.panel import kpi_document
     from dashboard.i18n import t
-    from dashboard.map_data import MapData
     from read_models.stats import load_stats
     from tests.conftest import TODAY
 
@@ -314,7 +314,7 @@ def test_search_text_is_text_and_numbers_are_bounded(client, small_city):
 
 def test_the_payload_cache_is_bounded_by_bytes(small_city):
     """Each new search text cached a multi-megabyte payload; 256 were ~1 GB per process."""
-    from dashboard.map_data import MapData
+    from caches.map_payloads import MapData
 
     data = MapData(small_city, max_bytes=200_000)
     one = data.enterprises_geojson({}).size

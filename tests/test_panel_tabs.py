@@ -15,10 +15,10 @@ from callbacks.committee_tasks import editor_values, save_task
 from callbacks.deps import Deps
 from callbacks.map_state import MapState, apply_event, encode_query, parse_query
 from callbacks.panel import panel_key, render_body
-from dashboard.auth import Identity
 from dashboard.i18n import t
 from data_loaders.store import session_scope
 from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent
+from data_loaders.users import Identity
 from read_models.committee import load_committee_panel
 from read_models.dangers import load_danger_closure
 from read_models.stats import load_stats
@@ -172,7 +172,7 @@ def test_the_editor_needs_an_operator_and_records_who(small_city, role):
 
 
 def test_panel_cache_keeps_documents_per_version_and_one_bulletin_for_all_scopes(small_city):
-    from data_loaders.panel_cache import PanelCache
+    from caches.panel_documents import PanelCache
     from data_loaders.store import bump_alarm_version, bump_data_version
     from read_models.rankings import load_rankings, month_end, parse_month
 

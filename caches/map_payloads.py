@@ -3,22 +3,18 @@ data version (and by filter), so a warm request is a dictionary lookup."""
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import logging
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-import brotli
 import orjson
 from sqlalchemy import Engine
 
-from data_loaders.store import read_alarm_version, read_data_version, session_scope
+from caches.payload import Payload
+from caches.versioned import VersionedStore, Versions, WarmUp
+from data_loaders.store import session_scope
 from data_loaders.store.frames import load_grid_frame
 from data_loaders.times import china_today
 from read_models.alarms import load_open_alarm_points
@@ -39,35 +35,7 @@ END = {
     "geometry": {"type": "GeometryCollection", "geometries": []},
     "properties": {"onemap": "end"},
 }
-log = logging.getLogger("onemap.map_data")
-
-
-class Payload:
-    """Response bytes with their ETag and compressed forms, each made once, on first use."""
-
-    def __init__(self, raw: bytes) -> None:
-        self.raw = raw
-        self.etag = hashlib.blake2b(raw, digest_size=12).hexdigest()
-        self._encoded: dict[str, bytes] = {"identity": raw}
-        self._lock = threading.Lock()
-
-    @property
-    def size(self) -> int:
-        """Bytes held: the body and the compressed forms made so far."""
-        with self._lock:
-            return sum(len(b) for b in self._encoded.values())
-
-    def encoded(self, encoding: str) -> bytes:
-        """The body in an encoding: identity, gzip or br."""
-        with self._lock:
-            if encoding not in self._encoded:
-                if encoding == "br":
-                    self._encoded[encoding] = brotli.compress(self.raw, quality=5)
-                elif encoding == "gzip":
-                    self._encoded[encoding] = gzip.compress(self.raw, compresslevel=6, mtime=0)
-                else:
-                    raise ValueError(encoding)
-            return self._encoded[encoding]
+log = logging.getLogger("onemap.map_data")  # the name logging settings know
 
 
 def split(value: str | None) -> list[str]:
@@ -80,6 +48,15 @@ def filter_key(args: dict[str, str]) -> tuple[str, ...]:
     return tuple(",".join(sorted(split(args.get(k)))) for k in FILTER_KEYS)
 
 
+def zoom_and_cells(args: dict[str, str]) -> tuple[int, tuple[int, int, int, int] | None]:
+    """The zoom ("z", 0 to 22) and range of squares ("cells") of a clusters query; ValueError
+    for a bad zoom or range."""
+    zoom = int(args.get("z", ""))
+    if not 0 <= zoom <= 22:
+        raise ValueError("z")
+    return zoom, enterprises.parse_cells(args.get("cells"), zoom)
+
+
 class MapData:
     """Precomputed map payloads; everything is recomputed when the data version moves."""
 
@@ -90,72 +67,55 @@ class MapData:
         max_entries: int = 256,
         warm: bool = False,
         max_bytes: int = 256 * 1024 * 1024,
+        versions: Versions | None = None,
     ) -> None:
         self.engine = engine
         self.today = today
+        # the store's versions, read at most once a second (the app shares them with the
+        # panels' cache: one watcher for both)
+        self.versions = versions or Versions(engine)
         self.max_entries = max_entries
         # Bounded by bytes too: each new search text made a multi-megabyte payload (256 of
         # them were about 1 GB per process).
         self.max_bytes = max_bytes
-        self._lock = threading.Lock()
-        self._version = -1
-        self._alarm_version = -1
-        self._version_read_at = 0.0
-        self._bytes: OrderedDict[tuple, Payload] = OrderedDict()
-        self._building: dict[tuple, threading.Event] = {}
-        self._grid_frame: Any = None
-        self._metrics: dict[str, dict[str, float]] | None = None  # the ledger's, per version
-        self._with_alarms: dict[str, dict[str, float]] | None = None  # + open alarms
+        self._payloads: VersionedStore[Payload] = VersionedStore(
+            self.versions, max_entries, max_bytes, size=lambda p: p.size
+        )
+        # the enterprises' arrays, a few per data version
+        self._point_sets: VersionedStore[enterprises.PointSet] = VersionedStore(self.versions, 16)
+        # the grid frame and the ledger's metrics per data version, with the open alarms per
+        # alarm version
+        self._frames: VersionedStore[Any] = VersionedStore(self.versions, 8)
         self._warm = warm
-        self._warming = threading.Lock()
-        self._point_sets: OrderedDict[tuple, enterprises.PointSet] = OrderedDict()
+        self._warmup = WarmUp(self._warm_all, log, "warming the map cache failed", "onemap-warm")
+        self.versions.subscribe(self._moved)
 
     # --- versioning ------------------------------------------------------------------------
-    def version(self, max_age: float = 1.0) -> int:
+    def version(self) -> int:
         """The store's data version, read at most once a second (one tiny query)."""
-        now = time.monotonic()
-        if now - self._version_read_at > max_age:
-            with session_scope(self.engine) as s:
-                v, av = read_data_version(s), read_alarm_version(s)
-            with self._lock:
-                self._version_read_at = now
-                moved = v != self._version
-                if moved:
-                    self._version = v
-                    self._bytes.clear()
-                    self._point_sets.clear()
-                    self._grid_frame = None
-                    self._metrics = None
-                    self._with_alarms = None
-                if av != self._alarm_version:
-                    # alarms moved: drop what shows alarms, keep the heavy ledger payloads
-                    # and metrics (a second at scale 10) and count the alarms again
-                    self._alarm_version = av
-                    for key in [k for k in self._bytes if k[1] is not None]:
-                        del self._bytes[key]
-                    self._with_alarms = None
-            if moved and self._warm:
-                threading.Thread(target=self.warm, name="onemap-warm", daemon=True).start()
-        return self._version
+        return self.versions()[0]
+
+    def _moved(self, data_moved: bool, _alarms_moved: bool) -> None:
+        if data_moved and self._warm:
+            self._warmup.start(self.versions.seen()[0])
 
     def alarm_version(self) -> int:
         """The store's alarm version (read together with the data version)."""
-        self.version()
-        return self._alarm_version
+        return self.versions()[1]
 
     def token(self, live: bool = False) -> str:
         """What a URL carries to name its content: the data version, and the alarm version
         for payloads that show alarms."""
-        v = self.version()
-        return f"{v}.{self._alarm_version}" if live else str(v)
+        data, alarms = self.versions()
+        return f"{data}.{alarms}" if live else str(data)
 
     def state(self) -> dict[str, Any]:
         """The cache's state for /health: data version, payloads held, warming or not."""
         return {
-            "version": self._version,
-            "payloads": len(self._bytes),
+            "version": self.versions.seen()[0],
+            "payloads": len(self._payloads),
             "bytes": self.cached_bytes(),
-            "warming": self._warming.locked(),
+            "warming": self._warmup.running,
         }
 
     def warm(self) -> None:
@@ -164,20 +124,16 @@ class MapData:
         Runs once per data version in a background thread (at most one at a time); a failure
         only means the first request builds its payload itself.
         """
-        if not self._warming.acquire(blocking=False):
-            return
-        try:
-            self.warm_first_view()
-            frame = self.grid_frame()
-            self.stats_json(None)
-            for code in frame[frame.level == 2].code:
-                self.grids_geojson(None, code)
-                self.point_set({"grid": code})
-                self.stats_json(code)
-        except Exception:  # warming is best effort: requests build their payload on demand
-            log.exception("warming the map cache failed")
-        finally:
-            self._warming.release()
+        self._warmup.run()
+
+    def _warm_all(self) -> None:
+        self.warm_first_view()
+        frame = self.grid_frame()
+        self.stats_json(None)
+        for code in frame[frame.level == 2].code:
+            self.grids_geojson(None, code)
+            self.point_set({"grid": code})
+            self.stats_json(code)
 
     def warm_first_view(self) -> None:
         """Build what the county view fetches (the server calls this before it listens, so
@@ -193,69 +149,38 @@ class MapData:
     def _cached(self, key: tuple, make: Callable[[], bytes], live: bool = False) -> Payload:
         """The payload for a key, built once: concurrent askers (a request and the warming
         thread, say) wait for the first builder instead of building it again."""
-        # Keyed by data version too: a build begun before the data changed can never be
-        # served as the new version's payload.
-        version = self.version()
-        key = (version, self._alarm_version if live else None, *key)
-        while True:
-            with self._lock:
-                if key in self._bytes:
-                    self._bytes.move_to_end(key)
-                    return self._bytes[key]
-                building = self._building.get(key)
-                if building is None:
-                    building = self._building[key] = threading.Event()
-                    break
-            building.wait()
-        try:
-            body = Payload(make())
-            with self._lock:
-                self._bytes[key] = body
-                self._evict()
-            return body
-        finally:
-            with self._lock:
-                self._building.pop(key, None)
-            building.set()
-
-    def _evict(self) -> None:
-        """Drop the least recently used payloads beyond the entry and byte budgets (the
-        newest stays, whatever its size). Called with the lock held."""
-        total = sum(p.size for p in self._bytes.values())
-        while len(self._bytes) > 1 and (
-            len(self._bytes) > self.max_entries or total > self.max_bytes
-        ):
-            _key, dropped = self._bytes.popitem(last=False)
-            total -= dropped.size
+        return self._payloads.get(key, lambda: Payload(make()), live=live)
 
     def cached_bytes(self) -> int:
         """Bytes the payload cache holds now (for /health)."""
-        with self._lock:
-            return sum(p.size for p in self._bytes.values())
+        return self._payloads.held_bytes()
 
     # --- grids -----------------------------------------------------------------------------
     def grid_frame(self) -> Any:
         """All grids, each level simplified as one coverage (shared borders kept)."""
-        self.version()
-        if self._grid_frame is None:
+
+        def make() -> Any:
             with session_scope(self.engine) as s:
                 frame = load_grid_frame(s)
-            self._grid_frame = grids.simplify_level(frame)
-        return self._grid_frame
+            return grids.simplify_level(frame)
+
+        return self._frames.get(("grid_frame",), make)
 
     def metrics(self) -> dict[str, dict[str, float]]:
         """Choropleth metrics of every grid: the ledger's (kept per data version) with the
         open alarms (counted again per alarm version)."""
-        self.version()
-        if self._with_alarms is None:
+
+        def ledger() -> dict[str, dict[str, float]]:
             with session_scope(self.engine) as s:
-                if self._metrics is None:
-                    self._metrics = load_grid_metrics(s, self.today())
+                return load_grid_metrics(s, self.today())
+
+        def make() -> dict[str, dict[str, float]]:
+            metrics = self._frames.get(("metrics",), ledger)
+            with session_scope(self.engine) as s:
                 alarms = load_grid_alarm_counts(s)
-            self._with_alarms = {
-                code: {**m, "open_alarms": alarms.get(code, 0)} for code, m in self._metrics.items()
-            }
-        return self._with_alarms
+            return {code: {**m, "open_alarms": alarms.get(code, 0)} for code, m in metrics.items()}
+
+        return self._frames.get(("with_alarms",), make, live=True)
 
     def _children(self, level: int | None, parent: str | None) -> Any:
         frame = self.grid_frame()
@@ -304,25 +229,14 @@ class MapData:
 
     def point_set(self, args: dict[str, str]) -> enterprises.PointSet:
         """The enterprises the filters keep, as arrays (a few kept per data version)."""
-        key = (self.version(), *filter_key(args))
-        with self._lock:
-            if key in self._point_sets:
-                self._point_sets.move_to_end(key)
-                return self._point_sets[key]
-        points = enterprises.point_set(self._enterprise_rows(args))
-        with self._lock:
-            self._point_sets[key] = points
-            while len(self._point_sets) > 16:
-                self._point_sets.popitem(last=False)
-        return points
+        return self._point_sets.get(
+            filter_key(args), lambda: enterprises.point_set(self._enterprise_rows(args))
+        )
 
     def enterprise_clusters_json(self, args: dict[str, str]) -> Payload:
         """The clusters and single enterprises the filters keep, at a zoom ("z") in a range
         of squares ("cells"); ValueError for a bad zoom or range."""
-        zoom = int(args.get("z", ""))
-        if not 0 <= zoom <= 22:
-            raise ValueError("z")
-        cells = enterprises.parse_cells(args.get("cells"), zoom)
+        zoom, cells = zoom_and_cells(args)
         return self._cached(
             ("enterprise_clusters", *filter_key(args), zoom, cells),
             lambda: dumps(enterprises.clusters(self.point_set(args), zoom, cells)),
@@ -330,10 +244,7 @@ class MapData:
 
     def enterprise_clusters_geojson(self, args: dict[str, str]) -> Payload:
         """The same clusters and single enterprises as GeoJSON, for the map's layer."""
-        zoom = int(args.get("z", ""))
-        if not 0 <= zoom <= 22:
-            raise ValueError("z")
-        cells = enterprises.parse_cells(args.get("cells"), zoom)
+        zoom, cells = zoom_and_cells(args)
         return self._cached(
             ("enterprise_clusters_geojson", *filter_key(args), zoom, cells),
             lambda: dumps(
