@@ -14,20 +14,11 @@ import click
 import orjson
 
 from dashboard.settings import Settings, describe
+from data_loaders.vocab import IMPORT_KINDS
 
-# The importable kinds (data_loaders.importers.KINDS; a test keeps the two in step). Listed
-# here so that `onemap --help` does not have to load geopandas.
-KIND_CHOICE = click.Choice(
-    [
-        "grids",
-        "enterprises",
-        "hidden-dangers",
-        "major-hazards",
-        "sensors",
-        "campaign-tasks",
-        "committee-tasks",
-    ]
-)
+# The importable kinds' names (data_loaders.importers.KINDS is built from the same list): from
+# vocab, so that `onemap --help` does not have to load geopandas.
+KIND_CHOICE = click.Choice(list(IMPORT_KINDS))
 
 
 def _settings(ctx: click.Context) -> Settings:

@@ -1,31 +1,17 @@
-"""The importable kinds, one module each (its columns, checks and writer), and KINDS: the
-registry by name the importer, the exporter, the CLI and the tests read."""
+"""The importable kinds, one module each (its columns, checks and writer, and KIND), and KINDS:
+the registry by name the importer, the exporter and the tests read (the CLI reads its names,
+vocab.IMPORT_KINDS)."""
 
 from __future__ import annotations
 
-from data_loaders.importers.core import Kind
-from data_loaders.importers.kinds import (
-    campaign_tasks,
-    committee_tasks,
-    enterprises,
-    grids,
-    hidden_dangers,
-    major_hazards,
-    sensors,
-)
+from importlib import import_module
 
-# In import order: a kind's rows may name rows of the kinds before it.
+from data_loaders.importers.core import Kind
+from data_loaders.vocab import IMPORT_KINDS
+
+# name -> Kind, in import order: the module of each name in vocab.IMPORT_KINDS.
 KINDS: dict[str, Kind] = {
-    m.KIND.name: m.KIND
-    for m in (
-        grids,
-        enterprises,
-        hidden_dangers,
-        major_hazards,
-        sensors,
-        campaign_tasks,
-        committee_tasks,
-    )
+    name: import_module(f"{__name__}.{name.replace('-', '_')}").KIND for name in IMPORT_KINDS
 }
 
 
