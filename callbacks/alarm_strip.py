@@ -18,6 +18,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.DATA_VERSION, "data"),
         Input(ids.DATA_POLL, "n_intervals"),
         State(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,  # the page starts with the version it was drawn from
     )
     def poll_version(_n, seen):  # type: ignore[no-untyped-def]
         version = deps.map_data.token(live=True)
@@ -27,6 +28,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.ALARM_STRIP, "children"),
         Input(ids.DATA_VERSION, "data"),
         Input(ids.PAGE_STATE, "data"),
+        prevent_initial_call=True,
     )
     def render_strip(_version, page):  # type: ignore[no-untyped-def]
         lang = page["lang"]

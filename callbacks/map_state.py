@@ -220,7 +220,14 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         if new == (search or ""):
             return no_update, no_update, no_update, no_update
         props = map_props(state, deps, new)
-        return new, props["spec"], props["crumbs"], props["legend"]
+        # the breadcrumb and the legend are drawn again only when they change: a new
+        # breadcrumb is new links, which Dash hands to follow_link, and the map's apply
+        # (reading the spec follow_link may also write) would wait for that round trip
+        old = parse_query(search, deps.lang)
+        same_grid = (old.grid, old.lang) == (state.grid, state.lang)
+        crumbs = no_update if same_grid else props["crumbs"]
+        legend = no_update if same_grid and old.metric == state.metric else props["legend"]
+        return new, props["spec"], crumbs, legend
 
     @app.callback(
         Output(ids.LOCATION, "search"),
