@@ -1,10 +1,13 @@
-"""The HTTP API beside Dash: JSON by orjson, compressed, with ETag and 304."""
+"""The HTTP API beside Dash: JSON by orjson, compressed, with ETag and 304. A route list
+(routes()) of small handlers, each given what it needs (ApiDeps) and registered in a loop."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -119,6 +122,340 @@ def health_status(
 CONFLICT_RECENT_S = 60  # a session taken within this long: still degraded
 
 
+@dataclass(frozen=True)
+class ApiDeps:
+    """What the data routes need (see create_api)."""
+
+    engine: Engine
+    map_data: MapData
+    ingest_token: str = ""
+    auth: Auth | None = None
+    alarm_config: AlarmConfig = field(default_factory=AlarmConfig)
+    ranking: RankingConfig | None = None
+    panel_state: Callable[[], dict[str, Any]] | None = None
+    bulletin: Callable[[str | None], dict[str, Any]] | None = None
+    heartbeat_s: int = 10
+    directory: SensorDirectory = field(default_factory=SensorDirectory)
+
+
+Handler = Callable[..., Response]
+
+
+def telemetry(deps: ApiDeps) -> Response:
+    if not deps.ingest_token:
+        return json_response({"error": "the HTTP telemetry source is off"}, status=503, cache=False)
+    if not bearer_ok(request.headers.get("Authorization"), deps.ingest_token):
+        response = json_response(
+            {"error": "a valid bearer token is required"}, status=401, cache=False
+        )
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    # Also for a chunked body (no Content-Length): Werkzeug stops reading at the limit,
+    # silently for a chunked one, so one byte more is read to tell a full body from a cut.
+    request.max_content_length = MAX_MESSAGE_BYTES + 1
+    try:
+        body = request.get_data()
+    except RequestEntityTooLarge:
+        body = None
+    if body is None or len(body) > MAX_MESSAGE_BYTES:
+        with session_scope(deps.engine) as session:
+            increment_meta(session, "ingest.http.refused", 1)
+        return error(f"a message has at most {MAX_MESSAGE_BYTES} bytes", 413, "too_large")
+    now = datetime.now(UTC)
+    with session_scope(deps.engine) as session:
+        result = ingest_body(session, body, deps.directory, "http", now, deps.alarm_config)
+        count_ingest(session, "http", result, now)
+    counts = {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "rejected": result.rejected,
+    }
+    return json_response(counts, cache=False)
+
+
+def layer(
+    deps: ApiDeps,
+    make: Callable[[], Payload],
+    live: bool = False,
+    mimetype: str = "application/geo+json",
+) -> Response:
+    """A map layer's payload, made by `make`, for the request's query."""
+    map_data = deps.map_data
+    if len(request.args.get("q", "")) > MAX_SEARCH_CHARS:
+        return error(f"q has at most {MAX_SEARCH_CHARS} characters", 400, "bad_q")
+    fresh = request.args.get("v") == map_data.token(live)
+    try:
+        payload = make()
+        if request.args.get("end") == "1":  # the map's own request (MapData.ended)
+            payload = map_data.ended(payload, live)
+        return payload_response(payload, immutable=fresh, mimetype=mimetype)
+    except UnknownGrid as exc:
+        return json_response({"error": f"no grid {exc}"}, status=404)
+    except ValueError:
+        return json_response({"error": "bad parameter"}, status=400)
+
+
+def grids_layer(deps: ApiDeps) -> Response:
+    level = request.args.get("level") or ""
+    if level and level not in ("1", "2", "3", "4"):
+        return error("level is 1, 2, 3 or 4", 400, "bad_level")
+    return layer(
+        deps,
+        lambda: deps.map_data.grids_geojson(
+            int(level) if level else None, request.args.get("parent")
+        ),
+        live="." in request.args.get("v", ""),  # coloured by open alarms
+    )
+
+
+def enterprises_layer(deps: ApiDeps) -> Response:
+    return layer(deps, lambda: deps.map_data.enterprises_geojson(request.args.to_dict()))
+
+
+def enterprise_clusters(deps: ApiDeps) -> Response:
+    # what the map draws: clusters made here, for the zoom and squares it shows
+    return layer(
+        deps,
+        lambda: deps.map_data.enterprise_clusters_json(request.args.to_dict()),
+        mimetype="application/json",
+    )
+
+
+def enterprise_clusters_geojson(deps: ApiDeps) -> Response:
+    # the same as GeoJSON: what the map's layer draws
+    return layer(deps, lambda: deps.map_data.enterprise_clusters_geojson(request.args.to_dict()))
+
+
+def major_hazards_layer(deps: ApiDeps) -> Response:
+    return layer(deps, deps.map_data.major_hazards_geojson)
+
+
+def listed_dangers_layer(deps: ApiDeps) -> Response:
+    return layer(deps, deps.map_data.listed_dangers_geojson)
+
+
+def alarms_layer(deps: ApiDeps) -> Response:
+    return layer(deps, deps.map_data.alarms_geojson, live=True)
+
+
+def health(deps: ApiDeps) -> Response:
+    engine, auth = deps.engine, deps.auth
+    with session_scope(engine) as session:
+        version = read_data_version(session)
+        alarm_version = read_alarm_version(session)
+        telemetry_version = int(get_meta(session, "telemetry_version", "0") or 0)
+        heartbeat = get_meta(session, "ingest_heartbeat") or None
+        last_message = get_meta(session, "ingest.last_message_at") or None
+        by_source = load_ingest_counts(session)
+        conflicts = load_mqtt_conflicts(session)
+        gaps = load_stream_gaps(session)
+        dead_letters = int(get_meta(session, "ingest.mqtt.dead_letters", "0") or 0)
+        refused = int(get_meta(session, "ingest.http.refused", "0") or 0)
+    age = None
+    if heartbeat:
+        age = (datetime.now(UTC) - datetime.fromisoformat(heartbeat)).total_seconds()
+    now = datetime.now(UTC)
+    recent = {
+        cid: at
+        for cid, at in conflicts.items()
+        if (now - datetime.fromisoformat(at)).total_seconds() < CONFLICT_RECENT_S
+    }
+    status, reasons = health_status(age, deps.heartbeat_s, recent)
+    # Watchdogs need no sign-in; what names the store's contents (sensor tags, topics,
+    # client ids) is for signed-in people only.
+    signed_in = auth is not None and auth.current() is not None
+    if not signed_in:
+        gaps = {k: v for k, v in gaps.items() if k != "with_gaps"}
+        reasons = [{"code": r["code"], "message": r["code"]} for r in reasons]
+    payload = {
+        "status": status,
+        "reasons": reasons,
+        "database": engine.dialect.name,
+        "data_version": version,
+        "alarm_version": alarm_version,
+        "telemetry_version": telemetry_version,
+        "ingest": {
+            "heartbeat": heartbeat,
+            "heartbeat_age_s": age,
+            "last_message_at": last_message,
+            "sources": by_source,
+            "dead_letters": dead_letters,
+            "http_refused": refused,
+            "mqtt_client_id_conflicts": recent if signed_in else len(recent),
+            "gaps": gaps,
+        },
+        "map_cache": deps.map_data.state(),
+    }
+    if deps.panel_state is not None:
+        payload["panel_cache"] = deps.panel_state()
+    # Degraded is still 200: maps and panels are served; a load balancer must keep us.
+    # A watchdog of the data asks ?require=ingest and gets 503 then.
+    wanted = request.args.get("require", "")
+    code = 503 if wanted == "ingest" and status != "ok" else 200
+    if wanted not in ("", "ingest"):
+        return error("require must be ingest", 400, "bad_require")
+    return json_response(payload, status=code, cache=False)
+
+
+def sensors(deps: ApiDeps) -> Response:
+    with session_scope(deps.engine) as session:
+        items = load_sensors(session, request.args.get("enterprise") or None)
+    return json_response(items)
+
+
+def readings(deps: ApiDeps, tag: str) -> Response:
+    now = datetime.now(UTC)
+    try:
+        since = parse_time(request.args.get("since"), now - timedelta(hours=24))
+        until = parse_time(request.args.get("until"), now) if "until" in request.args else None
+    except ValueError:
+        return error("since/until must be ISO 8601 times", 400)
+    try:
+        with session_scope(deps.engine) as session:
+            items = load_readings(session, tag, since, until)
+    except UnknownSensor:
+        return error(f"no sensor {tag}", 404)
+    return json_response({"sensor": tag, "since": since.isoformat(), "readings": items})
+
+
+def alarms(deps: ApiDeps) -> Response:
+    states = [x for x in (request.args.get("state") or "").split(",") if x]
+    if any(x not in STATES for x in states):
+        return error(f"state is one of {', '.join(STATES)}", 400)
+    try:
+        limit = min(max(int(request.args.get("limit", 500)), 1), 5000)
+    except ValueError:
+        return error("limit must be a number", 400)
+    drill = request.args.get("drill") in ("1", "true")
+    with session_scope(deps.engine) as session:
+        items = load_alarms(session, states, limit, drill)
+    return json_response(items)
+
+
+def alarm(deps: ApiDeps, alarm_id: int) -> Response:
+    with session_scope(deps.engine) as session:
+        item = load_alarm(session, alarm_id)
+    return json_response(item) if item else error(f"no alarm {alarm_id}", 404)
+
+
+def alarm_action(deps: ApiDeps, alarm_id: int, action: str) -> Response:
+    # JSON only: a cross-site form cannot send it without a CORS preflight (CSRF guard).
+    if not request.is_json:
+        return error("send a JSON body (Content-Type: application/json)", 415)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return error("the body must be a JSON object", 400)
+    who = deps.auth.current() if deps.auth else None
+    try:
+        act_as(
+            deps.engine,
+            who.name if who else None,
+            who.role if who else None,
+            alarm_id,
+            action,
+            body,
+        )
+    except NotAllowed as exc:
+        return error(str(exc), 403, "forbidden")
+    except NoSuchAlarm:
+        return error(f"no alarm {alarm_id}", 404)
+    except ActionError as exc:
+        return error(str(exc), 409 if exc.code == "wrong_state" else 400, exc.code)
+    with session_scope(deps.engine) as session:
+        return json_response(load_alarm(session, alarm_id), cache=False)
+
+
+def stats(deps: ApiDeps) -> Response:
+    grid = request.args.get("grid") or None
+    try:
+        payload = deps.map_data.stats_json(grid)
+    except UnknownGrid:
+        return json_response({"error": f"no grid {grid}"}, status=404)
+    return payload_response(payload, immutable=False, mimetype="application/json")
+
+
+def rankings(deps: ApiDeps) -> Response:
+    # the monthly bulletin of the towns; README "Monthly ranking" documents the score
+    month = request.args.get("month")
+    try:
+        if deps.bulletin is not None:
+            doc = deps.bulletin(month)
+        else:
+            with session_scope(deps.engine) as session:
+                doc = load_rankings(session, month, china_today(), deps.ranking)
+    except BadMonth as exc:
+        return error(str(exc), 400, "bad_month")
+    return json_response(doc)
+
+
+def export_list(deps: ApiDeps, name: str, fmt: str) -> Response:
+    # a panel list whole (the panel shows its first rows), as CSV or XLSX; signed-in
+    # viewers and up, like every GET here (the gate in dashboard.auth)
+    args = request.args
+    lang = args.get("lang") if args.get("lang") in ("zh", "en") else "zh"
+    if name not in EXPORTS or fmt not in MIMETYPES:
+        return error(f"no export {name}.{fmt}", 404)
+    try:
+        with session_scope(deps.engine) as session:
+            rows = load_export(
+                session,
+                name,
+                china_today(),
+                grid=args.get("grid") or None,
+                campaign=args.get("campaign") or None,
+                enterprise=args.get("enterprise") or None,
+            )
+    except UnknownGrid as exc:
+        return error(f"no grid {exc}", 404)
+    except ExportError as exc:
+        return error(str(exc), 400, "bad_export")
+    columns = EXPORTS[name]
+    body = write_rows(
+        [t(key, lang) for _f, key, _p in columns],
+        [[t(p + str(r[f]), lang) if p and r[f] else r[f] for f, _k, p in columns] for r in rows],
+        fmt,
+    )
+    response = Response(body, content_type=MIMETYPES[fmt])
+    scope = "".join(
+        ch
+        for ch in (args.get("grid") or args.get("enterprise") or "")
+        if ch.isascii() and ch.isalnum()
+    )
+    filename = f"{name}-{scope[:40] or 'county'}-{china_today().isoformat()}.{fmt}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+GET, POST = ("GET",), ("POST",)
+ALARM_ID = "<int(max=2147483647):alarm_id>"  # an id the store can hold
+
+
+def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
+    """The data routes: (URL rule, handler, methods); a handler takes the ApiDeps, then the
+    rule's variables. State changes (POST) check who may: telemetry by its bearer token,
+    alarm actions by the signed-in role (act_as); the gate in dashboard.auth guards them all."""
+    return [
+        ("/api/telemetry", telemetry, POST),
+        ("/api/layers/grids.geojson", grids_layer, GET),
+        ("/api/layers/enterprises.geojson", enterprises_layer, GET),
+        ("/api/layers/enterprise-clusters.json", enterprise_clusters, GET),
+        ("/api/layers/enterprise-clusters.geojson", enterprise_clusters_geojson, GET),
+        ("/api/layers/major-hazards.geojson", major_hazards_layer, GET),
+        ("/api/layers/listed-dangers.geojson", listed_dangers_layer, GET),
+        ("/api/layers/alarms.geojson", alarms_layer, GET),
+        ("/health", health, GET),
+        ("/api/sensors", sensors, GET),
+        ("/api/sensors/<tag>/readings", readings, GET),
+        ("/api/alarms", alarms, GET),
+        (f"/api/alarms/{ALARM_ID}", alarm, GET),
+        (f"/api/alarms/{ALARM_ID}/<action>", alarm_action, POST),
+        ("/api/stats", stats, GET),
+        ("/api/rankings", rankings, GET),
+        ("/api/exports/<name>.<fmt>", export_list, GET),
+    ]
+
+
 def create_api(
     engine: Engine,
     map_data: MapData,
@@ -132,285 +469,20 @@ def create_api(
 ) -> Blueprint:
     """The blueprint of the data routes (panel_state: the panel cache's, for /health;
     bulletin(month): the monthly ranking from that cache, else read from the store)."""
+    deps = ApiDeps(
+        engine,
+        map_data,
+        ingest_token,
+        auth,
+        alarm_config or AlarmConfig(),
+        ranking,
+        panel_state,
+        bulletin,
+        heartbeat_s,
+    )
     api = Blueprint("onemap_api", __name__)
-    directory = SensorDirectory()
-    config = alarm_config or AlarmConfig()
-
-    @api.post("/api/telemetry")
-    def telemetry() -> Response:
-        if not ingest_token:
-            return json_response(
-                {"error": "the HTTP telemetry source is off"}, status=503, cache=False
-            )
-        if not bearer_ok(request.headers.get("Authorization"), ingest_token):
-            response = json_response(
-                {"error": "a valid bearer token is required"}, status=401, cache=False
-            )
-            response.headers["WWW-Authenticate"] = "Bearer"
-            return response
-        # Also for a chunked body (no Content-Length): Werkzeug stops reading at the limit,
-        # silently for a chunked one, so one byte more is read to tell a full body from a cut.
-        request.max_content_length = MAX_MESSAGE_BYTES + 1
-        try:
-            body = request.get_data()
-        except RequestEntityTooLarge:
-            body = None
-        if body is None or len(body) > MAX_MESSAGE_BYTES:
-            with session_scope(engine) as session:
-                increment_meta(session, "ingest.http.refused", 1)
-            return error(f"a message has at most {MAX_MESSAGE_BYTES} bytes", 413, "too_large")
-        now = datetime.now(UTC)
-        with session_scope(engine) as session:
-            result = ingest_body(session, body, directory, "http", now, config)
-            count_ingest(session, "http", result, now)
-        counts = {
-            "accepted": result.accepted,
-            "duplicates": result.duplicates,
-            "rejected": result.rejected,
-        }
-        return json_response(counts, cache=False)
-
-    def layer(
-        make: Callable[[], Payload], live: bool = False, mimetype: str = "application/geo+json"
-    ) -> Response:
-        if len(request.args.get("q", "")) > MAX_SEARCH_CHARS:
-            return error(f"q has at most {MAX_SEARCH_CHARS} characters", 400, "bad_q")
-        fresh = request.args.get("v") == map_data.token(live)
-        try:
-            payload = make()
-            if request.args.get("end") == "1":  # the map's own request (MapData.ended)
-                payload = map_data.ended(payload, live)
-            return payload_response(payload, immutable=fresh, mimetype=mimetype)
-        except UnknownGrid as exc:
-            return json_response({"error": f"no grid {exc}"}, status=404)
-        except ValueError:
-            return json_response({"error": "bad parameter"}, status=400)
-
-    @api.get("/api/layers/grids.geojson")
-    def grids_layer() -> Response:
-        level = request.args.get("level") or ""
-        if level and level not in ("1", "2", "3", "4"):
-            return error("level is 1, 2, 3 or 4", 400, "bad_level")
-        return layer(
-            lambda: map_data.grids_geojson(
-                int(level) if level else None, request.args.get("parent")
-            ),
-            live="." in request.args.get("v", ""),  # coloured by open alarms
+    for rule, handler, methods in routes():
+        api.add_url_rule(
+            rule, handler.__name__, functools.partial(handler, deps), methods=list(methods)
         )
-
-    @api.get("/api/layers/enterprises.geojson")
-    def enterprises_layer() -> Response:
-        return layer(lambda: map_data.enterprises_geojson(request.args.to_dict()))
-
-    @api.get("/api/layers/enterprise-clusters.json")
-    def enterprise_clusters() -> Response:
-        # what the map draws: clusters made here, for the zoom and squares it shows
-        return layer(
-            lambda: map_data.enterprise_clusters_json(request.args.to_dict()),
-            mimetype="application/json",
-        )
-
-    @api.get("/api/layers/enterprise-clusters.geojson")
-    def enterprise_clusters_geojson() -> Response:
-        # the same as GeoJSON: what the map's layer draws
-        return layer(lambda: map_data.enterprise_clusters_geojson(request.args.to_dict()))
-
-    @api.get("/api/layers/major-hazards.geojson")
-    def major_hazards_layer() -> Response:
-        return layer(map_data.major_hazards_geojson)
-
-    @api.get("/api/layers/listed-dangers.geojson")
-    def listed_dangers_layer() -> Response:
-        return layer(map_data.listed_dangers_geojson)
-
-    @api.get("/api/layers/alarms.geojson")
-    def alarms_layer() -> Response:
-        return layer(map_data.alarms_geojson, live=True)
-
-    @api.get("/health")
-    def health() -> Response:
-        with session_scope(engine) as session:
-            version = read_data_version(session)
-            alarm_version = read_alarm_version(session)
-            telemetry_version = int(get_meta(session, "telemetry_version", "0") or 0)
-            heartbeat = get_meta(session, "ingest_heartbeat") or None
-            last_message = get_meta(session, "ingest.last_message_at") or None
-            by_source = load_ingest_counts(session)
-            conflicts = load_mqtt_conflicts(session)
-            gaps = load_stream_gaps(session)
-            dead_letters = int(get_meta(session, "ingest.mqtt.dead_letters", "0") or 0)
-            refused = int(get_meta(session, "ingest.http.refused", "0") or 0)
-        age = None
-        if heartbeat:
-            age = (datetime.now(UTC) - datetime.fromisoformat(heartbeat)).total_seconds()
-        now = datetime.now(UTC)
-        recent = {
-            cid: at
-            for cid, at in conflicts.items()
-            if (now - datetime.fromisoformat(at)).total_seconds() < CONFLICT_RECENT_S
-        }
-        status, reasons = health_status(age, heartbeat_s, recent)
-        # Watchdogs need no sign-in; what names the store's contents (sensor tags, topics,
-        # client ids) is for signed-in people only.
-        signed_in = auth is not None and auth.current() is not None
-        if not signed_in:
-            gaps = {k: v for k, v in gaps.items() if k != "with_gaps"}
-            reasons = [{"code": r["code"], "message": r["code"]} for r in reasons]
-        payload = {
-            "status": status,
-            "reasons": reasons,
-            "database": engine.dialect.name,
-            "data_version": version,
-            "alarm_version": alarm_version,
-            "telemetry_version": telemetry_version,
-            "ingest": {
-                "heartbeat": heartbeat,
-                "heartbeat_age_s": age,
-                "last_message_at": last_message,
-                "sources": by_source,
-                "dead_letters": dead_letters,
-                "http_refused": refused,
-                "mqtt_client_id_conflicts": recent if signed_in else len(recent),
-                "gaps": gaps,
-            },
-            "map_cache": map_data.state(),
-        }
-        if panel_state is not None:
-            payload["panel_cache"] = panel_state()
-        # Degraded is still 200: maps and panels are served; a load balancer must keep us.
-        # A watchdog of the data asks ?require=ingest and gets 503 then.
-        wanted = request.args.get("require", "")
-        code = 503 if wanted == "ingest" and status != "ok" else 200
-        if wanted not in ("", "ingest"):
-            return error("require must be ingest", 400, "bad_require")
-        return json_response(payload, status=code, cache=False)
-
-    @api.get("/api/sensors")
-    def sensors() -> Response:
-        with session_scope(engine) as session:
-            items = load_sensors(session, request.args.get("enterprise") or None)
-        return json_response(items)
-
-    @api.get("/api/sensors/<tag>/readings")
-    def readings(tag: str) -> Response:
-        now = datetime.now(UTC)
-        try:
-            since = parse_time(request.args.get("since"), now - timedelta(hours=24))
-            until = parse_time(request.args.get("until"), now) if "until" in request.args else None
-        except ValueError:
-            return error("since/until must be ISO 8601 times", 400)
-        try:
-            with session_scope(engine) as session:
-                items = load_readings(session, tag, since, until)
-        except UnknownSensor:
-            return error(f"no sensor {tag}", 404)
-        return json_response({"sensor": tag, "since": since.isoformat(), "readings": items})
-
-    @api.get("/api/alarms")
-    def alarms() -> Response:
-        states = [x for x in (request.args.get("state") or "").split(",") if x]
-        if any(x not in STATES for x in states):
-            return error(f"state is one of {', '.join(STATES)}", 400)
-        try:
-            limit = min(max(int(request.args.get("limit", 500)), 1), 5000)
-        except ValueError:
-            return error("limit must be a number", 400)
-        drill = request.args.get("drill") in ("1", "true")
-        with session_scope(engine) as session:
-            items = load_alarms(session, states, limit, drill)
-        return json_response(items)
-
-    @api.get("/api/alarms/<int(max=2147483647):alarm_id>")  # an id the store can hold
-    def alarm(alarm_id: int) -> Response:
-        with session_scope(engine) as session:
-            item = load_alarm(session, alarm_id)
-        return json_response(item) if item else error(f"no alarm {alarm_id}", 404)
-
-    @api.post("/api/alarms/<int(max=2147483647):alarm_id>/<action>")
-    def alarm_action(alarm_id: int, action: str) -> Response:
-        # JSON only: a cross-site form cannot send it without a CORS preflight (CSRF guard).
-        if not request.is_json:
-            return error("send a JSON body (Content-Type: application/json)", 415)
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            return error("the body must be a JSON object", 400)
-        who = auth.current() if auth else None
-        try:
-            act_as(
-                engine, who.name if who else None, who.role if who else None, alarm_id, action, body
-            )
-        except NotAllowed as exc:
-            return error(str(exc), 403, "forbidden")
-        except NoSuchAlarm:
-            return error(f"no alarm {alarm_id}", 404)
-        except ActionError as exc:
-            return error(str(exc), 409 if exc.code == "wrong_state" else 400, exc.code)
-        with session_scope(engine) as session:
-            return json_response(load_alarm(session, alarm_id), cache=False)
-
-    @api.get("/api/stats")
-    def stats() -> Response:
-        grid = request.args.get("grid") or None
-        try:
-            payload = map_data.stats_json(grid)
-        except UnknownGrid:
-            return json_response({"error": f"no grid {grid}"}, status=404)
-        return payload_response(payload, immutable=False, mimetype="application/json")
-
-    @api.get("/api/rankings")
-    def rankings() -> Response:
-        # the monthly bulletin of the towns; README "Monthly ranking" documents the score
-        month = request.args.get("month")
-        try:
-            if bulletin is not None:
-                doc = bulletin(month)
-            else:
-                with session_scope(engine) as session:
-                    doc = load_rankings(session, month, china_today(), ranking)
-        except BadMonth as exc:
-            return error(str(exc), 400, "bad_month")
-        return json_response(doc)
-
-    @api.get("/api/exports/<name>.<fmt>")
-    def export_list(name: str, fmt: str) -> Response:
-        # a panel list whole (the panel shows its first rows), as CSV or XLSX; signed-in
-        # viewers and up, like every GET here (the gate in dashboard.auth)
-        args = request.args
-        lang = args.get("lang") if args.get("lang") in ("zh", "en") else "zh"
-        if name not in EXPORTS or fmt not in MIMETYPES:
-            return error(f"no export {name}.{fmt}", 404)
-        try:
-            with session_scope(engine) as session:
-                rows = load_export(
-                    session,
-                    name,
-                    china_today(),
-                    grid=args.get("grid") or None,
-                    campaign=args.get("campaign") or None,
-                    enterprise=args.get("enterprise") or None,
-                )
-        except UnknownGrid as exc:
-            return error(f"no grid {exc}", 404)
-        except ExportError as exc:
-            return error(str(exc), 400, "bad_export")
-        columns = EXPORTS[name]
-        body = write_rows(
-            [t(key, lang) for _f, key, _p in columns],
-            [
-                [t(p + str(r[f]), lang) if p and r[f] else r[f] for f, _k, p in columns]
-                for r in rows
-            ],
-            fmt,
-        )
-        response = Response(body, content_type=MIMETYPES[fmt])
-        scope = "".join(
-            ch
-            for ch in (args.get("grid") or args.get("enterprise") or "")
-            if ch.isascii() and ch.isalnum()
-        )
-        filename = f"{name}-{scope[:40] or 'county'}-{china_today().isoformat()}.{fmt}"
-        response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response.headers["Cache-Control"] = "no-store"
-        return response
-
     return api

@@ -14,20 +14,11 @@ import click
 import orjson
 
 from dashboard.settings import Settings, describe
+from data_loaders.vocab import IMPORT_KINDS
 
-# The importable kinds (data_loaders.importers.KINDS; a test keeps the two in step). Listed
-# here so that `onemap --help` does not have to load geopandas.
-KIND_CHOICE = click.Choice(
-    [
-        "grids",
-        "enterprises",
-        "hidden-dangers",
-        "major-hazards",
-        "sensors",
-        "campaign-tasks",
-        "committee-tasks",
-    ]
-)
+# The importable kinds' names (data_loaders.importers.KINDS is built from the same list): from
+# vocab, so that `onemap --help` does not have to load geopandas.
+KIND_CHOICE = click.Choice(list(IMPORT_KINDS))
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -281,23 +272,12 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 @click.pass_context
 def ingest(ctx: click.Context, parent_pid: int | None) -> None:
     """Run the ingest scheduler (telemetry sources, alarm rules, housekeeping)."""
-    from data_loaders.scheduler import ClientIdTaken, Ingest, IngestConfig
+    from data_loaders.scheduler import ClientIdTaken, Ingest
     from data_loaders.store import init_db
 
     settings = _settings(ctx)
     init_db(_engine(ctx))
-    config = IngestConfig(
-        alarms=settings.alarm_config(),
-        heartbeat_s=settings.heartbeat_seconds,
-        mqtt_url=settings.mqtt_url,
-        mqtt_client_id=settings.mqtt_client_id,
-        mqtt_topic=settings.mqtt_topic,
-        drop_dir=settings.drop_dir,
-        simulator=settings.simulator,
-        simulator_seed=settings.simulator_seed,
-        retention_days=settings.retention_days,
-        parent_pid=parent_pid,
-    )
+    config = settings.ingest_config(parent_pid)
     process = Ingest(_engine(ctx), config)
 
     def stop(*_args: object) -> None:

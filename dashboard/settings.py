@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from data_loaders.rules.alarms import IMMEDIATE_KINDS, RuleSettings
 from data_loaders.rules.rankings import RankingConfig, parse_weights
 from data_loaders.telemetry.alarms import AlarmConfig, parse_kind_seconds, parse_kinds
+
+if TYPE_CHECKING:
+    from data_loaders.scheduler import IngestConfig
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -131,13 +134,42 @@ class Settings:
     )
 
     def __post_init__(self) -> None:
-        """Bounds of the plain numbers, checked once when the settings are read."""
+        """Every setting checked once, when the settings are read: the bounds of the plain
+        numbers, then the ranking's and the alarms' (parsed here and kept: ranking_config()
+        and alarm_config() hand out what was parsed). ValueError names the variable."""
         for name, low, high in BOUNDS:
             value = getattr(self, name)
             if not low <= value <= high:
                 raise ValueError(f"ONEMAP_{name.upper()} must be from {low} to {high}, not {value}")
+        object.__setattr__(self, "_ranking", self._parse_ranking())
+        object.__setattr__(self, "_alarms", self._parse_alarms())
 
     def ranking_config(self) -> RankingConfig:
+        """The ranking's weights and alarm band (checked when the settings were read)."""
+        return self._ranking  # type: ignore[attr-defined, no-any-return]
+
+    def alarm_config(self) -> AlarmConfig:
+        """The alarm rule settings and escalation limits (checked when the settings were read)."""
+        return self._alarms  # type: ignore[attr-defined, no-any-return]
+
+    def ingest_config(self, parent_pid: int | None = None) -> IngestConfig:
+        """What `onemap ingest` runs, from these settings (parent_pid: stop when it is gone)."""
+        from data_loaders.scheduler import IngestConfig  # not for `onemap --help`
+
+        return IngestConfig(
+            alarms=self.alarm_config(),
+            heartbeat_s=self.heartbeat_seconds,
+            mqtt_url=self.mqtt_url,
+            mqtt_client_id=self.mqtt_client_id,
+            mqtt_topic=self.mqtt_topic,
+            drop_dir=self.drop_dir,
+            simulator=self.simulator,
+            simulator_seed=self.simulator_seed,
+            retention_days=self.retention_days,
+            parent_pid=parent_pid,
+        )
+
+    def _parse_ranking(self) -> RankingConfig:
         """The ranking's weights and alarm band; ValueError names a bad setting."""
         try:
             target, limit = (float(x) for x in self.ranking_alarm_minutes.split(","))
@@ -151,8 +183,8 @@ class Settings:
             parse_weights(self.ranking_weights), target, limit, self.ranking_min_alarms
         )
 
-    def alarm_config(self) -> AlarmConfig:
-        """The alarm rule settings and escalation limits."""
+    def _parse_alarms(self) -> AlarmConfig:
+        """The alarm rule settings and escalation limits; ValueError names a bad setting."""
         return AlarmConfig(
             RuleSettings(self.alarm_deadband, self.alarm_min_duration_s),
             {1: self.escalate_level_1_s, 2: self.escalate_level_2_s},

@@ -143,3 +143,16 @@ AI_SCENES: dict[str, tuple[str, tuple[str, ...]]] = {
     "dust_cleaning": ("粉尘清扫", ("未清扫粉尘",)),
     "off_post": ("人员离岗", ("离岗",)),
 }
+
+# The importable kinds, in import order (a kind's rows may name rows of the kinds before it).
+# data_loaders.importers.KINDS has one module each (kinds/<name with _>.py); listed here, where
+# nothing heavy is imported, so that `onemap --help` does not have to load geopandas.
+IMPORT_KINDS: tuple[str, ...] = (
+    "grids",
+    "enterprises",
+    "hidden-dangers",
+    "major-hazards",
+    "sensors",
+    "campaign-tasks",
+    "committee-tasks",
+)

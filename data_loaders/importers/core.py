@@ -3,6 +3,7 @@ store, then write all rows in one transaction or nothing at all."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -14,13 +15,14 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from data_loaders.coords import DATUMS, from_china_datum, to_wgs84_xy
 from data_loaders.files import FileProblem, RowError, Table, read_table
 from data_loaders.importers.fields import Col, FieldError, normalize_header
 from data_loaders.store.engine import bump_data_version, session_scope
+from data_loaders.store.schema import Enterprise, Grid
 from data_loaders.times import china_today
 
 Progress = Callable[[str], None]
@@ -398,3 +400,87 @@ def _check_crs(crs: str) -> None:
         raise FileProblem(
             f"未知坐标系 {crs}（例如 EPSG:4549）", f"unknown CRS {crs} (e.g. EPSG:4549)"
         ) from None
+
+
+# --- checks against the store more than one kind uses --------------------------------------
+def existing(session: Session, column: Any, keys: list[Any], value: Any = None) -> dict[Any, Any]:
+    """Map natural key -> row id (or `value` column) for the keys that exist already."""
+    out: dict[Any, Any] = {}
+    value = value if value is not None else column.class_.id
+    for i in range(0, len(keys), 5000):
+        stmt = select(column, value).where(column.in_(keys[i : i + 5000]))
+        out.update(session.execute(stmt).all())
+    return out
+
+
+def enterprise_ids(rows: list[Row], ctx: Context, required: bool) -> dict[str, int]:
+    """Credit code -> enterprise id; reports codes the store does not know."""
+    codes = sorted({r["credit_code"] for r in rows if r["credit_code"]})
+    known = existing(ctx.session, Enterprise.credit_code, codes)
+    for row in rows:
+        code = row["credit_code"]
+        if code and code not in known:
+            ctx.error(
+                row.number,
+                "credit_code",
+                f"库中没有该企业（{code}），请先导入企业",
+                f"no enterprise {code} in the store: import enterprises first",
+            )
+        elif required and not code and "credit_code" in ctx.headers:
+            pass  # the empty cell is already reported
+    return known
+
+
+def grid_by_code_or_name(
+    ctx: Context, rows: list[Row], column: str, levels: tuple[int, ...]
+) -> dict[str, int]:
+    """Resolve a grid given by code or by name (e.g. a town 塘下镇) to its id."""
+    values = sorted({r[column] for r in rows if r[column]})
+    if not values:
+        return {}
+    found: dict[str, int] = {}
+    grids = ctx.session.execute(
+        select(Grid.id, Grid.code, Grid.name).where(Grid.level.in_(levels))
+    ).all()
+    by_code = {g.code: g.id for g in grids}
+    by_name: dict[str, list[int]] = defaultdict(list)
+    for g in grids:
+        by_name[g.name].append(g.id)
+    for v in values:
+        if v in by_code:
+            found[v] = by_code[v]
+        elif len(by_name.get(v, [])) == 1:
+            found[v] = by_name[v][0]
+    for row in rows:
+        v = row[column]
+        if v and v not in found:
+            ctx.error(row.number, column, f"找不到网格“{v}”", f"no grid '{v}'")
+    return found
+
+
+# --- tasks (campaign and committee) -------------------------------------------------------
+def check_task(r: Row, ctx: Context) -> None:
+    """A task's status, progress and done date agree, and it was not done in the future."""
+    if r["status"] == "done" and r["progress"] is not None and r["progress"] != 100:
+        ctx.error(r.number, "progress", "已完成的任务进度应为 100", "a done task has progress 100")
+    if r["done_on"] and r["status"] not in (None, "done"):
+        ctx.error(
+            r.number, "status", "有完成日期，状态却不是已完成", "has a done date but is not done"
+        )
+    if r["done_on"] and r["done_on"] > ctx.today:
+        ctx.error(r.number, "done_on", "晚于今天", "is in the future")
+
+
+def task_values(r: Row) -> dict[str, Any]:
+    """The columns a task row writes, its status and progress filled in from each other."""
+    status = r["status"] or ("done" if r["done_on"] else "not_started")
+    progress = r["progress"] if r["progress"] is not None else (100 if status == "done" else 0)
+    return {
+        "code": r["code"],
+        "title": r["title"],
+        "owner_unit": r["owner_unit"],
+        "due_on": r["due_on"],
+        "status": status,
+        "progress": progress,
+        "done_on": r["done_on"],
+    }

@@ -234,3 +234,22 @@ described(
     "unified social credit code, 18 characters, check character verified (GB 32100-2015)",
 )
 described(grid_level, "1–4, or 县 / 镇街 / 社区 / 村居")
+
+
+# --- columns and parsers more than one kind uses ------------------------------------------
+CREDIT = Col("credit_code", "统一社会信用代码", credit_code, aliases=("信用代码", "uscc"))
+LON = Col(
+    "lon",
+    "经度",
+    described(number(), "longitude, WGS84 (or x in the --crs CRS)"),
+    aliases=("longitude", "x", "lng"),
+)
+LAT = Col(
+    "lat",
+    "纬度",
+    described(number(), "latitude, WGS84 (or y in the --crs CRS)"),
+    aliases=("latitude", "y"),
+)
+GRID = Col("grid_code", "网格编码", text(32), aliases=("grid", "所属网格"))
+TOWN = Col("town", "镇街", text(100), aliases=("town_code", "所属镇街", "乡镇"))
+TASK_STATUS = choice(vocab.TASK_STATUSES)
