@@ -19,13 +19,13 @@ import plotly.io
 from map import city  # bench/map.py builds the demo cities once and keeps them in bench/out
 
 from callbacks.deps import Deps
-from callbacks.map_state import MapState
 from callbacks.panel import render_body
 from dashboard.i18n import t
 from data_loaders.panel_cache import PanelCache
 from data_loaders.panels import load_danger_closure
 from data_loaders.queries import load_grid_chain
 from data_loaders.store import make_engine, session_scope
+from views.url_state import MapState
 
 TABS = ("dangers", "campaigns", "committee", "rankings")
 

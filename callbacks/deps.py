@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-Label = Callable[[str, str], str]
+from views.labels import Label
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Deps:
 
     engine: Engine
     lang: str
-    label: Callable[[str, str], str]
+    label: Label
     title: Callable[[str], str]
     map_data: Any = None  # dashboard.map_data.MapData: cached layer payloads and URLs
     js_labels: Callable[[str], dict[str, str]] = lambda _lang: {}
