@@ -3,12 +3,14 @@
 
    1. Symbol functions the layers name as {"variable": "onemap.<fn>"} (dash-leaflet calls them
       with the layer's props last, so they read its `hideout`): grid style and tooltips,
-      enterprise clusters and dots, hazard, listed-danger and alarm symbols.
+      enterprise clusters (drawn on the grids' canvas) and dots, hazard, listed-danger and
+      alarm symbols.
    2. The clientside callback `onemap_map.apply` (callbacks/map_state.py): the map spec the
       server made for the URL, with the map's zoom and bounds, becomes each layer's `url` and
       `hideout` and the map's `viewport`. The enterprises' clusters are asked for the squares
       of the view plus half a view around it, snapped to 8 squares, so a pan inside fetched
-      squares asks for nothing; for a move, the squares of where the map is going.
+      squares asks for nothing; for a move, the squares of where the map is going; for a new
+      map, of where its bounds will put it (it reports its view only once it has drawn it).
    3. The readiness counter: `data-map-ready` on #map is "false" while a layer has not drawn
       the url it was given, the map is on its way to a new view or a map spec has been asked
       of the server; "true" two frames after none of that is left. The map's own URLs end
@@ -156,46 +158,73 @@
     return h.lang === "zh" ? (n / 10000).toFixed(1) + label(h, "unit.wan", "万") : Math.round(n / 1000) + "k";
   }
   /* A cluster: a ring of the class mix in proportion around a dark disc with the count, and a
-     red dot of its own on the ring when a red enterprise is inside. A light SVG divIcon. */
-  function clusterIcon(mix, n, h) {
-    const r = Math.round(13 + Math.min(9, Math.log10(n) * 3.5));  // 13-22 px
-    const size = 2 * r + 8;  // room for the red dot
-    const c = size / 2;
-    const ring = 5;
-    const mid = r - ring / 2;
-    const circ = 2 * Math.PI * mid;
-    const total = mix.reduce(function (a, b) { return a + b; }, 0) || 1;
-    let at = 0;
-    let arcs = "";
-    mix.forEach(function (k, i) {
-      if (!k) return;
-      const len = (k / total) * circ;
-      arcs += '<circle r="' + mid.toFixed(2) + '" cx="' + c + '" cy="' + c + '" fill="none" stroke="' +
-        CLASS_COLORS[RANKS[i]] + '" stroke-width="' + ring + '" stroke-dasharray="' + len.toFixed(2) +
-        " " + (circ - len).toFixed(2) + '" stroke-dashoffset="' + (-at).toFixed(2) + '"/>';
-      at += len;
-    });
-    let red = "";
-    if (mix[3] > 0) {  // on the ring at the upper right, white-edged: seen on any fill
-      const d = r * 0.7071;
-      red = '<circle class="cluster-red-dot" cx="' + (c + d).toFixed(1) + '" cy="' + (c - d).toFixed(1) +
-        '" r="4.5" fill="' + CLASS_COLORS.red + '" stroke="#fff" stroke-width="1.5"/>';
-    }
-    const html = '<svg width="' + size + '" height="' + size + '" viewBox="0 0 ' + size + " " + size + '">' +
-      '<circle cx="' + c + '" cy="' + c + '" r="' + (r - ring) + '" fill="rgba(11,19,32,0.88)"/>' +
-      '<g transform="rotate(-90 ' + c + " " + c + ')">' + arcs + "</g>" + red +
-      '<text x="' + c + '" y="' + c + '" dy="0.35em" text-anchor="middle">' + count(n, h) + "</text></svg>";
-    return L.divIcon({ html: html, className: "onemap-cluster", iconSize: L.point(size, size) });
-  }
+     red dot of its own on the ring when a red enterprise is inside. Drawn on the canvas the
+     grids and the enterprise dots share (a DOM symbol each made the first view wait for a
+     few hundred elements; a canvas of its own above would swallow the polygons' clicks). */
+  function clusterRadius(n) { return Math.round(13 + Math.min(9, Math.log10(n) * 3.5)); }  // 13-22 px
+  const RING = 5;
+  const ClusterMark = L.CircleMarker.extend({
+    // the canvas draws it in its turn (Leaflet calls _updatePath for every layer it paints)
+    _updatePath: function () {
+      const renderer = this._renderer;
+      if (!renderer._drawing || this._empty()) return;
+      const ctx = renderer._ctx;
+      const o = this.options;
+      const x = this._point.x;
+      const y = this._point.y;
+      const r = o.disc;
+      const mid = r - RING / 2;
+      const total = o.mix.reduce(function (a, b) { return a + b; }, 0) || 1;
+      ctx.save();
+      ctx.globalAlpha = 1;
+      ctx.beginPath();
+      ctx.arc(x, y, r - RING, 0, 2 * Math.PI);
+      ctx.fillStyle = "rgba(11,19,32,0.88)";
+      ctx.fill();
+      let at = -Math.PI / 2;  // from the top, clockwise
+      ctx.lineWidth = RING;
+      o.mix.forEach(function (k, i) {
+        if (!k) return;
+        const end = at + (k / total) * 2 * Math.PI;
+        ctx.beginPath();
+        ctx.arc(x, y, mid, at, end);
+        ctx.strokeStyle = CLASS_COLORS[RANKS[i]];
+        ctx.stroke();
+        at = end;
+      });
+      if (o.mix[3] > 0) {  // on the ring at the upper right, white-edged: seen on any fill
+        const d = r * 0.7071;
+        ctx.beginPath();
+        ctx.arc(x + d, y - d, 4.5, 0, 2 * Math.PI);
+        ctx.fillStyle = CLASS_COLORS.red;
+        ctx.fill();
+        ctx.lineWidth = 1.5;
+        ctx.strokeStyle = "#fff";
+        ctx.stroke();
+      }
+      ctx.font = "700 12px sans-serif";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = "rgba(11,19,32,0.9)";
+      ctx.strokeText(o.label, x, y + 0.5);
+      ctx.fillStyle = "#fff";
+      ctx.fillText(o.label, x, y + 0.5);
+      ctx.restore();
+    },
+  });
+  ns.ClusterMark = ClusterMark;
   ns.enterprisePoint = function (feature, latlng, context) {
     seeMap(context);
     const h = hideoutOf(context);
     const p = feature.properties;
     if (p.cluster) {
-      const marker = L.marker(latlng, {
-        icon: clusterIcon(p.mix, p.count, h), pane: h.cluster_pane, keyboard: false,
+      const r = clusterRadius(p.count);
+      const marker = new ClusterMark(latlng, {
+        pane: context.pane, radius: r + 5, stroke: false, fill: false,  // radius: the red dot too
+        disc: r, mix: p.mix, label: count(p.count, h), red: p.mix[3] > 0,
       });
-      marker.onemapCluster = (Math.round(13 + Math.min(9, Math.log10(p.count) * 3.5)) - 5);
+      marker.onemapCluster = r - RING;  // the count's disc: nothing may cover it
       marker.on("click", function () {  // a click zooms to where its enterprises are
         const b = p.bounds;
         const map = marker._map;
@@ -296,7 +325,7 @@
     const obstacles = [];
     const symbols = [];
     map.eachLayer(function (l) {
-      if (l.onemapCluster && l._icon) {
+      if (l.onemapCluster && l._map) {
         const p = map.latLngToLayerPoint(l.getLatLng());
         const r = l.onemapCluster;
         obstacles.push([p.x - r, p.y - r, p.x + r, p.y + r]);
@@ -352,10 +381,25 @@
     declutter();
     update();
   };
+  /* A move is waited for until it ends (the map then reports its view). A viewport that does
+     not move the map ends the wait after 2.5 s; a move that began (a slow flight on a busy
+     machine) is waited for until its end, at most 15 s. */
   function startMove() {
     moving = true;
     clearTimeout(moveTimer);
-    moveTimer = setTimeout(function () { moving = false; update(); }, 2500);  // never for ever
+    let began = false;
+    const map = ns.map;
+    if (map) map.once("movestart", function () { began = true; });
+    const since = Date.now();
+    moveTimer = setTimeout(function check() {
+      if (!moving) return;
+      if (began && Date.now() - since < 15000) {
+        moveTimer = setTimeout(check, 500);
+        return;
+      }
+      moving = false;
+      update();
+    }, 2500);
   }
 
   /* Web Mercator in [0, 1) (x east, y south), as layers/enterprises.py has it. */
@@ -408,6 +452,15 @@
       west: center[0] - width / 2 / s, east: center[0] + width / 2 / s,
       north: center[1] - height / 2 / s, south: center[1] + height / 2 / s,
     };
+  }
+  /* The view a new map of #map's size (the window's before it is laid out) will show for a
+     spec's view, before it says so itself. */
+  function firstView(target) {
+    const el = mapEl();
+    const width = (el && el.clientWidth) || window.innerWidth;
+    const height = (el && el.clientHeight) || window.innerHeight;
+    if (target.center) return around(target.center, target.zoom, width, height);
+    return goalOf(target, { zoom: 0, west: 0, east: width / 256, north: 0, south: height / 256 });
   }
   /* The squares of a view (pad: views more on every side) at an integer zoom. */
   function cellsOf(view, zoom, cell, pad) {
@@ -476,10 +529,11 @@
           setTimeout(declutter, 0);
         }
         let now = viewOf(zoom, bounds) || lastView;
-        if (!now && spec.view && spec.view.center) {
-          // a map made looking at a centre and zoom tells its view only once it moves: its
-          // squares for a map of the window's size meanwhile
-          now = around(spec.view.center, spec.view.zoom, window.innerWidth, window.innerHeight);
+        if (!now && spec.view) {
+          // The map tells its view only once it has drawn it (trackViewport): meanwhile its
+          // view is where its bounds or centre put a map of its size, so the clusters are
+          // asked for at once, beside the other layers (the view it reports is then covered).
+          now = firstView(spec.view);
         }
         if (now) lastView = now;
         let viewport = nu;

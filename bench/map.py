@@ -35,8 +35,8 @@ from werkzeug.serving import make_server
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data_loaders.demo.city import build_city
-from data_loaders.queries import load_enterprise_points
 from data_loaders.store import make_engine, session_scope
+from read_models.places import load_enterprise_points
 
 OUT = Path(__file__).resolve().parent / "out"
 CHROMIUM_ARGS = [

@@ -22,9 +22,9 @@ from callbacks.deps import Deps
 from callbacks.panel import render_body
 from dashboard.i18n import t
 from data_loaders.panel_cache import PanelCache
-from data_loaders.panels import load_danger_closure
-from data_loaders.queries import load_grid_chain
 from data_loaders.store import make_engine, session_scope
+from read_models.dangers import load_danger_closure
+from read_models.grids import load_grid_chain
 from views.url_state import MapState
 
 TABS = ("dangers", "campaigns", "committee", "rankings")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dash import Input, Output, State, no_update
 
 from callbacks.deps import Deps
-from data_loaders.queries import load_alarm_feed
 from data_loaders.store import session_scope
+from read_models.alarms import load_alarm_feed
 from views import ids
 from views.alarm_strip import create_alarm_strip
 
@@ -18,6 +18,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.DATA_VERSION, "data"),
         Input(ids.DATA_POLL, "n_intervals"),
         State(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,  # the page starts with the version it was drawn from
     )
     def poll_version(_n, seen):  # type: ignore[no-untyped-def]
         version = deps.map_data.token(live=True)
@@ -27,6 +28,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.ALARM_STRIP, "children"),
         Input(ids.DATA_VERSION, "data"),
         Input(ids.PAGE_STATE, "data"),
+        prevent_initial_call=True,
     )
     def render_strip(_version, page):  # type: ignore[no-untyped-def]
         lang = page["lang"]

@@ -10,11 +10,11 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from callbacks.deps import Deps
-from data_loaders.queries import load_alarm, load_alarms
+from data_loaders.actions.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
 from data_loaders.rules.lifecycle import OPEN_STATES
 from data_loaders.store import session_scope
-from data_loaders.telemetry.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
-from data_loaders.telemetry.formats import parse_iso
+from data_loaders.times import parse_iso
+from read_models.alarms import load_alarm, load_alarms
 from views import ids
 from views.alarm_panel import DUE_DATE, create_alarm_detail, create_alarm_list, due_text
 from views.url_state import parse_query

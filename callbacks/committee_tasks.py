@@ -10,9 +10,10 @@ from typing import Any
 from dash import ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from callbacks.deps import Deps
-from data_loaders.committee import TaskError, load_task, update_task_as
+from data_loaders.actions.tasks import TaskError, update_task_as
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
+from read_models.committee import load_task
 from views import ids
 from views.task_editor import create_history, editor_values
 from views.url_state import parse_query

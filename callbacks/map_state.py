@@ -10,9 +10,11 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from callbacks.deps import Deps
-from data_loaders.queries import UnknownGrid, load_grid_chain, search_enterprises
 from data_loaders.store import session_scope
 from layers import alarms, enterprises, grids, listed_dangers, major_hazards
+from read_models.geojson.enterprises import CELL, MAX_CLUSTER_ZOOM
+from read_models.grids import UnknownGrid, load_grid_chain
+from read_models.search import search_enterprises
 from views import ids
 from views.breadcrumb import create_breadcrumb
 from views.legend import create_choropleth_legend
@@ -46,7 +48,14 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         if new == (search or ""):
             return no_update, no_update, no_update, no_update
         props = map_props(state, deps, new)
-        return new, props["spec"], props["crumbs"], props["legend"]
+        # the breadcrumb and the legend are drawn again only when they change: a new
+        # breadcrumb is new links, which Dash hands to follow_link, and the map's apply
+        # (reading the spec follow_link may also write) would wait for that round trip
+        old = parse_query(search, deps.lang)
+        same_grid = (old.grid, old.lang) == (state.grid, state.lang)
+        crumbs = no_update if same_grid else props["crumbs"]
+        legend = no_update if same_grid and old.metric == state.metric else props["legend"]
+        return new, props["spec"], crumbs, legend
 
     @app.callback(
         Output(ids.LOCATION, "search"),
@@ -217,12 +226,12 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
     }
     hideouts = {
         grids.NAME: grids.hideout(state.metric, breaks, selected, state.lang),
-        # the map asks the clusters of the squares it shows (layers.enterprises.clusters)
+        # the map asks the clusters of the squares it shows (read_models.geojson.enterprises)
         enterprises.NAME: {
             "selected": state.enterprise,
             "lang": state.lang,
-            "cell": enterprises.CELL,
-            "max_cluster_zoom": enterprises.MAX_CLUSTER_ZOOM,
+            "cell": CELL,
+            "max_cluster_zoom": MAX_CLUSTER_ZOOM,
             "cluster_pane": enterprises.CLUSTER_PANE,
         },
     }

@@ -10,10 +10,12 @@ from dash import Input, Output, State, html, no_update
 
 from callbacks.deps import Deps
 from data_loaders.panel_cache import LOADERS
-from data_loaders.queries import UnknownGrid, load_enterprise_dossier, load_grid_chain, load_stats
-from data_loaders.rankings import BadMonth
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
+from read_models.dossier import load_enterprise_dossier
+from read_models.grids import UnknownGrid, load_grid_chain
+from read_models.rankings import BadMonth
+from read_models.stats import load_stats
 from views import ids
 from views.dossier import create_dossier
 from views.kpi import create_cards, create_strip

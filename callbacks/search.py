@@ -5,8 +5,8 @@ from __future__ import annotations
 from dash import ALL, ClientsideFunction, Input, Output, State
 
 from callbacks.deps import Deps
-from data_loaders.queries import search_enterprises
 from data_loaders.store import session_scope
+from read_models.search import search_enterprises
 from views import ids
 from views.search_hits import create_search_hits
 from views.url_state import parse_query

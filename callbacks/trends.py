@@ -8,8 +8,8 @@ from typing import Any
 from dash import MATCH, Input, Output, State
 
 from callbacks.deps import Deps
-from data_loaders.queries import load_readings, load_sensors
 from data_loaders.store import session_scope
+from read_models.sensors import load_readings, load_sensors
 from views import ids
 from views.trend_chart import create_trends
 from views.url_state import parse_query

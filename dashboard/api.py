@@ -16,17 +16,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from dashboard.auth import Auth
 from dashboard.i18n import t
 from dashboard.map_data import MapData, Payload
-from data_loaders.panels import EXPORTS, MIMETYPES, ExportError, load_export, write_rows
-from data_loaders.queries import (
-    MAX_SEARCH_CHARS,
-    UnknownGrid,
-    UnknownSensor,
-    load_alarm,
-    load_alarms,
-    load_readings,
-    load_sensors,
-)
-from data_loaders.rankings import BadMonth, load_rankings
+from data_loaders.actions.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
 from data_loaders.rules.lifecycle import STATES
 from data_loaders.rules.rankings import RankingConfig
 from data_loaders.store import (
@@ -36,13 +26,7 @@ from data_loaders.store import (
     read_data_version,
     session_scope,
 )
-from data_loaders.telemetry.alarms import (
-    ActionError,
-    AlarmConfig,
-    NoSuchAlarm,
-    NotAllowed,
-    act_as,
-)
+from data_loaders.telemetry.alarms import AlarmConfig
 from data_loaders.telemetry.store import (
     MAX_MESSAGE_BYTES,
     SensorDirectory,
@@ -53,6 +37,12 @@ from data_loaders.telemetry.store import (
     load_stream_gaps,
 )
 from data_loaders.times import china_today, parse_instant
+from read_models.alarms import load_alarm, load_alarms
+from read_models.exports import EXPORTS, MIMETYPES, ExportError, load_export, write_rows
+from read_models.grids import UnknownGrid
+from read_models.rankings import BadMonth, load_rankings
+from read_models.search import MAX_SEARCH_CHARS
+from read_models.sensors import UnknownSensor, load_readings, load_sensors
 
 
 def json_response(payload: Any, status: int = 200, cache: bool = True) -> Response:

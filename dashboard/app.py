@@ -24,10 +24,10 @@ from dashboard.pages.command import create_layout, create_shell
 from dashboard.settings import Settings
 from dashboard.tiles import create_tiles
 from data_loaders.panel_cache import PanelCache
-from data_loaders.queries import load_industries
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
 from data_loaders.times import china_today
+from read_models.places import load_industries
 from views import ids
 from views.chrome import chrome_texts
 from views.url_state import parse_query

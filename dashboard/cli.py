@@ -208,8 +208,9 @@ def columns() -> None:
 @click.pass_context
 def stats(ctx: click.Context, grid_code: str | None, as_json: bool) -> None:
     """Print the KPI figures for the county or one grid (everything inside it rolls up)."""
-    from data_loaders.queries import UnknownGrid, load_stats
     from data_loaders.store import session_scope
+    from read_models.grids import UnknownGrid
+    from read_models.stats import load_stats
 
     with session_scope(_engine(ctx)) as session:
         try:
@@ -364,8 +365,8 @@ def _demo_users(engine) -> None:  # type: ignore[no-untyped-def]
 def run(ctx: click.Context, host: str | None, port: int | None) -> None:
     """The one-command demo: fill the demo city if the store is empty, then ingest + serve."""
     from data_loaders.demo.city import build_city
-    from data_loaders.queries import is_empty
     from data_loaders.store import init_db, session_scope
+    from read_models.stats import is_empty
 
     settings = _settings(ctx)
     engine = _engine(ctx)

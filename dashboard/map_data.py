@@ -18,11 +18,19 @@ import brotli
 import orjson
 from sqlalchemy import Engine
 
-from data_loaders import queries
 from data_loaders.store import read_alarm_version, read_data_version, session_scope
+from data_loaders.store.frames import load_grid_frame
 from data_loaders.times import china_today
-from layers import alarms, enterprises, grids, listed_dangers, major_hazards
-from layers._geojson import dumps
+from read_models.alarms import load_open_alarm_points
+from read_models.geojson import alarms, enterprises, grids, listed_dangers, major_hazards
+from read_models.geojson.common import dumps
+from read_models.grids import UnknownGrid, load_grid_alarm_counts, load_grid_metrics, resolve_scope
+from read_models.places import (
+    load_enterprise_points,
+    load_listed_danger_points,
+    load_major_hazard_points,
+)
+from read_models.stats import load_alarm_counts, load_ledger_stats, with_alarms
 
 FILTER_KEYS = ("class", "industry", "tag", "grid", "q")
 # The last feature of a map layer's answer (`end=1`): invisible anywhere (no geometry to draw)
@@ -231,7 +239,7 @@ class MapData:
         self.version()
         if self._grid_frame is None:
             with session_scope(self.engine) as s:
-                frame = queries.load_grid_frame(s)
+                frame = load_grid_frame(s)
             self._grid_frame = grids.simplify_level(frame)
         return self._grid_frame
 
@@ -242,8 +250,8 @@ class MapData:
         if self._with_alarms is None:
             with session_scope(self.engine) as s:
                 if self._metrics is None:
-                    self._metrics = queries.load_grid_metrics(s, self.today())
-                alarms = queries.load_grid_alarm_counts(s)
+                    self._metrics = load_grid_metrics(s, self.today())
+                alarms = load_grid_alarm_counts(s)
             self._with_alarms = {
                 code: {**m, "open_alarms": alarms.get(code, 0)} for code, m in self._metrics.items()
             }
@@ -254,7 +262,7 @@ class MapData:
         if parent:
             parent_rows = frame[frame.code == parent]
             if parent_rows.empty:
-                raise queries.UnknownGrid(parent)
+                raise UnknownGrid(parent)
             pid = int(parent_rows.iloc[0].id)
             return frame[frame.parent_id == pid]
         return frame[frame.level == (level or 2)]
@@ -278,7 +286,7 @@ class MapData:
     # --- points ----------------------------------------------------------------------------
     def _enterprise_rows(self, args: dict[str, str]) -> list[tuple[str, str, str, float, float]]:
         with session_scope(self.engine) as s:
-            return queries.load_enterprise_points(
+            return load_enterprise_points(
                 s,
                 classes=split(args.get("class")),
                 industries=split(args.get("industry")),
@@ -352,7 +360,7 @@ class MapData:
 
         def make() -> bytes:
             with session_scope(self.engine) as s:
-                return dumps(major_hazards.features(queries.load_major_hazard_points(s)))
+                return dumps(major_hazards.features(load_major_hazard_points(s)))
 
         return self._cached(("major_hazards",), make)
 
@@ -361,9 +369,7 @@ class MapData:
 
         def make() -> bytes:
             with session_scope(self.engine) as s:
-                return dumps(
-                    listed_dangers.features(queries.load_listed_danger_points(s, self.today()))
-                )
+                return dumps(listed_dangers.features(load_listed_danger_points(s, self.today())))
 
         return self._cached(("listed_dangers", self.today()), make)
 
@@ -372,7 +378,7 @@ class MapData:
 
         def make() -> bytes:
             with session_scope(self.engine) as s:
-                return dumps(alarms.features(queries.load_open_alarm_points(s)))
+                return dumps(alarms.features(load_open_alarm_points(s)))
 
         return self._cached(("alarms",), make, live=True)
 
@@ -384,14 +390,14 @@ class MapData:
 
         def ledger() -> bytes:
             with session_scope(self.engine) as s:
-                doc = queries.load_ledger_stats(s, queries.resolve_scope(s, grid), today)
+                doc = load_ledger_stats(s, resolve_scope(s, grid), today)
             return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)
 
         def make() -> bytes:
             part = orjson.loads(self._cached(("stats-ledger", grid, today), ledger).raw)
             with session_scope(self.engine) as s:
-                alarms = queries.load_alarm_counts(s, queries.resolve_scope(s, grid))
-            return orjson.dumps(queries.with_alarms(part, alarms), option=orjson.OPT_NON_STR_KEYS)
+                alarms = load_alarm_counts(s, resolve_scope(s, grid))
+            return orjson.dumps(with_alarms(part, alarms), option=orjson.OPT_NON_STR_KEYS)
 
         return self._cached(("stats", grid, today), make, live=True)
 

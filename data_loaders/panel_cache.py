@@ -16,11 +16,12 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from data_loaders.committee import load_committee_panel, load_committee_tasks
-from data_loaders.panels import load_campaign_progress, load_danger_closure, load_listed_dangers
-from data_loaders.rankings import load_ledger_figures, load_rankings
 from data_loaders.store import read_alarm_version, read_data_version, session_scope
 from data_loaders.store.schema import Grid
+from read_models.campaigns import load_campaign_progress
+from read_models.committee import load_committee_panel, load_committee_tasks
+from read_models.dangers import load_danger_closure, load_listed_dangers
+from read_models.rankings import load_ledger_figures, load_rankings
 
 Loader = Callable[..., Any]
 LOADERS: dict[str, Loader] = {

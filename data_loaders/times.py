@@ -1,5 +1,5 @@
 """Times the product takes in and gives out: China time (UTC+8) for anything without an offset,
-aware UTC inside, ISO 8601 with its offset outside."""
+aware UTC inside, ISO 8601 with its offset outside; the bureau's day and calendar months."""
 
 from __future__ import annotations
 
@@ -49,3 +49,17 @@ def iso(value: datetime | None) -> str | None:
     """ISO 8601 in UTC with its offset ("…+00:00") of a stored time; None for none."""
     value = as_utc(value)
     return value.isoformat() if value is not None else None
+
+
+def month_start(day: date, back: int = 0) -> date:
+    """The first day of the month `back` months before the month of `day`."""
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_to_date(today: date) -> tuple[tuple[date, date], tuple[date, date]]:
+    """This month's days up to today, and the same days of last month (first to last day):
+    on 2 December, 1–2 December and 1–2 November; on 31 March, 1–31 March and 1–28 February."""
+    first, before = month_start(today), month_start(today, 1)
+    days = min(today.day, (first - before).days)
+    return (first, today), (before, before + timedelta(days=days - 1))

@@ -1,10 +1,10 @@
 """Map layers, in draw order bottom to top.
 
 Every layer module has the same face: NAME, ID (its Dash id), PANE, LABELS (the catalog
-prefixes its browser functions read from its hideout), features(...) -> GeoJSON dict (WGS84,
-only the properties the map needs) and build(url, hideout) -> a dash-leaflet GeoJSON layer
-whose symbols are functions in assets/onemap.js. No SQL, no callbacks. build_map puts them in
-a dl.Map with their panes.
+prefixes its browser functions read from its hideout) and build(url, hideout) -> a dash-leaflet
+GeoJSON layer whose symbols are functions in assets/onemap.js. The GeoJSON a layer's url serves
+is made below, in read_models.geojson (one module per layer), and kept by the caches. No SQL,
+no GeoJSON making, no callbacks. build_map puts the layers in a dl.Map with their panes.
 """
 
 from __future__ import annotations

@@ -6,28 +6,10 @@ from typing import Any
 
 import dash_leaflet as dl
 
-from layers._geojson import collection, point
-
 NAME = "listed_dangers"
 ID = "layer-listed-dangers"
 PANE = "onemap-listed"
 LABELS = ("listing.short.", "listed.")
-
-
-def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """GeoJSON with listing level, body, deadline, status, overdue and the enterprise."""
-    keep = (
-        "code",
-        "description",
-        "listing_level",
-        "listing_body",
-        "deadline",
-        "status",
-        "overdue",
-        "enterprise",
-        "credit_code",
-    )
-    return collection([point(r["lon"], r["lat"], {k: r[k] for k in keep}) for r in rows])
 
 
 def build(url: str | None, hideout: dict[str, Any]) -> dl.GeoJSON:

@@ -9,16 +9,11 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
+from data_loaders.actions.alarms import ActionError, act
 from data_loaders.rules.alarms import RuleSettings
 from data_loaders.store import read_alarm_version, session_scope
 from data_loaders.store.schema import Alarm, AlarmEvent, Sensor
-from data_loaders.telemetry.alarms import (
-    ActionError,
-    AlarmConfig,
-    act,
-    check_offline,
-    escalate,
-)
+from data_loaders.telemetry.alarms import AlarmConfig, check_offline, escalate
 from data_loaders.telemetry.store import SensorDirectory, ingest_body
 
 T0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)

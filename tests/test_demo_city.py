@@ -11,11 +11,10 @@ from sqlalchemy import func, select
 
 from data_loaders.demo.alarms import DEMO_OPERATOR
 from data_loaders.demo.city import build_city, demo_now
-from data_loaders.queries import load_grid_frame, load_grid_metrics, load_stats
-from data_loaders.rankings import load_rankings
 from data_loaders.rules.alarms import beyond
 from data_loaders.rules.lifecycle import ACTIONS, ALLOWED_FROM, STATES, TARGET
 from data_loaders.store import make_engine, read_alarm_version, session_scope
+from data_loaders.store.frames import load_grid_frame
 from data_loaders.store.schema import (
     Alarm,
     AlarmEvent,
@@ -30,6 +29,9 @@ from data_loaders.telemetry.alarms import SYSTEM, AlarmConfig
 from data_loaders.telemetry.formats import RawReading
 from data_loaders.telemetry.store import SensorDirectory, ingest_parsed
 from data_loaders.times import as_utc
+from read_models.grids import load_grid_metrics
+from read_models.rankings import load_rankings
+from read_models.stats import load_stats
 from tests.conftest import TODAY
 
 # DOMAIN.md's table, as the KPI document shows it.

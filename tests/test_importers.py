@@ -32,8 +32,8 @@ from data_loaders.files import (
     write_xlsx,
 )
 from data_loaders.importers import ImportRejected, export_kind, import_file
-from data_loaders.queries import load_grid_frame, load_stats
 from data_loaders.store import read_data_version, session_scope
+from data_loaders.store.frames import load_grid_frame
 from data_loaders.store.schema import (
     Campaign,
     CampaignTask,
@@ -46,6 +46,7 @@ from data_loaders.store.schema import (
     SafetyClassChange,
     Sensor,
 )
+from read_models.stats import load_stats
 from tests.conftest import DATA, TODAY
 
 
@@ -615,7 +616,7 @@ def _task_file(tmp_path: Path, link: str) -> Path:
 
 
 def test_committee_import_and_editor_refuse_the_same_links(grids, tmp_path):
-    from data_loaders.committee import TaskError, update_task_as
+    from data_loaders.actions.tasks import TaskError, update_task_as
 
     now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
     import_file(grids, "committee-tasks", _task_file(tmp_path, LINKS_ACCEPTED[0]), today=TODAY)
@@ -635,7 +636,8 @@ def test_committee_import_and_editor_refuse_the_same_links(grids, tmp_path):
 
 
 def test_a_link_stored_before_the_rule_is_neither_shown_nor_kept(grids, tmp_path):
-    from data_loaders.committee import load_task, update_task_as
+    from data_loaders.actions.tasks import update_task_as
+    from read_models.committee import load_task
 
     import_file(grids, "committee-tasks", _task_file(tmp_path, ""), today=TODAY)
     with session_scope(grids) as s:

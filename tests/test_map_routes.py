@@ -206,7 +206,7 @@ def test_clusters_made_on_the_server_count_every_enterprise(client, small_city):
 
 
 def test_a_range_of_squares_holds_whole_squares():
-    from layers.enterprises import CELL, TILE, clusters, parse_cells, point_set
+    from read_models.geojson.enterprises import CELL, TILE, clusters, parse_cells, point_set
 
     # a red enterprise among many green ones, all in one square at zoom 10
     rows = [(f"C{i}", f"E{i}", "green", 120.6 + i * 1e-4, 27.8) for i in range(30)]
@@ -239,7 +239,7 @@ def test_the_kpi_strip_reads_the_map_caches_stats(small_city):
     from callbacks.panel import kpi_document
     from dashboard.i18n import t
     from dashboard.map_data import MapData
-    from data_loaders.queries import load_stats
+    from read_models.stats import load_stats
     from tests.conftest import TODAY
 
     deps = Deps(
@@ -266,7 +266,7 @@ def test_the_kpi_strip_reads_the_map_caches_stats(small_city):
 
 
 def test_alarms_at_one_place_share_a_symbol_that_counts_them():
-    from layers import alarms
+    from read_models.geojson import alarms
 
     def row(i: int, level: int, lon: float, escalated: bool = False) -> dict:
         keys = ("state", "sensor", "kind", "unit", "peak", "count", "opened_at", "enterprise")
@@ -301,7 +301,7 @@ def test_search_text_is_text_and_numbers_are_bounded(client, small_city):
     for q, want in (("%", 1), ("_", 1), ("100%", 1), ("%%", 0), ("之_", 0), ("百%", 0)):
         features = geo(client, f"/api/layers/enterprises.geojson?q={quote(q)}")["features"]
         assert len(features) == want, (q, len(features), total)
-    from data_loaders.queries import search_enterprises
+    from read_models.search import search_enterprises
 
     with session_scope(small_city) as s:
         assert [h["name"] for h in search_enterprises(s, "%")] == ["百分之百_100%厂"]

@@ -15,11 +15,11 @@ from callbacks.deps import Deps
 from callbacks.panel import panel_key, render_body
 from dashboard.auth import Identity
 from dashboard.i18n import t
-from data_loaders.committee import load_committee_panel
-from data_loaders.panels import load_danger_closure
-from data_loaders.queries import load_stats
 from data_loaders.store import session_scope
 from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent
+from read_models.committee import load_committee_panel
+from read_models.dangers import load_danger_closure
+from read_models.stats import load_stats
 from tests.conftest import TODAY
 from views import ids
 from views.task_editor import editor_values
@@ -150,7 +150,7 @@ def test_the_editor_needs_an_operator_and_records_who(small_city, role):
         code = s.scalar(select(CommitteeTask.code).where(CommitteeTask.status != "done").limit(1))
     user = Identity("li" if role == "operator" else "wall", role)
     deps = deps_for(small_city, user)
-    from data_loaders.committee import load_task
+    from read_models.committee import load_task
 
     with session_scope(small_city) as s:
         task = load_task(s, code, TODAY)
@@ -174,8 +174,8 @@ def test_the_editor_needs_an_operator_and_records_who(small_city, role):
 
 def test_panel_cache_keeps_documents_per_version_and_one_bulletin_for_all_scopes(small_city):
     from data_loaders.panel_cache import PanelCache
-    from data_loaders.rankings import load_rankings, month_end, parse_month
     from data_loaders.store import bump_alarm_version, bump_data_version
+    from read_models.rankings import load_rankings, month_end, parse_month
 
     cache = PanelCache(small_city)
     first = cache.get("closure", "330381012", TODAY)

@@ -10,19 +10,15 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import and_, func, select, update
 
-from data_loaders.panels import (
-    SHOWN,
-    load_campaign_progress,
-    load_danger_closure,
-    load_export,
-    month_start,
-    month_to_date,
-)
-from data_loaders.queries import load_stats
 from data_loaders.rules.metrics import RECTIFIED_STATUSES
 from data_loaders.store import session_scope
 from data_loaders.store.schema import Campaign, CampaignTask, Enterprise, HiddenDanger
-from data_loaders.times import china_today
+from data_loaders.times import china_today, month_start, month_to_date
+from read_models.campaigns import load_campaign_progress
+from read_models.dangers import load_danger_closure
+from read_models.exports import load_export
+from read_models.lists import SHOWN
+from read_models.stats import load_stats
 from tests.conftest import TODAY
 
 KEYS = ("found", "rectified", "overdue")
@@ -100,7 +96,7 @@ def test_campaign_progress_matches_the_kpi_document_and_sums_by_town(demo_city):
 
 
 def test_committee_panel_matches_the_kpi_document(demo_city):
-    from data_loaders.committee import load_committee_panel
+    from read_models.committee import load_committee_panel
 
     with session_scope(demo_city) as s:
         panel = load_committee_panel(s, None, TODAY)
@@ -123,7 +119,7 @@ def test_an_operator_updates_a_committee_task_and_it_is_recorded(small_city):
     import pytest
     from sqlalchemy import select
 
-    from data_loaders.committee import TaskError, update_task_as
+    from data_loaders.actions.tasks import TaskError, update_task_as
     from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent
 
     now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

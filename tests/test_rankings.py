@@ -10,8 +10,6 @@ import pytest
 from sqlalchemy import select
 
 from dashboard.settings import Settings
-from data_loaders.queries import load_stats
-from data_loaders.rankings import BadMonth, load_rankings, month_end, parse_month
 from data_loaders.rules.rankings import (
     DEFAULT_WEIGHTS,
     PARTS,
@@ -24,6 +22,8 @@ from data_loaders.rules.rankings import (
 from data_loaders.store import session_scope
 from data_loaders.store.schema import Alarm, Enterprise, Grid, Sensor
 from data_loaders.times import china_today
+from read_models.rankings import BadMonth, load_rankings, month_end, parse_month
+from read_models.stats import load_stats
 from tests.conftest import TODAY
 
 FIGURES = {

@@ -13,7 +13,6 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.exc import OperationalError
 
 from data_loaders.demo.city import build_city
-from data_loaders.queries import load_readings
 from data_loaders.rules.alarms import RuleSettings
 from data_loaders.scheduler import poll_retention, poll_simulator, poll_versions, seed_history
 from data_loaders.store import get_meta, session_scope
@@ -23,6 +22,7 @@ from data_loaders.telemetry.alarms import AlarmConfig
 from data_loaders.telemetry.drop import poll_drop_folder
 from data_loaders.telemetry.simulator import load_simulator
 from data_loaders.telemetry.store import IngestResult, SensorDirectory, count_ingest
+from read_models.sensors import load_readings
 from tests.conftest import TODAY
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)

@@ -11,10 +11,10 @@ from callbacks.deps import Deps
 from dashboard.app import create_app, page_title
 from dashboard.i18n import CATALOG, t
 from dashboard.settings import Settings
-from data_loaders.queries import load_stats
 from data_loaders.scheduler import poll_heartbeat
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
+from read_models.stats import load_stats
 from views import ids as ids_module
 from views.alarm_panel import DUE_DATE
 from views.chrome import chrome_texts
@@ -281,8 +281,8 @@ def test_dossier_of_a_monitored_enterprise_renders_in_both_languages(small_city)
 
     from sqlalchemy import select
 
-    from data_loaders.queries import load_enterprise_dossier
     from data_loaders.store.schema import Enterprise, Sensor
+    from read_models.dossier import load_enterprise_dossier
     from views.dossier import create_dossier
 
     with session_scope(small_city) as s:

@@ -11,7 +11,7 @@ from typing import Any
 from dash import dcc, html
 
 from data_loaders.rules.lifecycle import ALLOWED_FROM
-from data_loaders.telemetry.formats import CHINA
+from data_loaders.times import CHINA
 from views import ids
 from views.format import local_time
 from views.labels import Label

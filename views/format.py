@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from data_loaders.telemetry.formats import CHINA
+from data_loaders.times import CHINA
 
 
 def local_time(iso: str | None, seconds: bool = False) -> str:

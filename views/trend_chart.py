@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.subplots import make_subplots
 
-from data_loaders.telemetry.formats import CHINA
+from data_loaders.times import CHINA
 from views.labels import Label
 
 BUCKET_S = 300  # one point per 5 minutes: 288 a day, and the worst value of each bucket

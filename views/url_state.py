@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlencode
 
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
 from layers import alarms, enterprises, grids, listed_dangers, major_hazards
+from read_models.geojson.grids import METRICS
 from views import ids
 
 TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
@@ -71,7 +72,7 @@ def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
         grid=one("grid"),
         enterprise=one("enterprise"),
         layers=layers,
-        metric=metric if metric in grids.METRICS else "none",
+        metric=metric if metric in METRICS else "none",
         classes=_list(params, "class", SAFETY_CLASSES),
         industries=_list(params, "industry"),
         tags=_list(params, "tag", RISK_TAGS),

@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from dashboard.i18n import t
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
-from layers import grids
+from read_models.geojson.grids import METRICS
 from views import ids
 from views.alarm_panel import create_alarm_dialog
 from views.chrome import create_user_box
@@ -39,7 +39,7 @@ def create_layout(
     first targets (callbacks.chrome keeps them on the view)."""
     lang_href, theme_href = links
     layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in DEFAULT_LAYERS]
-    metric_options = [{"label": t(f"metric.{m}", lang), "value": m} for m in grids.METRICS]
+    metric_options = [{"label": t(f"metric.{m}", lang), "value": m} for m in METRICS]
     class_options = [
         {"label": html.Span(t(f"class.{c}", lang), className=f"chip class-{c}"), "value": c}
         for c in SAFETY_CLASSES

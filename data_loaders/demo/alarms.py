@@ -3,9 +3,10 @@ dispatched, disposed, recently closed), so a fresh demo's screen is not empty.
 
 They are made the way live ones are, in time order up to the demo's now: readings through the
 store and the rules (`telemetry.store.ingest_parsed` → `telemetry.alarms.evaluate`), the
-escalation check (`escalate`) and the operator's actions (`act`, `rules.lifecycle`). So the
-sensors' rule states (`sensor_states`) are where those readings left them, and the live
-simulator or a gateway carries on from there: an open alarm is never opened twice.
+escalation check (`escalate`) and the operator's actions (`actions.alarms.act`,
+`rules.lifecycle`). So the sensors' rule states (`sensor_states`) are where those readings left
+them, and the live simulator or a gateway carries on from there: an open alarm is never opened
+twice.
 
 Only the alarms' sensors get readings (a day of normal values at the live simulator's levels,
 with the excursion in): a sensor with readings counts as commissioned, so in a city nothing
@@ -23,11 +24,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from data_loaders.actions.alarms import act
 from data_loaders.demo import names
 from data_loaders.rules import alarms as rules
 from data_loaders.rules.lifecycle import STATES
 from data_loaders.store.schema import Alarm, Sensor
-from data_loaders.telemetry.alarms import AlarmConfig, act, escalate
+from data_loaders.telemetry.alarms import AlarmConfig, escalate
 from data_loaders.telemetry.formats import RawReading
 from data_loaders.telemetry.simulator import load_simulator
 from data_loaders.telemetry.store import SensorDirectory, ingest_parsed

@@ -88,7 +88,7 @@ class Context:
     def grid_frame(self) -> gpd.GeoDataFrame:
         """The store's grids with geometry (loaded once)."""
         if self._grids is None:
-            from data_loaders.queries import load_grid_frame
+            from data_loaders.store.frames import load_grid_frame
 
             self._grids = load_grid_frame(self.session)
         return self._grids

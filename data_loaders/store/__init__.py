@@ -12,10 +12,8 @@ from data_loaders.store.engine import (
     session_scope,
     set_meta,
 )
-from data_loaders.times import as_utc
 
 __all__ = [
-    "as_utc",
     "bump_alarm_version",
     "bump_data_version",
     "get_meta",

@@ -12,7 +12,6 @@ from sqlalchemy import Engine, Integer, Text, cast, create_engine, event, select
 from sqlalchemy.orm import Session
 
 from data_loaders.store.schema import Meta
-from data_loaders.times import as_utc as as_utc  # re-exported for older callers
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -7,7 +7,7 @@ pre-filter by box and shapely does the exact test. Grids carry a materialized `p
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from data_loaders.times import as_utc
 
 # Explicit constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -50,13 +52,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         """Any aware time as UTC (also in comparisons, where SQLite compares text)."""
         if value is None or not isinstance(value, datetime):
             return value
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         """Aware UTC, whatever the driver handed back."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return as_utc(value)
 
 
 class Base(DeclarativeBase):

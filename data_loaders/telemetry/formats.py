@@ -13,9 +13,8 @@ from typing import Any
 
 import orjson
 
-from data_loaders.times import CHINA, parse_iso
+from data_loaders.times import parse_iso
 
-__all__ = ["CHINA", "parse_iso"]  # re-exported: older callers import them from here
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_SEQ = 2**53  # a source's message or reading number (exact in every JSON reader)
 SENML_RELATIVE = 2**28  # RFC 8428 §4.5.3: smaller times are relative to now

@@ -8,9 +8,9 @@ import shapely
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
-from data_loaders.queries import load_stats
 from data_loaders.store import bump_data_version, session_scope
 from data_loaders.store.schema import Enterprise, Grid
+from read_models.stats import load_stats
 from tests.browser.conftest import READY_LOG, redrawn
 
 READY = "#map[data-map-ready=true]"

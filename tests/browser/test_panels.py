@@ -12,11 +12,12 @@ import shapely
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
-from data_loaders.committee import load_committee_panel, load_committee_tasks
-from data_loaders.panels import load_campaign_progress, load_danger_closure
 from data_loaders.store import session_scope
 from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent, Grid
 from data_loaders.times import china_today
+from read_models.campaigns import load_campaign_progress
+from read_models.committee import load_committee_panel, load_committee_tasks
+from read_models.dangers import load_danger_closure
 from tests.browser.conftest import READY, sign_in
 
 TOWN = "330381012"  # 塘下镇

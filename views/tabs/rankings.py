@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from data_loaders.panels import month_start
+from data_loaders.times import month_start
 from views import ids
 from views.charts import (
     create_score_bars,

@@ -11,8 +11,6 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from data_loaders.panels import month_start, roll_up_children
-from data_loaders.queries import resolve_scope
 from data_loaders.rules.metrics import RECTIFIED_STATUSES, rate
 from data_loaders.rules.rankings import (
     PARTS,
@@ -22,9 +20,9 @@ from data_loaders.rules.rankings import (
     part_scores,
     total_score,
 )
-from data_loaders.store.engine import as_utc
 from data_loaders.store.schema import Alarm, CampaignTask, Enterprise, HiddenDanger, Sensor
-from data_loaders.telemetry.formats import CHINA
+from data_loaders.times import CHINA, as_utc, month_start
+from read_models.grids import resolve_scope, roll_up_children
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 WINDOW_DAYS = 365  # "the 12 months up to the day": the same year the KPI document counts

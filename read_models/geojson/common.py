@@ -1,4 +1,4 @@
-"""GeoJSON helpers shared by the layers: features, rounding, serialisation."""
+"""GeoJSON helpers shared by the map layers' features: points, shapes, rounding, serialisation."""
 
 from __future__ import annotations
 
