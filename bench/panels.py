@@ -20,12 +20,12 @@ from map import city  # bench/map.py builds the demo cities once and keeps them 
 
 from caches.panel_documents import PanelCache
 from callbacks.deps import Deps
-from callbacks.map_state import MapState
 from callbacks.panel import render_body
 from dashboard.i18n import t
 from data_loaders.store import make_engine, session_scope
 from read_models.dangers import load_danger_closure
 from read_models.grids import load_grid_chain
+from views.url_state import MapState
 
 TABS = ("dangers", "campaigns", "committee", "rankings")
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, no_update
 
-from callbacks import ids
-from callbacks.alarms import level_badge, local_time, what
 from callbacks.deps import Deps
 from data_loaders.store import session_scope
 from read_models.alarms import load_alarm_feed
+from views import ids
+from views.alarm_strip import create_alarm_strip
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
@@ -34,22 +34,4 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         lang = page["lang"]
         with session_scope(deps.engine) as session:
             feed = load_alarm_feed(session, limit=12)
-        title = html.Div(deps.label("strip.title", lang), className="strip-label")
-        if not feed:
-            return [title, html.Div(deps.label("strip.none", lang), className="muted")]
-        return [title] + [
-            html.Button(
-                [
-                    level_badge(a["level"], deps.label, lang),
-                    f" {local_time(a['opened_at'])} {a['enterprise'] or ''} "
-                    f"{what(a, deps.label, lang)}",
-                    html.Span(
-                        " " + deps.label(f"alarm.state.{a['state']}", lang),
-                        className=f"state st-{a['state']}",
-                    ),
-                ],
-                id={"type": ids.STRIP_HIT, "n": n, "code": a["credit_code"] or ""},
-                className="alarm-item" + (" escalated" if a["escalated"] else ""),
-            )
-            for n, a in enumerate(feed)
-        ]
+        return create_alarm_strip(feed, deps.label, lang)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dash import Input, Output
 
-from callbacks import ids
 from callbacks.deps import Deps
+from views import ids
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]

@@ -11,8 +11,7 @@ from caches.map_payloads import MapData
 from caches.panel_documents import PanelCache
 from data_loaders.rules.rankings import RankingConfig
 from data_loaders.users import Identity
-
-Label = Callable[[str, str], str]
+from views.labels import Label
 
 
 @dataclass(frozen=True)
@@ -21,7 +20,7 @@ class Deps:
 
     engine: Engine
     lang: str
-    label: Callable[[str, str], str]
+    label: Label
     title: Callable[[str], str]
     map_data: MapData | None = None  # cached layer payloads and URLs
     js_labels: Callable[[str], dict[str, str]] = lambda _lang: {}

@@ -5,198 +5,23 @@ hideouts (assets/onemap.js); clicks on the layers come back as their clickData."
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
-from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
-from callbacks import ids
 from callbacks.deps import Deps
 from data_loaders.store import session_scope
-from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
-from layers import alarms, build_map, enterprises, grids, listed_dangers, major_hazards
+from layers import alarms, enterprises, grids, listed_dangers, major_hazards
 from read_models.geojson.enterprises import CELL, MAX_CLUSTER_ZOOM
-from read_models.geojson.grids import METRICS
 from read_models.grids import UnknownGrid, load_grid_chain
 from read_models.search import search_enterprises
+from views import ids
+from views.breadcrumb import create_breadcrumb
+from views.legend import create_choropleth_legend
+from views.map import grid_view
+from views.url_state import MapState, apply_event, controls_of, encode_query, parse_query
 
-TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
-THEMES = ("dark", "light")
-# tables whose rows open an enterprise's dossier: their row ids are "CREDIT_CODE|ROW"
-LINK_TABLES = ("overdue", "listed")
-
-
-def link_row_id(credit_code: str | None, row: str) -> str:
-    """The row id of a link table: the enterprise to open, then what makes the row unique."""
-    return f"{credit_code or ''}|{row}"
-
-
-DEFAULT_LAYERS = ("grids", "enterprises", "major_hazards", "listed_dangers", "alarms")
 LAYER_MODULES = (grids, enterprises, major_hazards, listed_dangers, alarms)
-
-
-@dataclass(frozen=True)
-class MapState:
-    """Everything that decides what the map shows."""
-
-    grid: str | None = None
-    enterprise: str | None = None
-    layers: tuple[str, ...] = DEFAULT_LAYERS
-    metric: str = "none"
-    classes: tuple[str, ...] = ()
-    industries: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    q: str = ""
-    lang: str = "zh"
-    tab: str = "summary"
-    campaign: str | None = None
-    month: str | None = None
-    theme: str = "dark"
-    extra: dict[str, str] = field(default_factory=dict, compare=False)
-
-
-def _list(params: dict[str, list[str]], key: str, allowed: Any = None) -> tuple[str, ...]:
-    values = [v for raw in params.get(key, []) for v in raw.split(",") if v]
-    return tuple(v for v in dict.fromkeys(values) if allowed is None or v in allowed)
-
-
-def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
-    """The state a URL query describes; unknown or bad values fall back to defaults."""
-    params = parse_qs((search or "").lstrip("?"))
-
-    def one(key: str) -> str | None:
-        values = params.get(key)
-        return values[0].strip() if values and values[0].strip() else None
-
-    layers = _list(params, "layers", DEFAULT_LAYERS) if "layers" in params else DEFAULT_LAYERS
-    metric = one("metric") or "none"
-    lang = one("lang") or default_lang
-    tab = one("tab") or "summary"
-    theme = one("theme") or "dark"
-    return MapState(
-        grid=one("grid"),
-        enterprise=one("enterprise"),
-        layers=layers,
-        metric=metric if metric in METRICS else "none",
-        classes=_list(params, "class", SAFETY_CLASSES),
-        industries=_list(params, "industry"),
-        tags=_list(params, "tag", RISK_TAGS),
-        q=one("q") or "",
-        lang=lang if lang in ("zh", "en") else default_lang,
-        tab=tab if tab in TABS else "summary",
-        campaign=one("campaign"),
-        month=one("month"),
-        theme=theme if theme in THEMES else "dark",
-    )
-
-
-def encode_query(state: MapState, default_lang: str = "zh") -> str:
-    """The URL query for a state, leaving out defaults so links stay short."""
-    params: dict[str, str] = {}
-    if state.grid:
-        params["grid"] = state.grid
-    if state.enterprise:
-        params["enterprise"] = state.enterprise
-    if tuple(state.layers) != DEFAULT_LAYERS:
-        params["layers"] = ",".join(state.layers) or "none"
-    if state.metric != "none":
-        params["metric"] = state.metric
-    for key, values in (
-        ("class", state.classes),
-        ("industry", state.industries),
-        ("tag", state.tags),
-    ):
-        if values:
-            params[key] = ",".join(values)
-    if state.lang != default_lang:
-        params["lang"] = state.lang
-    if state.tab != "summary":
-        params["tab"] = state.tab
-    if state.campaign:
-        params["campaign"] = state.campaign
-    if state.month:
-        params["month"] = state.month
-    if state.theme != "dark":
-        params["theme"] = state.theme
-    return "?" + urlencode(params, safe=",") if params else ""
-
-
-def feature_code(click: dict | None, key: str) -> str | None:
-    """The code in a clicked feature's properties (None for clusters and misses)."""
-    props = (click or {}).get("properties") or {}
-    if props.get("cluster"):
-        return None
-    value = props.get(key)
-    return str(value) if value else None
-
-
-def apply_event(state: MapState, trigger: Any, value: Any, best_hit: str | None = None) -> MapState:
-    """The state after one user action (trigger is a component id, value its new value)."""
-    if trigger == ids.LAYER_SWITCHES:
-        return replace(state, layers=tuple(v for v in DEFAULT_LAYERS if v in (value or [])))
-    if trigger == ids.METRIC:
-        return replace(state, metric=value or "none")
-    if trigger == ids.CLASS_FILTER:
-        return replace(state, classes=tuple(v for v in SAFETY_CLASSES if v in (value or [])))
-    if trigger == ids.INDUSTRY_FILTER:
-        return replace(state, industries=tuple(value or ()))
-    if trigger == ids.TAG_FILTER:
-        return replace(state, tags=tuple(value or ()))
-    if trigger == ids.MAP_EVENT:
-        # a click on the map: {"layer": NAME, "properties": {...}, "n": count}
-        layer = (value or {}).get("layer")
-        if layer == grids.NAME:
-            code = feature_code(value, "code")
-            return replace(state, grid=code, enterprise=None) if code else state
-        if layer in (enterprises.NAME, major_hazards.NAME, listed_dangers.NAME, alarms.NAME):
-            code = feature_code(value, "credit_code")
-            return replace(state, enterprise=code) if code else state
-        return state
-    if trigger == ids.SEARCH_SUBMIT:
-        return replace(state, enterprise=best_hit) if best_hit else state
-    if isinstance(trigger, dict) and trigger.get("type") == ids.CLOSE_DOSSIER:
-        return replace(state, enterprise=None)
-    if isinstance(trigger, dict) and trigger.get("type") == ids.CRUMB:
-        return replace(state, grid=trigger["code"] or None, enterprise=None)
-    if isinstance(trigger, dict) and trigger.get("type") in (ids.HIT, ids.STRIP_HIT):
-        return replace(state, enterprise=trigger["code"] or None)
-    if isinstance(trigger, dict) and trigger.get("type") == ids.PANEL_TAB:
-        return replace(state, tab=trigger["tab"], enterprise=None)
-    if isinstance(trigger, dict) and trigger.get("type") == ids.CAMPAIGN_PICK:
-        return replace(state, campaign=trigger["code"])
-    if isinstance(trigger, dict) and trigger.get("type") == ids.RANK_MONTH:
-        return replace(state, month=value or None)
-    if isinstance(trigger, dict) and trigger.get("type") == ids.PANEL_TABLE:
-        code = str((value or {}).get("rowId") or "").partition("|")[0]
-        if trigger.get("name") in LINK_TABLES and code:
-            return replace(state, enterprise=code)
-    return state
-
-
-def controls_of(state: MapState) -> tuple[list, str, list, list, list]:
-    """The control values that show a state."""
-    return (
-        list(state.layers),
-        state.metric,
-        list(state.classes),
-        list(state.industries),
-        list(state.tags),
-    )
-
-
-def grid_view(chain: list[dict[str, Any]]) -> tuple[str | None, str | None]:
-    """(parent whose children to draw, grid to highlight) for a selected grid chain.
-
-    A grid with children shows them; a village shows its siblings with itself highlighted.
-    """
-    if not chain:
-        return None, None
-    selected = chain[-1]
-    if selected["level"] >= 4 and len(chain) > 1:
-        return chain[-2]["code"], selected["code"]
-    return selected["code"], selected["code"] if len(chain) > 1 else None
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
@@ -424,18 +249,6 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
         view: dict[str, Any] = {"center": [target["lat"], target["lon"]], "zoom": 17}
     else:
         view = {"bounds": chain[-1]["bounds"] if chain else None}
-    crumbs = []
-    for i, g in enumerate(chain):
-        if i:
-            crumbs.append(html.Span("›", className="crumb-sep"))
-        crumbs.append(
-            html.Button(
-                g["name"],
-                id={"type": ids.CRUMB, "code": g["code"] if i else ""},
-                className="crumb",
-                disabled=i == len(chain) - 1,
-            )
-        )
     spec = {
         "search": search or "",
         "order": [m.NAME for m in LAYER_MODULES],
@@ -446,57 +259,7 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
     }
     return {
         "spec": spec,
-        "crumbs": crumbs,
+        "crumbs": create_breadcrumb(chain),
         "legend": create_choropleth_legend(state.metric, breaks, deps.label, state.lang),
         "version": md.token(live=True),
     }
-
-
-def create_map(spec: dict[str, Any], tile_url: str = "") -> Any:
-    """The page's dash-leaflet map for a spec (map_props): its layers start with the spec's
-    urls and hideouts (the enterprises' once the map knows its view) and it looks where the
-    spec says."""
-    view = spec["view"]
-    props = {
-        name: (None if name == enterprises.NAME else layer["url"], layer["hideout"])
-        for name, layer in spec["layers"].items()
-    }
-    if view.get("center"):
-        return build_map(ids.MAP, props, None, view["center"], view["zoom"], tile_url)
-    bounds = view.get("bounds") or [[27.6, 120.4], [27.95, 120.8]]
-    return build_map(ids.MAP, props, bounds, mercator_middle(bounds), None, tile_url)
-
-
-def mercator_middle(bounds: list[list[float]]) -> list[float]:
-    """The centre of (south, west), (north, east) bounds on a Web Mercator map (where the map
-    puts it when it fits them)."""
-    (south, west), (north, east) = bounds
-
-    def y(lat: float) -> float:
-        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
-
-    mid = (y(south) + y(north)) / 2
-    return [math.degrees(2 * math.atan(math.exp(mid)) - math.pi / 2), (west + east) / 2]
-
-
-def create_choropleth_legend(metric: str, class_breaks: list[float], label: Any, lang: str) -> list:
-    """The choropleth's classes: a colour and a value range each."""
-    if metric == "none" or not class_breaks:
-        return []
-    colors = grids.palette(metric, len(class_breaks))
-
-    def fmt(v: float) -> str:
-        return f"{v:.2%}" if metric == "rate" else f"{v:,.0f}"
-
-    rows = []
-    low = None
-    for color, high in zip(colors, class_breaks, strict=True):
-        text = f"≤ {fmt(high)}" if low is None else f"{fmt(low)} – {fmt(high)}"
-        rows.append(
-            html.Div(
-                [html.Span(className="choro-swatch", style={"background": color}), text],
-                className="choro-row",
-            )
-        )
-        low = high
-    return [html.Div(label(f"metric.{metric}", lang), className="field-label"), *rows]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dash import ALL, ClientsideFunction, Input, Output, State, html
+from dash import ALL, ClientsideFunction, Input, Output, State
 
-from callbacks import ids
 from callbacks.deps import Deps
-from callbacks.map_state import parse_query
 from data_loaders.store import session_scope
 from read_models.search import search_enterprises
+from views import ids
+from views.search_hits import create_search_hits
+from views.url_state import parse_query
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
@@ -50,14 +51,4 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         lang = parse_query(search, deps.lang).lang
         with session_scope(deps.engine) as session:
             hits = search_enterprises(session, text, limit=8)
-        if not hits:
-            return [html.Div(deps.label("map.no_hits", lang), className="muted")]
-        return [
-            html.Button(
-                [html.Span(className=f"dot-mini class-{h['safety_class']}"), h["name"]],
-                id={"type": ids.HIT, "code": h["credit_code"]},
-                className="hit",
-                title=h["credit_code"],
-            )
-            for h in hits
-        ]
+        return create_search_hits(hits, deps.label, lang)

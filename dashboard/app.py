@@ -15,10 +15,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from caches.map_payloads import MapData
 from caches.panel_documents import PanelCache
 from caches.versioned import Versions
-from callbacks import ids, register_all
-from callbacks.chrome import chrome_texts
+from callbacks import register_all
 from callbacks.deps import Deps
-from callbacks.map_state import map_props, parse_query
+from callbacks.map_state import map_props
 from dashboard.api import create_api
 from dashboard.auth import Auth
 from dashboard.i18n import js_labels, t
@@ -30,6 +29,9 @@ from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
 from data_loaders.times import china_today
 from read_models.places import load_industries
+from views import ids
+from views.chrome import chrome_texts
+from views.url_state import parse_query
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 PAGES = frozenset({"/"})  # the paths that are pages (the command page; more modes to come)

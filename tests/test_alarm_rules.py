@@ -167,8 +167,8 @@ def test_the_bureaus_day_is_chinas_whatever_the_servers_zone():
 def test_the_history_shows_a_dispatchs_due_time_in_china_time():
     """The dispatch note keeps the instant with its offset (data); the page showed it raw,
     2027-01-15T01:05+00:00, beside a facts table saying 01-15 09:05."""
-    from callbacks.alarms import event_note
     from dashboard.i18n import t
+    from views.alarm_panel import event_note
 
     alarm = {"rule": "threshold"}
     event = {

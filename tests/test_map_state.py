@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from callbacks import ids
-from callbacks.map_state import (
+from views import ids
+from views.map import grid_view
+from views.url_state import (
     DEFAULT_LAYERS,
     MapState,
     apply_event,
     encode_query,
     feature_code,
-    grid_view,
     parse_query,
 )
 

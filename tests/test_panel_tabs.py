@@ -10,10 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from callbacks import ids
-from callbacks.committee_tasks import editor_values, save_task
+from callbacks.committee_tasks import save_task
 from callbacks.deps import Deps
-from callbacks.map_state import MapState, apply_event, encode_query, parse_query
 from callbacks.panel import panel_key, render_body
 from dashboard.i18n import t
 from data_loaders.store import session_scope
@@ -23,6 +21,9 @@ from read_models.committee import load_committee_panel
 from read_models.dangers import load_danger_closure
 from read_models.stats import load_stats
 from tests.conftest import TODAY
+from views import ids
+from views.task_editor import editor_values
+from views.url_state import MapState, apply_event, encode_query, parse_query
 
 
 def deps_for(engine, user: Identity | None = None) -> Deps:  # type: ignore[no-untyped-def]
@@ -313,7 +314,7 @@ def test_the_dossier_says_how_many_dangers_it_leaves_out(demo_city):
 
 def test_score_bars_start_at_zero(small_city):
     """A bar's length is its score: the ranking's axis starts at 0, however close the towns."""
-    from callbacks.charts import create_score_bars
+    from views.charts import create_score_bars
 
     _tabs, body = render_body(MapState(tab="rankings"), deps_for(small_city), TODAY)
     assert by_id(body, "chart-scores").figure["layout"]["xaxis"]["range"] == [0, 100]
@@ -371,7 +372,7 @@ def test_status_phrases_and_short_names_are_kept_whole(demo_city):
     """未开始 · 逾期 breaks after the dot only (a no-break space joins the dot to the status);
     a column of short Chinese phrases (committees, towns) keeps them whole and is as wide as
     the widest; the bulletin's rank carries its change (3 ↓1) and the full name is the tip."""
-    from callbacks.tables import KEEP_STYLE, fit_width
+    from views.tables import KEEP_STYLE, fit_width
 
     deps = deps_for(demo_city)
     _tabs, body = render_body(MapState(tab="committee"), deps, TODAY)

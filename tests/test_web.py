@@ -7,12 +7,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import pytest
 
-from callbacks import ids as ids_module
-from callbacks.alarms import DUE_DATE
-from callbacks.chrome import chrome_texts
 from callbacks.deps import Deps
-from callbacks.kpi import create_cards
-from callbacks.map_state import parse_query
 from dashboard.app import create_app, page_title
 from dashboard.i18n import CATALOG, t
 from dashboard.settings import Settings
@@ -20,6 +15,11 @@ from data_loaders.scheduler import poll_heartbeat
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
 from read_models.stats import load_stats
+from views import ids as ids_module
+from views.alarm_panel import DUE_DATE
+from views.chrome import chrome_texts
+from views.kpi import create_cards
+from views.url_state import parse_query
 
 
 @pytest.fixture
@@ -281,9 +281,9 @@ def test_dossier_of_a_monitored_enterprise_renders_in_both_languages(small_city)
 
     from sqlalchemy import select
 
-    from callbacks.panel import create_dossier
     from data_loaders.store.schema import Enterprise, Sensor
     from read_models.dossier import load_enterprise_dossier
+    from views.dossier import create_dossier
 
     with session_scope(small_city) as s:
         code = s.scalar(

@@ -7,152 +7,16 @@ from typing import Any
 
 from dash import dcc, html
 
-from callbacks import ids
-from callbacks.committee_tasks import create_task_editor
-from callbacks.map_state import DEFAULT_LAYERS, create_map
 from dashboard.i18n import t
 from data_loaders.vocab import RISK_TAGS, SAFETY_CLASSES
 from read_models.geojson.grids import METRICS
-
-
-def create_legend(lang: str) -> html.Div:
-    """Each layer's symbols, drawn with the map's own classes (assets/app.css); a switched-off
-    layer's part is hidden (callbacks.chrome). The choropleth's classes sit on the map."""
-
-    def row(swatch: Any, text: str) -> html.Div:
-        return html.Div([swatch, html.Span(text)], className="legend-row")
-
-    def group(layer: str, rows: list) -> html.Div:
-        title = html.Div(t(f"layer.{layer}", lang), className="legend-title")
-        return html.Div([title, *rows], className=f"legend-group lg-{layer}")
-
-    def symbol(cls: str, text: str = "") -> html.Div:
-        return html.Div(html.Span(text), className=f"legend-symbol {cls}")
-
-    listing = ("province", "city", "county", "rolling")
-    return html.Div(
-        [
-            html.H4(t("map.legend", lang)),
-            group(
-                "enterprises",
-                [
-                    html.Div(
-                        [
-                            row(html.Span(className=f"swatch class-{c}"), t(f"class.{c}", lang))
-                            for c in SAFETY_CLASSES
-                        ],
-                        className="legend-inline",
-                    ),
-                    row(
-                        html.Span(html.Span("25"), className="legend-cluster"),
-                        t("legend.cluster", lang),
-                    ),
-                    row(html.Span(className="legend-red-dot"), t("legend.cluster_red", lang)),
-                ],
-            ),
-            group(
-                "major_hazards",
-                [
-                    html.Div(
-                        [
-                            row(
-                                symbol(f"onemap-hazard hazard-l{n}", str(n)),
-                                t("kpi.level_n", lang).format(n=n),
-                            )
-                            for n in (1, 2, 3, 4)
-                        ],
-                        className="legend-inline",
-                    ),
-                    html.Div(t("legend.hazard", lang), className="legend-note"),
-                ],
-            ),
-            group(
-                "listed_dangers",
-                [
-                    html.Div(
-                        [
-                            row(
-                                symbol(f"onemap-listed listed-{k}", t(f"listing.short.{k}", lang)),
-                                t(f"listing.{k}", lang),
-                            )
-                            for k in listing
-                        ],
-                        className="legend-inline",
-                    ),
-                    row(
-                        symbol("onemap-listed overdue", t("listing.short.county", lang)),
-                        t("listed.overdue", lang),
-                    ),
-                ],
-            ),
-            group(
-                "alarms",
-                [
-                    html.Div(
-                        [
-                            row(symbol("onemap-alarm alarm-l2", "!"), t("alarm.level_2", lang)),
-                            row(symbol("onemap-alarm alarm-l1", "·"), t("alarm.level_1", lang)),
-                        ],
-                        className="legend-inline",
-                    ),
-                ],
-            ),
-        ],
-        id=ids.LEGEND,
-        className="legend",
-    )
-
-
-def create_user_box(user: tuple[str, str] | None, lang: str, csrf: str = "") -> html.Div:
-    """Who is signed in, with sign-out (a form post with the session's token: signing out
-    changes state, so no plain link does it); or a sign-in link for the anonymous wall."""
-    if user is None or not user[0]:
-        return html.Div(html.A(t("login.signin", lang), href="/login"), id=ids.USER_BOX)
-    name, role = user
-    sign_out = html.Form(
-        [
-            dcc.Input(type="hidden", name="csrf", value=csrf),
-            html.Button(t("login.logout", lang), type="submit", className="logout"),
-        ],
-        method="post",
-        action=f"/logout?lang={lang}",
-        className="logout-form",
-    )
-    return html.Div(
-        [
-            html.Span(f"{name} · {t('role.' + role, lang)}", className="user-name"),
-            sign_out,
-        ],
-        id=ids.USER_BOX,
-        className="user-box",
-    )
-
-
-def create_alarm_dialog(lang: str) -> html.Div:
-    """The alarm handling panel: open alarms on the left, the chosen one and its actions."""
-    return html.Div(
-        [
-            html.Div(
-                [
-                    html.H2(t("alarm.list", lang)),
-                    html.Div(id=ids.ALARM_MESSAGE, className="alarm-message", role="status"),
-                    html.Button(
-                        "×", id=ids.ALARM_CLOSE, className="close", title=t("panel.close", lang)
-                    ),
-                ],
-                className="dialog-head",
-            ),
-            html.Div(
-                [
-                    html.Div(id=ids.ALARM_LIST, className="alarm-list"),
-                    html.Div(id=ids.ALARM_DETAIL, className="alarm-detail"),
-                ],
-                className="dialog-body",
-            ),
-        ],
-        id=ids.ALARM_DIALOG,
-        className="alarm-dialog",
-    )
+from views import ids
+from views.alarm_panel import create_alarm_dialog
+from views.chrome import create_user_box
+from views.legend import create_legend
+from views.map import create_map
+from views.task_editor import create_task_editor
+from views.url_state import DEFAULT_LAYERS
 
 
 def create_layout(
@@ -225,7 +89,7 @@ def create_layout(
                 placeholder=t("filter.any", lang),
                 options=[{"label": t(f"tag.{code}", lang), "value": code} for code in RISK_TAGS],
             ),
-            create_legend(lang),
+            create_legend(t, lang),
         ],
         className="left",
     )
@@ -269,7 +133,7 @@ def create_layout(
                             html.Div(id=ids.SCOPE, className="scope"),
                             html.Div(
                                 [
-                                    create_user_box(user, lang, csrf),
+                                    create_user_box(t, user, lang, csrf),
                                     html.A(
                                         t(
                                             "theme.dark" if theme == "light" else "theme.light",
@@ -338,7 +202,7 @@ def create_layout(
                 ],
                 className="bottom",
             ),
-            create_alarm_dialog(lang),
+            create_alarm_dialog(t, lang),
         ],
         id=ids.PAGE,
         className="page theme-light" if theme == "light" else "page",

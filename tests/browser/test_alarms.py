@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 import callbacks.alarms
-from callbacks.alarms import due_text
 from data_loaders.store import session_scope
 from data_loaders.store.schema import Alarm, AlarmEvent
 from data_loaders.times import CHINA
 from tests.browser.conftest import alarm_row, open_alarms, raise_alarm, sign_in
+from views.alarm_panel import due_text
 
 READY = "#map[data-map-ready=true]"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from callbacks.deps import Label
+from views.labels import Label
 
 THEMES: dict[str, dict[str, str]] = {
     "dark": {

@@ -6,6 +6,8 @@ from typing import Any
 
 from dash import html
 
+from views.labels import Label
+
 
 def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore[no-untyped-def]
     """The KPI cards of one KPI document (labels from the catalog; Dash escapes data text), in
@@ -97,3 +99,47 @@ def create_cards(doc: dict[str, Any], label, lang: str) -> list:  # type: ignore
 def campaign_name(campaign: dict[str, Any], lang: str) -> str:
     """A campaign's name in the language (English falls back to the Chinese name)."""
     return campaign["name"] if lang == "zh" else (campaign.get("name_en") or campaign["name"])
+
+
+def create_strip(doc: dict[str, Any], label: Label, lang: str) -> list:
+    """The compact header strip: classes, open dangers and rate, hazards, listed, alarms."""
+    e, h, a = doc["enterprises"], doc["hidden_dangers"], doc["alarms"]
+
+    def item(title: str, value: str, key: str, parts: list | None = None) -> html.Div:
+        return html.Div(
+            [
+                html.Div(title, className="strip-title"),
+                html.Div(value, className="strip-value"),
+                html.Div(parts or [], className="strip-parts"),
+            ],
+            className="strip-item",
+            id=f"strip-{key}",
+        )
+
+    classes = [
+        html.Span(f"{e[c]:,}", className=f"dot class-{c}", title=label(f"class.{c}", lang))
+        for c in ("green", "blue", "yellow", "red")
+    ]
+    return [
+        item(label("kpi.enterprises", lang), f"{e['total']:,}", "enterprises", classes),
+        item(
+            label("metric.open_dangers", lang),
+            f"{h['found'] - h['rectified']:,}",
+            "open-dangers",
+            [
+                html.Span(f"{label('kpi.rate', lang)} {h['rate']:.2%}"),
+                html.Span(f"{label('kpi.overdue', lang)} {h['overdue']:,}", className="warn"),
+            ],
+        ),
+        item(label("kpi.major_hazards", lang), f"{doc['major_hazards']['total']}", "major-hazards"),
+        item(label("kpi.listed", lang), f"{sum(doc['listed_dangers'].values())}", "listed"),
+        item(
+            label("kpi.alarms", lang),
+            f"{a['open']}",
+            "alarms",
+            [
+                html.Span(f"{label('alarm.level_2', lang)} {a['level_2']}", className="alarm"),
+                html.Span(f"{label('alarm.level_1', lang)} {a['level_1']}", className="warning"),
+            ],
+        ),
+    ]
