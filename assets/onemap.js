@@ -402,7 +402,7 @@
     }, 2500);
   }
 
-  /* Web Mercator in [0, 1) (x east, y south), as layers/enterprises.py has it. */
+  /* Web Mercator in [0, 1) (x east, y south), as read_models/geojson/enterprises.py has it. */
   function mercator(lat, lon) {
     const s = Math.sin((Math.max(-85.05112878, Math.min(85.05112878, lat)) * Math.PI) / 180);
     return [(lon + 180) / 360, 0.5 - Math.log((1 + s) / (1 - s)) / (4 * Math.PI)];

@@ -28,7 +28,6 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.ALARM_STRIP, "children"),
         Input(ids.DATA_VERSION, "data"),
         Input(ids.PAGE_STATE, "data"),
-        prevent_initial_call=True,
     )
     def render_strip(_version, page):  # type: ignore[no-untyped-def]
         lang = page["lang"]

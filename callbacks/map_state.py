@@ -232,7 +232,6 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
             "lang": state.lang,
             "cell": CELL,
             "max_cluster_zoom": MAX_CLUSTER_ZOOM,
-            "cluster_pane": enterprises.CLUSTER_PANE,
         },
     }
     layers: dict[str, Any] = {}

@@ -17,13 +17,12 @@ from layers import alarms, basemap, enterprises, grids, listed_dangers, major_ha
 
 LAYERS = (grids, enterprises, major_hazards, listed_dangers, alarms)
 SWITCHABLE = tuple(layer.NAME for layer in LAYERS)
-# Drawing order by pane (z-index): polygons and enterprise dots on one canvas (a second
-# canvas on top would swallow the polygons' clicks: Leaflet does not pass events between
-# canvases), the clusters' symbols above it, then hazards, listed dangers and, on top of
-# everything but tooltips (650), the alarms.
+# Drawing order by pane (z-index): polygons, enterprise clusters and dots on one canvas (a
+# second canvas on top would swallow the polygons' clicks: Leaflet does not pass events
+# between canvases), then hazards, listed dangers and, on top of everything but tooltips
+# (650), the alarms.
 PANES = (
     (grids.PANE, 400),
-    (enterprises.CLUSTER_PANE, 450),
     (major_hazards.PANE, 610),
     (listed_dangers.PANE, 620),
     (alarms.PANE, 640),

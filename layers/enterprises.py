@@ -10,8 +10,7 @@ import dash_leaflet as dl
 
 NAME = "enterprises"
 ID = "layer-enterprises"
-PANE = "onemap-base"  # the dots share the grids' canvas
-CLUSTER_PANE = "onemap-clusters"  # the clusters are light SVG symbols just above it
+PANE = "onemap-base"  # the clusters and dots share the grids' canvas
 LABELS = ("class.", "unit.")
 CLASS_COLORS = {"green": "#2e9e4f", "blue": "#2f6fdb", "yellow": "#f0b400", "red": "#d93025"}
 
