@@ -11,6 +11,13 @@ from views import ids
 from views.alarm_strip import create_alarm_strip
 
 
+def strip_items(deps: Deps, lang: str) -> list:
+    """The strip's newest alarms (the page starts with them; render_strip follows)."""
+    with session_scope(deps.engine) as session:
+        feed = load_alarm_feed(session, limit=12)
+    return create_alarm_strip(feed, deps.label, lang)
+
+
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     """Poll the data version (one tiny query); redraw the strip when it moves."""
 
@@ -28,9 +35,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.ALARM_STRIP, "children"),
         Input(ids.DATA_VERSION, "data"),
         Input(ids.PAGE_STATE, "data"),
+        prevent_initial_call=True,  # the page starts with the strip drawn
     )
     def render_strip(_version, page):  # type: ignore[no-untyped-def]
-        lang = page["lang"]
-        with session_scope(deps.engine) as session:
-            feed = load_alarm_feed(session, limit=12)
-        return create_alarm_strip(feed, deps.label, lang)
+        return strip_items(deps, page["lang"])

@@ -54,6 +54,28 @@ def action_body(action: str, values: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+def alarm_list_parts(deps: Deps, selected: int | None, lang: str) -> tuple[Any, str, dict]:
+    """(the open alarms' list, their count, the signal) — the page starts with them."""
+    with session_scope(deps.engine) as session:
+        items = load_alarms(session, list(OPEN_STATES), limit=300)
+    return (
+        create_alarm_list(items, selected, deps.label, lang),
+        str(len(items)),
+        alarm_signal(items),
+    )
+
+
+def alarm_detail_parts(deps: Deps, selected: int | None, lang: str) -> tuple[Any, str]:
+    """(one alarm's detail and actions, or the hint to pick one; its key)."""
+    with session_scope(deps.engine) as session:
+        detail = load_alarm(session, selected) if selected else None
+    may_act = deps.may("operator")
+    return (
+        create_alarm_detail(detail, may_act, deps.label, lang, datetime.now(UTC)),
+        detail_key(detail, lang, may_act),
+    )
+
+
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     """Open and close the alarm panel, list and show alarms, carry out actions; sound and
     flash (in the browser, assets/alarms.js) when a new level-2 or escalated alarm appears."""
@@ -118,16 +140,10 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.ALARM_SELECTED, "data"),
         Input(ids.ALARM_DONE, "data"),
         Input(ids.PAGE_STATE, "data"),
+        prevent_initial_call=True,  # the page starts with the list drawn
     )
     def render_alarm_list(_version, selected, _done, page):  # type: ignore[no-untyped-def]
-        lang = page["lang"]
-        with session_scope(deps.engine) as session:
-            items = load_alarms(session, list(OPEN_STATES), limit=300)
-        return (
-            create_alarm_list(items, selected, deps.label, lang),
-            str(len(items)),
-            alarm_signal(items),
-        )
+        return alarm_list_parts(deps, selected, page["lang"])
 
     @app.callback(
         Output(ids.ALARM_DETAIL, "children"),
@@ -137,17 +153,14 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.DATA_VERSION, "data"),
         Input(ids.PAGE_STATE, "data"),
         State(ids.ALARM_DETAIL_KEY, "data"),
+        prevent_initial_call=True,  # the page starts with the hint to pick an alarm
     )
     def render_alarm_detail(selected, _done, _version, page, shown):  # type: ignore[no-untyped-def]
-        lang = page["lang"]
-        with session_scope(deps.engine) as session:
-            detail = load_alarm(session, selected) if selected else None
-        may_act = deps.may("operator")
-        key = detail_key(detail, lang, may_act)
+        detail, key = alarm_detail_parts(deps, selected, page["lang"])
         if ctx.triggered_id == ids.DATA_VERSION and key == shown:
             # other alarms moved: leave this one's form alone (someone may be typing in it)
             return no_update, no_update
-        return create_alarm_detail(detail, may_act, deps.label, lang, datetime.now(UTC)), key
+        return detail, key
 
     @app.callback(
         Output(ids.ALARM_MESSAGE, "children"),

@@ -94,26 +94,48 @@ def kpi_document(deps: Deps, grid: str | None, today: date) -> dict[str, Any]:
         return load_stats(session, grid, today)
 
 
+def strip_parts(state: MapState, deps: Deps) -> tuple[list, str]:
+    """(KPI strip, scope line) for a state: the page starts with them, render_strip follows."""
+    try:
+        doc = kpi_document(deps, state.grid, china_today())
+    except UnknownGrid:
+        doc = kpi_document(deps, None, china_today())
+    if doc["grid"] is None:
+        return [], ""
+    colon = deps.label("punct.colon", state.lang)
+    scope = f"{deps.label('scope.label', state.lang)}{colon}{doc['grid']['name']}"
+    return create_strip(doc, deps.label, state.lang), scope
+
+
+def panel_parts(
+    state: MapState, deps: Deps, version: str | None, grids_ready: bool | None, shown: str | None
+) -> tuple[Any, Any, Any]:
+    """(tab bar, panel body, panel key) for a state, or no_update × 3 when the body shown
+    (`shown` is its key) is still right. A tab with tables waits for their library."""
+    if state.tab != "summary" and not state.enterprise and not grids_ready:
+        # the tables' library is still loading (assets/panels.js): say so, draw after
+        waiting = html.P(deps.label("panel.loading", state.lang), className="muted")
+        return create_tab_bar(state.tab, deps.label, state.lang), [waiting], ""
+    key = panel_key(state, version)
+    if key == shown:
+        return no_update, no_update, no_update
+    tabs, body = render_body(state, deps, china_today())
+    return tabs, body, key
+
+
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
-    """The strip follows every data or alarm change; the panel body only what it shows."""
+    """The strip follows every data or alarm change; the panel body only what it shows.
+    The page starts with both drawn for its URL (dashboard.app page): no call at its start."""
 
     @app.callback(
         Output(ids.KPI_STRIP, "children"),
         Output(ids.SCOPE, "children"),
         Input(ids.LOCATION, "search"),
         Input(ids.DATA_VERSION, "data"),
+        prevent_initial_call=True,
     )
     def render_strip(search, _version):  # type: ignore[no-untyped-def]
-        state = parse_query(search, deps.lang)
-        try:
-            doc = kpi_document(deps, state.grid, china_today())
-        except UnknownGrid:
-            doc = kpi_document(deps, None, china_today())
-        if doc["grid"] is None:
-            return [], ""
-        colon = deps.label("punct.colon", state.lang)
-        scope = f"{deps.label('scope.label', state.lang)}{colon}{doc['grid']['name']}"
-        return create_strip(doc, deps.label, state.lang), scope
+        return strip_parts(parse_query(search, deps.lang), deps)
 
     @app.callback(
         Output(ids.PANEL_TABS, "children"),
@@ -123,15 +145,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.DATA_VERSION, "data"),
         Input(ids.GRIDS_READY, "data"),
         State(ids.PANEL_KEY, "data"),
+        prevent_initial_call=True,
     )
     def render_panel(search, version, grids_ready, shown):  # type: ignore[no-untyped-def]
-        state = parse_query(search, deps.lang)
-        if state.tab != "summary" and not state.enterprise and not grids_ready:
-            # the tables' library is still loading (assets/panels.js): say so, draw after
-            waiting = html.P(deps.label("panel.loading", state.lang), className="muted")
-            return create_tab_bar(state.tab, deps.label, state.lang), [waiting], ""
-        key = panel_key(state, version)
-        if key == shown:
-            return no_update, no_update, no_update
-        tabs, body = render_body(state, deps, china_today())
-        return tabs, body, key
+        return panel_parts(parse_query(search, deps.lang), deps, version, grids_ready, shown)

@@ -44,6 +44,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.SEARCH_RESULTS, "children"),
         Input(ids.SEARCH, "value"),
         State(ids.LOCATION, "search"),
+        prevent_initial_call=True,  # the box starts empty, and so does the list
     )
     def list_hits(text, search):  # type: ignore[no-untyped-def]
         if not (text or "").strip():

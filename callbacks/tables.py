@@ -1,4 +1,4 @@
-"""TODO docstring"""
+"""The panel tables: their quick filter boxes, and loading their library when needed."""
 
 from __future__ import annotations
 

@@ -16,8 +16,11 @@ from caches.map_payloads import MapData
 from caches.panel_documents import PanelCache
 from caches.versioned import Versions
 from callbacks import register_all
+from callbacks.alarm_strip import strip_items
+from callbacks.alarms import alarm_detail_parts, alarm_list_parts
 from callbacks.deps import Deps
 from callbacks.map_state import map_props
+from callbacks.panel import panel_parts, strip_parts
 from dashboard.api import create_api
 from dashboard.auth import Auth
 from dashboard.i18n import js_labels, t
@@ -127,13 +130,20 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         panels=panels,
     )
 
-    def page(query: str, with_request: bool = True):  # type: ignore[no-untyped-def]
+    def page(query: str):  # type: ignore[no-untyped-def]
         state = parse_query(query, settings.lang)
         with session_scope(engine) as session:
             industries = load_industries(session)
         initial = map_props(state, deps, query)
+        # everything the page shows at once comes with it: a callback at the page's start
+        # is a round trip and a re-render that the map's first drawing waits behind
+        initial["strip"] = strip_parts(state, deps)
+        initial["panel"] = panel_parts(state, deps, initial["version"], None, None)
+        initial["alarms"] = alarm_list_parts(deps, None, state.lang)
+        initial["detail"] = alarm_detail_parts(deps, None, state.lang)
+        initial["feed"] = strip_items(deps, state.lang)
         title, _subtitle, _switch, lang_href, theme_href = chrome_texts(deps, query)
-        who = auth.current() if with_request else None
+        who = auth.current()
         user = (who.name, who.role) if who else None
         return create_layout(
             title,
@@ -145,7 +155,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             theme=state.theme,
             links=(lang_href, theme_href),
             default_lang=settings.lang,
-            csrf=auth.csrf_token() if with_request else "",
+            csrf=auth.csrf_token(),
             tile_url=deps.tile_url,
             search=query,
         )

@@ -258,8 +258,11 @@ def create_alarm_detail(
     return [*children, html.Div(form, className="form"), html.Div(buttons, className="acts")]
 
 
-def create_alarm_dialog(label: Label, lang: str) -> html.Div:
-    """The alarm handling panel: open alarms on the left, the chosen one and its actions."""
+def create_alarm_dialog(
+    label: Label, lang: str, alarm_list: Any = None, detail: Any = None
+) -> html.Div:
+    """The alarm handling panel: open alarms on the left, the chosen one and its actions
+    (drawn as given: the page starts with them)."""
     return html.Div(
         [
             html.Div(
@@ -274,8 +277,8 @@ def create_alarm_dialog(label: Label, lang: str) -> html.Div:
             ),
             html.Div(
                 [
-                    html.Div(id=ids.ALARM_LIST, className="alarm-list"),
-                    html.Div(id=ids.ALARM_DETAIL, className="alarm-detail"),
+                    html.Div(alarm_list, id=ids.ALARM_LIST, className="alarm-list"),
+                    html.Div(detail, id=ids.ALARM_DETAIL, className="alarm-detail"),
                 ],
                 className="dialog-body",
             ),

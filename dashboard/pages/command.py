@@ -35,7 +35,9 @@ def create_layout(
 ) -> html.Div:
     """The page for its URL's language and theme: the dash-leaflet map in the centre looking
     where the URL says, with the map spec it was made from (map_state.map_props) in its
-    store; callbacks take over from there. `links` are the language and theme switches'
+    store, and the KPI strip, the panel, the alarm list and strip drawn for it (`initial`:
+    "strip", "panel", "alarms", "detail", "feed"; none of their callbacks runs at the
+    page's start, and links drawn here start no call either); callbacks take over from there. `links` are the language and theme switches'
     first targets (callbacks.chrome keeps them on the view)."""
     lang_href, theme_href = links
     layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in DEFAULT_LAYERS]
@@ -109,9 +111,9 @@ def create_layout(
             dcc.Interval(id=ids.DATA_POLL, interval=poll_ms),
             dcc.Interval(id=ids.TREND_TICK, interval=30_000),
             dcc.Store(id=ids.ALARM_SELECTED),
-            dcc.Store(id=ids.ALARM_DETAIL_KEY),
+            dcc.Store(id=ids.ALARM_DETAIL_KEY, data=initial["detail"][1]),
             dcc.Store(id=ids.ALARM_DONE, data=0),
-            dcc.Store(id=ids.ALARM_SIGNAL),
+            dcc.Store(id=ids.ALARM_SIGNAL, data=initial["alarms"][2]),
             dcc.Store(id=ids.SOUND_ON, storage_type="local", data=True),
             html.Div(id=ids.ALARM_FLASH, className="alarm-flash"),
             dcc.Interval(id=ids.CLOCK_TICK, interval=1_000),
@@ -126,11 +128,11 @@ def create_layout(
                         ],
                         className="brand",
                     ),
-                    html.Div(id=ids.KPI_STRIP, className="kpi-strip"),
+                    html.Div(initial["strip"][0], id=ids.KPI_STRIP, className="kpi-strip"),
                     html.Div(
                         [
                             html.Div(id=ids.CLOCK, className="clock"),
-                            html.Div(id=ids.SCOPE, className="scope"),
+                            html.Div(initial["strip"][1], id=ids.SCOPE, className="scope"),
                             html.Div(
                                 [
                                     create_user_box(t, user, lang, csrf),
@@ -169,10 +171,15 @@ def create_layout(
             ),
             html.Aside(
                 [
-                    html.Nav(id=ids.PANEL_TABS, className="panel-tabs", role="tablist"),
-                    html.Div(id=ids.PANEL, className="panel-body"),
+                    html.Nav(
+                        initial["panel"][0],
+                        id=ids.PANEL_TABS,
+                        className="panel-tabs",
+                        role="tablist",
+                    ),
+                    html.Div(initial["panel"][1], id=ids.PANEL, className="panel-body"),
                     create_task_editor(t, lang),
-                    dcc.Store(id=ids.PANEL_KEY),
+                    dcc.Store(id=ids.PANEL_KEY, data=initial["panel"][2]),
                     dcc.Store(id=ids.GRIDS_READY),
                     dcc.Store(id=ids.TASK_SELECTED),
                 ],
@@ -183,7 +190,11 @@ def create_layout(
                     html.Div(
                         [
                             html.Button(
-                                [t("alarm.list", lang), " ", html.Span(id=ids.ALARM_COUNT)],
+                                [
+                                    t("alarm.list", lang),
+                                    " ",
+                                    html.Span(initial["alarms"][1], id=ids.ALARM_COUNT),
+                                ],
                                 id=ids.ALARM_OPEN,
                                 className="alarm-open",
                             ),
@@ -198,11 +209,11 @@ def create_layout(
                         ],
                         className="strip-controls",
                     ),
-                    html.Div(id=ids.ALARM_STRIP, className="strip-items"),
+                    html.Div(initial["feed"], id=ids.ALARM_STRIP, className="strip-items"),
                 ],
                 className="bottom",
             ),
-            create_alarm_dialog(t, lang),
+            create_alarm_dialog(t, lang, initial["alarms"][0], initial["detail"][0]),
         ],
         id=ids.PAGE,
         className="page theme-light" if theme == "light" else "page",
