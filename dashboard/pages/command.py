@@ -37,8 +37,9 @@ def create_layout(
     where the URL says, with the map spec it was made from (map_state.map_props) in its
     store, and the KPI strip, the panel, the alarm list and strip drawn for it (`initial`:
     "strip", "panel", "alarms", "detail", "feed"; none of their callbacks runs at the
-    page's start, and links drawn here start no call either); callbacks take over from there. `links` are the language and theme switches'
-    first targets (callbacks.chrome keeps them on the view)."""
+    page's start, and links drawn here start no call either); callbacks take over from
+    there. `links` are the language and theme switches' first targets (callbacks.chrome
+    keeps them on the view)."""
     lang_href, theme_href = links
     layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in DEFAULT_LAYERS]
     metric_options = [{"label": t(f"metric.{m}", lang), "value": m} for m in METRICS]
