@@ -54,15 +54,16 @@ def action_body(action: str, values: dict[str, str]) -> dict[str, Any]:
     return body
 
 
-def alarm_list_parts(deps: Deps, selected: int | None, lang: str) -> tuple[Any, str, dict]:
-    """(the open alarms' list, their count, the signal) — the page starts with them."""
+def alarm_list_parts(
+    deps: Deps, selected: int | None, lang: str, with_list: bool = True
+) -> tuple[Any, str, dict]:
+    """(the open alarms' list, their count, the signal). The list is drawn only for an open
+    panel (`with_list`; else no_update): a closed one would be hundreds of hidden rows that
+    the page's start and every poll pay for."""
     with session_scope(deps.engine) as session:
         items = load_alarms(session, list(OPEN_STATES), limit=300)
-    return (
-        create_alarm_list(items, selected, deps.label, lang),
-        str(len(items)),
-        alarm_signal(items),
-    )
+    drawn = create_alarm_list(items, selected, deps.label, lang) if with_list else no_update
+    return drawn, str(len(items)), alarm_signal(items)
 
 
 def alarm_detail_parts(deps: Deps, selected: int | None, lang: str) -> tuple[Any, str]:
@@ -140,10 +141,14 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.ALARM_SELECTED, "data"),
         Input(ids.ALARM_DONE, "data"),
         Input(ids.PAGE_STATE, "data"),
-        prevent_initial_call=True,  # the page starts with the list drawn
+        Input(ids.ALARM_DIALOG, "className"),
+        prevent_initial_call=True,  # the page starts with the count and the signal
     )
-    def render_alarm_list(_version, selected, _done, page):  # type: ignore[no-untyped-def]
-        return alarm_list_parts(deps, selected, page["lang"])
+    def render_alarm_list(_version, selected, _done, page, dialog):  # type: ignore[no-untyped-def]
+        shown = "open" in (dialog or "").split()
+        if ctx.triggered_id == ids.ALARM_DIALOG and not shown:
+            return no_update, no_update, no_update  # closed: the rows may stay as they were
+        return alarm_list_parts(deps, selected, page["lang"], with_list=shown)
 
     @app.callback(
         Output(ids.ALARM_DETAIL, "children"),

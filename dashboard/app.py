@@ -139,7 +139,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         # is a round trip and a re-render that the map's first drawing waits behind
         initial["strip"] = strip_parts(state, deps)
         initial["panel"] = panel_parts(state, deps, initial["version"], None, None)
-        initial["alarms"] = alarm_list_parts(deps, None, state.lang)
+        initial["alarms"] = alarm_list_parts(deps, None, state.lang, with_list=False)
         initial["detail"] = alarm_detail_parts(deps, None, state.lang)
         initial["feed"] = strip_items(deps, state.lang)
         title, _subtitle, _switch, lang_href, theme_href = chrome_texts(deps, query)

@@ -258,11 +258,9 @@ def create_alarm_detail(
     return [*children, html.Div(form, className="form"), html.Div(buttons, className="acts")]
 
 
-def create_alarm_dialog(
-    label: Label, lang: str, alarm_list: Any = None, detail: Any = None
-) -> html.Div:
-    """The alarm handling panel: open alarms on the left, the chosen one and its actions
-    (drawn as given: the page starts with them)."""
+def create_alarm_dialog(label: Label, lang: str, detail: Any = None) -> html.Div:
+    """The alarm handling panel: open alarms on the left (drawn when it opens), the chosen
+    one and its actions (`detail`: the page starts with the hint to pick one)."""
     return html.Div(
         [
             html.Div(
@@ -277,7 +275,7 @@ def create_alarm_dialog(
             ),
             html.Div(
                 [
-                    html.Div(alarm_list, id=ids.ALARM_LIST, className="alarm-list"),
+                    html.Div(id=ids.ALARM_LIST, className="alarm-list"),
                     html.Div(detail, id=ids.ALARM_DETAIL, className="alarm-detail"),
                 ],
                 className="dialog-body",

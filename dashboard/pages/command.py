@@ -214,7 +214,7 @@ def create_layout(
                 ],
                 className="bottom",
             ),
-            create_alarm_dialog(t, lang, initial["alarms"][0], initial["detail"][0]),
+            create_alarm_dialog(t, lang, initial["detail"][0]),
         ],
         id=ids.PAGE,
         className="page theme-light" if theme == "light" else "page",
