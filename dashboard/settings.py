@@ -179,9 +179,11 @@ class Settings:
             raise ValueError("ONEMAP_RANKING_ALARM_MINUTES: the first must be below the second")
         if self.ranking_min_alarms < 0:
             raise ValueError("ONEMAP_RANKING_MIN_ALARMS must not be negative")
-        return RankingConfig(
-            parse_weights(self.ranking_weights), target, limit, self.ranking_min_alarms
-        )
+        try:
+            weights = parse_weights(self.ranking_weights)
+        except ValueError as exc:
+            raise ValueError(f"ONEMAP_RANKING_WEIGHTS: {exc}") from None
+        return RankingConfig(weights, target, limit, self.ranking_min_alarms)
 
     def _parse_alarms(self) -> AlarmConfig:
         """The alarm rule settings and escalation limits; ValueError names a bad setting."""
@@ -203,13 +205,17 @@ class Settings:
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}
         for f in fields(cls):
-            raw = env.get(f"ONEMAP_{f.name.upper()}")
+            name = f"ONEMAP_{f.name.upper()}"
+            raw = env.get(name)
             if raw is None:
                 continue
-            if f.type in ("int", int):
-                values[f.name] = int(raw)
-            elif f.type in ("float", float):
-                values[f.name] = float(raw)
+            if f.type in ("int", int, "float", float):
+                number = int if f.type in ("int", int) else float
+                try:
+                    values[f.name] = number(raw)
+                except ValueError:
+                    kind = "a whole number" if number is int else "a number"
+                    raise ValueError(f"{name} must be {kind}, not {raw!r}") from None
             elif f.type in ("bool", bool):
                 values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
             else:
