@@ -222,7 +222,7 @@
       const r = clusterRadius(p.count);
       const marker = new ClusterMark(latlng, {
         pane: context.pane, radius: r + 5, stroke: false, fill: false,  // radius: the red dot too
-        disc: r, mix: p.mix, label: count(p.count, h), red: p.mix[3] > 0,
+        disc: r, mix: p.mix, label: count(p.count, h),
       });
       marker.onemapCluster = r - RING;  // the count's disc: nothing may cover it
       marker.on("click", function () {  // a click zooms to where its enterprises are
@@ -384,12 +384,15 @@
   /* A move is waited for until it ends (the map then reports its view). A viewport that does
      not move the map ends the wait after 2.5 s; a move that began (a slow flight on a busy
      machine) is waited for until its end, at most 15 s. */
+  let moveStarted = null;  // the movestart listener of the move waited for
   function startMove() {
     moving = true;
     clearTimeout(moveTimer);
     let began = false;
     const map = ns.map;
-    if (map) map.once("movestart", function () { began = true; });
+    if (map && moveStarted) map.off("movestart", moveStarted);  // one listener at a time
+    moveStarted = function () { began = true; };
+    if (map) map.once("movestart", moveStarted);
     const since = Date.now();
     moveTimer = setTimeout(function check() {
       if (!moving) return;

@@ -16,7 +16,7 @@ from views.tables import (
     column,
     create_table,
 )
-from views.tabs.common import DATE_WIDTH, DAYS_WIDTH, big, figure
+from views.tabs.common import DATE_WIDTH, big, days_overdue_column, figure
 
 
 def chosen_campaign(campaigns: list[dict[str, Any]], wanted: str | None) -> str | None:
@@ -150,13 +150,7 @@ def create_campaign_tab(
                 column("title", label("col.task", lang), flex=3, minWidth=110),
                 column("owner_unit", label("col.owner", lang), flex=2, minWidth=72),
                 column("due_on", label("col.due", lang), flex=2, minWidth=DATE_WIDTH),
-                column(
-                    "days_overdue",
-                    label("col.days_overdue", lang),
-                    flex=1,
-                    minWidth=DAYS_WIDTH,
-                    type="numericColumn",
-                ),
+                days_overdue_column(label, lang),
             ],
             d["overdue_tasks"],
             theme,

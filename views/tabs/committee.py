@@ -15,7 +15,7 @@ from views.tables import (
     column,
     create_table,
 )
-from views.tabs.common import DATE_WIDTH, DAYS_WIDTH, big, figure, flagged
+from views.tabs.common import DATE_WIDTH, big, days_overdue_column, figure, flagged, heading
 
 
 def committee_name(c: dict[str, Any], lang: str, key: str = "name") -> str:
@@ -77,13 +77,7 @@ def create_committee_tab(
                 column("title", label("col.task", lang), flex=3, minWidth=64),
                 column("owner_unit", label("col.owner", lang), flex=2, minWidth=60),
                 column("due_on", label("col.due", lang), flex=2, minWidth=DATE_WIDTH),
-                column(
-                    "days_overdue",
-                    label("col.days_overdue", lang),
-                    flex=1,
-                    minWidth=DAYS_WIDTH,
-                    type="numericColumn",
-                ),
+                days_overdue_column(label, lang),
             ],
             overdue,
             theme,
@@ -91,12 +85,7 @@ def create_committee_tab(
             lang,
             height=200,
         ),
-        html.H3(
-            [
-                label("committee.tasks", lang),
-                html.Span(f" {label('task.pick', lang)}", className="h3-note"),
-            ]
-        ),
+        heading(label("committee.tasks", lang), label("task.pick", lang)),
         create_table(
             "tasks",
             [

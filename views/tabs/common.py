@@ -12,6 +12,7 @@ from views.charts import (
 from views.labels import Label
 from views.tables import (
     JOIN,
+    column,
     fit_width,
 )
 
@@ -19,6 +20,23 @@ from views.tables import (
 # column is never narrower than its header's longest word either)
 DATE_WIDTH = fit_width("", "2026-11-23")
 DAYS_WIDTH = 48
+
+
+def days_overdue_column(label: Label, lang: str, **more: Any) -> dict[str, Any]:
+    """The overdue tables' last column: days late, a whole number, right-aligned."""
+    return column(
+        "days_overdue",
+        label("col.days_overdue", lang),
+        flex=1,
+        minWidth=DAYS_WIDTH,
+        type="numericColumn",
+        **more,
+    )
+
+
+def heading(title: str, note: str) -> html.H3:
+    """A section heading with a quiet note after it (what a click on its rows does)."""
+    return html.H3([title, html.Span(f" {note}", className="h3-note")])
 
 
 def figure(fig: Any, key: str) -> dcc.Graph:

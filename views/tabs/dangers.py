@@ -19,7 +19,7 @@ from views.tables import (
     create_table,
     export_links,
 )
-from views.tabs.common import DATE_WIDTH, DAYS_WIDTH, big, figure, flagged
+from views.tabs.common import DATE_WIDTH, big, days_overdue_column, figure, flagged, heading
 from views.url_state import link_row_id
 
 
@@ -128,12 +128,7 @@ def create_danger_tab(
         )
         if len(industries) > TOP_INDUSTRIES
         else None,
-        html.H3(
-            [
-                label("dangers.overdue_list", lang),
-                html.Span(f" {label('dangers.open_dossier', lang)}", className="h3-note"),
-            ]
-        ),
+        heading(label("dangers.overdue_list", lang), label("dangers.open_dossier", lang)),
         create_table(
             "overdue",
             [
@@ -141,14 +136,7 @@ def create_danger_tab(
                 column("grid", label("col.grid", lang), flex=2, minWidth=56),
                 column("what", label("col.what", lang), flex=3, minWidth=72),
                 column("deadline", label("col.deadline", lang), flex=2, minWidth=DATE_WIDTH),
-                column(
-                    "days_overdue",
-                    label("col.days_overdue", lang),
-                    flex=1,
-                    minWidth=DAYS_WIDTH,
-                    type="numericColumn",
-                    cellClass=["warn", "ag-right-aligned-cell"],
-                ),
+                days_overdue_column(label, lang, cellClass=["warn", "ag-right-aligned-cell"]),
             ],
             [
                 {
