@@ -134,6 +134,9 @@ SENSOR_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "water_flow": ("水流量", ("流量",)),
     "water_level": ("水位", ()),
     "ai_video": ("AI视频", ("视频", "AI")),
+    # a weather station is a sensor like any other (an incident's plume follows its wind)
+    "wind_speed": ("风速", ("风速仪",)),
+    "wind_direction": ("风向", ("风向仪",)),
 }
 AI_SCENES: dict[str, tuple[str, tuple[str, ...]]] = {
     "smoking": ("吸烟", ()),
@@ -143,6 +146,33 @@ AI_SCENES: dict[str, tuple[str, tuple[str, ...]]] = {
     "dust_cleaning": ("粉尘清扫", ("未清扫粉尘",)),
     "off_post": ("人员离岗", ("离岗",)),
 }
+
+RESOURCE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "rescue_team": ("救援队伍", ("救援队", "应急救援队伍", "专业救援队", "消防救援队伍")),
+    "material_store": ("物资储备库", ("物资库", "储备库", "应急物资储备库")),
+    "shelter": ("避难场所", ("应急避难场所", "避难所")),
+    "fire_station": ("消防站", ("消防救援站",)),
+    "medical": ("医疗机构", ("医疗单位", "急救站", "卫生院")),
+    "expert": ("专家", ("应急专家",)),
+}
+TARGET_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "school": ("学校", ("中学", "小学")),
+    "hospital": ("医院", ()),
+    "care_home": ("养老院", ("敬老院", "福利院")),
+    "kindergarten": ("幼儿园", ()),
+    "residential": ("居民区", ("小区", "居住区", "村庄")),
+    "market": ("商场", ("市场", "商业综合体")),
+    "station": ("车站", ("汽车站", "火车站", "客运站")),
+    "water_source": ("水源地", ("饮用水源地",)),
+}
+INCIDENT_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "toxic_release": ("有毒泄漏", ("有毒气体泄漏", "中毒")),
+    "fire": ("火灾", ()),
+    "explosion": ("爆炸", ()),
+    "hazchem_spill": ("危化品泄漏", ("危险化学品泄漏",)),
+    "other": ("其他", ()),
+}
+INCIDENT_TASK_STATES = ("sent", "arrived", "done")  # a resource sent to an incident
 
 # The importable kinds, in import order (a kind's rows may name rows of the kinds before it).
 # data_loaders.importers.KINDS has one module each (kinds/<name with _>.py); listed here, where

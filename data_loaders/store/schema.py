@@ -470,3 +470,100 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Resource(Base):
+    """An emergency resource (应急资源) at a point: a rescue team, a material store, a shelter,
+    a fire station, a medical unit or an expert (`type`, vocab.RESOURCE_TYPES). The columns a
+    type has no use for stay empty."""
+
+    __tablename__ = "resources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20), index=True)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(300))
+    contact: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    members: Mapped[int | None] = mapped_column(Integer)  # a team's people
+    speciality: Mapped[str | None] = mapped_column(String(100))  # a team's or an expert's
+    equipment: Mapped[str | None] = mapped_column(Text)  # a team's
+    items: Mapped[str | None] = mapped_column(Text)  # a store's: "帐篷:200;救生衣:500"
+    capacity: Mapped[int | None] = mapped_column(Integer)  # a shelter's people
+    is_open: Mapped[bool | None] = mapped_column(Boolean)  # a shelter open now
+    beds: Mapped[int | None] = mapped_column(Integer)  # a medical unit's
+    ambulances: Mapped[int | None] = mapped_column(Integer)  # a medical unit's
+
+
+class Target(Base):
+    """A sensitive target (敏感目标): a school, hospital, care home… with the people usually
+    there (`type`, vocab.TARGET_TYPES)."""
+
+    __tablename__ = "targets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(20), index=True)
+    people: Mapped[int] = mapped_column(Integer, default=0)
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    address: Mapped[str | None] = mapped_column(String(300))
+    contact: Mapped[str | None] = mapped_column(String(50))
+    phone: Mapped[str | None] = mapped_column(String(30))
+
+
+class Incident(Base):
+    """An incident (突发事件), real or a drill (`is_drill`, with its Drill row): where, what
+    kind, the rings' radii and the release for a plume (JSON text), open until closed."""
+
+    __tablename__ = "incidents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    is_drill: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    drill_id: Mapped[int | None] = mapped_column(ForeignKey("drills.id"))
+    state: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    title: Mapped[str | None] = mapped_column(String(200))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
+    alarm_id: Mapped[int | None] = mapped_column(ForeignKey("alarms.id"))  # it came from
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    radii_m: Mapped[str] = mapped_column(String(100), default="[500, 1000, 3000]")
+    release: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    opened_by: Mapped[str] = mapped_column(String(50))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_by: Mapped[str | None] = mapped_column(String(50))
+    summary: Mapped[str | None] = mapped_column(Text)
+
+
+class IncidentTask(Base):
+    """A resource sent to an incident: sent → arrived → done, each step's time kept."""
+
+    __tablename__ = "incident_tasks"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    resource_id: Mapped[int | None] = mapped_column(ForeignKey("resources.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    state: Mapped[str] = mapped_column(String(20), default="sent")
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(50))
+
+
+class IncidentEvent(Base):
+    """One line of an incident's timeline: opened, a note, a task's step, the wind, an
+    injection, closed — with who and when (alarms' own events stay in alarm_events)."""
+
+    __tablename__ = "incident_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("incident_tasks.id"))
