@@ -40,6 +40,28 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       page.searchEcho = null;
       return echo ? window.dash_clientside.no_update : "search-results";
     },
+    /* A click on a link that a callback drew (breadcrumb, search hits, alarm strip, panel
+       tabs, campaign picks, dossier close, table rows), or nothing. Dash calls this also
+       when such links are drawn again (a drill redraws the breadcrumb and the tab bar: the
+       pattern's list changed), with no click in them: those calls end here, in the
+       browser, instead of a server call whose map-spec output the map would wait for. A
+       click is a value that is set and differs from the last one seen for that prop. */
+    link_event: function () {
+      const page = window.dash_clientside.onemap_page;
+      const seen = page.linkSeen || (page.linkSeen = new Map());
+      if (seen.size > 5000) seen.clear();  // a wall runs for weeks; a cleared memory is safe
+      let event = null;
+      (window.dash_clientside.callback_context.triggered || []).forEach(function (t) {
+        const before = seen.get(t.prop_id);
+        seen.set(t.prop_id, t.value);
+        if (event || t.value === null || t.value === undefined || t.value === before) return;
+        const dot = t.prop_id.lastIndexOf(".");
+        let id = null;
+        try { id = JSON.parse(t.prop_id.slice(0, dot)); } catch (e) { return; }
+        event = { id: id, prop: t.prop_id.slice(dot + 1), value: t.value, at: Date.now() };
+      });
+      return event || window.dash_clientside.no_update;
+    },
     /* The legend names the layers that are switched off, so their parts hide (app.css). */
     legend_class: function (shown) {
       const all = ["enterprises", "major_hazards", "listed_dangers", "alarms"];

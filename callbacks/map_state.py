@@ -109,29 +109,45 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         new, spec, crumbs, legend = answer(apply_event(state, trigger, value, best), search)
         return (new, *(no_update,) * 5, spec, crumbs, legend)
 
-    # Links drawn by other callbacks (breadcrumb, search hits, alarm items, the dossier's close)
-    # have their own callback: re-drawing them must never cancel a control change in flight.
-    @app.callback(
-        Output(ids.LOCATION, "search", allow_duplicate=True),
-        *map_outputs,
+    # Links drawn by other callbacks (breadcrumb, search hits, alarm items, the dossier's close,
+    # tabs, table rows) have their own callback: re-drawing them must never cancel a control
+    # change in flight. The browser first tells a click from a redraw (assets/page.js): a
+    # redraw that reached the server would hold the map's apply back for the round trip.
+    app.clientside_callback(
+        ClientsideFunction("onemap_page", "link_event"),
+        Output(ids.LINK_EVENT, "data"),
         Input({"type": ids.CLOSE_DOSSIER, "i": ALL}, "n_clicks"),
         Input({"type": ids.CRUMB, "code": ALL}, "n_clicks"),
         Input({"type": ids.HIT, "code": ALL}, "n_clicks"),
         Input({"type": ids.STRIP_HIT, "n": ALL, "code": ALL}, "n_clicks"),
         Input({"type": ids.PANEL_TAB, "tab": ALL}, "n_clicks"),
         Input({"type": ids.CAMPAIGN_PICK, "code": ALL}, "n_clicks"),
-        Input({"type": ids.RANK_MONTH, "i": ALL}, "value"),
         Input({"type": ids.PANEL_TABLE, "name": ALL}, "cellClicked"),
+        prevent_initial_call=True,
+    )
+
+    @app.callback(
+        Output(ids.LOCATION, "search", allow_duplicate=True),
+        *map_outputs,
+        Input(ids.LINK_EVENT, "data"),
+        Input({"type": ids.RANK_MONTH, "i": ALL}, "value"),
         State(ids.LOCATION, "search"),
         prevent_initial_call=True,
     )
-    def follow_link(*args):  # type: ignore[no-untyped-def]
-        search = args[-1]
+    def follow_link(event, _months, search):  # type: ignore[no-untyped-def]
         if not ctx.triggered or not ctx.triggered[0]["value"]:
-            return (no_update,) * 4  # the links were just drawn, not clicked
+            return (no_update,) * 4  # the month choice was just drawn, not changed
+        if ctx.triggered_id == ids.LINK_EVENT:
+            trigger, value = link_trigger(event)
+            if trigger is None:
+                return (no_update,) * 4
+        else:
+            trigger, value = ctx.triggered_id, ctx.triggered[0]["value"]
         state = parse_query(search, deps.lang)
-        value = ctx.triggered[0]["value"]
-        return answer(apply_event(state, ctx.triggered_id, value), search)
+        moved = apply_event(state, trigger, value)
+        # (what the browser sent is read back through the URL's rules: an unknown tab or a
+        # 300-character code is what any hand-edited link would be)
+        return answer(parse_query(encode_query(moved, deps.lang), deps.lang), search)
 
     # Only when the spec was made for another URL than the page's (back/forward) does the
     # server need asking; `at` makes every ask new. (The map's apply asks too, when it drops
@@ -177,6 +193,31 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.MAP, "bounds"),
         State(ids.LOCATION, "search"),
     )
+
+
+LINK_TYPES = {
+    ids.CLOSE_DOSSIER: ("i",),
+    ids.CRUMB: ("code",),
+    ids.HIT: ("code",),
+    ids.STRIP_HIT: ("n", "code"),
+    ids.PANEL_TAB: ("tab",),
+    ids.CAMPAIGN_PICK: ("code",),
+    ids.PANEL_TABLE: ("name",),
+}
+
+
+def link_trigger(event: Any) -> tuple[dict[str, Any] | None, Any]:
+    """(the link's id, its value) from the browser's link event, or (None, None) for anything
+    that is not one of the page's link types with its keys (the event is the browser's word)."""
+    if not isinstance(event, dict) or not isinstance(event.get("id"), dict):
+        return None, None
+    ident = event["id"]
+    keys = LINK_TYPES.get(ident.get("type"))
+    if keys is None or set(ident) != {"type", *keys}:
+        return None, None
+    if any(not isinstance(ident[k], str | int) or len(str(ident[k])) > 64 for k in keys):
+        return None, None
+    return ident, event.get("value")
 
 
 def layer_labels(deps: Deps, prefixes: tuple[str, ...], lang: str) -> dict[str, str]:

@@ -39,6 +39,33 @@ def test_bad_values_fall_back():
     assert state.layers == ("grids",) and state.lang == "zh"
     assert parse_query("?layers=none").layers == ()
     assert encode_query(replace(MapState(), layers=())) == "?layers=none"
+    # a value no code or name is that long is no value; a list no choice list is that long
+    # is cut (a URL is anyone's text, and its values reach the store)
+    long = "9" * 101
+    assert parse_query(f"?grid={long}&enterprise={long}&q={long}") == MapState()
+    assert parse_query("?grid=" + "9" * 100).grid == "9" * 100
+    many = parse_query("?industry=" + ",".join(f"i{n}" for n in range(500)))
+    assert len(many.industries) == 50 and many.industries[0] == "i0"
+
+
+def test_a_link_event_is_read_only_for_the_page_links():
+    from callbacks.map_state import link_trigger
+
+    crumb = {"id": {"type": ids.CRUMB, "code": "330381012"}, "value": 1}
+    assert link_trigger(crumb) == ({"type": ids.CRUMB, "code": "330381012"}, 1)
+    strip = {"id": {"type": ids.STRIP_HIT, "n": 3, "code": "C1"}, "value": 2}
+    assert link_trigger(strip)[0] == strip["id"]
+    for bad in (
+        None,
+        "crumb",
+        {"id": "crumb", "value": 1},
+        {"id": {"type": "alarm-act", "action": "close"}, "value": 1},  # not a link
+        {"id": {"type": ids.CRUMB, "code": "1", "extra": 1}, "value": 1},
+        {"id": {"type": ids.CRUMB}, "value": 1},
+        {"id": {"type": ids.CRUMB, "code": ["x"]}, "value": 1},
+        {"id": {"type": ids.CRUMB, "code": "9" * 65}, "value": 1},
+    ):
+        assert link_trigger(bad) == (None, None), bad
 
 
 def test_events():

@@ -64,6 +64,8 @@ ALARM_FLASH = "alarm-flash"
 SOUND_ON = "sound-on"
 SOUND_TOGGLE = "sound-toggle"
 TREND_TICK = "trend-tick"
+# a click on a link drawn by a callback, as the browser saw it (assets/page.js link_event)
+LINK_EVENT = "link-event"
 # pattern-matching id types
 CRUMB = "crumb"
 HIT = "hit"  # a search hit: {"type": HIT, "code": CREDIT_CODE}

@@ -50,9 +50,18 @@ class MapState:
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
+# A URL is the user's (or anyone's) text: a value longer than any code or name is not one,
+# and a list longer than any choice list is cut, before anything reads the store with them.
+MAX_VALUE = 100
+MAX_ITEMS = 50
+
+
 def _list(params: dict[str, list[str]], key: str, allowed: Any = None) -> tuple[str, ...]:
-    values = [v for raw in params.get(key, []) for v in raw.split(",") if v]
-    return tuple(v for v in dict.fromkeys(values) if allowed is None or v in allowed)
+    values = [
+        v for raw in params.get(key, []) for v in raw.split(",") if v and len(v) <= MAX_VALUE
+    ]
+    kept = [v for v in dict.fromkeys(values) if allowed is None or v in allowed]
+    return tuple(kept[:MAX_ITEMS])
 
 
 def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
@@ -61,7 +70,8 @@ def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
 
     def one(key: str) -> str | None:
         values = params.get(key)
-        return values[0].strip() if values and values[0].strip() else None
+        value = values[0].strip() if values else ""
+        return value if value and len(value) <= MAX_VALUE else None
 
     layers = _list(params, "layers", DEFAULT_LAYERS) if "layers" in params else DEFAULT_LAYERS
     metric = one("metric") or "none"

@@ -104,6 +104,7 @@ def create_layout(
             dcc.Store(id=ids.MAP_SPEC, data=initial["spec"]),
             dcc.Store(id=ids.MAP_WANTED),
             dcc.Store(id=ids.MAP_ASKED),
+            dcc.Store(id=ids.LINK_EVENT),
             # fixed for the page's life: a language or theme switch loads a new page
             dcc.Store(
                 id=ids.PAGE_STATE,
