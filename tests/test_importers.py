@@ -826,3 +826,10 @@ def test_hostile_resource_and_target_names_export_as_text(grids, tmp_path, kind,
         assert report.updated == len(stored)
         with session_scope(grids) as s:
             assert dict(s.execute(select(model.code, model.name)).all()) == stored
+
+
+def test_the_readme_has_the_columns_onemap_columns_prints():
+    from data_loaders.importers.kinds import columns_markdown
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert columns_markdown().strip() in readme, "run `onemap columns` and paste it in the README"
