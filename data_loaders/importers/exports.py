@@ -300,9 +300,10 @@ def export_kind(engine: Engine, kind: str, path: str | Path, headers: str = "en"
         rows, geoms = EXPORTERS[kind](session)
     columns = [c.name for c in KINDS[kind].columns]
     extra = [k for k in (rows[0] if rows else {}) if k not in columns]
-    frame = pd.DataFrame(rows, columns=columns + extra)
     suffix = Path(path).suffix.lower()
     is_geo = suffix in (".geojson", ".json", ".gpkg")
+    # CSV/XLSX cells as stored: a count with gaps stays 32, not pandas' 32.0.
+    frame = pd.DataFrame(rows, columns=columns + extra, dtype=None if is_geo else object)
     if kind == "grids" and not is_geo:
         frame["wkt"] = [g.wkt if g is not None else None for g in geoms or []]
     if headers == "zh":
