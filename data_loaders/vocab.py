@@ -185,4 +185,6 @@ IMPORT_KINDS: tuple[str, ...] = (
     "sensors",
     "campaign-tasks",
     "committee-tasks",
+    "resources",
+    "targets",
 )

@@ -9,6 +9,7 @@ import shapely
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from data_loaders import vocab
 from data_loaders.demo.alarms import DEMO_OPERATOR
 from data_loaders.demo.city import build_city, demo_now
 from data_loaders.rules.alarms import beyond
@@ -22,8 +23,10 @@ from data_loaders.store.schema import (
     Grid,
     HiddenDanger,
     Reading,
+    Resource,
     Sensor,
     SensorState,
+    Target,
 )
 from data_loaders.telemetry.alarms import SYSTEM, AlarmConfig
 from data_loaders.telemetry.formats import RawReading
@@ -378,3 +381,85 @@ def test_same_seed_same_ledger_and_alarms(tmp_path):
 
     assert fingerprint(4, "a.db") == fingerprint(4, "b.db")
     assert fingerprint(4, "a2.db") != fingerprint(8, "c.db")
+
+
+# --- issue 15: emergency resources and sensitive targets -------------------------------------
+
+RESOURCE_RANGES = {
+    "fire_station": (5, 8),
+    "rescue_team": (8, 12),
+    "material_store": (4, 6),
+    "shelter": (10, 20),
+    "medical": (6, 10),
+    "expert": (15, 25),
+}
+TARGET_PEOPLE = {  # type: (how many at scale 1, people low, high)
+    "school": ((40, 100), 300, 3000),
+    "kindergarten": ((30, 100), 50, 600),
+    "hospital": ((6, 20), 100, 3000),
+    "care_home": ((10, 40), 50, 400),
+    "residential": ((60, 150), 500, 8000),
+    "market": ((10, 40), 100, 5000),
+    "station": ((4, 15), 100, 3000),
+    "water_source": ((2, 6), 1, 50),
+}
+
+
+def test_resources_and_targets_sit_in_their_towns_with_fitting_figures(demo_city):
+    with session_scope(demo_city) as s:
+        frame = load_grid_frame(s)
+        targets = s.scalars(select(Target)).all()
+        resources = s.scalars(select(Resource)).all()
+    assert 200 <= len(targets) <= 500 and 40 <= len(resources) <= 100
+    for kind, ((lo, hi), p_lo, p_hi) in TARGET_PEOPLE.items():
+        of_kind = [t for t in targets if t.type == kind]
+        assert lo <= len(of_kind) <= hi, kind
+        assert all(p_lo <= t.people <= p_hi and t.people > 0 for t in of_kind), kind
+    for kind, (lo, hi) in RESOURCE_RANGES.items():
+        assert lo <= sum(r.type == kind for r in resources) <= hi, kind
+    assert len({t.name for t in targets}) == len(targets)
+    assert {"塘下镇中心小学", "莘塍街道中心幼儿园", "瑞安市人民医院"} <= {t.name for t in targets}
+    names = {r.name for r in resources}
+    assert {"瑞安市消防救援大队塘下中队", "莘塍街道应急避难场所"} <= names
+    by_id = frame.set_index("id")
+    towns = frame[frame.level == 2]
+    town_of = {}
+    for row in [*targets, *resources]:
+        point = shapely.Point(row.lon, row.lat)
+        assert by_id.loc[row.grid_id, "level"] == 4
+        assert by_id.loc[row.grid_id, "geometry"].covers(point), row.name
+        [town] = [t.name for t in towns.itertuples() if t.geometry.covers(point)]
+        town_of[row.name] = town
+    assert town_of["瑞安市消防救援大队塘下中队"] == "塘下镇"
+    assert town_of["莘塍街道应急避难场所"] == "莘塍街道"
+    assert town_of["塘下镇中心小学"] == "塘下镇"
+    for r in resources:
+        assert (r.members is not None) == (r.type in ("rescue_team", "fire_station")), r.name
+        assert (r.items is not None) == (r.type == "material_store"), r.name
+        assert (r.capacity is not None and r.is_open is not None) == (r.type == "shelter")
+        assert (r.beds is not None and r.ambulances is not None) == (r.type == "medical")
+        assert r.speciality or r.type in ("material_store", "shelter", "medical")
+        assert r.phone and r.contact
+    assert all(t.type in vocab.TARGET_TYPES for t in targets)
+    assert all(r.type in vocab.RESOURCE_TYPES for r in resources)
+
+
+def test_same_seed_same_resources_and_targets(tmp_path):
+    def places(seed: int, name: str) -> tuple:
+        eng = make_engine(f"sqlite:///{tmp_path / name}")
+        build_city(eng, seed=seed, scale=0.02, today=TODAY, alarms=False)
+        with session_scope(eng) as s:
+            targets = s.execute(
+                select(Target.code, Target.name, Target.people, Target.lon, Target.lat)
+            ).all()
+            resources = s.execute(
+                select(Resource.code, Resource.name, Resource.lon, Resource.items, Resource.phone)
+            ).all()
+        eng.dispose()
+        return sorted(targets), sorted(resources)
+
+    a, b, c = places(5, "a.db"), places(5, "b.db"), places(6, "c.db")
+    assert a == b and a != c
+    targets, resources = a
+    assert 8 <= len(targets) <= 20  # scaled with --scale (one at least of each type)
+    assert 40 <= len(resources) <= 100  # not scaled

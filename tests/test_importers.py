@@ -43,8 +43,10 @@ from data_loaders.store.schema import (
     Grid,
     HiddenDanger,
     MajorHazard,
+    Resource,
     SafetyClassChange,
     Sensor,
+    Target,
 )
 from read_models.stats import load_stats
 from tests.conftest import DATA, TODAY
@@ -241,7 +243,7 @@ def test_major_hazard_below_threshold_is_rejected(grids, tmp_path):
 def test_export_writes_what_import_reads(small_city, tmp_path, suffix, backend):
     if backend == "postgresql" and suffix != "csv":
         pytest.skip("formats are independent of the database; PostgreSQL runs the CSV round trip")
-    for kind in ("grids", "enterprises"):
+    for kind in ("grids", "enterprises", "resources", "targets"):
         path = tmp_path / f"{kind}.{suffix}"
         n = export_kind(small_city, kind, path, headers="zh" if suffix == "xlsx" else "en")
         report = import_file(small_city, kind, path, today=TODAY)
@@ -663,3 +665,171 @@ def test_a_bad_substance_table_is_a_file_problem(grids, tmp_path):
             grids, "major-hazards", DATA / "major_hazards.csv", substances_file=tmp_path / "x"
         )
     assert count(grids, MajorHazard) == 0
+
+
+# --- issue 15: emergency resources and sensitive targets -------------------------------------
+
+
+def test_resources_and_targets_import_with_types_items_and_grids(grids):
+    r = import_file(grids, "resources", DATA / "resources_gbk.csv", today=TODAY)
+    t = import_file(grids, "targets", DATA / "targets.xlsx", today=TODAY)
+    assert (r.inserted, r.updated, t.inserted, t.updated) == (7, 0, 6, 0)
+    with session_scope(grids) as s:
+        res = {x.code: x for x in s.scalars(select(Resource))}
+        tgt = {x.code: x for x in s.scalars(select(Target))}
+        level = dict(s.execute(select(Grid.id, Grid.level)).all())
+    assert {x.type for x in res.values()} == {
+        "fire_station",
+        "rescue_team",
+        "material_store",
+        "shelter",
+        "medical",
+        "expert",
+    }
+    assert res["R-003"].items == "帐篷:200;救生衣:500;发电机:6"  # normalised
+    assert (res["R-004"].capacity, res["R-004"].is_open, res["R-007"].is_open) == (
+        3000,
+        True,
+        False,
+    )
+    assert (res["R-005"].beds, res["R-005"].ambulances, res["R-005"].members) == (600, 8, None)
+    assert (res["R-002"].members, res["R-002"].speciality) == (25, "危化")
+    assert (res["R-006"].speciality, res["R-006"].phone) == ("消防", "13800000001")
+    assert res["R-001"].name == "测试县消防救援大队东山中队"  # GBK decoded
+    assert (tgt["T-004"].type, tgt["T-004"].people) == ("care_home", 120)  # 敬老院 is an alias
+    assert tgt["T-006"].people == 0 and tgt["T-001"].phone == "13900000000"
+    for x in [*res.values(), *tgt.values()]:
+        assert level[x.grid_id] == 4  # placed in the village that contains it
+    again = import_file(grids, "resources", DATA / "resources_gbk.csv", today=TODAY)
+    assert (again.inserted, again.updated) == (0, 7) and count(grids, Resource) == 7
+
+
+def test_a_bad_resources_file_names_row_and_column_and_writes_nothing(grids):
+    version_before = _version(grids)
+    with pytest.raises(ImportRejected) as exc:
+        import_file(grids, "resources", DATA / "resources_bad.csv", today=TODAY)
+    problems = {(e.row, e.column) for e in exc.value.errors}
+    assert problems == {
+        (2, "床位"),  # beds on a rescue team
+        (3, "类型"),  # 飞艇 is no type
+        (4, "物资"),  # 帐篷200: no quantity
+        (5, "编码"),  # duplicates row 4
+        (6, "人数"),  # 99,999 members
+        (7, "经度"),  # outside the city's grids
+        (8, "物资"),  # a negative quantity
+    }
+    text = "\n".join(str(e) for e in exc.value.errors)
+    assert "第 2 行" in text and "row 2" in text
+    assert "救援队伍不填“床位”" in text and "a rescue_team has no beds" in text
+    assert "与第 4 行重复" in text and "duplicates row 4" in text
+    assert count(grids, Resource) == 0 and _version(grids) == version_before
+
+
+def test_a_bad_targets_file_is_refused_whole(grids, tmp_path):
+    import_file(grids, "targets", DATA / "targets.xlsx", today=TODAY)
+    f = tmp_path / "t.csv"
+    f.write_text(
+        "code,name,type,people,lon,lat\n"
+        "T-101,好学校,学校,800,120.61,27.71\n"
+        "T-102,人数空,school,,120.61,27.71\n"
+        "T-103,太多人,market,1000001,120.61,27.71\n"
+        "T-104,不知道,airport,10,120.61,27.71\n"
+        "T-105,负数,station,-1,120.61,27.71\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ImportRejected) as exc:
+        import_file(grids, "targets", f, today=TODAY)
+    assert {(e.row, e.column) for e in exc.value.errors} == {
+        (3, "people"),
+        (4, "people"),
+        (5, "type"),
+        (6, "people"),
+    }
+    assert "必填项为空" in str(exc.value.errors[0]) and "required value is empty" in str(
+        exc.value.errors[0]
+    )
+    assert count(grids, Target) == 6  # the first file only
+    f.write_text("名称,类型,经度,纬度\n某小学,学校,120.61,27.71\n", encoding="utf-8")
+    with pytest.raises(ImportRejected) as exc:
+        import_file(grids, "targets", f, today=TODAY)
+    missing = {e.column for e in exc.value.errors}
+    assert missing == {"编码", "人数"} and {e.row for e in exc.value.errors} == {1}
+
+
+@pytest.mark.parametrize(
+    ("cell", "stored"),
+    [
+        ("帐篷:200;救生衣:500", "帐篷:200;救生衣:500"),
+        (" 帐篷 ： 200 ；救生衣:1,500 ", "帐篷:200;救生衣:1500"),
+        ("发电机:0", "发电机:0"),
+        ("帐篷:200;", "帐篷:200"),
+    ],
+)
+def test_store_items_are_normalised(cell, stored):
+    from data_loaders.importers.kinds.resources import items
+
+    assert items(cell) == stored
+
+
+@pytest.mark.parametrize(
+    "cell", ["帐篷", ":5", "帐篷:2.5", "帐篷:-1", "帐篷:1;帐篷:2", "帐篷:x", ";"]
+)
+def test_bad_store_items_are_refused_in_both_languages(cell):
+    from data_loaders.importers.fields import FieldError
+    from data_loaders.importers.kinds.resources import items
+
+    with pytest.raises(FieldError) as exc:
+        items(cell)
+    assert re.search("[\u4e00-\u9fff]", exc.value.zh) and re.search("[a-z]", exc.value.en)
+
+
+@pytest.mark.parametrize("kind", ["resources", "targets"])
+@pytest.mark.parametrize("suffix", ["csv", "xlsx"])
+def test_hostile_resource_and_target_names_export_as_text(grids, tmp_path, kind, suffix):
+    names = ["=cmd|' /C calc'!A0", "<script>alert(1)</script>", *HOSTILE]
+    f = tmp_path / "in.csv"
+    with f.open("w", encoding="utf-8-sig", newline="") as out:
+        w = csv.writer(out)
+        extra = ["people"] if kind == "targets" else ["items"]
+        w.writerow(["code", "name", "type", "lon", "lat", *extra])
+        for i, name in enumerate(names):
+            w.writerow(
+                [
+                    f"H-{i:03d}",
+                    name,
+                    "school" if kind == "targets" else "material_store",
+                    120.605 + i * 0.005,
+                    27.71,
+                    "100" if kind == "targets" else "=帐篷:1",
+                ]
+            )
+    import_file(grids, kind, f, today=TODAY)
+    model = Target if kind == "targets" else Resource
+    with session_scope(grids) as s:
+        stored = dict(s.execute(select(model.code, model.name)).all())
+    assert (
+        stored["H-000"] == "=cmd|' /C calc'!A0" and stored["H-001"] == "<script>alert(1)</script>"
+    )
+    assert sorted(stored.values()) == sorted(csv_unescape(n) for n in names)
+    for headers in ("en", "zh"):
+        path = tmp_path / f"out_{headers}.{suffix}"
+        export_kind(grids, kind, path, headers=headers)
+        if suffix == "xlsx":
+            cells = [c for row in _xlsx_cells(path) for c in row]
+            assert all(c.data_type != "f" for c in cells)
+            assert {c.value for c in cells if c.quotePrefix} >= {"=cmd|' /C calc'!A0", "=1+1"}
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+            assert "'=cmd|' /C calc'!A0" in text and "<script>alert(1)</script>" in text
+            assert not any(formula_like(c) for row in csv.reader(io.StringIO(text)) for c in row)
+        report = import_file(grids, kind, path, today=TODAY)
+        assert report.updated == len(stored)
+        with session_scope(grids) as s:
+            assert dict(s.execute(select(model.code, model.name)).all()) == stored
+
+
+def test_the_readme_has_the_columns_onemap_columns_prints():
+    from data_loaders.importers.kinds import columns_markdown
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert columns_markdown().strip() in readme, "run `onemap columns` and paste it in the README"

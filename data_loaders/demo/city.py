@@ -23,6 +23,7 @@ from data_loaders.demo import geography as geo
 from data_loaders.demo import names
 from data_loaders.demo.alarms import make_alarms
 from data_loaders.demo.character import draw_habits, draw_slowness
+from data_loaders.demo.places import Villages, make_places
 from data_loaders.rules.gb18218 import grade, load_substances
 from data_loaders.rules.thresholds import DEFAULTS
 from data_loaders.store.engine import bump_data_version, init_db, session_scope
@@ -248,6 +249,7 @@ def build_city(
             ("hidden dangers", city.make_hidden_dangers),
             ("committees", city.make_committees),
             ("sensors", city.make_sensors),
+            ("resources and targets", city.make_places),
             *((("alarms", city.make_alarms),) if alarms else ()),
         )
         for label, step in steps:
@@ -302,6 +304,7 @@ class _City:
         self.rng = rng
         self.nrng = nrng
         self.c = plan.counts
+        self.scale = plan.scale
         self.today = today
         self.start = today - timedelta(days=364)  # the ledger covers the last twelve months
         self.now = now
@@ -1034,6 +1037,13 @@ class _City:
         scenes_n = len(rows) - n_signals
         devices_n = len(device_list)
         return f"{len(sites)} sites, {devices_n} devices, {n_signals} signals, {scenes_n} AI scenes"
+
+    # --- resources and targets --------------------------------------------------------
+    def make_places(self) -> str:
+        """Emergency resources and sensitive targets (demo.places: generators of their own)."""
+        villages = Villages(self.village_geoms, self.village_ids, self.village_names,
+                            self.village_town)  # fmt: skip
+        return make_places(self.s, self.seed, self.scale, villages)
 
     # --- alarms ------------------------------------------------------------------------
     def make_alarms(self) -> str:

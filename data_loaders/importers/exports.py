@@ -26,7 +26,9 @@ from data_loaders.store.schema import (
     HazardSubstance,
     HiddenDanger,
     MajorHazard,
+    Resource,
     Sensor,
+    Target,
 )
 
 # Columns export adds that import computes rather than reads.
@@ -232,6 +234,53 @@ def _committee_tasks(s: Session) -> Rows:
     return rows, None
 
 
+def _resources(s: Session) -> Rows:
+    rows, geoms = [], []
+    for r in s.scalars(select(Resource).order_by(Resource.code)):
+        rows.append(
+            {
+                "code": r.code,
+                "name": r.name,
+                "type": r.type,
+                "lon": r.lon,
+                "lat": r.lat,
+                "address": r.address,
+                "contact": r.contact,
+                "phone": r.phone,
+                "members": r.members,
+                "speciality": r.speciality,
+                "equipment": r.equipment,
+                "items": r.items,
+                "capacity": r.capacity,
+                "is_open": r.is_open,
+                "beds": r.beds,
+                "ambulances": r.ambulances,
+            }
+        )
+        geoms.append(Point(r.lon, r.lat))
+    return rows, geoms
+
+
+def _targets(s: Session) -> Rows:
+    rows, geoms = [], []
+    for t in s.scalars(select(Target).order_by(Target.code)):
+        rows.append(
+            {
+                "code": t.code,
+                "name": t.name,
+                "type": t.type,
+                "people": t.people,
+                "lon": t.lon,
+                "lat": t.lat,
+                "address": t.address,
+                "contact": t.contact,
+                "phone": t.phone,
+            }
+        )
+        geoms.append(Point(t.lon, t.lat))
+    return rows, geoms
+
+
 EXPORTERS: dict[str, Callable[[Session], Rows]] = {
     "grids": _grids,
     "enterprises": _enterprises,
@@ -240,6 +289,8 @@ EXPORTERS: dict[str, Callable[[Session], Rows]] = {
     "sensors": _sensors,
     "campaign-tasks": _campaign_tasks,
     "committee-tasks": _committee_tasks,
+    "resources": _resources,
+    "targets": _targets,
 }
 
 
@@ -249,9 +300,10 @@ def export_kind(engine: Engine, kind: str, path: str | Path, headers: str = "en"
         rows, geoms = EXPORTERS[kind](session)
     columns = [c.name for c in KINDS[kind].columns]
     extra = [k for k in (rows[0] if rows else {}) if k not in columns]
-    frame = pd.DataFrame(rows, columns=columns + extra)
     suffix = Path(path).suffix.lower()
     is_geo = suffix in (".geojson", ".json", ".gpkg")
+    # CSV/XLSX cells as stored: a count with gaps stays 32, not pandas' 32.0.
+    frame = pd.DataFrame(rows, columns=columns + extra, dtype=None if is_geo else object)
     if kind == "grids" and not is_geo:
         frame["wkt"] = [g.wkt if g is not None else None for g in geoms or []]
     if headers == "zh":

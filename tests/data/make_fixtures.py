@@ -358,5 +358,78 @@ def main() -> None:
     pd.DataFrame(bad).to_csv(HERE / "enterprises_bad.csv", index=False)
 
 
+def places() -> None:
+    """Emergency resources and sensitive targets in the mini county (true WGS84)."""
+
+    def at(i: int) -> tuple[float, float]:
+        return round(X0 + 0.006 + (i % 6) * W / 6.3, 6), round(Y0 + 0.006 + (i // 6) * H / 2.2, 6)
+
+    # 10. Resources: GBK CSV with Chinese headers and Chinese types, one row per type and more.
+    rows = [
+        (
+            "R-001",
+            "测试县消防救援大队东山中队",
+            "消防站",
+            {"人数": 32, "装备": "水罐车2辆;登高车1辆"},
+        ),
+        (
+            "R-002",
+            "东山镇危化救援队",
+            "救援队伍",
+            {"人数": 25, "专长": "危化", "装备": "防化服20套"},
+        ),
+        (
+            "R-003",
+            "测试县应急物资储备库",
+            "物资储备库",
+            {"物资": "帐篷：200；救生衣:500、发电机:6"},
+        ),
+        ("R-004", "西岙街道应急避难场所", "避难场所", {"容纳人数": 3000, "是否开放": "是"}),
+        ("R-005", "测试县人民医院", "医疗机构", {"床位": 600, "救护车": 8}),
+        ("R-006", "王建国", "专家", {"专长": "消防", "联系电话": "13800000001"}),
+        ("R-007", "东山镇中心小学避难点", "应急避难场所", {"容纳人数": 800, "是否开放": "否"}),
+    ]
+    out = []
+    for i, (code, name, kind, extra) in enumerate(rows):
+        lon, lat = at(i)
+        out.append(
+            {"编码": code, "名称": name, "类型": kind, "经度": lon, "纬度": lat,
+             "地址": f"测试路{i + 1}号", "联系人": "张伟"} | {k: str(v) for k, v in extra.items()}
+        )  # fmt: skip
+    pd.DataFrame(out).to_csv(HERE / "resources_gbk.csv", index=False, encoding="gbk")
+    # 11. Targets: XLSX with English headers and codes.
+    targets = [
+        ("T-001", "东山镇中心小学", "school", 1200),
+        ("T-002", "东山镇中心幼儿园", "kindergarten", 320),
+        ("T-003", "测试县人民医院", "hospital", 1500),
+        ("T-004", "西岙街道敬老院", "敬老院", 120),
+        ("T-005", "东南上村居民区", "residential", 2600),
+        ("T-006", "西岙水库饮用水源地", "water_source", 0),
+    ]
+    pd.DataFrame(
+        [
+            {"code": c, "name": n, "type": t, "people": p, "lon": at(i)[0], "lat": at(i)[1],
+             "address": f"测试路{i + 1}号", "contact": "李娜", "phone": f"1390000{i:04d}"}
+            for i, (c, n, t, p) in enumerate(targets)
+        ]
+    ).to_excel(HERE / "targets.xlsx", index=False)  # fmt: skip
+    # 12. A bad resources file: one mistake an office makes per row.
+    lon, lat = at(0)
+    bad = [
+        {"编码": "B-001", "名称": "床位填错", "类型": "救援队伍", "床位": "20"},
+        {"编码": "B-002", "名称": "未知类型", "类型": "飞艇"},
+        {"编码": "B-003", "名称": "物资写错", "类型": "物资储备库", "物资": "帐篷200"},
+        {"编码": "B-003", "名称": "重复编码", "类型": "专家", "专长": "危化"},
+        {"编码": "B-005", "名称": "人数超限", "类型": "救援队伍", "人数": "99999"},
+        {"编码": "B-006", "名称": "市外", "类型": "消防站", "经度": "121.5", "纬度": "28.5"},
+        {"编码": "B-007", "名称": "负数物资", "类型": "物资储备库", "物资": "帐篷:-5"},
+    ]
+    for row in bad:
+        row.setdefault("经度", str(lon))
+        row.setdefault("纬度", str(lat))
+    pd.DataFrame(bad).to_csv(HERE / "resources_bad.csv", index=False, encoding="utf-8-sig")
+
+
 if __name__ == "__main__":
     main()
+    places()
