@@ -21,6 +21,12 @@ from caches.payload import Payload
 from dashboard.auth import Auth
 from dashboard.i18n import t
 from data_loaders.actions.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
+from data_loaders.actions.incidents import (
+    IncidentError,
+    NoSuchIncident,
+    close_incident,
+    open_incident,
+)
 from data_loaders.rules.lifecycle import STATES
 from data_loaders.rules.rankings import RankingConfig
 from data_loaders.store import (
@@ -44,6 +50,7 @@ from data_loaders.times import china_today, parse_instant
 from read_models.alarms import load_alarm, load_alarms
 from read_models.exports import EXPORTS, MIMETYPES, ExportError, load_export, write_rows
 from read_models.grids import UnknownGrid
+from read_models.incidents import load_incident, load_incidents
 from read_models.rankings import BadMonth, load_rankings
 from read_models.search import MAX_SEARCH_CHARS
 from read_models.sensors import UnknownSensor, load_readings, load_sensors
@@ -338,13 +345,21 @@ def alarm(deps: ApiDeps, alarm_id: int) -> Response:
     return json_response(item) if item else error(f"no alarm {alarm_id}", 404)
 
 
-def alarm_action(deps: ApiDeps, alarm_id: int, action: str) -> Response:
-    # JSON only: a cross-site form cannot send it without a CORS preflight (CSRF guard).
+def _json_body() -> Any:
+    """The request's JSON body, or an error response (JSON only: a cross-site form cannot
+    send it without a CORS preflight, the CSRF guard of every state change here)."""
     if not request.is_json:
         return error("send a JSON body (Content-Type: application/json)", 415)
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return error("the body must be a JSON object", 400)
+    return body
+
+
+def alarm_action(deps: ApiDeps, alarm_id: int, action: str) -> Response:
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
     who = deps.auth.current() if deps.auth else None
     try:
         act_as(
@@ -363,6 +378,72 @@ def alarm_action(deps: ApiDeps, alarm_id: int, action: str) -> Response:
         return error(str(exc), 409 if exc.code == "wrong_state" else 400, exc.code)
     with session_scope(deps.engine) as session:
         return json_response(load_alarm(session, alarm_id), cache=False)
+
+
+def _incident_error(exc: IncidentError) -> Response:
+    return json_response(
+        {
+            "error": exc.message_en,
+            "error_zh": exc.message_zh,
+            "code": exc.code,
+            "field": exc.field,
+        },
+        409 if exc.code == "wrong_state" else 400,
+        cache=False,
+    )
+
+
+def incidents(deps: ApiDeps) -> Response:
+    state = request.args.get("state", "open")
+    if state not in ("open", "closed", "all"):
+        return error("state is open, closed or all", 400)
+    with session_scope(deps.engine) as session:
+        return json_response(load_incidents(session, None if state == "all" else state))
+
+
+def incident(deps: ApiDeps, incident_id: int) -> Response:
+    with session_scope(deps.engine) as session:
+        item = load_incident(session, incident_id, datetime.now(UTC))
+    return json_response(item, cache=False) if item else error(f"no incident {incident_id}", 404)
+
+
+def open_incident_route(deps: ApiDeps) -> Response:
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
+    who = deps.auth.current() if deps.auth else None
+    try:
+        new_id = open_incident(
+            deps.engine, who.name if who else None, who.role if who else None, body
+        )
+    except NotAllowed as exc:
+        return error(str(exc), 403, "forbidden")
+    except IncidentError as exc:
+        return _incident_error(exc)
+    except LookupError as exc:
+        return error(str(exc), 404, "not_found")
+    with session_scope(deps.engine) as session:
+        item = load_incident(session, new_id, datetime.now(UTC))
+    return json_response(item, 201, cache=False)
+
+
+def close_incident_route(deps: ApiDeps, incident_id: int) -> Response:
+    body = _json_body()
+    if isinstance(body, Response):
+        return body
+    who = deps.auth.current() if deps.auth else None
+    try:
+        close_incident(
+            deps.engine, who.name if who else None, who.role if who else None, incident_id, body
+        )
+    except NotAllowed as exc:
+        return error(str(exc), 403, "forbidden")
+    except NoSuchIncident:
+        return error(f"no incident {incident_id}", 404)
+    except IncidentError as exc:
+        return _incident_error(exc)
+    with session_scope(deps.engine) as session:
+        return json_response(load_incident(session, incident_id, datetime.now(UTC)), cache=False)
 
 
 def stats(deps: ApiDeps) -> Response:
@@ -429,6 +510,7 @@ def export_list(deps: ApiDeps, name: str, fmt: str) -> Response:
 
 GET, POST = ("GET",), ("POST",)
 ALARM_ID = "<int(max=2147483647):alarm_id>"  # an id the store can hold
+INCIDENT_ID = "<int(max=2147483647):incident_id>"
 
 
 def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
@@ -450,6 +532,10 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         ("/api/alarms", alarms, GET),
         (f"/api/alarms/{ALARM_ID}", alarm, GET),
         (f"/api/alarms/{ALARM_ID}/<action>", alarm_action, POST),
+        ("/api/incidents", incidents, GET),
+        ("/api/incidents", open_incident_route, POST),
+        (f"/api/incidents/{INCIDENT_ID}", incident, GET),
+        (f"/api/incidents/{INCIDENT_ID}/close", close_incident_route, POST),
         ("/api/stats", stats, GET),
         ("/api/rankings", rankings, GET),
         ("/api/exports/<name>.<fmt>", export_list, GET),

@@ -1,0 +1,358 @@
+"""People's actions on incidents (突发事件) and drills (应急演练): open one, close it with a
+summary. Every change checks the operator role here (whatever route or page asks) and is
+recorded as an incident event with who and when. A drill gets its Drill row; closing it
+closes its alarms and keeps its record for review."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from data_loaders import vocab
+from data_loaders.actions.alarms import NotAllowed
+from data_loaders.rules import plume as plume_rules
+from data_loaders.rules.lifecycle import OPEN_STATES
+from data_loaders.rules.zones import ZoneError, parse_radii
+from data_loaders.store.engine import bump_alarm_version, session_scope
+from data_loaders.store.schema import (
+    Alarm,
+    AlarmEvent,
+    Drill,
+    Enterprise,
+    HazardSubstance,
+    Incident,
+    IncidentEvent,
+    MajorHazard,
+)
+from data_loaders.telemetry.wind import nearest_wind
+from data_loaders.users import has_role
+
+# Where an incident may be: mainland China and its seas (a point outside is a typo).
+LON_RANGE = (73.0, 136.0)
+LAT_RANGE = (3.0, 54.0)
+RELEASE_KINDS = ("toxic_release", "hazchem_spill")  # the kinds a plume is screened for
+MAX_TITLE = 200
+MAX_SUMMARY = 4000
+
+
+class IncidentError(ValueError):
+    """A request that opens or changes no incident: a code, both languages and the field."""
+
+    def __init__(self, code: str, message_zh: str, message_en: str, field: str = "") -> None:
+        super().__init__(message_en)
+        self.code, self.message_zh, self.message_en, self.field = (
+            code,
+            message_zh,
+            message_en,
+            field,
+        )
+
+
+class NoSuchIncident(LookupError):
+    """No incident has that id."""
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A checked request to open an incident (the store's look-ups still to come)."""
+
+    kind: str
+    drill: bool
+    radii: tuple[int, ...]
+    title: str | None
+    enterprise: str | None
+    lon: float | None
+    lat: float | None
+    release: dict[str, Any] | None
+    alarm_id: int | None
+
+
+def _number(body: Mapping[str, Any], key: str, low: float, high: float) -> float:
+    value = body.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise IncidentError(
+            "bad_value",
+            f"{key} 应为 {low:g} 到 {high:g} 之间的数字，而不是 {value!r}",
+            f"{key} must be a number from {low:g} to {high:g}, not {value!r}",
+            key,
+        )
+    return float(value)
+
+
+def _text(body: Mapping[str, Any], key: str, limit: int) -> str | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise IncidentError(
+            "bad_value",
+            f"{key} 应为不超过 {limit} 字的文字",
+            f"{key} must be text of at most {limit} characters",
+            key,
+        )
+    return value.strip() or None
+
+
+def parse_opening(body: Any) -> Opening:
+    """The request's fields, checked and bounded (IncidentError names the first bad one)."""
+    if not isinstance(body, Mapping):
+        raise IncidentError("bad_body", "请求体应为 JSON 对象", "the body must be a JSON object")
+    kind = vocab.parse_choice(body.get("kind") or "", vocab.INCIDENT_KINDS)
+    if kind is None:
+        names = ", ".join(vocab.INCIDENT_KINDS)
+        raise IncidentError(
+            "bad_kind", f"事件类型应为 {names} 之一", f"kind is one of {names}", "kind"
+        )
+    drill = body.get("drill", False)
+    if not isinstance(drill, bool):
+        raise IncidentError(
+            "bad_value", "drill 应为 true 或 false", "drill is true or false", "drill"
+        )
+    try:
+        radii = parse_radii(body.get("radii_m"))
+    except ZoneError as exc:
+        raise IncidentError("bad_value", f"影响半径无效：{exc}", str(exc), "radii_m") from None
+    enterprise = _text(body, "enterprise", 18)
+    lon = lat = None
+    if body.get("lon") is not None or body.get("lat") is not None or not enterprise:
+        lon = _number(body, "lon", *LON_RANGE)
+        lat = _number(body, "lat", *LAT_RANGE)
+    release = body.get("release")
+    if release is not None:
+        if not isinstance(release, Mapping):
+            raise IncidentError(
+                "bad_value", "release 应为 JSON 对象", "release must be an object", "release"
+            )
+        if kind not in RELEASE_KINDS:
+            raise IncidentError(
+                "bad_value",
+                "只有有毒泄漏、危化品泄漏可估算扩散",
+                f"a release is screened only for {', '.join(RELEASE_KINDS)}",
+                "release",
+            )
+        allowed = {"substance", "rate_kg_s", "wind_from_deg", "wind_m_s", "stability"}
+        extra = sorted(set(release) - allowed)
+        if extra:
+            raise IncidentError(
+                "bad_value",
+                f"release 中有未知字段：{', '.join(extra)}",
+                f"release has unknown fields: {', '.join(extra)}",
+                "release",
+            )
+        if ("wind_from_deg" in release) != ("wind_m_s" in release):
+            raise IncidentError(
+                "bad_value",
+                "风向和风速须同时给出（或都不给，用最近气象站的实测）",
+                "give wind_from_deg and wind_m_s together (or neither: the nearest station's)",
+                "release",
+            )
+        release = dict(release)
+    alarm_id = body.get("alarm")
+    if alarm_id is not None and (
+        isinstance(alarm_id, bool) or not isinstance(alarm_id, int) or not 0 < alarm_id < 2**31
+    ):
+        raise IncidentError("bad_value", "alarm 应为报警编号", "alarm is an alarm id", "alarm")
+    return Opening(
+        kind,
+        drill,
+        radii,
+        _text(body, "title", MAX_TITLE),
+        enterprise,
+        lon,
+        lat,
+        release,
+        alarm_id,
+    )
+
+
+def hazard_substance(session: Session, enterprise_id: int) -> str | None:
+    """The enterprise's largest major-hazard substance that the plume model knows."""
+    rows = session.execute(
+        select(HazardSubstance.substance, HazardSubstance.quantity_t)
+        .join(MajorHazard, MajorHazard.id == HazardSubstance.hazard_id)
+        .where(MajorHazard.enterprise_id == enterprise_id)
+        .order_by(HazardSubstance.quantity_t.desc())
+    ).all()
+    for substance, _quantity in rows:
+        toxic = plume_rules.find_toxic(substance)
+        if toxic is not None:
+            return toxic.name
+    return None
+
+
+def complete_release(
+    session: Session, release: dict[str, Any], lon: float, lat: float, enterprise_id: int | None
+) -> dict[str, Any]:
+    """The release with the substance of the enterprise's major hazard when none was given
+    and stability D when none was given; checked by screening it once (the nearest station's
+    wind stands in when the request gave none: the stored release keeps none, so the plume
+    follows the wind as readings arrive)."""
+    out = dict(release)
+    if not out.get("substance") and enterprise_id is not None:
+        found = hazard_substance(session, enterprise_id)
+        if found:
+            out["substance"] = found
+    if not out.get("substance"):
+        raise IncidentError(
+            "missing",
+            "请给出泄漏物质（substance），或在有重大危险源的企业处发起",
+            "give the substance, or open the incident at an enterprise with a major hazard",
+            "substance",
+        )
+    out.setdefault("stability", "D")
+    trial = dict(out)
+    if "wind_m_s" not in out:
+        wind = nearest_wind(session, lon, lat, datetime.now(UTC))
+        if wind is None:
+            raise IncidentError(
+                "no_wind",
+                "未给出风向风速，且附近没有气象站的近期读数："
+                "请在 release 中给出 wind_from_deg 和 wind_m_s",
+                "no wind given and no weather station has a recent reading: "
+                "give wind_from_deg and wind_m_s in release",
+                "release",
+            )
+        trial.update(wind_from_deg=wind["from_deg"], wind_m_s=max(wind["m_s"], 0.5))
+    try:
+        plume_rules.plume(trial, lon, lat)
+    except plume_rules.PlumeError as exc:
+        raise IncidentError(exc.code, exc.message_zh, exc.message_en, exc.field) from None
+    return out
+
+
+def open_incident(
+    engine: Any,
+    actor: str | None,
+    role: str | None,
+    body: Any,
+    now: datetime | None = None,
+) -> int:
+    """Open an incident (or a drill) for a signed-in operator; its id. NotAllowed for anyone
+    else, IncidentError for a bad request, LookupError for an unknown enterprise or alarm."""
+    if not actor or not has_role(role, "operator"):
+        raise NotAllowed("opening an incident needs the operator role")
+    opening = parse_opening(body)
+    now = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        enterprise_id = None
+        lon, lat = opening.lon, opening.lat
+        if opening.enterprise:
+            ent = session.scalar(
+                select(Enterprise).where(Enterprise.credit_code == opening.enterprise)
+            )
+            if ent is None:
+                raise LookupError(f"no enterprise {opening.enterprise}")
+            enterprise_id = ent.id
+            if lon is None or lat is None:
+                lon, lat = ent.lon, ent.lat
+        if opening.alarm_id is not None and session.get(Alarm, opening.alarm_id) is None:
+            raise LookupError(f"no alarm {opening.alarm_id}")
+        assert lon is not None and lat is not None  # parse_opening asked for them
+        release = (
+            complete_release(session, opening.release, lon, lat, enterprise_id)
+            if opening.release is not None
+            else None
+        )
+        drill_id = None
+        kind_zh = vocab.zh_name(vocab.INCIDENT_KINDS, opening.kind)
+        if opening.drill:
+            drill = Drill(
+                name=opening.title or f"{kind_zh}演练",
+                scenario=opening.kind,
+                started_at=now,
+                created_by=actor,
+            )
+            session.add(drill)
+            session.flush()
+            drill_id = drill.id
+        incident = Incident(
+            kind=opening.kind,
+            is_drill=opening.drill,
+            drill_id=drill_id,
+            state="open",
+            title=opening.title,
+            enterprise_id=enterprise_id,
+            alarm_id=opening.alarm_id,
+            lon=round(float(lon), 6),
+            lat=round(float(lat), 6),
+            radii_m=json.dumps(list(opening.radii)),
+            release=json.dumps(release, ensure_ascii=False) if release else None,
+            opened_at=now,
+            opened_by=actor,
+        )
+        session.add(incident)
+        session.flush()
+        note = ("演练 / drill · " if opening.drill else "") + kind_zh
+        session.add(
+            IncidentEvent(incident_id=incident.id, at=now, actor=actor, action="opened", note=note)
+        )
+        bump_alarm_version(session)  # every screen's poll sees it
+        return incident.id
+
+
+def close_incident(
+    engine: Any,
+    actor: str | None,
+    role: str | None,
+    incident_id: int,
+    body: Any,
+    now: datetime | None = None,
+) -> int:
+    """Close an open incident with a summary (operators); a drill's alarms close with it."""
+    if not actor or not has_role(role, "operator"):
+        raise NotAllowed("closing an incident needs the operator role")
+    if not isinstance(body, Mapping):
+        raise IncidentError("bad_body", "请求体应为 JSON 对象", "the body must be a JSON object")
+    summary = _text(body, "summary", MAX_SUMMARY)
+    if not summary:
+        raise IncidentError("missing", "请填写处置小结", "a summary is needed", "summary")
+    now = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        incident = session.scalar(
+            select(Incident).where(Incident.id == incident_id).with_for_update()
+        )
+        if incident is None:
+            raise NoSuchIncident(incident_id)
+        if incident.state != "open":
+            raise IncidentError("wrong_state", "该事件已关闭", "the incident is already closed")
+        incident.state = "closed"
+        incident.closed_at = now
+        incident.closed_by = actor
+        incident.summary = summary
+        session.add(
+            IncidentEvent(
+                incident_id=incident.id, at=now, actor=actor, action="closed", note=summary
+            )
+        )
+        if incident.is_drill and incident.drill_id is not None:
+            drill = session.get(Drill, incident.drill_id)
+            if drill is not None:
+                drill.ended_at = now
+            reason = "演练结束 / drill closed"
+            for alarm in session.scalars(
+                select(Alarm).where(
+                    Alarm.drill_id == incident.drill_id, Alarm.state.in_(OPEN_STATES)
+                )
+            ):
+                alarm.state, alarm.closed_at, alarm.close_reason = "closed", now, reason
+                session.add(
+                    AlarmEvent(alarm_id=alarm.id, at=now, actor=actor, action="close", note=reason)
+                )
+        bump_alarm_version(session)
+        return incident.id
+
+
+__all__ = [
+    "IncidentError",
+    "NoSuchIncident",
+    "NotAllowed",
+    "close_incident",
+    "open_incident",
+    "parse_opening",
+]

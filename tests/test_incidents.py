@@ -1,0 +1,258 @@
+"""Incidents and drills through the API: who may open and close one, what a bad request
+hears, the affected zones in metres and what they hold (checked against distances worked
+out independently), the plume, and a drill that changes no real figure."""
+
+from __future__ import annotations
+
+from base64 import b64encode
+
+import numpy as np
+import orjson
+import pytest
+from pyproj import Geod
+from sqlalchemy import select
+
+from dashboard.app import create_app
+from dashboard.auth import hash_password
+from dashboard.settings import Settings
+from data_loaders.rules import plume as plume_rules
+from data_loaders.rules.zones import ZoneError, parse_radii, ring
+from data_loaders.store import session_scope
+from data_loaders.store.schema import (
+    Enterprise,
+    HazardSubstance,
+    IncidentEvent,
+    MajorHazard,
+    Resource,
+    Sensor,
+    SensorState,
+)
+from data_loaders.users import save_user
+
+PASSWORDS = {"vera": "viewer-pass", "otto": "operator-pass"}
+GEOD = Geod(ellps="WGS84")
+WIND = {"wind_from_deg": 45.0, "wind_m_s": 2.0, "stability": "D"}
+
+
+@pytest.fixture
+def api(small_city):
+    """The small demo city behind sign-in, with a viewer and an operator."""
+    with session_scope(small_city) as s:
+        for name, role in (("vera", "viewer"), ("otto", "operator")):
+            save_user(s, name, role, hash_password(PASSWORDS[name]))
+    return create_app(Settings(warm_cache=False), engine=small_city).server.test_client()
+
+
+def basic(name: str) -> dict[str, str]:
+    token = b64encode(f"{name}:{PASSWORDS[name]}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def ammonia_site(engine) -> tuple[str, float, float]:
+    """(credit code, lon, lat) of an enterprise with a liquid-ammonia major hazard."""
+    with session_scope(engine) as s:
+        return s.execute(
+            select(Enterprise.credit_code, Enterprise.lon, Enterprise.lat)
+            .join(MajorHazard, MajorHazard.enterprise_id == Enterprise.id)
+            .join(HazardSubstance, HazardSubstance.hazard_id == MajorHazard.id)
+            .where(HazardSubstance.substance == "液氨")
+        ).first()
+
+
+def test_only_an_operator_opens_and_closes_and_everything_is_recorded(api, small_city):
+    body = {"kind": "fire", "lon": 120.65, "lat": 27.80, "drill": False}
+    assert api.post("/api/incidents", json=body).status_code == 401
+    assert api.post("/api/incidents", json=body, headers=basic("vera")).status_code == 403
+    form = api.post("/api/incidents", data={"kind": "fire"}, headers=basic("otto"))
+    assert form.status_code == 415  # no cross-site form can open one
+    made = api.post("/api/incidents", json=body, headers=basic("otto"))
+    assert made.status_code == 201, made.json
+    doc = made.json
+    assert doc["state"] == "open" and doc["drill"] is False and doc["radii_m"] == [500, 1000, 3000]
+    assert [e["action"] for e in doc["timeline"]] == ["opened"]
+    assert doc["timeline"][0]["actor"] == "otto" and doc["opened_by"] == "otto"
+    url = f"/api/incidents/{doc['id']}"
+    assert api.get(url, headers=basic("vera")).json["id"] == doc["id"]  # a viewer sees it
+    listed = api.get("/api/incidents", headers=basic("vera")).json
+    assert [i["id"] for i in listed] == [doc["id"]]
+    close = url + "/close"
+    assert api.post(close, json={"summary": "x"}, headers=basic("vera")).status_code == 403
+    no_summary = api.post(close, json={}, headers=basic("otto"))
+    assert no_summary.status_code == 400 and no_summary.json["field"] == "summary"
+    done = api.post(close, json={"summary": "明火已扑灭，无人员伤亡"}, headers=basic("otto"))
+    assert done.status_code == 200 and done.json["state"] == "closed"
+    assert done.json["closed_by"] == "otto" and done.json["summary"].startswith("明火")
+    again = api.post(close, json={"summary": "again"}, headers=basic("otto"))
+    assert again.status_code == 409 and again.json["code"] == "wrong_state"
+    assert api.get("/api/incidents", headers=basic("vera")).json == []
+    with session_scope(small_city) as s:
+        actions = s.scalars(select(IncidentEvent.action).order_by(IncidentEvent.id)).all()
+    assert actions == ["opened", "closed"]
+    assert api.get("/api/incidents/999999", headers=basic("vera")).status_code == 404
+    huge = api.post("/api/incidents/99999999999/close", json={}, headers=basic("otto"))
+    assert huge.status_code == 404  # beyond any id the store holds: no such route
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "meteor", "lon": 120.6, "lat": 27.8}, "kind"),
+        ({"kind": "fire", "lon": 12.6, "lat": 27.8}, "lon"),
+        ({"kind": "fire", "lon": "120.6", "lat": 27.8}, "lon"),
+        ({"kind": "fire", "lat": 27.8}, "lon"),
+        ({"kind": "fire", "lon": 120.6, "lat": 27.8, "drill": "yes"}, "drill"),
+        ({"kind": "fire", "lon": 120.6, "lat": 27.8, "radii_m": [10]}, "radii_m"),
+        ({"kind": "fire", "lon": 120.6, "lat": 27.8, "radii_m": [1] * 9}, "radii_m"),
+        ({"kind": "fire", "lon": 120.6, "lat": 27.8, "title": "x" * 201}, "title"),
+        ({"kind": "fire", "lon": 120.6, "lat": 27.8, "release": {"rate_kg_s": 1}}, "release"),
+        (
+            {"kind": "toxic_release", "lon": 120.6, "lat": 27.8, "release": {"rate_kg_s": 1}},
+            "substance",
+        ),
+        (
+            {
+                "kind": "toxic_release",
+                "lon": 120.6,
+                "lat": 27.8,
+                "release": {"substance": "氨", "rate_kg_s": -1, **WIND},
+            },
+            "rate_kg_s",
+        ),
+        (
+            {
+                "kind": "toxic_release",
+                "lon": 120.6,
+                "lat": 27.8,
+                "release": {"substance": "氨", "rate_kg_s": 1, "wind_m_s": 2},
+            },
+            "release",
+        ),
+        (
+            {
+                "kind": "toxic_release",
+                "lon": 120.6,
+                "lat": 27.8,
+                "release": {"substance": "氨", "rate_kg_s": 1, "colour": "red", **WIND},
+            },
+            "release",
+        ),
+    ],
+)
+def test_a_bad_request_names_its_field_in_both_languages(api, body, field):
+    answer = api.post("/api/incidents", json=body, headers=basic("otto"))
+    assert answer.status_code == 400, answer.json
+    assert answer.json["field"] == field and answer.json["error"] and answer.json["error_zh"]
+
+
+def test_no_wind_anywhere_is_said_before_anything_is_stored(api, small_city):
+    with session_scope(small_city) as s:  # no weather station reports
+        for state in s.scalars(
+            select(SensorState)
+            .join(Sensor, Sensor.id == SensorState.sensor_id)
+            .where(Sensor.kind.in_(("wind_speed", "wind_direction")))
+        ):
+            s.delete(state)
+    body = {
+        "kind": "toxic_release",
+        "lon": 120.6,
+        "lat": 27.8,
+        "release": {"substance": "液氨", "rate_kg_s": 1},
+    }
+    answer = api.post("/api/incidents", json=body, headers=basic("otto"))
+    assert answer.status_code == 400 and answer.json["code"] == "no_wind"
+    assert api.get("/api/incidents", headers=basic("otto")).json == []
+    unknown = {"kind": "fire", "enterprise": "91330381000000000X"}
+    assert api.post("/api/incidents", json=unknown, headers=basic("otto")).status_code == 404
+
+
+def test_the_rings_are_metres_and_hold_what_lies_within_them(api, small_city):
+    lon, lat = 120.65, 27.80
+    body = {"kind": "explosion", "lon": lon, "lat": lat, "radii_m": [3000, 1000, 1000, 2000]}
+    doc = api.post("/api/incidents", json=body, headers=basic("otto")).json
+    rings = [z for z in doc["zones"] if z["kind"] == "ring"]
+    assert [z["radius_m"] for z in rings] == [1000, 2000, 3000]  # sorted, once each
+    with session_scope(small_city) as s:
+        points = s.execute(select(Enterprise.lon, Enterprise.lat, Enterprise.safety_class)).all()
+        resources = s.execute(
+            select(Resource.code, Resource.type, Resource.lon, Resource.lat)
+        ).all()
+    lons = np.array([p.lon for p in points])
+    lats = np.array([p.lat for p in points])
+    _, _, far = GEOD.inv(np.full_like(lons, lon), np.full_like(lats, lat), lons, lats)
+    for zone in rings:
+        r = zone["radius_m"]
+        # every vertex of the ring is r metres away (true distance, not degrees)
+        xs, ys = zip(*zone["polygon"]["coordinates"][0], strict=True)
+        _, _, d = GEOD.inv([lon] * len(xs), [lat] * len(xs), xs, ys)
+        assert np.allclose(d, r, rtol=1e-4)
+        # what it holds: all within 0.999 r, none beyond r (the ring's chords cut 0.05 %)
+        holds = zone["holds"]["enterprises"]
+        sure, maybe = (far < 0.999 * r).sum(), (far <= r).sum()
+        assert sure <= holds["total"] <= maybe
+        assert sum(holds[c] for c in ("green", "blue", "yellow", "red")) == holds["total"]
+    assert rings[0]["holds"]["enterprises"]["total"] <= rings[-1]["holds"]["enterprises"]["total"]
+    # the nearest resources of each type, by straight-line distance, nearest first
+    _, _, rfar = GEOD.inv(
+        [lon] * len(resources),
+        [lat] * len(resources),
+        [r.lon for r in resources],
+        [r.lat for r in resources],
+    )
+    for kind, listed in doc["resources"].items():
+        mine = sorted(d for (_, t, *_), d in zip(resources, rfar, strict=True) if t == kind)
+        assert [x["distance_m"] for x in listed] == [round(d) for d in mine[:3]]
+    assert "直线" in doc["distance_note"]
+    assert doc["contacts"] and all(c["person"] and c["phone"] for c in doc["contacts"])
+
+
+def test_a_toxic_release_at_an_enterprise_screens_its_hazard_substance(api, small_city):
+    code, lon, lat = ammonia_site(small_city)
+    body = {"kind": "toxic_release", "enterprise": code, "release": {"rate_kg_s": 2, **WIND}}
+    doc = api.post("/api/incidents", json=body, headers=basic("otto")).json
+    assert (doc["lon"], doc["lat"]) == (lon, lat) and doc["enterprise"]["credit_code"] == code
+    assert doc["release"]["substance"] == "液氨" and doc["wind"]["source"] == "request"
+    expected = plume_rules.plume({**doc["release"]}, lon, lat)
+    plume = doc["plume"]
+    for level in ("aegl_1_m", "aegl_2_m", "aegl_3_m"):
+        assert plume[level] == expected[level]
+    assert plume["aegl_3_m"] < plume["aegl_2_m"] < plume["aegl_1_m"]
+    footprints = [z for z in doc["zones"] if z["kind"] == "plume"]
+    assert {z["id"] for z in footprints} == {"aegl_1", "aegl_2", "aegl_3"}
+    # wind from the north-east: the plume lies to the south-west of the source
+    xs, ys = zip(*footprints[0]["polygon"]["coordinates"][0], strict=True)
+    assert max(xs) <= lon + 1e-4 and max(ys) <= lat + 1e-4
+
+
+def test_a_drill_changes_no_real_figure(api, small_city):
+    before = api.get("/api/stats", headers=basic("vera")).data
+    alarms = api.get("/api/alarms", headers=basic("vera")).data
+    body = {
+        "kind": "toxic_release",
+        "lon": 120.6,
+        "lat": 27.8,
+        "drill": True,
+        "title": "液氨泄漏应急演练",
+        "release": {"substance": "氨", "rate_kg_s": 1, **WIND},
+    }
+    doc = api.post("/api/incidents", json=body, headers=basic("otto")).json
+    assert doc["drill"] is True and doc["drill_id"]
+    assert orjson.loads(api.get("/api/stats", headers=basic("vera")).data) == orjson.loads(before)
+    assert api.get("/api/alarms", headers=basic("vera")).data == alarms
+    closed = api.post(
+        f"/api/incidents/{doc['id']}/close", json={"summary": "演练结束"}, headers=basic("otto")
+    )
+    assert closed.status_code == 200 and closed.json["drill"] is True
+
+
+def test_radii_are_bounded_and_rings_true():
+    assert parse_radii(None) == (500, 1000, 3000)
+    assert parse_radii([2000.4, 500]) == (500, 2000)
+    for bad in ([], [49], [50_001], ["1"], [True], [float("nan")], "500", [1] * 6):
+        with pytest.raises(ZoneError):
+            parse_radii(bad)
+    shape = ring(120.6, 27.8, 1000)
+    xs, ys = zip(*shape["coordinates"][0], strict=True)
+    # east–west and north–south reach are both 1 km (in degrees they differ by cos(lat))
+    _, _, east = GEOD.inv(120.6, 27.8, max(xs), 27.8)
+    _, _, north = GEOD.inv(120.6, 27.8, 120.6, max(ys))
+    assert abs(east - 1000) < 1 and abs(north - 1000) < 1
