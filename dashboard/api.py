@@ -25,6 +25,7 @@ from data_loaders.actions.incidents import (
     IncidentError,
     NoSuchIncident,
     close_incident,
+    inject,
     open_incident,
 )
 from data_loaders.rules.lifecycle import STATES
@@ -388,7 +389,7 @@ def _incident_error(exc: IncidentError) -> Response:
             "code": exc.code,
             "field": exc.field,
         },
-        409 if exc.code == "wrong_state" else 400,
+        409 if exc.code in ("wrong_state", "not_drill") else 400,
         cache=False,
     )
 
@@ -444,6 +445,34 @@ def close_incident_route(deps: ApiDeps, incident_id: int) -> Response:
         return _incident_error(exc)
     with session_scope(deps.engine) as session:
         return json_response(load_incident(session, incident_id, datetime.now(UTC)), cache=False)
+
+
+def inject_route(deps: ApiDeps, incident_id: int) -> Response:
+    # a telemetry body (any of the three formats) naming real sensors; JSON only (CSRF)
+    if not request.is_json:
+        return error("send a JSON body (Content-Type: application/json)", 415)
+    request.max_content_length = MAX_MESSAGE_BYTES + 1
+    try:
+        body = request.get_data()
+    except RequestEntityTooLarge:
+        return error(f"a message has at most {MAX_MESSAGE_BYTES} bytes", 413, "too_large")
+    who = deps.auth.current() if deps.auth else None
+    try:
+        counts = inject(
+            deps.engine,
+            who.name if who else None,
+            who.role if who else None,
+            incident_id,
+            body,
+            config=deps.alarm_config,
+        )
+    except NotAllowed as exc:
+        return error(str(exc), 403, "forbidden")
+    except NoSuchIncident:
+        return error(f"no incident {incident_id}", 404)
+    except IncidentError as exc:
+        return _incident_error(exc)
+    return json_response(counts, cache=False)
 
 
 def stats(deps: ApiDeps) -> Response:
@@ -536,6 +565,7 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         ("/api/incidents", open_incident_route, POST),
         (f"/api/incidents/{INCIDENT_ID}", incident, GET),
         (f"/api/incidents/{INCIDENT_ID}/close", close_incident_route, POST),
+        (f"/api/incidents/{INCIDENT_ID}/inject", inject_route, POST),
         ("/api/stats", stats, GET),
         ("/api/rankings", rankings, GET),
         ("/api/exports/<name>.<fmt>", export_list, GET),

@@ -256,3 +256,84 @@ def test_radii_are_bounded_and_rings_true():
     _, _, east = GEOD.inv(120.6, 27.8, max(xs), 27.8)
     _, _, north = GEOD.inv(120.6, 27.8, 120.6, max(ys))
     assert abs(east - 1000) < 1 and abs(north - 1000) < 1
+
+
+def ammonia_sensor(engine) -> tuple[str, float]:
+    """(tag, level 2) of a real ammonia sensor with thresholds."""
+    with session_scope(engine) as s:
+        return s.execute(
+            select(Sensor.tag, Sensor.level_2).where(
+                Sensor.kind == "ammonia", Sensor.is_drill.is_(False), Sensor.level_2.is_not(None)
+            )
+        ).first()
+
+
+def real_figures(api, engine) -> dict:
+    """Every real figure a drill could touch: the KPI documents, the bulletin, the alarms
+    and the panels' read models, as JSON."""
+    from datetime import date
+
+    from caches.panel_documents import load_model
+
+    out = {
+        path: orjson.loads(api.get(path, headers=basic("vera")).data)
+        for path in ("/api/stats", "/api/stats?grid=330381012", "/api/rankings", "/api/alarms")
+    }
+    for kind in ("closure", "listed", "campaigns", "committee", "tasks", "rankings"):
+        doc = load_model(engine, kind, None, date(2026, 11, 20))
+        out[kind] = orjson.loads(orjson.dumps(doc, default=str))
+    return out
+
+
+def test_injected_drill_alarms_run_the_real_loop_and_count_nowhere(api, small_city):
+    from datetime import UTC, datetime, timedelta
+
+    tag, level_2 = ammonia_sensor(small_city)
+    before = real_figures(api, small_city)
+    real = api.post(
+        "/api/incidents", json={"kind": "fire", "lon": 120.6, "lat": 27.8}, headers=basic("otto")
+    ).json
+    body = {
+        "kind": "toxic_release",
+        "lon": 120.6,
+        "lat": 27.8,
+        "drill": True,
+        "release": {"substance": "液氨", "rate_kg_s": 1, **WIND},
+    }
+    drill = api.post("/api/incidents", json=body, headers=basic("otto")).json
+    now = datetime.now(UTC)
+    readings = [
+        {
+            "sensor": tag,
+            "ts": (now - timedelta(seconds=60 - 10 * i)).isoformat(),
+            "value": level_2 * 1.5,
+        }
+        for i in range(6)
+    ]
+    url = f"/api/incidents/{drill['id']}/inject"
+    assert api.post(url, json=readings, headers=basic("vera")).status_code == 403
+    refused = api.post(f"/api/incidents/{real['id']}/inject", json=readings, headers=basic("otto"))
+    assert refused.status_code == 409 and refused.json["code"] == "not_drill"
+    unknown = api.post(url, json=[{**readings[0], "sensor": "NOPE"}], headers=basic("otto"))
+    assert unknown.status_code == 400 and unknown.json["code"] == "unknown_sensor"
+    done = api.post(url, json=readings, headers=basic("otto"))
+    assert done.status_code == 200 and done.json["accepted"] == 6
+    drills = api.get("/api/alarms?drill=1&state=open", headers=basic("vera")).json
+    assert drills and all(a["is_drill"] and a["sensor"].startswith("DRILL") for a in drills)
+    assert max(a["level"] for a in drills) == 2  # the real rules raised it
+    assert real_figures(api, small_city) == before  # not one real figure moved
+    events = [
+        e["action"]
+        for e in api.get(f"/api/incidents/{drill['id']}", headers=basic("vera")).json["timeline"]
+    ]
+    assert events == ["opened", "injected"]
+    closed = api.post(
+        f"/api/incidents/{drill['id']}/close", json={"summary": "演练结束"}, headers=basic("otto")
+    )
+    assert closed.status_code == 200
+    left = api.get("/api/alarms?drill=1&state=open", headers=basic("vera")).json
+    assert left == []  # closing the drill closed its alarms, and keeps them for review
+    assert api.get("/api/alarms?drill=1&state=closed", headers=basic("vera")).json
+    again = api.post(url, json=readings, headers=basic("otto"))
+    assert again.status_code == 409 and again.json["code"] == "wrong_state"
+    assert real_figures(api, small_city) == before

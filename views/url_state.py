@@ -57,9 +57,7 @@ MAX_ITEMS = 50
 
 
 def _list(params: dict[str, list[str]], key: str, allowed: Any = None) -> tuple[str, ...]:
-    values = [
-        v for raw in params.get(key, []) for v in raw.split(",") if v and len(v) <= MAX_VALUE
-    ]
+    values = [v for raw in params.get(key, []) for v in raw.split(",") if v and len(v) <= MAX_VALUE]
     kept = [v for v in dict.fromkeys(values) if allowed is None or v in allowed]
     return tuple(kept[:MAX_ITEMS])
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from data_loaders import vocab
@@ -29,7 +29,11 @@ from data_loaders.store.schema import (
     Incident,
     IncidentEvent,
     MajorHazard,
+    Sensor,
 )
+from data_loaders.telemetry.alarms import AlarmConfig
+from data_loaders.telemetry.formats import RawReading, parse_body
+from data_loaders.telemetry.store import SensorDirectory, ingest_parsed
 from data_loaders.telemetry.wind import nearest_wind
 from data_loaders.users import has_role
 
@@ -335,9 +339,14 @@ def close_incident(
             if drill is not None:
                 drill.ended_at = now
             reason = "演练结束 / drill closed"
+            twins = select(Sensor.id).where(
+                Sensor.is_drill.is_(True),
+                Sensor.tag.startswith(TWIN_PREFIX.format(drill=incident.drill_id)),
+            )
             for alarm in session.scalars(
                 select(Alarm).where(
-                    Alarm.drill_id == incident.drill_id, Alarm.state.in_(OPEN_STATES)
+                    (Alarm.drill_id == incident.drill_id) | Alarm.sensor_id.in_(twins),
+                    Alarm.state.in_(OPEN_STATES),
                 )
             ):
                 alarm.state, alarm.closed_at, alarm.close_reason = "closed", now, reason
@@ -348,11 +357,120 @@ def close_incident(
         return incident.id
 
 
+MAX_INJECT_READINGS = 10_000
+TWIN_PREFIX = "DRILL{drill}-"  # a drill's own copy of a real sensor: "DRILL7-P01-D001-AMMO01"
+
+
+def twin_tag(drill_id: int, tag: str) -> str:
+    """The tag of a drill's copy of a real sensor (within the store's 64 characters)."""
+    return (TWIN_PREFIX.format(drill=drill_id) + tag)[:64]
+
+
+def _twins(session: Session, drill_id: int, tags: set[str]) -> dict[str, str]:
+    """Real sensor tag → the drill's copy (made on first use: same kind, unit, thresholds,
+    enterprise and hazard, marked as drill data). IncidentError for a tag no real sensor has."""
+    real = {
+        s.tag: s
+        for s in session.scalars(
+            select(Sensor).where(Sensor.tag.in_(tags), Sensor.is_drill.is_(False))
+        )
+    }
+    missing = sorted(tags - real.keys())
+    if missing:
+        shown = ", ".join(t[:64] for t in missing[:5])
+        raise IncidentError(
+            "unknown_sensor",
+            f"没有这些传感器：{shown}",
+            f"no sensor has these tags: {shown}",
+            "sensor",
+        )
+    wanted = {tag: twin_tag(drill_id, tag) for tag in real}
+    have = set(session.scalars(select(Sensor.tag).where(Sensor.tag.in_(wanted.values()))))
+    for tag, sensor in real.items():
+        if wanted[tag] not in have:
+            session.add(
+                Sensor(
+                    tag=wanted[tag],
+                    kind=sensor.kind,
+                    scene=sensor.scene,
+                    unit=sensor.unit,
+                    device=sensor.device,
+                    location=sensor.location,
+                    level_1=sensor.level_1,
+                    level_2=sensor.level_2,
+                    direction=sensor.direction,
+                    stale_after_s=sensor.stale_after_s,
+                    enterprise_id=sensor.enterprise_id,
+                    hazard_id=sensor.hazard_id,
+                    is_drill=True,
+                )
+            )
+    session.flush()
+    return wanted
+
+
+def inject(
+    engine: Any,
+    actor: str | None,
+    role: str | None,
+    incident_id: int,
+    body: bytes | str,
+    now: datetime | None = None,
+    config: AlarmConfig | None = None,
+) -> dict[str, int]:
+    """Readings for an open drill (a telemetry body naming real sensors' tags): stored on the
+    drill's copies of those sensors and run through the real alarm rules, every reading and
+    alarm marked as drill data. Refused for a real incident; all or nothing."""
+    if not actor or not has_role(role, "operator"):
+        raise NotAllowed("injecting drill readings needs the operator role")
+    now = now or datetime.now(UTC)
+    readings, problems = parse_body(body, now)
+    if problems:
+        first = problems[0].reason
+        raise IncidentError("bad_body", f"读数无法读取：{first}", f"a reading is unusable: {first}")
+    if not readings or len(readings) > MAX_INJECT_READINGS:
+        raise IncidentError(
+            "bad_body",
+            f"应有 1 到 {MAX_INJECT_READINGS} 条读数",
+            f"send 1 to {MAX_INJECT_READINGS} readings",
+        )
+    with session_scope(engine) as session:
+        incident = session.scalar(
+            select(Incident).where(Incident.id == incident_id).with_for_update()
+        )
+        if incident is None:
+            raise NoSuchIncident(incident_id)
+        if not incident.is_drill or incident.drill_id is None:
+            raise IncidentError(
+                "not_drill", "只有演练可以注入读数", "readings can be injected only into a drill"
+            )
+        if incident.state != "open":
+            raise IncidentError("wrong_state", "该演练已结束", "the drill has ended")
+        twins = _twins(session, incident.drill_id, {r.tag for r in readings})
+        copied = [RawReading(twins[r.tag], r.ts, r.value) for r in readings]
+        result = ingest_parsed(session, copied, [], SensorDirectory(), "drill", now, config)
+        twin_ids = select(Sensor.id).where(Sensor.tag.in_(twins.values()))
+        session.execute(
+            update(Alarm)
+            .where(Alarm.sensor_id.in_(twin_ids), Alarm.drill_id.is_(None))
+            .values(drill_id=incident.drill_id, is_drill=True)
+        )
+        note = f"{result.accepted} 条读数 / readings"
+        session.add(
+            IncidentEvent(
+                incident_id=incident.id, at=now, actor=actor, action="injected", note=note
+            )
+        )
+        bump_alarm_version(session)
+        return {"accepted": result.accepted, "duplicates": result.duplicates}
+
+
 __all__ = [
     "IncidentError",
     "NoSuchIncident",
     "NotAllowed",
     "close_incident",
+    "inject",
     "open_incident",
     "parse_opening",
 ]
