@@ -24,9 +24,12 @@ from data_loaders.actions.alarms import ActionError, NoSuchAlarm, NotAllowed, ac
 from data_loaders.actions.incidents import (
     IncidentError,
     NoSuchIncident,
+    add_note,
+    advance_task,
     close_incident,
     inject,
     open_incident,
+    send_task,
 )
 from data_loaders.rules.lifecycle import STATES
 from data_loaders.rules.rankings import RankingConfig
@@ -428,23 +431,45 @@ def open_incident_route(deps: ApiDeps) -> Response:
     return json_response(item, 201, cache=False)
 
 
-def close_incident_route(deps: ApiDeps, incident_id: int) -> Response:
+def _change_incident(deps: ApiDeps, incident_id: int, change: Callable[..., Any]) -> Response:
+    """Run one operator change on an incident (JSON body; the role is checked by the action)
+    and answer with the incident as it now is."""
     body = _json_body()
     if isinstance(body, Response):
         return body
     who = deps.auth.current() if deps.auth else None
     try:
-        close_incident(
-            deps.engine, who.name if who else None, who.role if who else None, incident_id, body
-        )
+        change(deps.engine, who.name if who else None, who.role if who else None, body)
     except NotAllowed as exc:
         return error(str(exc), 403, "forbidden")
-    except NoSuchIncident:
-        return error(f"no incident {incident_id}", 404)
+    except NoSuchIncident as exc:
+        return error(str(exc) or f"no incident {incident_id}", 404)
     except IncidentError as exc:
         return _incident_error(exc)
     with session_scope(deps.engine) as session:
         return json_response(load_incident(session, incident_id, datetime.now(UTC)), cache=False)
+
+
+def close_incident_route(deps: ApiDeps, incident_id: int) -> Response:
+    return _change_incident(
+        deps, incident_id, lambda e, a, r, b: close_incident(e, a, r, incident_id, b)
+    )
+
+
+def note_route(deps: ApiDeps, incident_id: int) -> Response:
+    return _change_incident(deps, incident_id, lambda e, a, r, b: add_note(e, a, r, incident_id, b))
+
+
+def task_route(deps: ApiDeps, incident_id: int) -> Response:
+    return _change_incident(
+        deps, incident_id, lambda e, a, r, b: send_task(e, a, r, incident_id, b)
+    )
+
+
+def task_step_route(deps: ApiDeps, incident_id: int, task_id: int) -> Response:
+    return _change_incident(
+        deps, incident_id, lambda e, a, r, b: advance_task(e, a, r, incident_id, task_id, b)
+    )
 
 
 def inject_route(deps: ApiDeps, incident_id: int) -> Response:
@@ -540,6 +565,7 @@ def export_list(deps: ApiDeps, name: str, fmt: str) -> Response:
 GET, POST = ("GET",), ("POST",)
 ALARM_ID = "<int(max=2147483647):alarm_id>"  # an id the store can hold
 INCIDENT_ID = "<int(max=2147483647):incident_id>"
+TASK_ID = "<int(max=2147483647):task_id>"
 
 
 def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
@@ -566,6 +592,9 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         (f"/api/incidents/{INCIDENT_ID}", incident, GET),
         (f"/api/incidents/{INCIDENT_ID}/close", close_incident_route, POST),
         (f"/api/incidents/{INCIDENT_ID}/inject", inject_route, POST),
+        (f"/api/incidents/{INCIDENT_ID}/notes", note_route, POST),
+        (f"/api/incidents/{INCIDENT_ID}/tasks", task_route, POST),
+        (f"/api/incidents/{INCIDENT_ID}/tasks/{TASK_ID}", task_step_route, POST),
         ("/api/stats", stats, GET),
         ("/api/rankings", rankings, GET),
         ("/api/exports/<name>.<fmt>", export_list, GET),

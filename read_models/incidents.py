@@ -10,13 +10,15 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from data_loaders import vocab
 from data_loaders.rules import plume as plume_rules
 from data_loaders.rules.zones import bounds_of, distances_m, inside, ring
 from data_loaders.store.schema import (
+    Alarm,
+    AlarmEvent,
     Enterprise,
     Grid,
     Incident,
@@ -27,7 +29,7 @@ from data_loaders.store.schema import (
     Target,
 )
 from data_loaders.telemetry.wind import nearest_wind
-from data_loaders.times import iso
+from data_loaders.times import as_utc, iso
 
 NEAREST = 3  # resources of each type listed, nearest first
 MAX_CONTACTS = 30
@@ -186,6 +188,94 @@ def screen_release(
         return None, wind, {"code": exc.code, "message": exc.message_en, "field": exc.field}
 
 
+def related_alarms(session: Session, inc: Incident) -> list[Alarm]:
+    """The alarms an incident concerns: the one it was opened from, and a drill's own."""
+    cond = []
+    if inc.alarm_id is not None:
+        cond.append(Alarm.id == inc.alarm_id)
+    if inc.drill_id is not None:
+        cond.append(Alarm.drill_id == inc.drill_id)
+    if not cond:
+        return []
+    return list(session.scalars(select(Alarm).where(or_(*cond)).order_by(Alarm.opened_at)))
+
+
+def timeline(
+    session: Session, events: list[IncidentEvent], alarms: list[Alarm]
+) -> list[dict[str, Any]]:
+    """Everything that happened, oldest first: the incident's own events (opened, notes,
+    tasks, injections, closed) and its alarms' (opened, raised, acknowledged, dispatched…)."""
+    rows = [
+        (
+            e.at,
+            0,
+            e.id,
+            {
+                "at": iso(e.at),
+                "actor": e.actor,
+                "action": e.action,
+                "note": e.note,
+                "source": "incident",
+            },
+        )
+        for e in events
+    ]
+    ids = [a.id for a in alarms]
+    if ids:
+        for ev in session.scalars(select(AlarmEvent).where(AlarmEvent.alarm_id.in_(ids))):
+            rows.append(
+                (
+                    ev.at,
+                    1,
+                    ev.id,
+                    {
+                        "at": iso(ev.at),
+                        "actor": ev.actor,
+                        "action": ev.action,
+                        "note": ev.note,
+                        "source": "alarm",
+                        "alarm_id": ev.alarm_id,
+                    },
+                )
+            )
+    rows.sort(key=lambda r: (as_utc(r[0]), r[1], r[2]))
+    return [r[3] for r in rows]
+
+
+def response_figures(
+    inc: Incident, alarms: list[Alarm], tasks: list[IncidentTask]
+) -> dict[str, Any]:
+    """When each step of the response came (first alarm → acknowledged → dispatched →
+    arrived → closed) and how many seconds after the start (the first alarm, else the
+    incident's opening)."""
+
+    def first(values: list[Any]) -> datetime | None:
+        found = [as_utc(v) for v in values if v is not None]
+        return min(found) if found else None
+
+    steps = {
+        "first_alarm": first([a.opened_at for a in alarms]),
+        "acknowledged": first([a.acknowledged_at for a in alarms]),
+        "opened": as_utc(inc.opened_at),
+        "dispatched": first([t.sent_at for t in tasks]),
+        "arrived": first([t.arrived_at for t in tasks]),
+        "closed": as_utc(inc.closed_at),
+    }
+    start = steps["first_alarm"] or steps["opened"]
+    return {
+        "start": iso(start),
+        "steps": {
+            name: {
+                "at": iso(at),
+                "after_s": None
+                if at is None or start is None
+                else round((at - start).total_seconds()),
+            }
+            for name, at in steps.items()
+        },
+    }
+
+
 def load_incident(session: Session, incident_id: int, now: datetime) -> dict[str, Any] | None:
     """One incident with its zones and what they hold, resources, contacts, tasks and
     timeline; None when unknown."""
@@ -218,14 +308,20 @@ def load_incident(session: Session, incident_id: int, now: datetime) -> dict[str
     widest = max(
         (z for z in zones if z["kind"] == "ring"), key=lambda z: z["radius_m"], default=None
     )
-    tasks = session.scalars(
-        select(IncidentTask).where(IncidentTask.incident_id == inc.id).order_by(IncidentTask.id)
-    ).all()
-    events = session.scalars(
-        select(IncidentEvent)
-        .where(IncidentEvent.incident_id == inc.id)
-        .order_by(IncidentEvent.at, IncidentEvent.id)
-    ).all()
+    tasks = list(
+        session.scalars(
+            select(IncidentTask).where(IncidentTask.incident_id == inc.id).order_by(IncidentTask.id)
+        )
+    )
+    events = list(session.scalars(select(IncidentEvent).where(IncidentEvent.incident_id == inc.id)))
+    alarms = related_alarms(session, inc)
+    names = dict(
+        session.execute(
+            select(Resource.id, Resource.name).where(
+                Resource.id.in_([t.resource_id for t in tasks if t.resource_id])
+            )
+        ).all()
+    )
     return {
         "id": inc.id,
         "kind": inc.kind,
@@ -261,6 +357,7 @@ def load_incident(session: Session, incident_id: int, now: datetime) -> dict[str
             {
                 "id": t.id,
                 "resource_id": t.resource_id,
+                "resource": names.get(t.resource_id),
                 "title": t.title,
                 "state": t.state,
                 "sent_at": iso(t.sent_at),
@@ -270,9 +367,12 @@ def load_incident(session: Session, incident_id: int, now: datetime) -> dict[str
             }
             for t in tasks
         ],
-        "timeline": [
-            {"at": iso(e.at), "actor": e.actor, "action": e.action, "note": e.note} for e in events
+        "alarms": [
+            {"id": a.id, "level": a.level, "state": a.state, "opened_at": iso(a.opened_at)}
+            for a in alarms
         ],
+        "timeline": timeline(session, events, alarms),
+        "response": response_figures(inc, alarms, tasks),
     }
 
 

@@ -322,11 +322,13 @@ def test_injected_drill_alarms_run_the_real_loop_and_count_nowhere(api, small_ci
     assert drills and all(a["is_drill"] and a["sensor"].startswith("DRILL") for a in drills)
     assert max(a["level"] for a in drills) == 2  # the real rules raised it
     assert real_figures(api, small_city) == before  # not one real figure moved
-    events = [
-        e["action"]
-        for e in api.get(f"/api/incidents/{drill['id']}", headers=basic("vera")).json["timeline"]
-    ]
-    assert events == ["opened", "injected"]
+    doc = api.get(f"/api/incidents/{drill['id']}", headers=basic("vera")).json
+    mine = [e["action"] for e in doc["timeline"] if e["source"] == "incident"]
+    assert mine == ["opened", "injected"]
+    # the drill's alarms are on its timeline, and the response starts at the first of them
+    assert any(e["source"] == "alarm" and e["action"] == "open" for e in doc["timeline"])
+    first = min(a["opened_at"] for a in doc["alarms"])
+    assert doc["response"]["start"] == first
     closed = api.post(
         f"/api/incidents/{drill['id']}/close", json={"summary": "演练结束"}, headers=basic("otto")
     )
@@ -337,3 +339,46 @@ def test_injected_drill_alarms_run_the_real_loop_and_count_nowhere(api, small_ci
     again = api.post(url, json=readings, headers=basic("otto"))
     assert again.status_code == 409 and again.json["code"] == "wrong_state"
     assert real_figures(api, small_city) == before
+
+
+def test_resources_are_sent_as_tasks_and_the_response_is_timed(api, small_city):
+    from datetime import UTC, datetime
+
+    with session_scope(small_city) as s:
+        team = s.scalar(select(Resource.code).where(Resource.type == "rescue_team"))
+    doc = api.post(
+        "/api/incidents", json={"kind": "fire", "lon": 120.6, "lat": 27.8}, headers=basic("otto")
+    ).json
+    base = f"/api/incidents/{doc['id']}"
+    assert (
+        api.post(base + "/tasks", json={"resource": team}, headers=basic("vera")).status_code == 403
+    )
+    bad = api.post(base + "/tasks", json={"resource": "NOPE"}, headers=basic("otto"))
+    assert bad.status_code == 400 and bad.json["field"] == "resource"
+    sent = api.post(base + "/tasks", json={"resource": team}, headers=basic("otto")).json
+    [task] = sent["tasks"]
+    assert task["state"] == "sent" and task["resource"] and task["by"] == "otto"
+    step = f"{base}/tasks/{task['id']}"
+    skip = api.post(step, json={"state": "done"}, headers=basic("otto"))
+    assert skip.status_code == 409  # sent → arrived → done, one step at a time
+    arrived = api.post(step, json={"state": "arrived"}, headers=basic("otto")).json
+    assert arrived["tasks"][0]["state"] == "arrived" and arrived["tasks"][0]["arrived_at"]
+    assert (
+        api.post(f"{base}/tasks/999", json={"state": "done"}, headers=basic("otto")).status_code
+        == 404
+    )
+    noted = api.post(base + "/notes", json={"note": "现场风向东北"}, headers=basic("otto")).json
+    api.post(step, json={"state": "done"}, headers=basic("otto"))
+    done = api.post(base + "/close", json={"summary": "处置完毕"}, headers=basic("otto")).json
+    actions = [e["action"] for e in done["timeline"]]
+    assert actions == ["opened", "task_sent", "task_arrived", "note", "task_done", "closed"]
+    assert all(e["actor"] == "otto" for e in done["timeline"])
+    assert noted["timeline"][-1]["note"] == "现场风向东北"
+    steps = done["response"]["steps"]
+    assert done["response"]["start"] == doc["opened_at"]  # no alarm: from the opening
+    seconds = [steps[k]["after_s"] for k in ("opened", "dispatched", "arrived", "closed")]
+    assert seconds == sorted(seconds) and seconds[0] == 0
+    assert steps["first_alarm"]["at"] is None
+    assert datetime.fromisoformat(steps["closed"]["at"]) <= datetime.now(UTC)
+    late = api.post(base + "/notes", json={"note": "x"}, headers=basic("otto"))
+    assert late.status_code == 409  # a closed incident's record is kept as it was

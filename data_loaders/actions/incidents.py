@@ -28,7 +28,9 @@ from data_loaders.store.schema import (
     HazardSubstance,
     Incident,
     IncidentEvent,
+    IncidentTask,
     MajorHazard,
+    Resource,
     Sensor,
 )
 from data_loaders.telemetry.alarms import AlarmConfig
@@ -230,6 +232,22 @@ def complete_release(
     return out
 
 
+def _open_incident_row(session: Session, incident_id: int) -> Incident:
+    """The incident, locked for the change; NoSuchIncident, or wrong_state when closed."""
+    incident = session.scalar(select(Incident).where(Incident.id == incident_id).with_for_update())
+    if incident is None:
+        raise NoSuchIncident(incident_id)
+    if incident.state != "open":
+        raise IncidentError("wrong_state", "该事件已关闭", "the incident is closed")
+    return incident
+
+
+def _operator(actor: str | None, role: str | None, what: str) -> str:
+    if not actor or not has_role(role, "operator"):
+        raise NotAllowed(f"{what} needs the operator role")
+    return actor
+
+
 def open_incident(
     engine: Any,
     actor: str | None,
@@ -239,8 +257,7 @@ def open_incident(
 ) -> int:
     """Open an incident (or a drill) for a signed-in operator; its id. NotAllowed for anyone
     else, IncidentError for a bad request, LookupError for an unknown enterprise or alarm."""
-    if not actor or not has_role(role, "operator"):
-        raise NotAllowed("opening an incident needs the operator role")
+    actor = _operator(actor, role, "opening an incident")
     opening = parse_opening(body)
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
@@ -309,8 +326,7 @@ def close_incident(
     now: datetime | None = None,
 ) -> int:
     """Close an open incident with a summary (operators); a drill's alarms close with it."""
-    if not actor or not has_role(role, "operator"):
-        raise NotAllowed("closing an incident needs the operator role")
+    actor = _operator(actor, role, "closing an incident")
     if not isinstance(body, Mapping):
         raise IncidentError("bad_body", "请求体应为 JSON 对象", "the body must be a JSON object")
     summary = _text(body, "summary", MAX_SUMMARY)
@@ -318,13 +334,7 @@ def close_incident(
         raise IncidentError("missing", "请填写处置小结", "a summary is needed", "summary")
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
-        incident = session.scalar(
-            select(Incident).where(Incident.id == incident_id).with_for_update()
-        )
-        if incident is None:
-            raise NoSuchIncident(incident_id)
-        if incident.state != "open":
-            raise IncidentError("wrong_state", "该事件已关闭", "the incident is already closed")
+        incident = _open_incident_row(session, incident_id)
         incident.state = "closed"
         incident.closed_at = now
         incident.closed_by = actor
@@ -355,6 +365,139 @@ def close_incident(
                 )
         bump_alarm_version(session)
         return incident.id
+
+
+MAX_NOTE = 2000
+TASK_STEPS = {"sent": "arrived", "arrived": "done"}  # a task's next state
+
+
+def add_note(
+    engine: Any,
+    actor: str | None,
+    role: str | None,
+    incident_id: int,
+    body: Any,
+    now: datetime | None = None,
+) -> int:
+    """A note on an open incident's timeline (operators); the event's id."""
+    who = _operator(actor, role, "a note")
+    if not isinstance(body, Mapping):
+        raise IncidentError("bad_body", "请求体应为 JSON 对象", "the body must be a JSON object")
+    note = _text(body, "note", MAX_NOTE)
+    if not note:
+        raise IncidentError("missing", "请填写内容", "the note is empty", "note")
+    now = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        incident = _open_incident_row(session, incident_id)
+        event = IncidentEvent(incident_id=incident.id, at=now, actor=who, action="note", note=note)
+        session.add(event)
+        bump_alarm_version(session)
+        session.flush()
+        return event.id
+
+
+def send_task(
+    engine: Any,
+    actor: str | None,
+    role: str | None,
+    incident_id: int,
+    body: Any,
+    now: datetime | None = None,
+) -> int:
+    """Dispatch a resource (its code) to an open incident as a task (sent); the task's id."""
+    who = _operator(actor, role, "dispatching a resource")
+    if not isinstance(body, Mapping):
+        raise IncidentError("bad_body", "请求体应为 JSON 对象", "the body must be a JSON object")
+    code = _text(body, "resource", 40)
+    title = _text(body, "title", 300)
+    now = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        incident = _open_incident_row(session, incident_id)
+        resource = session.scalar(select(Resource).where(Resource.code == code)) if code else None
+        if code and resource is None:
+            raise IncidentError(
+                "unknown_resource",
+                f"没有编码为 {code} 的应急资源",
+                f"no resource {code}",
+                "resource",
+            )
+        if not title:
+            if resource is None:
+                raise IncidentError(
+                    "missing", "请选择应急资源或填写任务", "name a resource or a task", "resource"
+                )
+            title = f"调派 {resource.name}"
+        task = IncidentTask(
+            incident_id=incident.id,
+            resource_id=resource.id if resource else None,
+            title=title,
+            state="sent",
+            sent_at=now,
+            created_by=who,
+        )
+        session.add(task)
+        session.flush()
+        session.add(
+            IncidentEvent(
+                incident_id=incident.id,
+                at=now,
+                actor=who,
+                action="task_sent",
+                note=title,
+                task_id=task.id,
+            )
+        )
+        bump_alarm_version(session)
+        return task.id
+
+
+def advance_task(
+    engine: Any,
+    actor: str | None,
+    role: str | None,
+    incident_id: int,
+    task_id: int,
+    body: Any,
+    now: datetime | None = None,
+) -> str:
+    """Move a task on (sent → arrived → done, one step at a time); its new state."""
+    who = _operator(actor, role, "updating a task")
+    if not isinstance(body, Mapping) or body.get("state") not in TASK_STEPS.values():
+        raise IncidentError(
+            "bad_value", "state 应为 arrived 或 done", "state is arrived or done", "state"
+        )
+    wanted = body["state"]
+    now = now or datetime.now(UTC)
+    with session_scope(engine) as session:
+        incident = _open_incident_row(session, incident_id)
+        task = session.scalar(
+            select(IncidentTask)
+            .where(IncidentTask.id == task_id, IncidentTask.incident_id == incident.id)
+            .with_for_update()
+        )
+        if task is None:
+            raise NoSuchIncident(f"no task {task_id} in incident {incident_id}")
+        if TASK_STEPS.get(task.state) != wanted:
+            raise IncidentError(
+                "wrong_state",
+                f"任务当前为 {task.state}，不能改为 {wanted}",
+                f"the task is {task.state}: it cannot become {wanted}",
+                "state",
+            )
+        task.state = wanted
+        setattr(task, f"{wanted}_at", now)
+        session.add(
+            IncidentEvent(
+                incident_id=incident.id,
+                at=now,
+                actor=who,
+                action=f"task_{wanted}",
+                note=task.title,
+                task_id=task.id,
+            )
+        )
+        bump_alarm_version(session)
+        return wanted
 
 
 MAX_INJECT_READINGS = 10_000
@@ -421,8 +564,7 @@ def inject(
     """Readings for an open drill (a telemetry body naming real sensors' tags): stored on the
     drill's copies of those sensors and run through the real alarm rules, every reading and
     alarm marked as drill data. Refused for a real incident; all or nothing."""
-    if not actor or not has_role(role, "operator"):
-        raise NotAllowed("injecting drill readings needs the operator role")
+    actor = _operator(actor, role, "injecting drill readings")
     now = now or datetime.now(UTC)
     readings, problems = parse_body(body, now)
     if problems:
@@ -435,17 +577,12 @@ def inject(
             f"send 1 to {MAX_INJECT_READINGS} readings",
         )
     with session_scope(engine) as session:
-        incident = session.scalar(
-            select(Incident).where(Incident.id == incident_id).with_for_update()
-        )
-        if incident is None:
-            raise NoSuchIncident(incident_id)
-        if not incident.is_drill or incident.drill_id is None:
+        incident = session.get(Incident, incident_id)
+        if incident is not None and not incident.is_drill:
             raise IncidentError(
                 "not_drill", "只有演练可以注入读数", "readings can be injected only into a drill"
             )
-        if incident.state != "open":
-            raise IncidentError("wrong_state", "该演练已结束", "the drill has ended")
+        incident = _open_incident_row(session, incident_id)
         twins = _twins(session, incident.drill_id, {r.tag for r in readings})
         copied = [RawReading(twins[r.tag], r.ts, r.value) for r in readings]
         result = ingest_parsed(session, copied, [], SensorDirectory(), "drill", now, config)
@@ -469,8 +606,11 @@ __all__ = [
     "IncidentError",
     "NoSuchIncident",
     "NotAllowed",
+    "add_note",
+    "advance_task",
     "close_incident",
     "inject",
     "open_incident",
     "parse_opening",
+    "send_task",
 ]
