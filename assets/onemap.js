@@ -291,9 +291,12 @@
      glyph, the type's figure in the tooltip. */
   function figure(h, key, n) { return label(h, key, "{n}").replace("{n}", String(n)); }
   function has(v) { return v !== null && v !== undefined && v !== ""; }
-  function reach(h, p, prefix) {  // "contact · phone", when there is either
-    const who = [p.contact, p.phone].filter(has).join(" ");
-    return who ? label(h, prefix + ".contact", "") + " " + who : null;
+  function reach(h, p, prefix) {  // "contact phone", when there is either (an expert is
+    // their own contact: then only the phone)
+    if (p.contact === p.name || !has(p.contact)) {
+      return has(p.phone) ? label(h, "resource.phone", "") + " " + p.phone : null;
+    }
+    return label(h, prefix + ".contact", "") + " " + [p.contact, p.phone].filter(has).join(" ");
   }
   ns.resourcePoint = function (feature, latlng, context) {
     const h = hideoutOf(context);

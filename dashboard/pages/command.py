@@ -16,7 +16,7 @@ from views.chrome import create_user_box
 from views.legend import create_legend
 from views.map import create_map
 from views.task_editor import create_task_editor
-from views.url_state import ALL_LAYERS, controls_of, parse_query
+from views.url_state import ALL_LAYERS, DEFAULT_LAYERS, controls_of, parse_query
 
 
 def create_layout(
@@ -41,7 +41,9 @@ def create_layout(
     there. `links` are the language and theme switches' first targets (callbacks.chrome
     keeps them on the view)."""
     lang_href, theme_href = links
-    layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in ALL_LAYERS]
+    # the daily layers first, then those for an emergency (resources, targets), off at first
+    switchable = [*DEFAULT_LAYERS, *(n for n in ALL_LAYERS if n not in DEFAULT_LAYERS)]
+    layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in switchable]
     # the controls show the URL's view (their callbacks do not run at the page's start)
     shown, metric, classes, industries_on, tags = controls_of(parse_query(search, default_lang))
     metric_options = [{"label": t(f"metric.{m}", lang), "value": m} for m in METRICS]
