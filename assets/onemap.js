@@ -3,8 +3,8 @@
 
    1. Symbol functions the layers name as {"variable": "onemap.<fn>"} (dash-leaflet calls them
       with the layer's props last, so they read its `hideout`): grid style and tooltips,
-      enterprise clusters (drawn on the grids' canvas) and dots, hazard, listed-danger and
-      alarm symbols.
+      enterprise clusters (drawn on the grids' canvas) and dots, sensitive-target, hazard,
+      listed-danger, emergency-resource and alarm symbols.
    2. The clientside callback `onemap_map.apply` (callbacks/map_state.py): the map spec the
       server made for the URL, with the map's zoom and bounds, becomes each layer's `url` and
       `hideout` and the map's `viewport`. The enterprises' clusters are asked for the squares
@@ -120,6 +120,9 @@
       drawn(context);
       return false;
     }
+    // a layer drawn only from a zoom up (targets: its hideout's min_zoom; apply sets `far`)
+    const h = hideoutOf(context);
+    if (h.min_zoom !== undefined && h.far !== false) return false;
     return p.shown !== false;  // alarms: one symbol per place (it counts the others there)
   };
 
@@ -284,6 +287,54 @@
         (p.overdue ? " · " + label(h, "listed.overdue", "overdue") : ""),
     ], 26, context.pane);
   };
+  /* Emergency resources, "who can help": a filled green/teal rounded square with its type's
+     glyph, the type's figure in the tooltip. */
+  function figure(h, key, n) { return label(h, key, "{n}").replace("{n}", String(n)); }
+  function has(v) { return v !== null && v !== undefined && v !== ""; }
+  function reach(h, p, prefix) {  // "contact phone", when there is either (an expert is
+    // their own contact: then only the phone)
+    if (p.contact === p.name || !has(p.contact)) {
+      return has(p.phone) ? label(h, "resource.phone", "") + " " + p.phone : null;
+    }
+    return label(h, prefix + ".contact", "") + " " + [p.contact, p.phone].filter(has).join(" ");
+  }
+  ns.resourcePoint = function (feature, latlng, context) {
+    const h = hideoutOf(context);
+    const p = feature.properties;
+    const lines = [p.name, label(h, "resource.type." + p.type, p.type)];
+    if (has(p.members)) lines.push(figure(h, "resource.members", p.members));
+    if (has(p.speciality)) lines.push(label(h, "resource.speciality", "") + " " + p.speciality);
+    if (has(p.items)) {  // "帐篷:200;救生衣:500;…": the first few
+      const items = String(p.items).split(";").filter(has);
+      lines.push(label(h, "resource.items", "") + " " + items.slice(0, 4).map(function (it) {
+        return it.replace(":", " ");
+      }).join(" · ") + (items.length > 4 ? " …" : ""));
+    }
+    if (has(p.capacity)) {
+      lines.push(figure(h, "resource.capacity", p.capacity) + (has(p.is_open) ? " · " +
+        label(h, p.is_open ? "resource.open" : "resource.closed", "") : ""));
+    }
+    const care = [];
+    if (has(p.beds)) care.push(figure(h, "resource.beds", p.beds));
+    if (has(p.ambulances)) care.push(figure(h, "resource.ambulances", p.ambulances));
+    if (care.length) lines.push(care.join(" · "));
+    const who = reach(h, p, "resource");
+    if (who) lines.push(who);
+    return symbol(latlng, "resource", "onemap-resource resource-" + p.type,
+      label(h, "resource.glyph." + p.type, "·"), lines, 22, context.pane);
+  };
+  /* Sensitive targets, "what to protect": a muted outlined circle with its type's glyph, the
+     people usually there in the tooltip; under every danger symbol. */
+  ns.targetPoint = function (feature, latlng, context) {
+    const h = hideoutOf(context);
+    const p = feature.properties;
+    const lines = [p.name, label(h, "target.type." + p.type, p.type)];
+    if (has(p.people)) lines.push(figure(h, "target.people", p.people));
+    const who = reach(h, p, "target");
+    if (who) lines.push(who);
+    return symbol(latlng, "target", "onemap-target target-" + p.type,
+      label(h, "target.glyph." + p.type, "·"), lines, 20, context.pane);
+  };
   /* An alarm is the most visible thing on the map: larger than any other symbol, pulsing, in
      the top pane; one per place, with the number open there inside its own box. */
   ns.alarmPoint = function (feature, latlng, context) {
@@ -314,11 +365,12 @@
   };
 
   /* --- nothing covers a number ------------------------------------------------------------- */
-  /* The point symbols (alarms first, then listed dangers, then hazards) keep their place when
+  /* The point symbols (alarms first, then listed dangers, hazards, emergency resources and
+     last the sensitive targets: the less urgent gives way) keep their place when
      it is free; one that would cover a cluster's count or a symbol already placed moves to
      the nearest free spot around it (its inner box is translated; Leaflet keeps the marker's
      own position). Run after every layer has drawn and after every zoom. */
-  const PRIORITY = { alarm: 0, listed: 1, hazard: 2 };
+  const PRIORITY = { alarm: 0, listed: 1, hazard: 2, resource: 3, target: 4 };
   function declutter() {
     const map = ns.map;
     if (!map) return;
@@ -577,6 +629,11 @@
             else { url = null; waitingView = true; }
           }
           const hideout = Object.assign({}, conf.hideout, { layer: name, url: url });
+          if (conf.hideout && conf.hideout.min_zoom !== undefined) {
+            // drawn only from its min_zoom up: at the zoom the map shows or is going to
+            const where = goal || now;
+            hideout.far = !where || where.zoom < conf.hideout.min_zoom;
+          }
           const same = st.hideout && JSON.stringify(hideout) === JSON.stringify(
             Object.assign({}, st.hideout, { nudge: undefined }));
           if (url === st.want && same) {

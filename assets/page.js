@@ -64,7 +64,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     },
     /* The legend names the layers that are switched off, so their parts hide (app.css). */
     legend_class: function (shown) {
-      const all = ["enterprises", "major_hazards", "listed_dangers", "alarms"];
+      const all = ["enterprises", "targets", "major_hazards", "listed_dangers", "resources", "alarms"];
       const off = all.filter(function (name) { return (shown || []).indexOf(name) < 0; });
       return ["legend"].concat(off.map(function (name) { return "off-" + name; })).join(" ");
     },

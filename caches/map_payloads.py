@@ -18,7 +18,15 @@ from data_loaders.store import session_scope
 from data_loaders.store.frames import load_grid_frame
 from data_loaders.times import china_today
 from read_models.alarms import load_open_alarm_points
-from read_models.geojson import alarms, enterprises, grids, listed_dangers, major_hazards
+from read_models.geojson import (
+    alarms,
+    enterprises,
+    grids,
+    listed_dangers,
+    major_hazards,
+    resources,
+    targets,
+)
 from read_models.geojson.common import dumps
 from read_models.grids import UnknownGrid, load_grid_alarm_counts, load_grid_metrics, resolve_scope
 from read_models.places import (
@@ -26,6 +34,7 @@ from read_models.places import (
     load_listed_danger_points,
     load_major_hazard_points,
 )
+from read_models.resources import load_resource_points, load_target_points
 from read_models.stats import load_alarm_counts, load_ledger_stats, with_alarms
 
 FILTER_KEYS = ("class", "industry", "tag", "grid", "q")
@@ -128,6 +137,8 @@ class MapData:
 
     def _warm_all(self) -> None:
         self.warm_first_view()
+        self.resources_geojson()  # off at first, ready for when they are switched on
+        self.targets_geojson()
         frame = self.grid_frame()
         self.stats_json(None)
         for code in frame[frame.level == 2].code:
@@ -283,6 +294,24 @@ class MapData:
                 return dumps(listed_dangers.features(load_listed_danger_points(s, self.today())))
 
         return self._cached(("listed_dangers", self.today()), make)
+
+    def resources_geojson(self) -> Payload:
+        """Every emergency resource (off on the first view: not warmed)."""
+
+        def make() -> bytes:
+            with session_scope(self.engine) as s:
+                return dumps(resources.features(load_resource_points(s)))
+
+        return self._cached(("resources",), make)
+
+    def targets_geojson(self) -> Payload:
+        """Every sensitive target (off on the first view: not warmed)."""
+
+        def make() -> bytes:
+            with session_scope(self.engine) as s:
+                return dumps(targets.features(load_target_points(s)))
+
+        return self._cached(("targets",), make)
 
     def alarms_geojson(self) -> Payload:
         """The open alarms."""

@@ -11,7 +11,15 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 
 from callbacks.deps import Deps
 from data_loaders.store import session_scope
-from layers import alarms, enterprises, grids, listed_dangers, major_hazards
+from layers import (
+    alarms,
+    enterprises,
+    grids,
+    listed_dangers,
+    major_hazards,
+    resources,
+    targets,
+)
 from read_models.geojson.enterprises import CELL, MAX_CLUSTER_ZOOM
 from read_models.grids import UnknownGrid, load_grid_chain
 from read_models.search import search_enterprises
@@ -21,7 +29,7 @@ from views.legend import create_choropleth_legend
 from views.map import grid_view
 from views.url_state import MapState, apply_event, controls_of, encode_query, parse_query
 
-LAYER_MODULES = (grids, enterprises, major_hazards, listed_dangers, alarms)
+LAYER_MODULES = (grids, enterprises, targets, major_hazards, listed_dangers, resources, alarms)
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
@@ -263,6 +271,8 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
         ),
         "major_hazards": md.url("major-hazards"),
         "listed_dangers": md.url("listed-dangers"),
+        "resources": md.url("resources"),
+        "targets": md.url("targets"),
         "alarms": md.url("alarms", live=True),
     }
     hideouts = {
@@ -274,6 +284,8 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
             "cell": CELL,
             "max_cluster_zoom": MAX_CLUSTER_ZOOM,
         },
+        # drawn from a town's zoom up (the browser adds `far` for the zoom it shows)
+        targets.NAME: {"lang": state.lang, "min_zoom": targets.MIN_ZOOM},
     }
     layers: dict[str, Any] = {}
     for m in LAYER_MODULES:

@@ -245,6 +245,14 @@ def listed_dangers_layer(deps: ApiDeps) -> Response:
     return layer(deps, deps.map_data.listed_dangers_geojson)
 
 
+def resources_layer(deps: ApiDeps) -> Response:
+    return layer(deps, deps.map_data.resources_geojson)
+
+
+def targets_layer(deps: ApiDeps) -> Response:
+    return layer(deps, deps.map_data.targets_geojson)
+
+
 def alarms_layer(deps: ApiDeps) -> Response:
     return layer(deps, deps.map_data.alarms_geojson, live=True)
 
@@ -580,6 +588,8 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         ("/api/layers/enterprise-clusters.geojson", enterprise_clusters_geojson, GET),
         ("/api/layers/major-hazards.geojson", major_hazards_layer, GET),
         ("/api/layers/listed-dangers.geojson", listed_dangers_layer, GET),
+        ("/api/layers/resources.geojson", resources_layer, GET),
+        ("/api/layers/targets.geojson", targets_layer, GET),
         ("/api/layers/alarms.geojson", alarms_layer, GET),
         ("/health", health, GET),
         ("/api/sensors", sensors, GET),

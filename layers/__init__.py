@@ -13,18 +13,32 @@ from typing import Any
 
 import dash_leaflet as dl
 
-from layers import alarms, basemap, enterprises, grids, listed_dangers, major_hazards
+from layers import (
+    alarms,
+    basemap,
+    enterprises,
+    grids,
+    listed_dangers,
+    major_hazards,
+    resources,
+    targets,
+)
 
-LAYERS = (grids, enterprises, major_hazards, listed_dangers, alarms)
+LAYERS = (grids, enterprises, targets, major_hazards, listed_dangers, resources, alarms)
 SWITCHABLE = tuple(layer.NAME for layer in LAYERS)
 # Drawing order by pane (z-index): polygons, enterprise clusters and dots on one canvas (a
 # second canvas on top would swallow the polygons' clicks: Leaflet does not pass events
-# between canvases), then hazards, listed dangers and, on top of everything but tooltips
-# (650), the alarms.
+# between canvases), then the sensitive targets (605: what to protect is the background an
+# emergency is read against, so every danger symbol is drawn over it, and above Leaflet's own
+# marker pane, 600), hazards, listed dangers, the emergency resources (630: who can help is
+# looked for over the dangers, yet never over an alarm) and, on top of everything but
+# tooltips (650), the alarms.
 PANES = (
     (grids.PANE, 400),
+    (targets.PANE, 605),
     (major_hazards.PANE, 610),
     (listed_dangers.PANE, 620),
+    (resources.PANE, 630),
     (alarms.PANE, 640),
 )
 
@@ -86,4 +100,6 @@ __all__ = [
     "grids",
     "listed_dangers",
     "major_hazards",
+    "resources",
+    "targets",
 ]

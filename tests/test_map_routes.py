@@ -12,7 +12,9 @@ from sqlalchemy import func, select, update
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data_loaders.store import bump_data_version, session_scope
-from data_loaders.store.schema import Enterprise, Grid
+from data_loaders.store.schema import Enterprise, Grid, Resource, Target
+from data_loaders.vocab import RESOURCE_TYPES, TARGET_TYPES
+from read_models.resources import RESOURCE_FIGURES
 
 
 @pytest.fixture
@@ -349,3 +351,39 @@ def test_the_maps_clusters_as_geojson_end_with_their_marker(client, small_city):
     assert [f["properties"] for f in nothing["features"]] == [{"onemap": "end"}]
     alarms = geo(client, "/api/layers/alarms.geojson?end=1")
     assert alarms["features"][-1]["properties"] == {"onemap": "end"}
+
+
+def test_resources_and_targets_layers_hold_every_one_with_what_the_map_shows(client, small_city):
+    with session_scope(small_city) as s:
+        n_resources = s.scalar(select(func.count()).select_from(Resource))
+        n_targets = s.scalar(select(func.count()).select_from(Target))
+        a_shelter = s.scalar(select(Resource).where(Resource.type == "shelter").limit(1))
+        shelter = (a_shelter.code, a_shelter.capacity)
+    resources = geo(client, "/api/layers/resources.geojson")["features"]
+    targets = geo(client, "/api/layers/targets.geojson")["features"]
+    assert n_resources > 0 and len(resources) == n_resources
+    assert n_targets > 0 and len(targets) == n_targets
+    by_code = {f["properties"]["code"]: f["properties"] for f in resources}
+    assert by_code[shelter[0]]["capacity"] == shelter[1]
+    assert {p["type"] for p in by_code.values()} <= set(RESOURCE_TYPES)
+    for props in by_code.values():
+        # only the figures of its type, never the address or a team's equipment list
+        assert set(props) <= {"code", "name", "type", "contact", "phone"} | set(
+            RESOURCE_FIGURES[props["type"]]
+        )
+    teams = [p for p in by_code.values() if p["type"] == "rescue_team"]
+    assert teams and all(isinstance(p["members"], int) for p in teams)
+    stores = [p for p in by_code.values() if p["type"] == "material_store"]
+    assert stores and all(":" in p["items"] for p in stores)
+    assert all(
+        set(f["properties"]) == {"code", "name", "type", "people", "contact", "phone"}
+        for f in targets
+    )
+    assert {f["properties"]["type"] for f in targets} <= set(TARGET_TYPES)
+    xy = targets[0]["geometry"]["coordinates"]
+    assert all(len(str(c).split(".")[-1]) <= 6 for c in xy)
+    for url in ("/api/layers/resources.geojson?end=1", "/api/layers/targets.geojson?end=1"):
+        ended = client.get(url)
+        assert orjson.loads(ended.data)["features"][-1]["properties"] == {"onemap": "end"}
+        again = client.get(url, headers={"If-None-Match": ended.headers["ETag"]})
+        assert again.status_code == 304

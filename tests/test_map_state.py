@@ -7,6 +7,7 @@ from dataclasses import replace
 from views import ids
 from views.map import grid_view
 from views.url_state import (
+    ALL_LAYERS,
     DEFAULT_LAYERS,
     MapState,
     apply_event,
@@ -99,3 +100,24 @@ def test_grid_view_shows_children_or_siblings():
     assert grid_view([county, town]) == ("2", "2")
     assert grid_view([county, town, community, village]) == ("3", "4")
     assert DEFAULT_LAYERS[0] == "grids"
+
+
+def test_resources_and_targets_are_off_unless_the_url_names_them():
+    assert "resources" not in DEFAULT_LAYERS and "targets" not in DEFAULT_LAYERS
+    assert set(DEFAULT_LAYERS) < set(ALL_LAYERS)
+    assert parse_query("").layers == DEFAULT_LAYERS  # an old link means what it meant
+    on = parse_query("?layers=grids,resources,targets")
+    assert on.layers == ("grids", "resources", "targets")
+    # switched on in the panel: kept in draw order and written into the URL
+    s = apply_event(MapState(), ids.LAYER_SWITCHES, [*DEFAULT_LAYERS, "resources"])
+    assert s.layers == (
+        "grids",
+        "enterprises",
+        "major_hazards",
+        "listed_dangers",
+        "resources",
+        "alarms",
+    )
+    assert parse_query(encode_query(s)).layers == s.layers and "resources" in encode_query(s)
+    back = apply_event(s, ids.LAYER_SWITCHES, list(DEFAULT_LAYERS))
+    assert encode_query(back) == ""

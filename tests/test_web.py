@@ -134,6 +134,43 @@ def test_the_page_is_drawn_for_its_url_by_dash_leaflet(client, small_city):
     assert english["layers"]["alarms"]["hideout"]["labels"]["alarm.level_2"] == "alarm"
 
 
+def test_resources_and_targets_are_on_the_map_only_when_switched_on(client, small_city):
+    # off by default: no url in the spec, no layer url on the map, no preload hint
+    spec = find(drawn_page(client), "map-spec")["props"]["data"]
+    assert spec["layers"]["resources"]["url"] is None and spec["layers"]["targets"]["url"] is None
+    assert spec["layers"]["major_hazards"]["url"]  # a link without ?layers= means what it did
+    index = client.get("/").get_data(as_text=True)
+    assert "/api/layers/major-hazards.geojson" in index
+    assert "/api/layers/resources.geojson" not in index
+    assert "/api/layers/targets.geojson" not in index
+    # ?layers= switches them on, in draw order: targets under hazards, resources above
+    # listed dangers and under alarms
+    query = "?layers=grids,resources,targets"
+    page = drawn_page(client, query)
+    spec = find(page, "map-spec")["props"]["data"]
+    layers = spec["layers"]
+    assert "/api/layers/resources.geojson?" in layers["resources"]["url"]
+    assert "/api/layers/targets.geojson?" in layers["targets"]["url"]
+    assert all("end=1" in layers[n]["url"] for n in ("resources", "targets"))
+    assert layers["major_hazards"]["url"] is None and layers["enterprises"]["url"] is None
+    order = spec["order"]
+    assert order.index("targets") < order.index("major_hazards")
+    assert order.index("listed_dangers") < order.index("resources") < order.index("alarms")
+    assert layers["targets"]["hideout"]["min_zoom"] == 13
+    assert layers["resources"]["hideout"]["labels"]["resource.glyph.rescue_team"] == "队"
+    assert layers["targets"]["hideout"]["labels"]["target.type.school"] == "学校"
+    assert find(page, "layer-resources")["props"]["url"] == layers["resources"]["url"]
+    # the switches show the URL's layers, and the page preloads what it shows
+    assert find(page, "layer-switches")["props"]["value"] == ["grids", "resources", "targets"]
+    index = client.get("/" + query).get_data(as_text=True)
+    assert "/api/layers/resources.geojson" in index and "/api/layers/targets.geojson" in index
+    assert "/api/layers/major-hazards.geojson" not in index
+    english = find(drawn_page(client, query + "&lang=en"), "map-spec")["props"]["data"]
+    assert english["layers"]["resources"]["hideout"]["labels"]["resource.type.shelter"] == (
+        "Shelter"
+    )
+
+
 def test_every_id_a_callback_names_is_in_the_page(small_city):
     # (the page is drawn by a callback, so Dash cannot check the ids against its layout)
     app = create_app(Settings(anonymous_role="viewer", warm_cache=False), engine=small_city)

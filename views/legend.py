@@ -6,8 +6,8 @@ from typing import Any
 
 from dash import html
 
-from data_loaders.vocab import SAFETY_CLASSES
-from layers import grids
+from data_loaders.vocab import RESOURCE_TYPES, SAFETY_CLASSES, TARGET_TYPES
+from layers import grids, targets
 from views import ids
 from views.labels import Label
 
@@ -116,6 +116,46 @@ def create_legend(label: Label, lang: str) -> html.Div:
                             row(symbol("onemap-alarm alarm-l1", "·"), label("alarm.level_1", lang)),
                         ],
                         className="legend-inline",
+                    ),
+                ],
+            ),
+            group(
+                "resources",
+                [
+                    html.Div(
+                        [
+                            row(
+                                symbol(
+                                    f"onemap-resource resource-{k}",
+                                    label(f"resource.glyph.{k}", lang),
+                                ),
+                                label(f"resource.type.{k}", lang),
+                            )
+                            for k in RESOURCE_TYPES
+                        ],
+                        className="legend-inline",
+                    ),
+                    html.Div(label("legend.resources", lang), className="legend-note"),
+                ],
+            ),
+            group(
+                "targets",
+                [
+                    html.Div(
+                        [
+                            row(
+                                symbol(
+                                    f"onemap-target target-{k}", label(f"target.glyph.{k}", lang)
+                                ),
+                                label(f"target.type.{k}", lang),
+                            )
+                            for k in TARGET_TYPES
+                        ],
+                        className="legend-inline",
+                    ),
+                    html.Div(
+                        label("legend.targets", lang).format(z=targets.MIN_ZOOM),
+                        className="legend-note",
                     ),
                 ],
             ),

@@ -27,6 +27,19 @@ def link_row_id(credit_code: str | None, row: str) -> str:
     return f"{credit_code or ''}|{row}"
 
 
+# Every layer ?layers= can switch on, in draw order (layers.LAYERS), and the ones a link
+# without ?layers= shows: the emergency resources and sensitive targets are asked for by name
+# (they are for an emergency, not the daily view), so a link from before them still means
+# what it meant.
+ALL_LAYERS = (
+    "grids",
+    "enterprises",
+    "targets",
+    "major_hazards",
+    "listed_dangers",
+    "resources",
+    "alarms",
+)
 DEFAULT_LAYERS = ("grids", "enterprises", "major_hazards", "listed_dangers", "alarms")
 
 
@@ -71,7 +84,7 @@ def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
         value = values[0].strip() if values else ""
         return value if value and len(value) <= MAX_VALUE else None
 
-    layers = _list(params, "layers", DEFAULT_LAYERS) if "layers" in params else DEFAULT_LAYERS
+    layers = _list(params, "layers", ALL_LAYERS) if "layers" in params else DEFAULT_LAYERS
     metric = one("metric") or "none"
     lang = one("lang") or default_lang
     tab = one("tab") or "summary"
@@ -136,7 +149,7 @@ def feature_code(click: dict | None, key: str) -> str | None:
 def apply_event(state: MapState, trigger: Any, value: Any, best_hit: str | None = None) -> MapState:
     """The state after one user action (trigger is a component id, value its new value)."""
     if trigger == ids.LAYER_SWITCHES:
-        return replace(state, layers=tuple(v for v in DEFAULT_LAYERS if v in (value or [])))
+        return replace(state, layers=tuple(v for v in ALL_LAYERS if v in (value or [])))
     if trigger == ids.METRIC:
         return replace(state, metric=value or "none")
     if trigger == ids.CLASS_FILTER:

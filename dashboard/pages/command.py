@@ -16,7 +16,7 @@ from views.chrome import create_user_box
 from views.legend import create_legend
 from views.map import create_map
 from views.task_editor import create_task_editor
-from views.url_state import DEFAULT_LAYERS
+from views.url_state import ALL_LAYERS, DEFAULT_LAYERS, controls_of, parse_query
 
 
 def create_layout(
@@ -41,7 +41,11 @@ def create_layout(
     there. `links` are the language and theme switches' first targets (callbacks.chrome
     keeps them on the view)."""
     lang_href, theme_href = links
-    layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in DEFAULT_LAYERS]
+    # the daily layers first, then those for an emergency (resources, targets), off at first
+    switchable = [*DEFAULT_LAYERS, *(n for n in ALL_LAYERS if n not in DEFAULT_LAYERS)]
+    layer_options = [{"label": t(f"layer.{name}", lang), "value": name} for name in switchable]
+    # the controls show the URL's view (their callbacks do not run at the page's start)
+    shown, metric, classes, industries_on, tags = controls_of(parse_query(search, default_lang))
     metric_options = [{"label": t(f"metric.{m}", lang), "value": m} for m in METRICS]
     class_options = [
         {"label": html.Span(t(f"class.{c}", lang), className=f"chip class-{c}"), "value": c}
@@ -64,17 +68,17 @@ def create_layout(
             dcc.Checklist(
                 id=ids.LAYER_SWITCHES,
                 options=layer_options,
-                value=list(DEFAULT_LAYERS),
+                value=shown,
                 className="switches",
             ),
             html.H4(t("map.metric", lang)),
-            dcc.RadioItems(id=ids.METRIC, options=metric_options, value="none", className="metric"),
+            dcc.RadioItems(id=ids.METRIC, options=metric_options, value=metric, className="metric"),
             html.H4(t("map.filters", lang)),
             html.Div(t("filter.class", lang), className="field-label"),
             dcc.Checklist(
                 id=ids.CLASS_FILTER,
                 options=class_options,
-                value=[],
+                value=classes,
                 inline=True,
                 className="classes",
             ),
@@ -84,6 +88,7 @@ def create_layout(
                 multi=True,
                 placeholder=t("filter.any", lang),
                 options=[{"label": f"{name} ({n:,})", "value": name} for name, n in industries],
+                value=industries_on,
             ),
             html.Div(t("filter.tag", lang), className="field-label"),
             dcc.Dropdown(
@@ -91,6 +96,7 @@ def create_layout(
                 multi=True,
                 placeholder=t("filter.any", lang),
                 options=[{"label": t(f"tag.{code}", lang), "value": code} for code in RISK_TAGS],
+                value=tags,
             ),
             create_legend(t, lang),
         ],

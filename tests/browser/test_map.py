@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from data_loaders.store import bump_data_version, session_scope
-from data_loaders.store.schema import Enterprise, Grid
+from data_loaders.store.schema import Enterprise, Grid, Resource, Target
 from read_models.stats import load_stats
 from tests.browser.conftest import READY_LOG, redrawn
 
@@ -181,6 +181,40 @@ def test_map_flow(page, live_server, city):
     assert page.locator("img[src='x']").count() == 0
     assert "Enterprise dossier" in page.locator("#side-panel").inner_text()
     assert not dialogs, dialogs
+    assert not errors, errors
+
+
+def test_resources_and_targets_when_switched_on(page, live_server, small_city):
+    with session_scope(small_city) as s:
+        resource_names = set(s.scalars(select(Resource.name)))
+        target = s.scalars(select(Target).order_by(Target.id)).first()
+        near = [target.lat, target.lon]
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.add_init_script(READY_LOG)
+    page.goto(live_server + "/?layers=grids,resources,targets")
+    wait_ready(page)
+    urls = shown(page)
+    assert "resources.geojson" in urls["resources"] and "targets.geojson" in urls["targets"]
+    assert urls["major_hazards"] is None
+    # the switches and the legend show the URL's layers
+    checked = page.locator("#layer-switches input:checked")
+    assert checked.count() == 3
+    expect(page.locator(".lg-resources")).to_be_visible()
+    expect(page.locator(".lg-major_hazards")).to_be_hidden()
+    # every resource has its symbol; the targets wait for a town's zoom
+    symbols = page.locator("#map .onemap-resource")
+    assert symbols.count() == len(resource_names)
+    assert page.locator("#map .onemap-target").count() == 0
+    # a resource's tooltip: its name (text), its type
+    box = symbols.first.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tip = page.locator(".leaflet-tooltip.onemap-tip")
+    tip.wait_for()
+    assert tip.locator("strong").inner_text() in resource_names
+    # zoomed in to a town's scale, the targets are drawn
+    redrawn(page, lambda: page.evaluate("c => window.onemap.map.setView(c, 14)", near))
+    assert page.locator("#map .onemap-target").count() > 0
     assert not errors, errors
 
 
