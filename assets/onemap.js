@@ -364,13 +364,40 @@
     return marker;
   };
 
+  /* An incident's zones: rings dashed orange, the plume's AEGL footprints filled yellow →
+     orange → red as the concentration rises; under every symbol, never clickable. */
+  const PLUME_FILL = { aegl_1: "#f6d743", aegl_2: "#f08c2e", aegl_3: "#d93025" };
+  ns.incidentStyle = function (feature) {
+    const p = feature.properties || {};
+    if (p.kind === "ring") {
+      return { color: "#ff9f1a", weight: 2, opacity: 0.95, dashArray: "8 6", fill: true,
+               fillColor: "#ff9f1a", fillOpacity: 0.04 };
+    }
+    return { color: PLUME_FILL[p.zone] || "#f08c2e", weight: 1.5, opacity: 0.9, fill: true,
+             fillColor: PLUME_FILL[p.zone] || "#f08c2e", fillOpacity: 0.28 };
+  };
+  /* The incident's place: larger than an alarm; a drill's says 演 / D. */
+  ns.incidentPoint = function (feature, latlng, context) {
+    const h = hideoutOf(context);
+    const p = feature.properties;
+    const drill = !!p.drill;
+    const cls = "onemap-incident" + (drill ? " drill" : "") + (p.state === "closed" ? " closed" : "");
+    const glyph = drill ? label(h, "incident.drill_glyph", "演") : "!";
+    const lines = [
+      (drill ? label(h, "incident.drill", "drill") + " · " : "") +
+        label(h, "incident.kind." + p.kind, p.kind),
+      p.title || p.enterprise || "",
+    ];
+    return symbol(latlng, "incident", cls, glyph, lines, 40, "onemap-alarms");
+  };
+
   /* --- nothing covers a number ------------------------------------------------------------- */
   /* The point symbols (alarms first, then listed dangers, hazards, emergency resources and
      last the sensitive targets: the less urgent gives way) keep their place when
      it is free; one that would cover a cluster's count or a symbol already placed moves to
      the nearest free spot around it (its inner box is translated; Leaflet keeps the marker's
      own position). Run after every layer has drawn and after every zoom. */
-  const PRIORITY = { alarm: 0, listed: 1, hazard: 2, resource: 3, target: 4 };
+  const PRIORITY = { incident: -1, alarm: 0, listed: 1, hazard: 2, resource: 3, target: 4 };
   function declutter() {
     const map = ns.map;
     if (!map) return;
@@ -556,7 +583,7 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     onemap_map: {
       /* map spec + the map's zoom and bounds -> [url, hideout] per layer, then the viewport */
-      apply: function (spec, zoom, bounds, search) {
+      apply: function (spec, zoom, bounds, _tick, search) {
         const nu = window.dash_clientside.no_update;
         const names = (spec && spec.order) || order;
         const out = [];
@@ -576,7 +603,9 @@
           shownSearch = spec.search;
         }
         order = names;
-        if (!specChanged && moving) {
+        // (the minute's tick is no report of the map's view)
+        const byMap = (ctx.triggered || []).some(function (t) { return /^map\.(zoom|bounds)$/.test(t.prop_id); });
+        if (!specChanged && byMap && moving) {
           // the map reports its view once it has arrived (dash-leaflet's trackViewport, on
           // moveend; it takes the moveend event handler for itself)
           moving = false;
@@ -623,6 +652,9 @@
           const conf = spec.layers[name] || {};
           const st = layers[name] || (layers[name] = { id: conf.id, want: null, drawn: null, hideout: null });
           let url = conf.url || null;
+          if (url && conf.hideout && conf.hideout.follow) {
+            url += "&w=" + Math.floor(Date.now() / 60000);  // the minute: see map_state
+          }
           if (url && name === "enterprises") {
             const where = goal || now;
             if (where) url = clusterUrl(url, conf.hideout || {}, where, st);

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,6 +22,7 @@ from read_models.geojson import (
     alarms,
     enterprises,
     grids,
+    incident,
     listed_dangers,
     major_hazards,
     resources,
@@ -29,6 +30,7 @@ from read_models.geojson import (
 )
 from read_models.geojson.common import dumps
 from read_models.grids import UnknownGrid, load_grid_alarm_counts, load_grid_metrics, resolve_scope
+from read_models.incidents import load_incident
 from read_models.places import (
     load_enterprise_points,
     load_listed_danger_points,
@@ -294,6 +296,19 @@ class MapData:
                 return dumps(listed_dangers.features(load_listed_danger_points(s, self.today())))
 
         return self._cached(("listed_dangers", self.today()), make)
+
+    def incident_geojson(self, incident_id: int, minute: str = "") -> Payload:
+        """One incident's zones, kept per alarm version (every incident change moves it) and
+        per minute the browser names (a plume on a station's wind follows its readings)."""
+
+        def make() -> bytes:
+            with session_scope(self.engine) as s:
+                doc = load_incident(s, incident_id, datetime.now(UTC))
+            if doc is None:
+                raise LookupError(incident_id)
+            return dumps(incident.features(doc))
+
+        return self._cached(("incident", incident_id, minute[:12]), make, live=True)
 
     def resources_geojson(self) -> Payload:
         """Every emergency resource (off on the first view: not warmed)."""

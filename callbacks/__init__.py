@@ -8,6 +8,7 @@ from callbacks import (
     chrome,
     clock,
     committee_tasks,
+    incidents,
     map_state,
     panel,
     search,
@@ -26,6 +27,7 @@ MODULES = (
     search,
     alarm_strip,
     alarms,
+    incidents,
     trends,
 )
 

@@ -15,6 +15,7 @@ from layers import (
     alarms,
     enterprises,
     grids,
+    incident,
     listed_dangers,
     major_hazards,
     resources,
@@ -22,6 +23,7 @@ from layers import (
 )
 from read_models.geojson.enterprises import CELL, MAX_CLUSTER_ZOOM
 from read_models.grids import UnknownGrid, load_grid_chain
+from read_models.incidents import load_incident_place
 from read_models.search import search_enterprises
 from views import ids
 from views.breadcrumb import create_breadcrumb
@@ -29,7 +31,16 @@ from views.legend import create_choropleth_legend
 from views.map import grid_view
 from views.url_state import MapState, apply_event, controls_of, encode_query, parse_query
 
-LAYER_MODULES = (grids, enterprises, targets, major_hazards, listed_dangers, resources, alarms)
+LAYER_MODULES = (
+    grids,
+    incident,
+    enterprises,
+    targets,
+    major_hazards,
+    listed_dangers,
+    resources,
+    alarms,
+)
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
@@ -131,6 +142,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input({"type": ids.PANEL_TAB, "tab": ALL}, "n_clicks"),
         Input({"type": ids.CAMPAIGN_PICK, "code": ALL}, "n_clicks"),
         Input({"type": ids.PANEL_TABLE, "name": ALL}, "cellClicked"),
+        Input({"type": ids.INCIDENT_LINK, "id": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
 
@@ -199,6 +211,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input(ids.MAP_SPEC, "data"),
         Input(ids.MAP, "zoom"),
         Input(ids.MAP, "bounds"),
+        Input(ids.MINUTE_TICK, "n_intervals"),
         State(ids.LOCATION, "search"),
     )
 
@@ -211,6 +224,7 @@ LINK_TYPES = {
     ids.PANEL_TAB: ("tab",),
     ids.CAMPAIGN_PICK: ("code",),
     ids.PANEL_TABLE: ("name",),
+    ids.INCIDENT_LINK: ("id",),
 }
 
 
@@ -255,6 +269,7 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
         if state.enterprise:
             hits = search_enterprises(session, state.enterprise, limit=1)
             target = hits[0] if hits and hits[0]["credit_code"] == state.enterprise else None
+        shown = load_incident_place(session, state.incident) if state.incident else None
     parent, selected = grid_view(chain)
     scoped = selected if selected and len(chain) > 1 else None
     breaks = md.grid_breaks(None, parent, state.metric)
@@ -274,6 +289,9 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
         "resources": md.url("resources"),
         "targets": md.url("targets"),
         "alarms": md.url("alarms", live=True),
+        # shown by ?incident= (never switched off); `follow`: the browser names the minute,
+        # so a plume on a station's wind is asked for again as readings come
+        "incident": md.url("incident", live=True, id=state.incident) if shown else None,
     }
     hideouts = {
         grids.NAME: grids.hideout(state.metric, breaks, selected, state.lang),
@@ -286,19 +304,23 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
         },
         # drawn from a town's zoom up (the browser adds `far` for the zoom it shows)
         targets.NAME: {"lang": state.lang, "min_zoom": targets.MIN_ZOOM},
+        incident.NAME: {"lang": state.lang, "follow": True},
     }
     layers: dict[str, Any] = {}
     for m in LAYER_MODULES:
-        url = urls[m.NAME] if m.NAME in state.layers else None
+        url = urls[m.NAME] if m.NAME in state.layers or m is incident else None
         hideout = {
             **hideouts.get(m.NAME, {"lang": state.lang}),
             "labels": layer_labels(deps, m.LABELS, state.lang),
             "layer": m.NAME,
-            "url": url if m.NAME != enterprises.NAME else None,  # the browser completes it
+            # the browser completes these
+            "url": url if m.NAME not in (enterprises.NAME, incident.NAME) else None,
         }
         layers[m.NAME] = {"id": m.ID, "url": url, "hideout": hideout}
-    if target:
-        view: dict[str, Any] = {"center": [target["lat"], target["lon"]], "zoom": 17}
+    if shown and not target:
+        view: dict[str, Any] = {"bounds": shown["bounds"]}
+    elif target:
+        view = {"center": [target["lat"], target["lon"]], "zoom": 17}
     else:
         view = {"bounds": chain[-1]["bounds"] if chain else None}
     spec = {
@@ -306,7 +328,7 @@ def map_props(state: MapState, deps: Deps, search: str | None) -> dict[str, Any]
         "order": [m.NAME for m in LAYER_MODULES],
         "layers": layers,
         "view": view,
-        "key": f"{selected or ''}|{state.enterprise or ''}",
+        "key": f"{selected or ''}|{state.enterprise or ''}|{state.incident if shown else ''}",
         "lang": state.lang,
     }
     return {

@@ -3,7 +3,7 @@ scope the URL selects."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dash import Input, Output, State, html, no_update
@@ -14,10 +14,12 @@ from data_loaders.store import session_scope
 from data_loaders.times import china_today
 from read_models.dossier import load_enterprise_dossier
 from read_models.grids import UnknownGrid, load_grid_chain
+from read_models.incidents import load_incident
 from read_models.rankings import BadMonth
 from read_models.stats import load_stats
 from views import ids
 from views.dossier import create_dossier
+from views.incident import create_incident_panel, create_start_form
 from views.kpi import create_cards, create_strip
 from views.tabs.bar import create_panel_head, create_tab_bar
 from views.tabs.campaigns import chosen_campaign, create_campaign_tab
@@ -31,8 +33,16 @@ def panel_key(state: MapState, token: str | None) -> str:
     """What the panel body shows: redrawn only when this changes, so sorting a table or
     typing is not undone by every poll. Alarms move only the overview, dossier and ranking."""
     data, _, alarms = (token or "").partition(".")
-    live = bool(state.enterprise) or state.tab in ("summary", "rankings")
-    parts = (state.grid, state.enterprise, state.tab, state.campaign, state.month, state.lang)
+    live = bool(state.enterprise or state.incident) or state.tab in ("summary", "rankings")
+    parts = (
+        state.grid,
+        state.enterprise,
+        state.tab,
+        state.campaign,
+        state.month,
+        state.lang,
+        str(state.incident or ""),
+    )
     return "|".join([*(p or "" for p in parts), state.theme, data, alarms if live else ""])
 
 
@@ -54,9 +64,16 @@ def render_body(state: MapState, deps: Deps, today: date) -> tuple[list, list]:
                 return deps.panels.get(kind, code, today, arg)
             return LOADERS[kind](session, code, today, arg, deps.ranking)
 
+        may_act = deps.may("operator")
         if state.enterprise:
             dossier = load_enterprise_dossier(session, state.enterprise, today)
-            return [], create_dossier(dossier, label, lang)
+            body = create_dossier(dossier, label, lang)
+            if dossier is not None and may_act:
+                body.append(create_start_form(state.enterprise, label, lang))
+            return [], body
+        if state.incident:
+            doc = load_incident(session, state.incident, datetime.now(UTC))
+            return [], create_incident_panel(doc, may_act, label, lang)
         if state.tab == "dangers":
             body = create_danger_tab(
                 model("closure"), model("listed"), state.theme, label, lang, scope=code
@@ -112,7 +129,7 @@ def panel_parts(
 ) -> tuple[Any, Any, Any]:
     """(tab bar, panel body, panel key) for a state, or no_update × 3 when the body shown
     (`shown` is its key) is still right. A tab with tables waits for their library."""
-    if state.tab != "summary" and not state.enterprise and not grids_ready:
+    if state.tab != "summary" and not (state.enterprise or state.incident) and not grids_ready:
         # the tables' library is still loading (assets/panels.js): say so, draw after
         waiting = html.P(deps.label("panel.loading", state.lang), className="muted")
         return create_tab_bar(state.tab, deps.label, state.lang), [waiting], ""

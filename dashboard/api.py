@@ -245,6 +245,20 @@ def listed_dangers_layer(deps: ApiDeps) -> Response:
     return layer(deps, deps.map_data.listed_dangers_geojson)
 
 
+def incident_layer(deps: ApiDeps) -> Response:
+    ident = request.args.get("id", "")
+    if not (ident.isascii() and ident.isdigit()) or len(ident) > 9:
+        return error("id is an incident's number", 400, "bad_id")
+    try:
+        return layer(
+            deps,
+            lambda: deps.map_data.incident_geojson(int(ident), request.args.get("w", "")),
+            live=True,
+        )
+    except LookupError:
+        return error(f"no incident {ident}", 404)
+
+
 def resources_layer(deps: ApiDeps) -> Response:
     return layer(deps, deps.map_data.resources_geojson)
 
@@ -589,6 +603,7 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         ("/api/layers/major-hazards.geojson", major_hazards_layer, GET),
         ("/api/layers/listed-dangers.geojson", listed_dangers_layer, GET),
         ("/api/layers/resources.geojson", resources_layer, GET),
+        ("/api/layers/incident.geojson", incident_layer, GET),
         ("/api/layers/targets.geojson", targets_layer, GET),
         ("/api/layers/alarms.geojson", alarms_layer, GET),
         ("/health", health, GET),

@@ -19,6 +19,7 @@ from callbacks import register_all
 from callbacks.alarm_strip import strip_items
 from callbacks.alarms import alarm_detail_parts, alarm_list_parts
 from callbacks.deps import Deps
+from callbacks.incidents import banner_parts
 from callbacks.map_state import map_props
 from callbacks.panel import panel_parts, strip_parts
 from dashboard.api import create_api
@@ -142,6 +143,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         initial["alarms"] = alarm_list_parts(deps, None, state.lang, with_list=False)
         initial["detail"] = alarm_detail_parts(deps, None, state.lang)
         initial["feed"] = strip_items(deps, state.lang)
+        initial["banner"] = banner_parts(deps, state.lang)
         title, _subtitle, _switch, lang_href, theme_href = chrome_texts(deps, query)
         who = auth.current()
         user = (who.name, who.role) if who else None
@@ -194,7 +196,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         return [
             layer["url"]
             for name, layer in spec["layers"].items()
-            if layer["url"] and name != "enterprises"
+            if layer["url"] and layer["hideout"].get("url")  # the browser completes the rest
         ]
 
     app.first_fetches = first_fetches

@@ -9,6 +9,7 @@ from data_loaders.vocab import (
     DANGER_SOURCES,
     DANGER_STATUSES,
     ENFORCEMENT_KINDS,
+    INCIDENT_KINDS,
     RISK_TAGS,
     SENSOR_KINDS,
     SEVERITIES,
@@ -21,6 +22,82 @@ ENFORCEMENT_EN = {
     "admin_detention": "Administrative detentions",
     "criminal_detention": "Criminal detentions",
     "closure": "Closures",
+}
+
+INCIDENT_EN = {
+    "toxic_release": "Toxic release",
+    "fire": "Fire",
+    "explosion": "Explosion",
+    "hazchem_spill": "Hazchem spill",
+    "other": "Other",
+}
+INCIDENT_LABELS: dict[str, dict[str, str]] = {
+    "incident.title": {"zh": "突发事件", "en": "Incident"},
+    "incident.drill": {"zh": "演练", "en": "DRILL"},
+    "incident.drill_glyph": {"zh": "演", "en": "D"},
+    "incident.watermark": {"zh": "演练 DRILL", "en": "DRILL 演练"},
+    "incident.active": {"zh": "当前事件", "en": "Active incidents"},
+    "incident.open": {"zh": "处置中", "en": "open"},
+    "incident.closed": {"zh": "已关闭", "en": "closed"},
+    "incident.opened": {"zh": "发起", "en": "Opened"},
+    "incident.at": {"zh": "地点", "en": "Where"},
+    "incident.zones": {"zh": "影响范围", "en": "Affected zones"},
+    "incident.zone": {"zh": "范围", "en": "Zone"},
+    "incident.ring": {"zh": "{r} 米内", "en": "within {r} m"},
+    "incident.enterprises": {"zh": "企业", "en": "Enterprises"},
+    "incident.red": {"zh": "其中红色", "en": "of them red"},
+    "incident.hazards": {"zh": "重大危险源", "en": "Major hazards"},
+    "incident.targets": {"zh": "敏感目标", "en": "Sensitive targets"},
+    "incident.people": {"zh": "人数", "en": "People"},
+    "incident.plume": {"zh": "扩散估算", "en": "Plume screening"},
+    "incident.wind": {"zh": "风", "en": "Wind"},
+    "incident.wind_station": {
+        "zh": "{station} 实测，{age} 分钟前",
+        "en": "measured at {station}, {age} min ago",
+    },
+    "incident.wind_request": {"zh": "发起时给定", "en": "as given"},
+    "incident.no_wind": {"zh": "无风向风速：不能估算扩散", "en": "No wind: no plume"},
+    "incident.resources": {"zh": "最近的应急资源", "en": "Nearest emergency resources"},
+    "incident.contacts": {"zh": "网格员", "en": "Grid workers"},
+    "incident.tasks": {"zh": "调派任务", "en": "Dispatched"},
+    "incident.timeline": {"zh": "时间线", "en": "Timeline"},
+    "incident.response": {"zh": "响应时效", "en": "Response times"},
+    "incident.dispatch": {"zh": "调派", "en": "Send"},
+    "incident.step.arrived": {"zh": "已到达", "en": "Arrived"},
+    "incident.step.done": {"zh": "已完成", "en": "Done"},
+    "incident.task.sent": {"zh": "已调派", "en": "sent"},
+    "incident.task.arrived": {"zh": "已到达", "en": "arrived"},
+    "incident.task.done": {"zh": "已完成", "en": "done"},
+    "incident.note": {"zh": "记录", "en": "Note"},
+    "incident.note_add": {"zh": "添加记录", "en": "Add note"},
+    "incident.summary": {"zh": "处置小结", "en": "Summary"},
+    "incident.close": {"zh": "结束事件", "en": "Close the incident"},
+    "incident.report": {"zh": "处置报告 PDF", "en": "Report (PDF)"},
+    "incident.lists": {"zh": "疏散与通知名单 Excel", "en": "Evacuation and call lists (Excel)"},
+    "incident.start": {"zh": "发起事件", "en": "Open an incident"},
+    "incident.start_drill": {"zh": "发起演练", "en": "Start a drill"},
+    "incident.kind": {"zh": "事件类型", "en": "Kind"},
+    "incident.substance": {"zh": "泄漏物质", "en": "Substance"},
+    "incident.rate": {"zh": "泄漏速率 (kg/s)", "en": "Release rate (kg/s)"},
+    "incident.is_drill": {"zh": "演练", "en": "Drill"},
+    "incident.done": {"zh": "已保存", "en": "Saved"},
+    "incident.not_found": {"zh": "没有这个事件", "en": "No such incident"},
+    "incident.forbidden": {"zh": "需要值班员权限", "en": "Operators only"},
+    "incident.straight": {"zh": "直线距离", "en": "straight-line"},
+    "incident.step_names": {
+        "zh": "首次报警;确认;发起;调派;到达;关闭",
+        "en": "first alarm;acknowledged;opened;dispatched;arrived;closed",
+    },
+    "incident.action.opened": {"zh": "发起", "en": "opened"},
+    "incident.action.closed": {"zh": "关闭", "en": "closed"},
+    "incident.action.note": {"zh": "记录", "en": "note"},
+    "incident.action.injected": {"zh": "注入读数", "en": "readings injected"},
+    "incident.action.task_sent": {"zh": "调派", "en": "sent"},
+    "incident.action.task_arrived": {"zh": "到达", "en": "arrived"},
+    "incident.action.task_done": {"zh": "完成", "en": "done"},
+    "zone.aegl_1": {"zh": "AEGL-1 范围", "en": "AEGL-1 zone"},
+    "zone.aegl_2": {"zh": "AEGL-2 范围", "en": "AEGL-2 zone"},
+    "zone.aegl_3": {"zh": "AEGL-3 范围", "en": "AEGL-3 zone"},
 }
 
 CATALOG: dict[str, dict[str, str]] = {
@@ -503,6 +580,11 @@ CATALOG: dict[str, dict[str, str]] = {
         f"kind.{code}": {"zh": zh, "en": code.replace("_", " ")}
         for code, (zh, _a) in SENSOR_KINDS.items()
     },
+    **{
+        f"incident.kind.{code}": {"zh": zh, "en": INCIDENT_EN[code]}
+        for code, (zh, _a) in INCIDENT_KINDS.items()
+    },
+    **INCIDENT_LABELS,
 }
 
 
@@ -566,5 +648,7 @@ def js_labels(lang: str) -> dict[str, str]:
         "resource.",
         "target.",
         "unit.",
+        "incident.",
+        "zone.",
     )
     return {k: t(k, lang) for k in CATALOG if k.startswith(prefixes)}

@@ -18,14 +18,26 @@ from layers import (
     basemap,
     enterprises,
     grids,
+    incident,
     listed_dangers,
     major_hazards,
     resources,
     targets,
 )
 
-LAYERS = (grids, enterprises, targets, major_hazards, listed_dangers, resources, alarms)
-SWITCHABLE = tuple(layer.NAME for layer in LAYERS)
+# (the incident's zones share the grids' canvas, drawn after the grids and under the clusters;
+# it is shown by ?incident=, not switched)
+LAYERS = (
+    grids,
+    incident,
+    enterprises,
+    targets,
+    major_hazards,
+    listed_dangers,
+    resources,
+    alarms,
+)
+SWITCHABLE = tuple(layer.NAME for layer in LAYERS if layer is not incident)
 # Drawing order by pane (z-index): polygons, enterprise clusters and dots on one canvas (a
 # second canvas on top would swallow the polygons' clicks: Leaflet does not pass events
 # between canvases), then the sensitive targets (605: what to protect is the background an

@@ -6,6 +6,7 @@ nearest emergency resources of each type, the grid workers to call, and its time
 from __future__ import annotations
 
 import json
+import math
 from datetime import datetime
 from typing import Any
 
@@ -373,6 +374,22 @@ def load_incident(session: Session, incident_id: int, now: datetime) -> dict[str
         ],
         "timeline": timeline(session, events, alarms),
         "response": response_figures(inc, alarms, tasks),
+    }
+
+
+def load_incident_place(session: Session, incident_id: int) -> dict[str, Any] | None:
+    """Where the map looks for an incident: the box of its widest ring (a plume may reach
+    farther: the map then shows its start), and whether it is a drill; None when unknown."""
+    inc = session.get(Incident, incident_id)
+    if inc is None:
+        return None
+    reach = max(json.loads(inc.radii_m or "[]") or [1000])
+    dlat = reach / 111_320
+    dlon = reach / (111_320 * math.cos(math.radians(inc.lat)))
+    return {
+        "bounds": [[inc.lat - dlat, inc.lon - dlon], [inc.lat + dlat, inc.lon + dlon]],
+        "drill": inc.is_drill,
+        "state": inc.state,
     }
 
 

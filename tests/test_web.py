@@ -111,7 +111,7 @@ def test_the_page_is_drawn_for_its_url_by_dash_leaflet(client, small_city):
         "class=red" in layers["enterprises"]["url"]
         and "grid=330381012" in layers["enterprises"]["url"]
     )
-    assert "parent=330381012" in layers["grids"]["url"] and spec["key"] == "330381012|"
+    assert "parent=330381012" in layers["grids"]["url"] and spec["key"] == "330381012||"
     assert spec["view"]["bounds"] and spec["search"] == "?grid=330381012&class=red&theme=light"
     assert layers["enterprises"]["hideout"]["labels"]["class.red"] == "红"
     # the map is dash-leaflet's: each layer a GeoJSON by url in its pane, its symbols
@@ -220,6 +220,13 @@ def test_every_id_a_callback_names_is_in_the_page(small_city):
         ids_module.ALARM_ACT,
         ids_module.ALARM_QUICK,
         ids_module.TRENDS,
+        ids_module.INCIDENT_LINK,
+        ids_module.INCIDENT_DISPATCH,
+        ids_module.INCIDENT_STEP,
+        ids_module.INCIDENT_ACT,
+        ids_module.INCIDENT_START,
+        ids_module.INCIDENT_FIELD,
+        ids_module.INCIDENT_MESSAGE,
         DUE_DATE,
     }
     missing = named - ids - drawn_later

@@ -64,6 +64,7 @@ ALARM_FLASH = "alarm-flash"
 SOUND_ON = "sound-on"
 SOUND_TOGGLE = "sound-toggle"
 TREND_TICK = "trend-tick"
+MINUTE_TICK = "minute-tick"  # a layer that follows live readings is asked again each minute
 # a click on a link drawn by a callback, as the browser saw it (assets/page.js link_event)
 LINK_EVENT = "link-event"
 # pattern-matching id types
@@ -82,3 +83,14 @@ CAMPAIGN_PICK = "campaign-pick"
 RANK_MONTH = "rank-month"
 PANEL_TABLE = "panel-table"
 TABLE_FILTER = "table-filter"
+# the incident panel and banner: {"type": INCIDENT_LINK, "id": N} shows incident N (0: none)
+INCIDENT_LINK = "incident-link"
+INCIDENT_DISPATCH = "incident-dispatch"  # {"type", "code": resource code}
+INCIDENT_STEP = "incident-step"  # {"type", "task": id, "state": arrived|done}
+INCIDENT_ACT = "incident-act"  # {"type", "action": note|close}
+INCIDENT_START = "incident-start"  # {"type", "code": credit code}: open one at an enterprise
+INCIDENT_FIELD = "incident-field"  # {"type", "name": note|summary|kind|rate|drill}
+INCIDENT_MESSAGE = "incident-message"  # {"type", "i": 0}
+INCIDENT_EVENT = "incident-event"  # a click on one of the above, as the browser saw it
+INCIDENT_BANNER = "incident-banner"
+DRILL_WATERMARK = "drill-watermark"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from layers import build_map, enterprises
+from layers import build_map
 from views import ids
 
 
@@ -27,8 +27,10 @@ def create_map(spec: dict[str, Any], tile_url: str = "") -> Any:
     urls and hideouts (the enterprises' once the map knows its view) and it looks where the
     spec says."""
     view = spec["view"]
+    # a layer whose url the browser completes (the clusters' squares, the incident's minute)
+    # starts without one
     props = {
-        name: (None if name == enterprises.NAME else layer["url"], layer["hideout"])
+        name: (layer["url"] if layer["hideout"].get("url") else None, layer["hideout"])
         for name, layer in spec["layers"].items()
     }
     if view.get("center"):

@@ -60,6 +60,7 @@ class MapState:
     campaign: str | None = None
     month: str | None = None
     theme: str = "dark"
+    incident: int | None = None  # the incident shown (its zones on the map, its panel)
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
@@ -103,7 +104,15 @@ def parse_query(search: str | None, default_lang: str = "zh") -> MapState:
         campaign=one("campaign"),
         month=one("month"),
         theme=theme if theme in THEMES else "dark",
+        incident=_incident_id(one("incident")),
     )
+
+
+def _incident_id(value: str | None) -> int | None:
+    """An incident id from the URL: a whole number the store can hold, else none."""
+    if value is None or not (value.isascii() and value.isdigit()) or len(value) > 9:
+        return None
+    return int(value) or None
 
 
 def encode_query(state: MapState, default_lang: str = "zh") -> str:
@@ -132,6 +141,8 @@ def encode_query(state: MapState, default_lang: str = "zh") -> str:
         params["campaign"] = state.campaign
     if state.month:
         params["month"] = state.month
+    if state.incident:
+        params["incident"] = str(state.incident)
     if state.theme != "dark":
         params["theme"] = state.theme
     return "?" + urlencode(params, safe=",") if params else ""
@@ -182,6 +193,8 @@ def apply_event(state: MapState, trigger: Any, value: Any, best_hit: str | None 
         return replace(state, campaign=trigger["code"])
     if isinstance(trigger, dict) and trigger.get("type") == ids.RANK_MONTH:
         return replace(state, month=value or None)
+    if isinstance(trigger, dict) and trigger.get("type") == ids.INCIDENT_LINK:
+        return replace(state, incident=_incident_id(str(trigger["id"])), enterprise=None)
     if isinstance(trigger, dict) and trigger.get("type") == ids.PANEL_TABLE:
         code = str((value or {}).get("rowId") or "").partition("|")[0]
         if trigger.get("name") in LINK_TABLES and code:

@@ -111,6 +111,7 @@ def create_layout(
             dcc.Store(id=ids.MAP_WANTED),
             dcc.Store(id=ids.MAP_ASKED),
             dcc.Store(id=ids.LINK_EVENT),
+            dcc.Store(id=ids.INCIDENT_EVENT),
             # fixed for the page's life: a language or theme switch loads a new page
             dcc.Store(
                 id=ids.PAGE_STATE,
@@ -118,12 +119,20 @@ def create_layout(
             ),
             dcc.Interval(id=ids.DATA_POLL, interval=poll_ms),
             dcc.Interval(id=ids.TREND_TICK, interval=30_000),
+            dcc.Interval(id=ids.MINUTE_TICK, interval=60_000),
             dcc.Store(id=ids.ALARM_SELECTED),
             dcc.Store(id=ids.ALARM_DETAIL_KEY, data=initial["detail"][1]),
             dcc.Store(id=ids.ALARM_DONE, data=0),
             dcc.Store(id=ids.ALARM_SIGNAL, data=initial["alarms"][2]),
             dcc.Store(id=ids.SOUND_ON, storage_type="local", data=True),
             html.Div(id=ids.ALARM_FLASH, className="alarm-flash"),
+            # 演练 / DRILL over every screen while a drill runs (callbacks.incidents)
+            html.Div(
+                t("incident.watermark", lang),
+                id=ids.DRILL_WATERMARK,
+                className=initial["banner"][1],
+                **{"aria-hidden": "true"},
+            ),
             dcc.Interval(id=ids.CLOCK_TICK, interval=1_000),
             html.Header(
                 [
@@ -174,6 +183,9 @@ def create_layout(
                     create_map(initial["spec"], tile_url),
                     html.Nav(initial["crumbs"], id=ids.BREADCRUMB, className="breadcrumb"),
                     html.Div(initial["legend"], id=ids.CHORO_LEGEND, className="choro"),
+                    html.Div(
+                        initial["banner"][0], id=ids.INCIDENT_BANNER, className="incident-banner"
+                    ),
                 ],
                 className="center",
             ),
