@@ -23,8 +23,10 @@ from data_loaders.actions.incidents import (
     send_task,
 )
 from data_loaders.store import session_scope
+from read_models.alarms import load_alarm
 from read_models.incidents import load_incidents
 from views import ids
+from views.alarm_panel import OFFER_KINDS
 from views.incident import create_incident_banner, watermark_class
 from views.url_state import encode_query, parse_query
 
@@ -33,7 +35,9 @@ EVENT_TYPES = {
     ids.INCIDENT_STEP: ("task", "state"),
     ids.INCIDENT_ACT: ("action",),
     ids.INCIDENT_START: ("code",),
+    ids.INCIDENT_FROM_ALARM: ("alarm",),
 }
+DEFAULT_RATE_KG_S = 1.0  # an alarm says a gas is there, not how much: a screening default
 
 
 def banner_parts(deps: Deps, lang: str) -> tuple[list, str]:
@@ -65,6 +69,20 @@ def run_action(
     who = deps.current_user()
     actor, role = (who.name, who.role) if who else (None, None)
     kind = ident["type"]
+    if kind == ids.INCIDENT_FROM_ALARM:
+        with session_scope(deps.engine) as session:
+            alarm = load_alarm(session, int(ident["alarm"]))
+        if alarm is None or alarm["kind"] not in OFFER_KINDS or not alarm["credit_code"]:
+            raise LookupError(f"no gas alarm {ident['alarm']}")
+        offer: dict[str, Any] = {
+            "kind": OFFER_KINDS[alarm["kind"]],
+            "enterprise": alarm["credit_code"],
+            "alarm": alarm["id"],
+            "title": f"{alarm['enterprise']} {alarm['sensor']}",
+        }
+        if offer["kind"] in RELEASE_KINDS:
+            offer["release"] = {"rate_kg_s": DEFAULT_RATE_KG_S}
+        return "incident.done", open_incident(deps.engine, actor, role, offer)
     if kind == ids.INCIDENT_START:
         body: dict[str, Any] = {
             "kind": form.get("kind") or "toxic_release",
@@ -88,6 +106,17 @@ def run_action(
     return "incident.done", None
 
 
+def failure_text(exc: Exception, deps: Deps, lang: str) -> str:
+    """What the page says when an incident action is refused."""
+    if isinstance(exc, NotAllowed):
+        return deps.label("incident.forbidden", lang)
+    if isinstance(exc, NoSuchIncident):
+        return deps.label("incident.not_found", lang)
+    if isinstance(exc, IncidentError):
+        return exc.message_zh if lang == "zh" else exc.message_en
+    return str(exc)
+
+
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     """The banner and watermark follow the poll; clicks in the incident panel and the dossier
     reach the server only when they are clicks (assets/page.js link_event)."""
@@ -109,6 +138,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Input({"type": ids.INCIDENT_STEP, "task": ALL, "state": ALL}, "n_clicks"),
         Input({"type": ids.INCIDENT_ACT, "action": ALL}, "n_clicks"),
         Input({"type": ids.INCIDENT_START, "code": ALL}, "n_clicks"),
+        Input({"type": ids.INCIDENT_FROM_ALARM, "alarm": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
 
@@ -116,6 +146,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output({"type": ids.INCIDENT_MESSAGE, "i": ALL}, "children"),
         Output(ids.DATA_VERSION, "data", allow_duplicate=True),
         Output(ids.LOCATION, "search", allow_duplicate=True),
+        Output(ids.ALARM_DIALOG, "className", allow_duplicate=True),
         Input(ids.INCIDENT_EVENT, "data"),
         State({"type": ids.INCIDENT_FIELD, "name": ALL}, "value"),
         State({"type": ids.INCIDENT_FIELD, "name": ALL}, "id"),
@@ -126,7 +157,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     def act_on_incident(event, values, field_ids, messages, search):  # type: ignore[no-untyped-def]
         ident = event_trigger(event)
         if ident is None:
-            return [no_update] * len(messages), no_update, no_update
+            return [no_update] * len(messages), no_update, no_update, no_update
         state = parse_query(search, deps.lang)
         form = {f["name"]: v for f, v in zip(field_ids, values, strict=True)}
         try:
@@ -154,4 +185,8 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         moved = no_update
         if opened is not None:  # show the new one: its zones on the map, its panel
             moved = encode_query(replace(state, incident=opened, enterprise=None), deps.lang)
-        return [deps.label(key, state.lang)] * len(messages), token, moved
+        # opened from an alarm: the dialog makes way for the incident on the map
+        dialog = (
+            "alarm-dialog" if opened and ident["type"] == ids.INCIDENT_FROM_ALARM else no_update
+        )
+        return [deps.label(key, state.lang)] * len(messages), token, moved, dialog

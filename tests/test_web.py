@@ -225,6 +225,7 @@ def test_every_id_a_callback_names_is_in_the_page(small_city):
         ids_module.INCIDENT_STEP,
         ids_module.INCIDENT_ACT,
         ids_module.INCIDENT_START,
+        ids_module.INCIDENT_FROM_ALARM,
         ids_module.INCIDENT_FIELD,
         ids_module.INCIDENT_MESSAGE,
         DUE_DATE,

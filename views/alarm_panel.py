@@ -255,7 +255,32 @@ def create_alarm_detail(
         )
         for act in allowed
     ]
+    if a["level"] == 2 and a["kind"] in OFFER_KINDS and a["credit_code"] and not a["is_drill"]:
+        # a level-2 gas alarm: one click opens an incident at its enterprise (callbacks.incidents)
+        kind = OFFER_KINDS[a["kind"]]
+        buttons.append(
+            html.Button(
+                f"{label('incident.start', lang)} · {label(f'incident.kind.{kind}', lang)}",
+                id={"type": ids.INCIDENT_FROM_ALARM, "alarm": a["id"]},
+                className="act act-incident",
+            )
+        )
+        buttons.append(
+            html.Div(
+                id={"type": ids.INCIDENT_MESSAGE, "i": 1}, className="alarm-message", role="status"
+            )
+        )
     return [*children, html.Div(form, className="form"), html.Div(buttons, className="acts")]
+
+
+# the gas alarms that offer an incident, and its kind: a toxic gas leaks (a plume is screened
+# for its enterprise's hazard substance), a combustible one may explode (rings only)
+OFFER_KINDS = {
+    "ammonia": "toxic_release",
+    "toxic_gas": "toxic_release",
+    "combustible_gas": "explosion",
+    "hydrogen": "explosion",
+}
 
 
 def create_alarm_dialog(label: Label, lang: str, detail: Any = None) -> html.Div:

@@ -89,6 +89,7 @@ INCIDENT_DISPATCH = "incident-dispatch"  # {"type", "code": resource code}
 INCIDENT_STEP = "incident-step"  # {"type", "task": id, "state": arrived|done}
 INCIDENT_ACT = "incident-act"  # {"type", "action": note|close}
 INCIDENT_START = "incident-start"  # {"type", "code": credit code}: open one at an enterprise
+INCIDENT_FROM_ALARM = "incident-from-alarm"  # {"type", "alarm": id}: open one for an alarm
 INCIDENT_FIELD = "incident-field"  # {"type", "name": note|summary|kind|rate|drill}
 INCIDENT_MESSAGE = "incident-message"  # {"type", "i": 0}
 INCIDENT_EVENT = "incident-event"  # a click on one of the above, as the browser saw it
