@@ -107,7 +107,13 @@ def read_table(path: str | Path) -> Table:
 
 def _read_csv(path: Path) -> Table:
     """A CSV's records, checked: every quote closed, no row wider than the header."""
-    text = _decode(path.read_bytes())
+    return read_csv_bytes(path.read_bytes())
+
+
+def read_csv_bytes(raw: bytes) -> Table:
+    """A CSV held in memory (UTF-8, BOM or GBK), read and checked as read_table reads a CSV
+    file; raises FileProblem only."""
+    text = _decode(raw)
     records: list[tuple[int, list[str]]] = []
     lines_read = 0  # physical lines before the record being parsed
     reader = csv.reader(io.StringIO(text, newline=""), strict=True, skipinitialspace=True)

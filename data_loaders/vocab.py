@@ -138,6 +138,9 @@ SENSOR_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "wind_speed": ("风速", ("风速仪",)),
     "wind_direction": ("风向", ("风向仪",)),
 }
+# The weather kinds: a weather station's sensors have no thresholds and are not hazard signals
+# (the smart-monitoring figures, "188 hazard signals, 50 key devices", leave them out).
+WEATHER_KINDS: tuple[str, ...] = ("wind_speed", "wind_direction")
 AI_SCENES: dict[str, tuple[str, tuple[str, ...]]] = {
     "smoking": ("吸烟", ()),
     "fire_smoke": ("烟火", ("烟雾火焰",)),

@@ -27,7 +27,7 @@ from data_loaders.store.schema import (
     Sensor,
 )
 from data_loaders.times import china_today
-from data_loaders.vocab import LISTING_LEVELS, RISK_TAGS, SAFETY_CLASSES
+from data_loaders.vocab import LISTING_LEVELS, RISK_TAGS, SAFETY_CLASSES, WEATHER_KINDS
 from read_models.alarms import OPEN_ALARM_STATES
 from read_models.grids import Scope, resolve_scope
 
@@ -223,8 +223,13 @@ def load_committee_counts(session: Session, scope: Scope, today: date) -> dict[s
 
 
 def load_monitoring_counts(session: Session, scope: Scope) -> dict[str, int]:
-    """The smart-monitoring estate in scope: sites, devices, signals, AI video scenes."""
-    in_scope = and_(Sensor.is_drill.is_(False), scope.where_enterprise(Sensor.enterprise_id))
+    """The smart-monitoring estate in scope: sites, devices, signals, AI video scenes (hazard
+    signals only: weather stations are sensors, but neither monitored sites nor signals)."""
+    in_scope = and_(
+        Sensor.is_drill.is_(False),
+        Sensor.kind.not_in(WEATHER_KINDS),
+        scope.where_enterprise(Sensor.enterprise_id),
+    )
     is_video = Sensor.kind == "ai_video"
     row = session.execute(
         select(

@@ -192,3 +192,14 @@ def test_an_ingest_process_stopped_twice_stops_once():
     process = Ingest(engine, IngestConfig())
     process.shutdown()
     process.shutdown()
+
+
+def test_a_sensor_without_thresholds_is_always_normal():
+    """A weather sensor (no level 1, no level 2): any value is level 0, no step worth an alarm;
+    silence still makes it stale like any sensor."""
+    none = r.Limits(None, None, "high")
+    state, levels, steps = feed([0.5, 8.0, 1e9, -1e9, 359.9], none, QUICK)
+    assert levels == [0] * 5 and not any(s.raised for s in steps)
+    assert r.run(r.SignalState(), [(T0, 1e9)], none, QUICK)[1] == []
+    assert none.deadband(0.1) == 0.0
+    assert r.is_stale(state.last_ts, 300, state.last_ts + timedelta(seconds=301))

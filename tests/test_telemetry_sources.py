@@ -22,6 +22,7 @@ from data_loaders.telemetry.alarms import AlarmConfig
 from data_loaders.telemetry.drop import poll_drop_folder
 from data_loaders.telemetry.simulator import load_simulator
 from data_loaders.telemetry.store import IngestResult, SensorDirectory, count_ingest
+from data_loaders.vocab import WEATHER_KINDS
 from read_models.sensors import load_readings
 from tests.conftest import TODAY
 
@@ -236,8 +237,10 @@ def test_simulator_gives_a_living_city_with_a_few_alarms_an_hour(engine):
     directory = SensorDirectory()
     with session_scope(small_city) as s:
         sim = load_simulator(s, seed=5)
-        n_signals = s.scalar(select(func.count()).where(Sensor.kind != "ai_video"))
-    assert len(sim.signals) == n_signals and sim.scenes
+        n_signals = s.scalar(
+            select(func.count()).where(Sensor.kind.not_in(("ai_video", *WEATHER_KINDS)))
+        )
+    assert len(sim.signals) == n_signals and sim.scenes and len(sim.stations) == 3
     start = NOW
     assert seed_history(small_city, sim, directory, config, lambda: start) > 0
     with session_scope(small_city) as s:

@@ -180,6 +180,9 @@ DANGERS: dict[str, tuple[str, ...]] = {
     "个体防护": ("作业人员未佩戴防护用品", "喷涂作业未佩戴防毒面具"),
 }
 TASK_KINDS = ("隐患排查治理", "专项检查", "制度建设", "宣传培训", "应急演练")
+# Weather stations: how many, and their random stream (seed × 1,000,003 + this).
+WEATHER_STATIONS = 3
+WEATHER_STREAM = 0x5758  # "WX"
 PUBLIC_DANGERS = ("道路交通", ("事故多发路段标志缺失", "临水临崖路段护栏缺失", "交叉口视距不良"))
 
 Progress = Callable[[str], None]
@@ -1032,11 +1035,57 @@ class _City:
                         "hazard_id": self.hazard_ent.get(e),
                     }
                 )
-        _insert(self.s, Sensor, rows)
         n_signals = sum(1 for r in rows if r["kind"] != "ai_video")
         scenes_n = len(rows) - n_signals
+        weather = self._weather_stations()
+        _insert(self.s, Sensor, rows + weather)
         devices_n = len(device_list)
-        return f"{len(sites)} sites, {devices_n} devices, {n_signals} signals, {scenes_n} AI scenes"
+        return (
+            f"{len(sites)} sites, {devices_n} devices, {n_signals} signals, {scenes_n} AI scenes, "
+            f"{len(weather) // 2} weather stations"
+        )
+
+    def _weather_stations(self) -> list[dict]:
+        """Automatic weather stations (自动气象站) at major-hazard sites spread across the
+        county: a wind speed and a wind direction sensor each, no thresholds (weather never
+        alarms; the plume of an incident reads the nearest one). A generator of their own, so
+        every other figure of the city stays as it was."""
+        rng = random.Random(self.seed * 1_000_003 + WEATHER_STREAM)
+        sites = sorted(self.hazard_ent)  # enterprise indices, in a stable order
+        pos = {i: (self.ent_rows[i]["lon"], self.ent_rows[i]["lat"]) for i in sites}
+
+        def far(i: int, chosen: list[int]) -> float:
+            km_lon = 111.0 * np.cos(np.radians(pos[i][1]))
+            return min(
+                float(np.hypot((pos[i][0] - pos[j][0]) * km_lon, (pos[i][1] - pos[j][1]) * 111))
+                for j in chosen
+            )
+
+        chosen = [rng.choice(sites)]  # then the farthest from those chosen, one at a time
+        while len(chosen) < min(WEATHER_STATIONS, len(sites)):
+            chosen.append(max((i for i in sites if i not in chosen), key=lambda i: far(i, chosen)))
+        rows = []
+        for k, e in enumerate(chosen):
+            for kind, suffix, unit in (
+                ("wind_speed", "SPD", "m/s"),
+                ("wind_direction", "DIR", "°"),
+            ):
+                rows.append(
+                    {
+                        "tag": f"WX{k + 1:02d}-{suffix}",
+                        "kind": kind,
+                        "unit": unit,
+                        "device": "自动气象站",
+                        "location": "厂区气象桅杆（10 米）",
+                        "level_1": None,
+                        "level_2": None,
+                        "direction": "high",
+                        "stale_after_s": 300,
+                        "enterprise_id": self.ent_ids[e],
+                        "hazard_id": self.hazard_ent[e],
+                    }
+                )
+        return rows
 
     # --- resources and targets --------------------------------------------------------
     def make_places(self) -> str:

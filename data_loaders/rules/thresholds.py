@@ -32,6 +32,9 @@ DEFAULTS: dict[str, Thresholds] = {
     "water_flow": Thresholds(8, 5, "low", "m³/h"),
     "water_level": Thresholds(30, 20, "low", "%"),
     "ai_video": Thresholds(None, None, "high", ""),
+    # weather: never an alarm (wind speed in m/s; direction in degrees, where it blows from)
+    "wind_speed": Thresholds(None, None, "high", "m/s"),
+    "wind_direction": Thresholds(None, None, "high", "°"),
 }
 
 

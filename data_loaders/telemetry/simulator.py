@@ -1,6 +1,9 @@
 """A simulator that keeps the demo city's sensors alive: believable values (a level that suits
 the signal, noise, a daily cycle, a slow drift), rare excursions over the thresholds, a dropout
-now and then, and AI-scene events; tuned so the city shows a few alarms an hour.
+now and then, and AI-scene events; tuned so the city shows a few alarms an hour. Weather
+stations get wind: a speed with a daily cycle and gusts, a direction that wanders around the
+season's monsoon with a sea breeze by day (their own random stream: the other sensors' values
+do not depend on them).
 
 Deterministic for a seed and a sequence of `now`s, so tests can pin what it does.
 """
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from data_loaders.store.schema import Sensor
 from data_loaders.telemetry.formats import RawReading
+from data_loaders.vocab import WEATHER_KINDS
 
 GASES = {"ammonia", "combustible_gas", "toxic_gas", "hydrogen"}
 CYCLING = {"temperature", "pressure", "tank_level", "water_level"}
@@ -57,6 +61,42 @@ class _Scene:
     silent_until: datetime | None = None
 
 
+# Wind, coastal Zhejiang: the East China Sea lies east of the county, so a sea breeze blows
+# from the east-south-east by day and a weaker land breeze from the west-north-west at night;
+# the monsoon blows from the north-east in winter and the south-south-east in summer.
+WIND_MIN_M_S, WIND_MAX_M_S = 0.5, 8.0
+SEA_BREEZE_FROM, LAND_BREEZE_FROM = 110.0, 290.0
+WINTER_FROM, SUMMER_FROM = 45.0, 160.0
+WIND_STREAM = 104_729  # the wind's random stream: seed × this + 17
+
+
+@dataclass
+class _Station:
+    """A weather station: its speed and direction sensors share one state of the air."""
+
+    speed_tag: str | None
+    direction_tag: str | None
+    mean: float  # m/s, a 24-hour mean for this spot
+    offset: float  # degrees: the local terrain's turn of the wind
+    speed_anom: float = 0.0  # slow wander of the speed, m/s
+    gust: float = 0.0  # a decaying gust, m/s
+    heading: float | None = None  # where the wind comes from now, degrees
+    last_at: datetime | None = None
+    next_at: datetime | None = None
+
+
+def _turn(a: float, b: float) -> float:
+    """The signed turn from bearing a to bearing b, in (-180, 180]."""
+    d = (b - a) % 360.0
+    return d - 360.0 if d > 180.0 else d
+
+
+def _bearing(value: float) -> float:
+    """A direction wrapped into [0, 360) after rounding to 0.1°."""
+    v = round(value % 360.0, 1)
+    return 0.0 if v >= 360.0 else v
+
+
 def baseline(
     kind: str, l1: float | None, l2: float | None, direction: str, r: random.Random
 ) -> float:
@@ -84,9 +124,11 @@ class Simulator:
     scenes: list[_Scene]
     settings: SimSettings = field(default_factory=SimSettings)
     seed: int = 1
+    stations: list[_Station] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
+        self.wind_rng = random.Random(self.seed * WIND_STREAM + 17)
 
     @classmethod
     def from_sensors(
@@ -95,7 +137,10 @@ class Simulator:
         """A simulator for these sensors (AI-video ones become scenes)."""
         r = random.Random(seed * 7919)
         signals, scenes = [], []
+        weather = [s for s in rows if s.kind in WEATHER_KINDS]
         for s in sorted(rows, key=lambda s: s.tag):
+            if s.kind in WEATHER_KINDS:
+                continue
             if s.kind == "ai_video":
                 scenes.append(_Scene(s.tag))
                 continue
@@ -113,7 +158,7 @@ class Simulator:
                     cycle=scale * 0.05 if s.kind in CYCLING else 0.0,
                 )
             )
-        return cls(signals, scenes, settings or SimSettings(), seed)
+        return cls(signals, scenes, settings or SimSettings(), seed, _stations(weather, seed))
 
     # --- one signal ----------------------------------------------------------------------
     def _normal(self, s: _Signal, at: datetime) -> float:
@@ -168,6 +213,54 @@ class Simulator:
             "scene": self.settings.scene_events_per_hour / (scenes_n * ticks_per_hour),
         }
 
+    # --- wind -------------------------------------------------------------------------------
+    def _wind(self, w: _Station, at: datetime) -> tuple[float, float]:
+        """The station's air moved on to `at`: (speed m/s, where from in degrees)."""
+        r = self.wind_rng
+        dt = 10.0 if w.last_at is None else abs((at - w.last_at).total_seconds())
+        dt = min(max(dt, 1.0), 3600.0)
+        w.last_at = at
+        hours = (at.hour + at.minute / 60 + 8) % 24  # China time
+        day = math.sin(2 * math.pi * (hours - 8) / 24)  # +1 at 14:00, -1 at 02:00
+        # speed: the daily cycle (calm nights), a slow wander, gusts that die away in a minute
+        keep = math.exp(-dt / 1800.0)
+        w.speed_anom = w.speed_anom * keep + r.gauss(0, 0.6) * math.sqrt(1 - keep * keep)
+        w.gust *= math.exp(-dt / 45.0)
+        if r.random() < 1 - math.exp(-dt / 400.0):  # a gust every few minutes
+            w.gust += r.uniform(0.8, 2.5) * (0.6 + 0.4 * max(day, 0.0))
+        speed = w.mean * (1 + 0.45 * day) + w.speed_anom + w.gust + r.gauss(0, 0.25)
+        speed = min(WIND_MAX_M_S, max(WIND_MIN_M_S, speed))
+        # direction: pulled towards the season's monsoon with the breeze of the hour
+        target = self._wind_target(at, day) + w.offset
+        if w.heading is None:
+            w.heading = (target + r.gauss(0, 20)) % 360.0
+        pull = 1 - math.exp(-dt / 5400.0)
+        w.heading += _turn(w.heading, target) * pull + r.gauss(0, 0.6) * math.sqrt(dt)
+        w.heading %= 360.0
+        spread = 4.0 + 12.0 / max(speed, WIND_MIN_M_S)  # light air veers about more
+        return round(speed, 2), _bearing(w.heading + r.gauss(0, spread))
+
+    @staticmethod
+    def _wind_target(at: datetime, day: float) -> float:
+        """Where the wind tends to come from at `at`: the monsoon of the month (north-east
+        in winter, south-south-east in summer), turned by the sea breeze by day."""
+        summer = (1 - math.cos(2 * math.pi * (at.month - 1) / 12)) / 2  # 0 in Jan, 1 in Jul
+        monsoon = WINTER_FROM + _turn(WINTER_FROM, SUMMER_FROM) * summer
+        breeze, weight = (SEA_BREEZE_FROM, 0.8 * day) if day > 0 else (LAND_BREEZE_FROM, -0.3 * day)
+        weight *= 0.5 + 0.5 * summer  # the breeze shows most when the monsoon is weak
+        x = math.sin(math.radians(monsoon)) + weight * math.sin(math.radians(breeze))
+        y = math.cos(math.radians(monsoon)) + weight * math.cos(math.radians(breeze))
+        return math.degrees(math.atan2(x, y)) % 360.0
+
+    def _wind_readings(self, w: _Station, at: datetime) -> list[RawReading]:
+        speed, heading = self._wind(w, at)
+        out = []
+        if w.speed_tag:
+            out.append(RawReading(w.speed_tag, at, speed))
+        if w.direction_tag:
+            out.append(RawReading(w.direction_tag, at, heading))
+        return out
+
     # --- the whole city ---------------------------------------------------------------------
     def tick(self, now: datetime) -> list[RawReading]:
         """The readings due at `now` (each sensor at most once per interval)."""
@@ -189,6 +282,11 @@ class Simulator:
             elif c.next_at is None or now >= c.next_at:
                 out.append(RawReading(c.tag, at, 0.0))
                 c.next_at = at + timedelta(seconds=self.settings.scene_heartbeat_s)
+        for w in self.stations:
+            if w.next_at is not None and now < w.next_at:
+                continue
+            w.next_at = at + interval
+            out.extend(self._wind_readings(w, at))
         return out
 
     def history(self, end: datetime, hours: int = 24, step_s: int = 300) -> list[RawReading]:
@@ -204,7 +302,30 @@ class Simulator:
                 out.append(RawReading(s.tag, at, round(self._normal(s, at), 3)))
             if i % max(1, 3600 // step_s) == 0:
                 out.extend(RawReading(c.tag, at, 0.0) for c in self.scenes)
+            for w in self.stations:
+                out.extend(self._wind_readings(w, at))
         return out
+
+
+def _stations(rows: list[Sensor], seed: int) -> list[_Station]:
+    """The weather stations among these sensors: one per enterprise (or per tag where a wind
+    sensor has none), its speed and direction sensors together."""
+    by_place: dict[object, dict[str, str]] = {}
+    for s in sorted(rows, key=lambda s: s.tag):
+        place = s.enterprise_id if s.enterprise_id is not None else s.tag
+        by_place.setdefault(place, {}).setdefault(s.kind, s.tag)
+    r = random.Random(seed * WIND_STREAM)
+    out = []
+    for tags in sorted(by_place.values(), key=lambda t: sorted(t.values())):
+        out.append(
+            _Station(
+                tags.get("wind_speed"),
+                tags.get("wind_direction"),
+                mean=r.uniform(2.4, 3.6),
+                offset=r.uniform(-15, 15),
+            )
+        )
+    return out
 
 
 def load_simulator(
