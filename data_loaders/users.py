@@ -35,6 +35,11 @@ def save_user(session: Session, name: str, role: str, password_hash: str) -> boo
     return False
 
 
+def role_of(session: Session, name: str) -> str | None:
+    """A user's role by name, or None when nobody has that name."""
+    return session.scalar(select(User.role).where(User.name == name))
+
+
 def has_role(user_role: str | None, needed: str) -> bool:
     """Whether a role includes another (admin ⊇ operator ⊇ viewer)."""
     return user_role in ROLE_RANK and ROLE_RANK[user_role] >= ROLE_RANK[needed]

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from dashboard.app import create_app
 from dashboard.auth import hash_password
 from dashboard.settings import Settings
+from data_loaders.actions.alarms import NotAllowed
 from data_loaders.rules import plume as plume_rules
 from data_loaders.rules.zones import ZoneError, parse_radii, ring
 from data_loaders.store import session_scope
@@ -382,3 +383,43 @@ def test_resources_are_sent_as_tasks_and_the_response_is_timed(api, small_city):
     assert datetime.fromisoformat(steps["closed"]["at"]) <= datetime.now(UTC)
     late = api.post(base + "/notes", json={"note": "x"}, headers=basic("otto"))
     assert late.status_code == 409  # a closed incident's record is kept as it was
+
+
+def test_a_scenario_plays_into_a_drill_in_its_own_time(api, small_city, monkeypatch):
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+    from data_loaders.actions.incidents import play_scenario
+    from data_loaders.telemetry.scenario import DEMO_SCENARIO, Step, parse_scenario
+
+    body = {
+        "kind": "toxic_release",
+        "enterprise": ammonia_site(small_city)[0],
+        "drill": True,
+        "release": {"rate_kg_s": 1, **WIND},
+    }
+    drill = api.post("/api/incidents", json=body, headers=basic("otto")).json["id"]
+    tag, level_2 = ammonia_sensor(small_city)
+    steps = [Step(0, tag, 10), Step(30, tag, level_2 * 2), Step(30, tag + "-no", 1)]
+    with pytest.raises(Exception, match="no sensor"):  # all or nothing, step by step
+        play_scenario(small_city, "otto", "operator", drill, steps, speed=10, sleep=lambda s: None)
+    waits: list[float] = []
+    n = play_scenario(
+        small_city, "otto", "operator", drill, steps[:2], speed=10, sleep=waits.append
+    )
+    assert n == 2 and len(waits) == 1 and 2.5 < waits[0] <= 3.0  # 30 s at ten times the speed
+    with pytest.raises(NotAllowed):
+        play_scenario(small_city, "vera", "viewer", drill, steps[:1], sleep=lambda s: None)
+    # the demo's own scenario, from the command line (an operator by name; fast)
+    runner = CliRunner()
+    monkeypatch.setenv("ONEMAP_DATABASE_URL", small_city.url.render_as_string(hide_password=False))
+    assert len(parse_scenario(DEMO_SCENARIO)) > 10
+    slept: list[float] = []
+    monkeypatch.setattr("data_loaders.actions.incidents.time.sleep", slept.append)
+    done = runner.invoke(main, ["drill", "play", str(drill), "--as", "otto", "--speed", "100"])
+    assert done.exit_code == 0, done.output
+    assert "readings injected" in done.output and slept
+    refused = runner.invoke(main, ["drill", "play", str(drill), "--as", "vera"])
+    assert refused.exit_code == 2 and "operator" in refused.output
+    drills = api.get("/api/alarms?drill=1&state=open", headers=basic("vera")).json
+    assert any(a["level"] == 2 for a in drills)

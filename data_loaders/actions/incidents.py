@@ -6,7 +6,8 @@ closes its alarms and keeps its record for review."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,6 +36,7 @@ from data_loaders.store.schema import (
 )
 from data_loaders.telemetry.alarms import AlarmConfig
 from data_loaders.telemetry.formats import RawReading, parse_body
+from data_loaders.telemetry.scenario import Step
 from data_loaders.telemetry.store import SensorDirectory, ingest_parsed
 from data_loaders.telemetry.wind import nearest_wind
 from data_loaders.users import has_role
@@ -602,6 +604,46 @@ def inject(
         return {"accepted": result.accepted, "duplicates": result.duplicates}
 
 
+def play_scenario(
+    engine: Any,
+    actor: str | None,
+    role: str | None,
+    incident_id: int,
+    steps: list[Step],
+    speed: float = 1.0,
+    sleep: Callable[[float], None] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    say: Callable[[str], None] = lambda _line: None,
+) -> int:
+    """Play a scenario into an open drill as it would happen: the steps at each offset (÷
+    speed) injected as readings of that moment, through inject (every check of its own);
+    the readings injected."""
+    if not 0.1 <= speed <= 100:
+        raise IncidentError(
+            "bad_value", "speed 应在 0.1 到 100 之间", "speed is 0.1 to 100", "speed"
+        )
+    sleep = sleep or time.sleep
+    started = time.monotonic()
+    total = 0
+    offsets = sorted({s.offset_s for s in steps})
+    for offset in offsets:
+        wait = offset / speed - (time.monotonic() - started)
+        if wait > 0:
+            sleep(wait)
+        now = clock()
+        body = json.dumps(
+            [
+                {"sensor": s.sensor, "ts": now.isoformat(), "value": s.value}
+                for s in steps
+                if s.offset_s == offset
+            ]
+        )
+        counts = inject(engine, actor, role, incident_id, body, now=now)
+        total += counts["accepted"]
+        say(f"+{offset:.0f} s: {counts['accepted']} readings")
+    return total
+
+
 __all__ = [
     "IncidentError",
     "NoSuchIncident",
@@ -612,5 +654,6 @@ __all__ = [
     "inject",
     "open_incident",
     "parse_opening",
+    "play_scenario",
     "send_task",
 ]

@@ -20,6 +20,8 @@ from typing import Any
 
 from data_loaders.files import FileProblem, RowError, read_csv_bytes
 
+# the demo city's scenario: an ammonia leak at a real pilot sensor past level 1 and level 2
+DEMO_SCENARIO = Path(__file__).parents[1] / "demo" / "scenarios" / "ammonia_leak.csv"
 MAX_STEPS = 10_000
 MAX_OFFSET_S = 86_400.0  # a drill's scenario spans a day at most
 MAX_ABS_VALUE = 1e9
