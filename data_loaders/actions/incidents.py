@@ -107,10 +107,23 @@ def _text(body: Mapping[str, Any], key: str, limit: int) -> str | None:
     return value.strip() or None
 
 
-def parse_opening(body: Any) -> Opening:
-    """The request's fields, checked and bounded (IncidentError names the first bad one)."""
+def _mapping(body: Any) -> Mapping[str, Any]:
     if not isinstance(body, Mapping):
         raise IncidentError("bad_body", "请求体应为 JSON 对象", "the body must be a JSON object")
+    return body
+
+
+def _needed(body: Any, key: str, limit: int, message_zh: str, message_en: str) -> str:
+    """A text field the action cannot do without (bounded)."""
+    value = _text(_mapping(body), key, limit)
+    if not value:
+        raise IncidentError("missing", message_zh, message_en, key)
+    return value
+
+
+def parse_opening(body: Any) -> Opening:
+    """The request's fields, checked and bounded (IncidentError names the first bad one)."""
+    body = _mapping(body)
     kind = vocab.parse_choice(body.get("kind") or "", vocab.INCIDENT_KINDS)
     if kind is None:
         names = ", ".join(vocab.INCIDENT_KINDS)
@@ -329,11 +342,7 @@ def close_incident(
 ) -> int:
     """Close an open incident with a summary (operators); a drill's alarms close with it."""
     actor = _operator(actor, role, "closing an incident")
-    if not isinstance(body, Mapping):
-        raise IncidentError("bad_body", "请求体应为 JSON 对象", "the body must be a JSON object")
-    summary = _text(body, "summary", MAX_SUMMARY)
-    if not summary:
-        raise IncidentError("missing", "请填写处置小结", "a summary is needed", "summary")
+    summary = _needed(body, "summary", MAX_SUMMARY, "请填写处置小结", "a summary is needed")
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
         incident = _open_incident_row(session, incident_id)
@@ -383,11 +392,7 @@ def add_note(
 ) -> int:
     """A note on an open incident's timeline (operators); the event's id."""
     who = _operator(actor, role, "a note")
-    if not isinstance(body, Mapping):
-        raise IncidentError("bad_body", "请求体应为 JSON 对象", "the body must be a JSON object")
-    note = _text(body, "note", MAX_NOTE)
-    if not note:
-        raise IncidentError("missing", "请填写内容", "the note is empty", "note")
+    note = _needed(body, "note", MAX_NOTE, "请填写内容", "the note is empty")
     now = now or datetime.now(UTC)
     with session_scope(engine) as session:
         incident = _open_incident_row(session, incident_id)
@@ -408,8 +413,7 @@ def send_task(
 ) -> int:
     """Dispatch a resource (its code) to an open incident as a task (sent); the task's id."""
     who = _operator(actor, role, "dispatching a resource")
-    if not isinstance(body, Mapping):
-        raise IncidentError("bad_body", "请求体应为 JSON 对象", "the body must be a JSON object")
+    body = _mapping(body)
     code = _text(body, "resource", 40)
     title = _text(body, "title", 300)
     now = now or datetime.now(UTC)
