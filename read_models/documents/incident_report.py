@@ -270,9 +270,9 @@ def zone_total_line(zone: dict[str, Any], lang: str = "zh") -> str:
     e, mh, tg = h["enterprises"], h["major_hazards"], h["targets"]
     if lang == "en":
         return (
-            f"In all: {number(e['total'])} enterprises (red {e['red']}, yellow {e['yellow']}, "
-            f"blue {e['blue']}, green {e['green']}), {number(mh['total'])} major hazards, "
-            f"{number(tg['total'])} sensitive targets with about {number(tg['people'])} people."
+            f"In all: enterprises {number(e['total'])} (red {e['red']}, yellow {e['yellow']}, "
+            f"blue {e['blue']}, green {e['green']}), major hazards {number(mh['total'])}, "
+            f"sensitive targets {number(tg['total'])}, people about {number(tg['people'])}."
         )
     return (
         f"合计：企业 {number(e['total'])} 家（红 {e['red']}、黄 {e['yellow']}、蓝 {e['blue']}、"
@@ -341,6 +341,7 @@ def _title(pdf: _Report, w: _Writer, doc: dict[str, Any], title: str, made: str)
 def _overview(w: _Writer, doc: dict[str, Any]) -> None:
     w.section("事件概况", "Overview")
     ent = doc["enterprise"]
+    cls = ent["safety_class"] if ent else None
     where = (
         f"{doc['lon']:.6f}, {doc['lat']:.6f}（WGS84）"
         if w.lang == "zh"
@@ -357,9 +358,9 @@ def _overview(w: _Writer, doc: dict[str, Any]) -> None:
         (w.t("地点（经度, 纬度）", "Where (lon, lat)"), where),
         (
             w.t("涉事企业", "Enterprise"),
-            (
-                f"{ent['name']}（{ent['credit_code']}，"
-                f"{code_name('class', ent['safety_class'], w.lang)}）"
+            w.t(
+                f"{ent['name']}（{ent['credit_code']}，{code_name('class', cls, 'zh')}）",
+                f"{ent['name']} ({ent['credit_code']}, {code_name('class', cls, 'en')})",
             )
             if ent
             else "—",
@@ -413,7 +414,7 @@ def _zones(w: _Writer, doc: dict[str, Any]) -> None:
                 number(h["targets"]["people"]),
             ]
         )
-    w.table(head, rows, (3.4, 1.1, 0.8, 0.8, 0.8, 0.8, 1.4, 1.2, 1.2), "LRRRRRRRR")
+    w.table(head, rows, (2.6, 1.45, 0.8, 1.05, 0.85, 0.95, 1.3, 1.1, 1.1), "LRRRRRRRR")
     w.para(
         w.t(
             "各圈层为以事发点为圆心的半径范围（含内圈）；AEGL 区为扩散估算的地面足迹。",
@@ -550,8 +551,7 @@ def _resources(w: _Writer, doc: dict[str, Any]) -> None:
         w.table(
             [
                 w.t("序号", "No."),
-                w.t("任务", "Task"),
-                w.t("资源", "Resource"),
+                w.t("任务（资源）", "Task (resource)"),
                 w.t("状态", "State"),
                 w.t("派出", "Sent"),
                 w.t("到达", "Arrived"),
@@ -561,8 +561,7 @@ def _resources(w: _Writer, doc: dict[str, Any]) -> None:
             [
                 [
                     i,
-                    t["title"],
-                    t["resource"],
+                    _task_text(t),
                     state_name(t["state"], w.lang),
                     china_time(t["sent_at"]),
                     china_time(t["arrived_at"]),
@@ -571,9 +570,9 @@ def _resources(w: _Writer, doc: dict[str, Any]) -> None:
                 ]
                 for i, t in enumerate(tasks, 1)
             ],
-            (0.6, 2.2, 2.0, 0.9, 1.45, 1.45, 1.45, 0.9),
-            "CLLLLLLL",
-            size=8,
+            (0.75, 3.2, 0.8, 2.1, 2.1, 2.1, 0.95),
+            "CLLLLLL",
+            size=7.5,
         )
     else:
         w.para(w.t("未派出资源。", "No resource was sent."))
@@ -609,6 +608,12 @@ def _resources(w: _Writer, doc: dict[str, Any]) -> None:
     else:
         w.para(w.t("资源库中没有应急资源。", "The store holds no emergency resource."))
     w.para(w.t("注：", "Note: ") + _text(doc.get("distance_note")), size=9, colour=GREY)
+
+
+def _task_text(task: dict[str, Any]) -> str:
+    """A task's title, and its resource when the title does not already name it."""
+    title, resource = _text(task["title"]), _text(task["resource"])
+    return title if not resource or resource in title else f"{title}\n（{resource}）"
 
 
 def _resource_detail(w: _Writer, r: dict[str, Any]) -> str:
