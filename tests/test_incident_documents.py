@@ -22,7 +22,15 @@ from dashboard.auth import hash_password
 from dashboard.settings import Settings
 from data_loaders import vocab
 from data_loaders.store import session_scope
-from data_loaders.store.schema import Enterprise, HazardSubstance, MajorHazard, Resource, Target
+from data_loaders.store.schema import (
+    Enterprise,
+    HazardSubstance,
+    MajorHazard,
+    Resource,
+    Sensor,
+    SensorState,
+    Target,
+)
 from data_loaders.users import save_user
 
 PASSWORDS = {"vera": "viewer-pass", "otto": "operator-pass"}
@@ -287,3 +295,33 @@ def test_only_a_signed_in_viewer_downloads_and_an_unknown_incident_is_404(api, s
         assert api.get(url, headers=basic("vera")).status_code == 200
         missing = api.get(f"/api/incidents/999999/{name}", headers=basic("vera"))
         assert missing.status_code == 404 and missing.json["error"]
+
+
+def test_a_station_wind_is_named_with_its_distance_and_age(api, small_city):
+    from datetime import UTC, datetime, timedelta
+
+    with session_scope(small_city) as s:  # a weather station at an enterprise, read lately
+        site = s.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
+        at = datetime.now(UTC) - timedelta(seconds=90)
+        for kind, value in (("wind_speed", 3.2), ("wind_direction", 200.0)):
+            sensor = Sensor(tag=f"WX-{kind}", kind=kind, enterprise_id=site.id)
+            s.add(sensor)
+            s.flush()
+            s.add(SensorState(sensor_id=sensor.id, last_ts=at, last_value=value))
+    body = {
+        "kind": "toxic_release",
+        "lon": 120.6,
+        "lat": 27.8,
+        "drill": True,
+        "release": {"substance": "液氨", "rate_kg_s": 1},  # no wind given: the nearest station's
+    }
+    made = api.post("/api/incidents", json=body, headers=basic("otto"))
+    assert made.status_code == 201, made.json
+    wind = made.json["wind"]
+    assert wind["source"] == "station" and wind["m_s"] == 3.2
+    answer = api.get(f"/api/incidents/{made.json['id']}/report.pdf", headers=basic("vera"))
+    whole = "".join(pdf_pages(answer.data))
+    assert "气象站" + squeeze(wind["station"]["name"]) in whole
+    assert f"距事发点{wind['distance_m']:,}米" in whole
+    assert re.search(r"生成报告时已[\d,]+秒", whole)
+    assert "南风（来向200°），3.2m/s" in whole
