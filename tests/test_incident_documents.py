@@ -300,8 +300,11 @@ def test_only_a_signed_in_viewer_downloads_and_an_unknown_incident_is_404(api, s
 def test_a_station_wind_is_named_with_its_distance_and_age(api, small_city):
     from datetime import UTC, datetime, timedelta
 
-    with session_scope(small_city) as s:  # a weather station at an enterprise, read lately
+    # a weather station at an enterprise, read lately, and the release right there (so it is
+    # the nearest station whatever others the demo city has)
+    with session_scope(small_city) as s:
         site = s.scalar(select(Enterprise).order_by(Enterprise.id).limit(1))
+        lon, lat = site.lon, site.lat
         at = datetime.now(UTC) - timedelta(seconds=90)
         for kind, value in (("wind_speed", 3.2), ("wind_direction", 200.0)):
             sensor = Sensor(tag=f"WX-{kind}", kind=kind, enterprise_id=site.id)
@@ -310,15 +313,15 @@ def test_a_station_wind_is_named_with_its_distance_and_age(api, small_city):
             s.add(SensorState(sensor_id=sensor.id, last_ts=at, last_value=value))
     body = {
         "kind": "toxic_release",
-        "lon": 120.6,
-        "lat": 27.8,
+        "lon": lon,
+        "lat": lat,
         "drill": True,
         "release": {"substance": "液氨", "rate_kg_s": 1},  # no wind given: the nearest station's
     }
     made = api.post("/api/incidents", json=body, headers=basic("otto"))
     assert made.status_code == 201, made.json
     wind = made.json["wind"]
-    assert wind["source"] == "station" and wind["m_s"] == 3.2
+    assert wind["source"] == "station" and wind["m_s"] == 3.2 and wind["distance_m"] == 0
     answer = api.get(f"/api/incidents/{made.json['id']}/report.pdf", headers=basic("vera"))
     whole = "".join(pdf_pages(answer.data))
     assert "气象站" + squeeze(wind["station"]["name"]) in whole
