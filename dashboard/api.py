@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from flask import Blueprint, Response, request
@@ -52,6 +53,8 @@ from data_loaders.telemetry.store import (
 )
 from data_loaders.times import china_today, parse_instant
 from read_models.alarms import load_alarm, load_alarms
+from read_models.documents.incident_lists import write_lists
+from read_models.documents.incident_report import FontMissing, report_title, write_report
 from read_models.exports import EXPORTS, MIMETYPES, ExportError, load_export, write_rows
 from read_models.grids import UnknownGrid
 from read_models.incidents import load_incident, load_incidents
@@ -433,6 +436,51 @@ def incident(deps: ApiDeps, incident_id: int) -> Response:
     return json_response(item, cache=False) if item else error(f"no incident {incident_id}", 404)
 
 
+def attachment(body: bytes, mimetype: str, ascii_name: str, name: str) -> Response:
+    """A file to download, never cached: its name in ASCII and, for browsers that read it,
+    in UTF-8 (RFC 6266 / 5987 filename*)."""
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def incident_document(deps: ApiDeps, incident_id: int, kind: str) -> Response:
+    # the after-action report (PDF) or the lists (XLSX), both made from the incident
+    # document the page shows (load_incident), so their figures are its figures
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    now = datetime.now(UTC)
+    with session_scope(deps.engine) as session:
+        doc = load_incident(session, incident_id, now)
+    if doc is None:
+        return error(f"no incident {incident_id}", 404)
+    day = china_today(now).strftime("%Y%m%d")
+    if kind == "report":
+        try:
+            body = write_report(doc, now, lang)
+        except FontMissing as exc:
+            return error(str(exc), 503, "no_font")
+        title = report_title(doc, lang)
+        local = f"{title}-{incident_id}-{day}.pdf"
+        return attachment(body, "application/pdf", f"incident-{incident_id}-report.pdf", local)
+    part = "疏散与通知名单" if lang == "zh" else "lists"
+    mark = ("演练-" if lang == "zh" else "drill-") if doc["drill"] else ""
+    local = f"{mark}{part}-{incident_id}-{day}.xlsx"
+    return attachment(
+        write_lists(doc, now, lang), MIMETYPES["xlsx"], f"incident-{incident_id}-lists.xlsx", local
+    )
+
+
+def incident_report(deps: ApiDeps, incident_id: int) -> Response:
+    return incident_document(deps, incident_id, "report")
+
+
+def incident_lists(deps: ApiDeps, incident_id: int) -> Response:
+    return incident_document(deps, incident_id, "lists")
+
+
 def open_incident_route(deps: ApiDeps) -> Response:
     body = _json_body()
     if isinstance(body, Response):
@@ -615,6 +663,8 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         ("/api/incidents", incidents, GET),
         ("/api/incidents", open_incident_route, POST),
         (f"/api/incidents/{INCIDENT_ID}", incident, GET),
+        (f"/api/incidents/{INCIDENT_ID}/report.pdf", incident_report, GET),
+        (f"/api/incidents/{INCIDENT_ID}/lists.xlsx", incident_lists, GET),
         (f"/api/incidents/{INCIDENT_ID}/close", close_incident_route, POST),
         (f"/api/incidents/{INCIDENT_ID}/inject", inject_route, POST),
         (f"/api/incidents/{INCIDENT_ID}/notes", note_route, POST),

@@ -37,6 +37,9 @@ MAX_CONTACTS = 30
 DISTANCE_NOTE = "直线距离（非道路距离）/ straight-line distance, not by road"
 
 
+_CLASS_RANK = {c: i for i, c in enumerate(vocab.SAFETY_CLASSES)}  # green 0 … red 3
+
+
 def _box(model: Any, box: tuple[float, float, float, float]) -> Any:
     west, south, east, north = box
     return select(model).where(
@@ -45,11 +48,19 @@ def _box(model: Any, box: tuple[float, float, float, float]) -> Any:
 
 
 def zone_holdings(session: Session, zone: dict[str, Any]) -> dict[str, Any]:
-    """What lies inside a zone: enterprises by class, major hazards, sensitive targets with
-    their people (by type and in all)."""
+    """What lies inside a zone: enterprises by class and each one (credit code, name, class),
+    major hazards, sensitive targets with their people (by type and in all) and each one with
+    its contact and phone."""
     box = bounds_of(zone)
     ents = session.execute(
-        select(Enterprise.id, Enterprise.safety_class, Enterprise.lon, Enterprise.lat).where(
+        select(
+            Enterprise.id,
+            Enterprise.credit_code,
+            Enterprise.name,
+            Enterprise.safety_class,
+            Enterprise.lon,
+            Enterprise.lat,
+        ).where(
             Enterprise.lon >= box[0],
             Enterprise.lon <= box[2],
             Enterprise.lat >= box[1],
@@ -78,7 +89,17 @@ def zone_holdings(session: Session, zone: dict[str, Any]) -> dict[str, Any]:
         row["count"] += 1
         row["people"] += t.people or 0
     return {
-        "enterprises": {"total": len(kept), **by_class},
+        "enterprises": {
+            "total": len(kept),
+            **by_class,
+            # each one (the lists to notify): red first, then by credit code
+            "items": [
+                {"credit_code": e.credit_code, "name": e.name, "safety_class": e.safety_class}
+                for e in sorted(
+                    kept, key=lambda e: (-_CLASS_RANK.get(e.safety_class, 0), e.credit_code)
+                )
+            ],
+        },
         "major_hazards": {
             "total": len(hazards),
             "items": sorted(hazards, key=lambda h: h["level"]),
@@ -88,7 +109,14 @@ def zone_holdings(session: Session, zone: dict[str, Any]) -> dict[str, Any]:
             "people": sum(t.people or 0 for t in targets),
             "by_type": by_type,
             "items": [
-                {"code": t.code, "name": t.name, "type": t.type, "people": t.people}
+                {
+                    "code": t.code,
+                    "name": t.name,
+                    "type": t.type,
+                    "people": t.people,
+                    "contact": t.contact,
+                    "phone": t.phone,
+                }
                 for t in sorted(targets, key=lambda t: -(t.people or 0))
             ],
         },
