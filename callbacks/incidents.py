@@ -147,6 +147,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         Output(ids.DATA_VERSION, "data", allow_duplicate=True),
         Output(ids.LOCATION, "search", allow_duplicate=True),
         Output(ids.ALARM_DIALOG, "className", allow_duplicate=True),
+        Output({"type": ids.INCIDENT_FIELD, "name": ALL}, "value"),
         Input(ids.INCIDENT_EVENT, "data"),
         State({"type": ids.INCIDENT_FIELD, "name": ALL}, "value"),
         State({"type": ids.INCIDENT_FIELD, "name": ALL}, "id"),
@@ -156,8 +157,9 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
     )
     def act_on_incident(event, values, field_ids, messages, search):  # type: ignore[no-untyped-def]
         ident = event_trigger(event)
+        keep = [no_update] * len(field_ids)
         if ident is None:
-            return [no_update] * len(messages), no_update, no_update, no_update
+            return [no_update] * len(messages), no_update, no_update, no_update, keep
         state = parse_query(search, deps.lang)
         form = {f["name"]: v for f, v in zip(field_ids, values, strict=True)}
         try:
@@ -189,4 +191,7 @@ def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
         dialog = (
             "alarm-dialog" if opened and ident["type"] == ids.INCIDENT_FROM_ALARM else no_update
         )
-        return [deps.label(key, state.lang)] * len(messages), token, moved, dialog
+        # the text that was saved leaves its box (a note, or the summary that closed it)
+        done = {"note": "note", "close": "summary"}.get(ident.get("action", ""))
+        cleared = ["" if f["name"] == done else no_update for f in field_ids]
+        return [deps.label(key, state.lang)] * len(messages), token, moved, dialog, cleared

@@ -42,6 +42,11 @@ HEADINGS += ("五、时间线", "六、响应时效")
 CLASS_ZH = {"green": "绿", "blue": "蓝", "yellow": "黄", "red": "红"}
 
 
+@pytest.fixture(params=["sqlite"])
+def backend(request):  # a document is made from the incident's JSON, whichever store served it
+    return request.param
+
+
 @pytest.fixture
 def api(small_city):
     """The small demo city behind sign-in, with a viewer and an operator."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from data_loaders.rules.zones import distances_m
@@ -35,6 +36,8 @@ def stations(engine) -> dict[str, list[Sensor]]:
     return out
 
 
+# (one backend: the generator is the same on both, and a second scale-1 city costs 15 s)
+@pytest.mark.parametrize("demo_city", ["sqlite"], indirect=True)
 def test_the_demo_city_has_three_weather_stations_at_major_hazards(demo_city):
     found = stations(demo_city)
     assert sorted(found) == ["WX01", "WX02", "WX03"]

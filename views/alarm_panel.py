@@ -262,7 +262,7 @@ def create_alarm_detail(
             html.Button(
                 f"{label('incident.start', lang)} · {label(f'incident.kind.{kind}', lang)}",
                 id={"type": ids.INCIDENT_FROM_ALARM, "alarm": a["id"]},
-                className="act act-incident",
+                className="incident-offer",
             )
         )
         buttons.append(

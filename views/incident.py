@@ -213,6 +213,9 @@ def _forms(label: Label, lang: str) -> html.Div:
                 placeholder=label("incident.note", lang),
                 maxLength=2000,
                 className="incident-text",
+                # what is typed survives the panel's redraws (another operator's step)
+                persistence=True,
+                persistence_type="memory",
             ),
             html.Button(
                 label("incident.note_add", lang), id={"type": ids.INCIDENT_ACT, "action": "note"}
@@ -222,6 +225,9 @@ def _forms(label: Label, lang: str) -> html.Div:
                 placeholder=label("incident.summary", lang),
                 maxLength=4000,
                 className="incident-text",
+                # what is typed survives the panel's redraws (another operator's step)
+                persistence=True,
+                persistence_type="memory",
             ),
             html.Button(
                 label("incident.close", lang),
