@@ -35,7 +35,7 @@ from werkzeug.serving import make_server
 from dashboard.app import create_app
 from dashboard.settings import Settings
 from data_loaders.demo.city import build_city
-from data_loaders.store import make_engine, session_scope
+from data_loaders.store import init_db, make_engine, session_scope
 from read_models.places import load_enterprise_points
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -90,6 +90,8 @@ def city(scale: float) -> str:
     if not path.exists():
         print(f"building the demo city at scale {scale:g} …", flush=True)
         build_city(make_engine(url), seed=7, scale=scale)
+    else:
+        init_db(make_engine(url))  # a city kept from an older schema gets the new tables
     return url
 
 
