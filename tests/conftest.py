@@ -8,6 +8,7 @@ with a one-line reason, and fails them under CI=true.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Iterator
@@ -70,11 +71,13 @@ class _PgDatabases:
         self.base = make_url(admin_url)
         self.created: list[str] = []
 
-    def new(self) -> str:
+    def new(self, template: str | None = None) -> str:
+        """A new empty database's URL (or a copy of `template`, a database of ours)."""
         name = f"onemap_t_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         try:
             with self.admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
+                conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
         except Exception as exc:  # the server is down or refuses us
             need_service("PostgreSQL", str(exc).splitlines()[0])
         self.created.append(name)
@@ -116,11 +119,45 @@ def engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     eng.dispose()
 
 
+@pytest.fixture(scope="session")
+def small_city_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Where each backend's small city was built once for the session (a SQLite file, a
+    PostgreSQL database name): a test's own store is a copy, which takes a fraction of
+    building it (the suite builds a few hundred)."""
+    return {}
+
+
 @pytest.fixture
-def small_city(engine: Engine) -> Engine:
-    """A small demo city (400 enterprises, 120 villages) in a fresh store."""
-    build_city(engine, seed=3, scale=0.02, today=TODAY)
-    return engine
+def small_city(
+    backend: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    small_city_templates: dict[str, str],
+) -> Iterator[Engine]:
+    """A small demo city (400 enterprises, 120 villages) in a fresh store of its own."""
+    if backend not in small_city_templates:
+        if backend == "sqlite":
+            where = str(request.getfixturevalue("tmp_path_factory").mktemp("tmpl") / "city.db")
+            url = f"sqlite:///{where}"
+        else:
+            url = request.getfixturevalue("pg_databases").new()
+            where = make_url(url).database or ""
+        built = make_engine(url)
+        build_city(built, seed=3, scale=0.02, today=TODAY)
+        built.dispose()  # (a PostgreSQL template must have no connections when copied)
+        small_city_templates[backend] = where
+    template = small_city_templates[backend]
+    if backend == "sqlite":
+        copy = tmp_path / "onemap.db"
+        for suffix in ("", "-wal", "-shm"):  # a write-ahead log not yet checkpointed too
+            if Path(template + suffix).exists():
+                shutil.copyfile(template + suffix, str(copy) + suffix)
+        url = f"sqlite:///{copy}"
+    else:
+        url = request.getfixturevalue("pg_databases").new(template=template)
+    eng = make_engine(url)
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
