@@ -71,17 +71,22 @@ class _PgDatabases:
         self.base = make_url(admin_url)
         self.created: list[str] = []
 
-    def new(self, template: str | None = None) -> str:
-        """A new empty database's URL (or a copy of `template`, a database of ours)."""
+    def new(self) -> str:
+        """A new empty database's URL."""
         name = f"onemap_t_{uuid.uuid4().hex[:12]}"
-        copy = f' TEMPLATE "{template}"' if template else ""
         try:
             with self.admin.connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{name}"{copy}'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         except Exception as exc:  # the server is down or refuses us
             need_service("PostgreSQL", str(exc).splitlines()[0])
         self.created.append(name)
         return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def replace(self, name: str, template: str) -> None:
+        """Make database `name` (one of ours) a copy of `template` (its connections end)."""
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
 
     def drop_all(self) -> None:
         with self.admin.connect() as conn:
@@ -129,12 +134,13 @@ def small_city_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
 
 @pytest.fixture
 def small_city(
+    engine: Engine,
     backend: str,
-    tmp_path: Path,
     request: pytest.FixtureRequest,
     small_city_templates: dict[str, str],
-) -> Iterator[Engine]:
-    """A small demo city (400 enterprises, 120 villages) in a fresh store of its own."""
+) -> Engine:
+    """A small demo city (400 enterprises, 120 villages) in the test's own store (the same
+    one `engine` is, so a test may use both)."""
     if backend not in small_city_templates:
         if backend == "sqlite":
             where = str(request.getfixturevalue("tmp_path_factory").mktemp("tmpl") / "city.db")
@@ -147,17 +153,16 @@ def small_city(
         built.dispose()  # (a PostgreSQL template must have no connections when copied)
         small_city_templates[backend] = where
     template = small_city_templates[backend]
+    engine.dispose()  # the store is replaced under it: no connection may keep the old one
     if backend == "sqlite":
-        copy = tmp_path / "onemap.db"
-        for suffix in ("", "-wal", "-shm"):  # a write-ahead log not yet checkpointed too
+        path = engine.url.database or ""
+        for suffix in ("", "-wal", "-shm"):  # the write-ahead log goes with its file
+            Path(path + suffix).unlink(missing_ok=True)
             if Path(template + suffix).exists():
-                shutil.copyfile(template + suffix, str(copy) + suffix)
-        url = f"sqlite:///{copy}"
+                shutil.copyfile(template + suffix, path + suffix)
     else:
-        url = request.getfixturevalue("pg_databases").new(template=template)
-    eng = make_engine(url)
-    yield eng
-    eng.dispose()
+        request.getfixturevalue("pg_databases").replace(engine.url.database or "", template)
+    return engine
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
