@@ -12,13 +12,10 @@ from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
 from callbacks.deps import Deps
 from data_loaders.store import session_scope
 from layers import (
-    alarms,
+    LAYERS,
     enterprises,
     grids,
     incident,
-    listed_dangers,
-    major_hazards,
-    resources,
     targets,
 )
 from read_models.geojson.enterprises import CELL, MAX_CLUSTER_ZOOM
@@ -31,16 +28,7 @@ from views.legend import create_choropleth_legend
 from views.map import grid_view
 from views.url_state import MapState, apply_event, controls_of, encode_query, parse_query
 
-LAYER_MODULES = (
-    grids,
-    incident,
-    enterprises,
-    targets,
-    major_hazards,
-    listed_dangers,
-    resources,
-    alarms,
-)
+LAYER_MODULES = LAYERS  # every layer, in draw order (layers/__init__.py)
 
 
 def register(app, deps: Deps) -> None:  # type: ignore[no-untyped-def]
