@@ -356,6 +356,10 @@ def main() -> None:
             folium_filter = folium_filter_ms(browser, url1, app)
         server.shutdown()
         if not args.no_scale10:
+            # a browser of its own: the scale-1 folium pages (20,000 markers, five times) leave
+            # the first one's memory and GC state behind, which the scale-10 figures paid for
+            browser.close()
+            browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             base10, server10, app10 = serve(city(10))
             cold["10"] = first_load(browser, base10)
             print(f"caches warm after the first page: {wait_warm(app10):.1f} s more", flush=True)
