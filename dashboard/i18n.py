@@ -84,6 +84,7 @@ INCIDENT_LABELS: dict[str, dict[str, str]] = {
     "incident.not_found": {"zh": "没有这个事件", "en": "No such incident"},
     "incident.forbidden": {"zh": "需要值班员权限", "en": "Operators only"},
     "incident.straight": {"zh": "直线距离", "en": "straight-line"},
+    "incident.after": {"zh": "+{m} 分 {s} 秒", "en": "+{m} min {s} s"},
     "incident.step_names": {
         "zh": "首次报警;确认;发起;调派;到达;关闭",
         "en": "first alarm;acknowledged;opened;dispatched;arrived;closed",

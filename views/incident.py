@@ -160,8 +160,15 @@ ACTIONS = ("opened", "closed", "note", "injected", "task_sent", "task_arrived", 
 def _timeline(doc: dict[str, Any], label: Label, lang: str) -> html.Ol:
     items = []
     for e in doc["timeline"]:
-        key = f"incident.action.{e['action']}" if e["source"] == "incident" else None
-        what = label(key, lang) if key and e["action"] in ACTIONS else e["action"]
+        # (an alarm's events say what they say in the alarm panel, in the page's language)
+        if e["source"] == "incident":
+            what = (
+                label(f"incident.action.{e['action']}", lang)
+                if e["action"] in ACTIONS
+                else e["action"]
+            )
+        else:
+            what = label(f"alarm.action.{e['action']}", lang)
         items.append(
             html.Li(
                 [
@@ -187,7 +194,9 @@ def _response(doc: dict[str, Any], label: Label, lang: str) -> html.Table:
             [
                 name,
                 local_time(step["at"], seconds=True) or "—",
-                "" if after is None else f"+{after // 60} min {after % 60} s",
+                ""
+                if after is None
+                else label("incident.after", lang).format(m=after // 60, s=after % 60),
             ]
         )
     return _table(["", "", ""], rows, "response")
