@@ -341,9 +341,9 @@
     const h = hideoutOf(context);
     const p = feature.properties;
     const cls = "onemap-alarm alarm-l" + p.level + (p.escalated ? " escalated" : "") +
-      (p.recovered ? " recovered" : "");
+      (p.recovered ? " recovered" : "") + (p.drill ? " drill" : "");
     const lines = [
-      p.enterprise || "",
+      (p.drill ? label(h, "incident.drill", "drill") + " · " : "") + (p.enterprise || ""),
       p.sensor + " · " + label(h, "alarm.level_" + p.level, "") + " · " +
         label(h, "alarm.rule." + p.rule, p.rule) + (p.count > 1 ? " ×" + p.count : ""),
       label(h, "alarm.state." + p.state, p.state) +
@@ -360,6 +360,12 @@
       badge.className = "alarm-here";
       badge.textContent = String(p.here);
       marker.onemapSymbol.box.appendChild(badge);
+    }
+    if (p.drill) {  // a drill's alarm: practised on the real map, never taken for a real one
+      const tag = document.createElement("i");
+      tag.className = "alarm-drill";
+      tag.textContent = label(h, "incident.drill_glyph", "D");
+      marker.onemapSymbol.box.appendChild(tag);
     }
     return marker;
   };

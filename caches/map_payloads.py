@@ -329,11 +329,12 @@ class MapData:
         return self._cached(("targets",), make)
 
     def alarms_geojson(self) -> Payload:
-        """The open alarms."""
+        """The open alarms: real ones, and a running drill's marked as drill (operators
+        practise on the real map; no figure counts them)."""
 
         def make() -> bytes:
             with session_scope(self.engine) as s:
-                return dumps(alarms.features(load_open_alarm_points(s)))
+                return dumps(alarms.features(load_open_alarm_points(s, screens=True)))
 
         return self._cached(("alarms",), make, live=True)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from dash import ALL, ClientsideFunction, Input, Output, State, ctx, no_update
+from dash import ALL, ClientsideFunction, Input, Output, State, ctx, html, no_update
 
 from callbacks.deps import Deps
 from data_loaders.actions.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
@@ -17,6 +17,7 @@ from data_loaders.times import parse_iso
 from read_models.alarms import load_alarm, load_alarms
 from views import ids
 from views.alarm_panel import DUE_DATE, create_alarm_detail, create_alarm_list, due_text
+from views.labels import Label
 from views.url_state import parse_query
 
 
@@ -54,16 +55,30 @@ def action_body(action: str, values: dict[str, str]) -> dict[str, Any]:
     return body
 
 
+def alarm_count(items: list[dict[str, Any]], label: Label, lang: str) -> Any:
+    """The count by the alarm button: real alarms only (a figure); a running drill's are
+    said apart after it ("12 +3 演练"), as the list shows them marked."""
+    real = sum(1 for a in items if not a["is_drill"])
+    drill = len(items) - real
+    if not drill:
+        return str(real)
+    return [
+        str(real),
+        html.Span(f" +{drill} {label('incident.drill', lang)}", className="count-drill"),
+    ]
+
+
 def alarm_list_parts(
     deps: Deps, selected: int | None, lang: str, with_list: bool = True
-) -> tuple[Any, str, dict]:
-    """(the open alarms' list, their count, the signal). The list is drawn only for an open
-    panel (`with_list`; else no_update): a closed one would be hundreds of hidden rows that
-    the page's start and every poll pay for."""
+) -> tuple[Any, Any, dict]:
+    """(the open alarms' list, their count, the signal): real alarms and a running drill's,
+    each of those marked (operators practise on the real screens; the count keeps them
+    apart). The list is drawn only for an open panel (`with_list`; else no_update): a closed
+    one would be hundreds of hidden rows that the page's start and every poll pay for."""
     with session_scope(deps.engine) as session:
-        items = load_alarms(session, list(OPEN_STATES), limit=300)
+        items = load_alarms(session, list(OPEN_STATES), limit=300, screens=True)
     drawn = create_alarm_list(items, selected, deps.label, lang) if with_list else no_update
-    return drawn, str(len(items)), alarm_signal(items)
+    return drawn, alarm_count(items, deps.label, lang), alarm_signal(items)
 
 
 def alarm_detail_parts(deps: Deps, selected: int | None, lang: str) -> tuple[Any, str]:

@@ -71,7 +71,8 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     server.secret_key = settings.secret_key or secrets.token_hex(32)
     Compress(server)
-    versions = Versions(engine)  # one watcher of the store's versions for both caches
+    # one watcher of the store's versions for both caches
+    versions = Versions(engine, settings.version_seconds)
     map_data = MapData(engine, warm=settings.warm_cache, versions=versions)
     if settings.warm_cache:
         try:

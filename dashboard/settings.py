@@ -55,6 +55,11 @@ class Settings:
     )
     demo_on_empty: bool = _setting(True, "`onemap run` fills the demo city when the store is empty")
     heartbeat_seconds: int = _setting(10, "How often the ingest scheduler records its heartbeat")
+    version_seconds: float = _setting(
+        1.0,
+        "How often the web process reads the store's data and alarm versions (each cached map "
+        "layer and figure is kept per version); 0: on every request",
+    )
     anonymous_role: str = _setting(
         "",
         "Role of visitors who have not signed in: empty (sign-in required) or viewer "
@@ -229,6 +234,7 @@ BOUNDS = (
     ("trusted_proxies", 0, 5),
     ("poll_seconds", 1, 3600),
     ("heartbeat_seconds", 1, 3600),
+    ("version_seconds", 0, 60),
     ("port", 1, 65535),
 )
 

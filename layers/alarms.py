@@ -9,7 +9,7 @@ import dash_leaflet as dl
 NAME = "alarms"
 ID = "layer-alarms"
 PANE = "onemap-alarms"
-LABELS = ("alarm.",)
+LABELS = ("alarm.", "incident.drill")  # a drill's alarm says 演练 and is tagged 演
 
 
 def build(url: str | None, hideout: dict[str, Any]) -> dl.GeoJSON:

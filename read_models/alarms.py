@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from data_loaders.rules.lifecycle import OPEN_STATES
-from data_loaders.store.schema import Alarm, AlarmEvent, Enterprise, Sensor
+from data_loaders.store.schema import Alarm, AlarmEvent, Drill, Enterprise, Sensor
 from data_loaders.times import iso
 
 OPEN_ALARM_STATES = OPEN_STATES
@@ -59,12 +59,23 @@ def alarm_item(a: Alarm, s: Sensor, e: Enterprise | None) -> dict[str, Any]:
     }
 
 
-def load_open_alarm_points(session: Session) -> list[dict[str, Any]]:
-    """Open real alarms with sensor, enterprise and position, level 2 first."""
+def on_screens(screens: bool) -> ColumnElement[bool]:
+    """Which alarms a list shows: real ones; on the operators' screens (`screens`) also those
+    of a drill under way, so operators practise on the real screens (each marked 演练 there,
+    and left out of every figure: counts come from real alarms only)."""
+    if not screens:
+        return Alarm.is_drill.is_(False)
+    running = select(Drill.id).where(Drill.ended_at.is_(None))
+    return or_(Alarm.is_drill.is_(False), Alarm.drill_id.in_(running))
+
+
+def load_open_alarm_points(session: Session, screens: bool = False) -> list[dict[str, Any]]:
+    """Open alarms with sensor, enterprise and position, level 2 first: real ones, and with
+    `screens` those of a drill under way too (each says `is_drill`)."""
     rows = session.execute(
         _alarm_select()
         .where(
-            Alarm.is_drill.is_(False),
+            on_screens(screens),
             Alarm.state.in_(OPEN_ALARM_STATES),
             Enterprise.id.is_not(None),
         )
@@ -78,9 +89,12 @@ def load_alarms(
     states: list[str] | None = None,
     limit: int = 500,
     drill: bool = False,
+    screens: bool = False,
 ) -> list[dict[str, Any]]:
-    """Alarms, open before closed, newest first: in the given states (all when none)."""
-    query = _alarm_select().where(Alarm.is_drill.is_(drill))
+    """Alarms, open before closed, newest first, in the given states (all when none): real
+    ones, or a drill's (`drill`), or real ones and those of a drill under way (`screens`)."""
+    where = Alarm.is_drill.is_(True) if drill else on_screens(screens)
+    query = _alarm_select().where(where)
     if states:
         query = query.where(Alarm.state.in_(states))
     order = (Alarm.state == "closed", Alarm.opened_at.desc(), Alarm.id.desc())
@@ -107,5 +121,5 @@ def load_alarm(session: Session, alarm_id: int) -> dict[str, Any] | None:
 
 
 def load_alarm_feed(session: Session, limit: int = 20) -> list[dict[str, Any]]:
-    """The newest real alarms (open first), for the bottom strip."""
-    return load_alarms(session, None, limit)
+    """The newest alarms (open first) for the bottom strip: real ones and a running drill's."""
+    return load_alarms(session, None, limit, screens=True)

@@ -41,7 +41,9 @@ def api(small_city):
     with session_scope(small_city) as s:
         for name, role in (("vera", "viewer"), ("otto", "operator")):
             save_user(s, name, role, hash_password(PASSWORDS[name]))
-    return create_app(Settings(warm_cache=False), engine=small_city).server.test_client()
+    # versions read on every request: a figure compared after a drill is not a cached one
+    settings = Settings(warm_cache=False, version_seconds=0)
+    return create_app(settings, engine=small_city).server.test_client()
 
 
 def basic(name: str) -> dict[str, str]:
@@ -278,14 +280,55 @@ def real_figures(api, engine) -> dict:
 
     from caches.panel_documents import load_model
 
-    out = {
-        path: orjson.loads(api.get(path, headers=basic("vera")).data)
-        for path in ("/api/stats", "/api/stats?grid=330381012", "/api/rankings", "/api/alarms")
-    }
+    paths = (
+        "/api/stats",
+        "/api/stats?grid=330381012",
+        "/api/rankings",
+        "/api/alarms",
+        "/api/layers/grids.geojson?level=2",  # each town's open alarms
+    )
+    out = {path: orjson.loads(api.get(path, headers=basic("vera")).data) for path in paths}
+    # the map's real alarms: a running drill's are drawn beside them, marked, counted apart
+    alarm_layer = orjson.loads(api.get("/api/layers/alarms.geojson", headers=basic("vera")).data)
+    out["map alarms"] = [f for f in alarm_layer["features"] if not f["properties"]["drill"]]
     for kind in ("closure", "listed", "campaigns", "committee", "tasks", "rankings"):
         doc = load_model(engine, kind, None, date(2026, 11, 20))
         out[kind] = orjson.loads(orjson.dumps(doc, default=str))
     return out
+
+
+def on_screens(api, engine, drill_ids: set[int]) -> None:
+    """The operators' screens show exactly these drill alarms, each marked, beside the real
+    ones (the alarm list, its count, the strip, the map): they practise on the real screens."""
+    from callbacks.alarms import alarm_count
+    from dashboard.i18n import t as label
+    from read_models.alarms import load_alarm_feed, load_alarms
+    from views.alarm_panel import create_alarm_list
+    from views.alarm_strip import create_alarm_strip
+
+    with session_scope(engine) as s:
+        listed = load_alarms(s, ["open", "acknowledged", "dispatched"], 300, screens=True)
+        feed = load_alarm_feed(s, limit=50)
+    real = api.get("/api/alarms?state=open,acknowledged,dispatched", headers=basic("vera")).json
+    assert {a["id"] for a in listed if a["is_drill"]} == drill_ids
+    assert {a["id"] for a in listed if not a["is_drill"]} == {a["id"] for a in real}
+    assert {a["id"] for a in feed if a["is_drill"]} <= drill_ids
+    assert bool(drill_ids) == any(a["is_drill"] for a in feed)
+    count = alarm_count(listed, label, "zh")
+    if drill_ids:
+        assert count[0] == str(len(real))
+        assert count[1].children == f" +{len(drill_ids)} 演练"
+        rows = [r for r in create_alarm_list(listed, None, label, "zh") if "drill" in r.className]
+        assert len(rows) == len(drill_ids)
+        assert all(r.children[0].children == "演练" for r in rows)
+        items = create_alarm_strip(feed, label, "zh")[1:]
+        marked = [i for i in items if "drill" in i.className]
+        assert marked and all(i.children[0].children == "演练" for i in marked)
+    else:
+        assert count == str(len(real))
+    layer = orjson.loads(api.get("/api/layers/alarms.geojson", headers=basic("vera")).data)
+    drawn = {f["properties"]["id"] for f in layer["features"] if f["properties"]["drill"]}
+    assert drawn == drill_ids
 
 
 def test_injected_drill_alarms_run_the_real_loop_and_count_nowhere(api, small_city):
@@ -325,6 +368,7 @@ def test_injected_drill_alarms_run_the_real_loop_and_count_nowhere(api, small_ci
     assert drills and all(a["is_drill"] and a["sensor"].startswith("DRILL") for a in drills)
     assert max(a["level"] for a in drills) == 2  # the real rules raised it
     assert real_figures(api, small_city) == before  # not one real figure moved
+    on_screens(api, small_city, {a["id"] for a in drills})
     doc = api.get(f"/api/incidents/{drill['id']}", headers=basic("vera")).json
     mine = [e["action"] for e in doc["timeline"] if e["source"] == "incident"]
     assert mine == ["opened", "injected"]
@@ -338,6 +382,7 @@ def test_injected_drill_alarms_run_the_real_loop_and_count_nowhere(api, small_ci
     assert closed.status_code == 200
     left = api.get("/api/alarms?drill=1&state=open", headers=basic("vera")).json
     assert left == []  # closing the drill closed its alarms, and keeps them for review
+    on_screens(api, small_city, set())  # and the screens no longer show them
     assert api.get("/api/alarms?drill=1&state=closed", headers=basic("vera")).json
     again = api.post(url, json=readings, headers=basic("otto"))
     assert again.status_code == 409 and again.json["code"] == "wrong_state"

@@ -270,7 +270,7 @@ def test_the_kpi_strip_reads_the_map_caches_stats(small_city):
 def test_alarms_at_one_place_share_a_symbol_that_counts_them():
     from read_models.geojson import alarms
 
-    def row(i: int, level: int, lon: float, escalated: bool = False) -> dict:
+    def row(i: int, level: int, lon: float, escalated: bool = False, drill: bool = False) -> dict:
         keys = ("state", "sensor", "kind", "unit", "peak", "count", "opened_at", "enterprise")
         more = ("credit_code", "rule", "scene", "last_value", "recovered")
         return {
@@ -278,20 +278,29 @@ def test_alarms_at_one_place_share_a_symbol_that_counts_them():
             "id": i,
             "level": level,
             "escalated": escalated,
+            "is_drill": drill,
             "lon": lon,
             "lat": 27.8,
         }
 
-    # newest first, as the store gives them: three at one enterprise, one elsewhere
+    # newest first, as the store gives them: three at one enterprise, one elsewhere, and a
+    # drill's alarm at the first enterprise (a place of its own: it counts apart)
     doc = alarms.features(
-        [row(1, 1, 120.6), row(2, 2, 120.6), row(3, 2, 120.6, escalated=True), row(4, 1, 120.7)]
+        [
+            row(5, 2, 120.6, drill=True),
+            row(1, 1, 120.6),
+            row(2, 2, 120.6),
+            row(3, 2, 120.6, escalated=True),
+            row(4, 1, 120.7),
+        ]
     )
     props = {f["properties"]["id"]: f["properties"] for f in doc["features"]}
-    assert [props[i]["here"] for i in (1, 2, 3, 4)] == [3, 3, 3, 1]
+    assert [props[i]["here"] for i in (1, 2, 3, 4, 5)] == [3, 3, 3, 1, 1]
     assert props[1]["here_level_2"] == 2 and props[4]["here_level_2"] == 0
     # the place shows its most serious alarm (level 2, escalated); the other place its own
-    assert {i for i, p in props.items() if p["shown"]} == {3, 4}
-    assert [f["properties"]["level"] for f in doc["features"]] == [1, 1, 2, 2]
+    assert {i for i, p in props.items() if p["shown"]} == {3, 4, 5}
+    assert [f["properties"]["level"] for f in doc["features"]] == [1, 1, 2, 2, 2]
+    assert [i for i, p in props.items() if p["drill"]] == [5]
 
 
 def test_search_text_is_text_and_numbers_are_bounded(client, small_city):

@@ -63,6 +63,14 @@ def level_badge(level: int, label: Label, lang: str) -> html.Span:
     return html.Span(label(f"alarm.level_{level}", lang), className=f"lvl lvl-{level}")
 
 
+def drill_tag(a: dict[str, Any], label: Label, lang: str) -> html.Span | None:
+    """演练 / DRILL before a drill's alarm (operators practise on the real screens); None for
+    a real one."""
+    return (
+        html.Span(label("incident.drill", lang), className="tag-drill") if a["is_drill"] else None
+    )
+
+
 def create_alarm_list(
     items: list[dict[str, Any]], selected: int | None, label: Label, lang: str
 ) -> list:
@@ -73,12 +81,12 @@ def create_alarm_list(
     for a in sort_alarms(items):
         classes = "alarm-row" + (" selected" if a["id"] == selected else "")
         classes += " escalated" if a["escalated"] else ""
+        classes += " drill" if a["is_drill"] else ""
         rows.append(
             html.Button(
                 [
-                    html.Span(
-                        label(f"alarm.level_{a['level']}", lang), className=f"lvl lvl-{a['level']}"
-                    ),
+                    drill_tag(a, label, lang),
+                    level_badge(a["level"], label, lang),
                     html.Span(local_time(a["opened_at"]), className="t"),
                     html.Span(a["enterprise"] or a["sensor"], className="who"),
                     html.Span(what(a, label, lang), className="what"),
@@ -216,9 +224,8 @@ def create_alarm_detail(
     children: list = [
         html.H3(
             [
-                html.Span(
-                    label(f"alarm.level_{a['level']}", lang), className=f"lvl lvl-{a['level']}"
-                ),
+                drill_tag(a, label, lang),
+                level_badge(a["level"], label, lang),
                 f" {a['enterprise'] or a['sensor']}",
             ]
         ),

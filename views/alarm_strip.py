@@ -7,7 +7,7 @@ from typing import Any
 from dash import html
 
 from views import ids
-from views.alarm_panel import level_badge, what
+from views.alarm_panel import drill_tag, level_badge, what
 from views.format import local_time
 from views.labels import Label
 
@@ -20,6 +20,7 @@ def create_alarm_strip(feed: list[dict[str, Any]], label: Label, lang: str) -> l
     return [title] + [
         html.Button(
             [
+                drill_tag(a, label, lang),
                 level_badge(a["level"], label, lang),
                 f" {local_time(a['opened_at'])} {a['enterprise'] or ''} {what(a, label, lang)}",
                 html.Span(
@@ -28,7 +29,9 @@ def create_alarm_strip(feed: list[dict[str, Any]], label: Label, lang: str) -> l
                 ),
             ],
             id={"type": ids.STRIP_HIT, "n": n, "code": a["credit_code"] or ""},
-            className="alarm-item" + (" escalated" if a["escalated"] else ""),
+            className="alarm-item"
+            + (" escalated" if a["escalated"] else "")
+            + (" drill" if a["is_drill"] else ""),
         )
         for n, a in enumerate(feed)
     ]

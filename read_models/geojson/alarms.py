@@ -1,5 +1,5 @@
 """Open sensor alarms as GeoJSON points, level 1 first so level 2 draws on top, each with the
-number of open alarms at its place."""
+number of open alarms at its place; a running drill's are marked (`drill`) and counted apart."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from read_models.geojson.common import collection, point
 def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """GeoJSON of open alarms (level 1 first so level 2 draws on top), each with the number
     of open alarms at its place (`here`, `here_level_2`) and whether it is the one the map
-    shows there (`shown`)."""
+    shows there (`shown`). A drill's alarms (`drill`) are a place of their own: the real
+    symbol there keeps the real count, and the drill's draws beside it marked 演练."""
     keep = (
         "id",
         "level",
@@ -34,10 +35,10 @@ def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
     # Several alarms at one place (an enterprise's sensors) would pile up as one symbol: each
     # feature says how many are open there, and which one the map shows for the place (the
     # highest level, escalated first; the rows come newest first).
-    def place(r: dict[str, Any]) -> tuple[float, float]:
-        return round(r["lon"], 6), round(r["lat"], 6)
+    def place(r: dict[str, Any]) -> tuple[float, float, bool]:
+        return round(r["lon"], 6), round(r["lat"], 6), bool(r["is_drill"])
 
-    groups: dict[tuple[float, float], list[dict[str, Any]]] = {}
+    groups: dict[tuple[float, float, bool], list[dict[str, Any]]] = {}
     for r in rows:
         groups.setdefault(place(r), []).append(r)
     here = {
@@ -56,6 +57,7 @@ def features(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "here": at["here"],
             "here_level_2": at["here_level_2"],
             "shown": at["first"] == id(r),
+            "drill": bool(r["is_drill"]),
         }
 
     ordered = sorted(rows, key=lambda r: r["level"])  # level 1 first: level 2 draws on top

@@ -71,6 +71,30 @@ def test_an_operator_runs_a_drill_from_start_to_report(page, signed_server, smal
     assert "AEGL" in page.locator(".incident-table.zones").inner_text()
     assert "实测" in page.locator(".right").inner_text()  # the station's wind, said so
 
+    # the drill's injected alarm is on the real screens, marked 演练, and counted apart
+    incident = page.url.split("incident=")[1].split("&")[0]
+    with session_scope(small_city) as s:
+        tag, level_2 = s.execute(
+            select(Sensor.tag, Sensor.level_2).where(
+                Sensor.kind == "ammonia", Sensor.level_2.is_not(None)
+            )
+        ).first()
+    real_count = page.locator("#alarm-count").inner_text()
+    now = datetime.now(UTC)
+    readings = [
+        {
+            "sensor": tag,
+            "ts": (now - timedelta(seconds=60 - 10 * i)).isoformat(),
+            "value": level_2 * 1.5,
+        }
+        for i in range(6)
+    ]
+    injected = page.request.post(f"{signed_server}/api/incidents/{incident}/inject", data=readings)
+    assert injected.status == 200, injected.text()
+    page.wait_for_selector(".alarm-item.drill .tag-drill", timeout=15_000)
+    page.wait_for_selector(".onemap-alarm.drill .alarm-drill", timeout=15_000)
+    assert page.locator("#alarm-count").inner_text() == f"{real_count} +1 演练"
+
     page.locator(".incident-table.resources button").first.click()
     page.wait_for_selector(".incident-table.tasks", timeout=10_000)
     page.locator(".incident-table.tasks button").first.click()  # arrived
@@ -94,9 +118,22 @@ def test_an_operator_runs_a_drill_from_start_to_report(page, signed_server, smal
         timeout=10_000,
     )
     assert page.locator(".incident-forms").count() == 0  # a closed one's record stays as it is
+    page.wait_for_function(  # its alarms closed with it, and leave the screens
+        "!document.querySelector('.alarm-item.drill')"
+        " && !document.querySelector('.onemap-alarm.drill')",
+        timeout=15_000,
+    )
+    assert page.locator("#alarm-count").inner_text() == real_count
     with session_scope(small_city) as s:
         rows = s.execute(select(IncidentEvent.action, IncidentEvent.actor)).all()
-    assert [a for a, _ in rows] == ["opened", "task_sent", "task_arrived", "note", "closed"]
+    assert [a for a, _ in rows] == [
+        "opened",
+        "injected",
+        "task_sent",
+        "task_arrived",
+        "note",
+        "closed",
+    ]
     assert {who for _, who in rows} == {"duty"}
     report = page.locator(".incident-links a").first.get_attribute("href")
     assert report.startswith("/api/incidents/") and ".pdf" in report
