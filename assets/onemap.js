@@ -164,7 +164,12 @@
      red dot of its own on the ring when a red enterprise is inside. Drawn on the canvas the
      grids and the enterprise dots share (a DOM symbol each made the first view wait for a
      few hundred elements; a canvas of its own above would swallow the polygons' clicks). */
-  function clusterRadius(n) { return Math.round(13 + Math.min(9, Math.log10(n) * 3.5)); }  // 13-22 px
+  /* The symbols' scale: 1 on the command page; the wall screen (assets/wall.js) draws them
+     larger, so no number on its map is under 16 px from across the room. */
+  function scale() { return ns.scale || 1; }
+  function clusterRadius(n) {  // 13-22 px at scale 1
+    return Math.round((13 + Math.min(9, Math.log10(n) * 3.5)) * scale());
+  }
   const RING = 5;
   const ClusterMark = L.CircleMarker.extend({
     // the canvas draws it in its turn (Leaflet calls _updatePath for every layer it paints)
@@ -205,7 +210,7 @@
         ctx.strokeStyle = "#fff";
         ctx.stroke();
       }
-      ctx.font = "700 12px sans-serif";
+      ctx.font = "700 " + Math.round(12 * scale()) + "px sans-serif";
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
       ctx.lineWidth = 2;
@@ -244,7 +249,7 @@
     const selected = h.selected && h.selected === p.credit_code;
     const marker = L.circleMarker(latlng, {
       pane: context.pane,
-      radius: selected ? 18 : k === "red" ? 6 : 4.5, weight: selected ? 4 : 1,
+      radius: (selected ? 18 : k === "red" ? 6 : 4.5) * scale(), weight: selected ? 4 : 1,
       color: selected ? "#ffd84d" : "#0b1320", opacity: selected ? 1 : 0.8,
       fillColor: CLASS_COLORS[k] || "#888", fillOpacity: 0.95,
     });
@@ -254,7 +259,8 @@
     return marker;
   };
 
-  function symbol(latlng, kind, className, text, tipLines, size, pane) {
+  function symbol(latlng, kind, className, text, tipLines, base, pane) {
+    const size = Math.round(base * scale());
     const box = document.createElement("div");
     box.className = className;
     const span = document.createElement("span");

@@ -29,6 +29,7 @@ from dashboard.index import OneMapDash
 from dashboard.pages.command import create_layout, create_shell
 from dashboard.settings import Settings
 from dashboard.tiles import create_tiles
+from dashboard.wall import WALL_ONLY_ASSETS, build_token, create_wall_app
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Grid
 from data_loaders.times import china_today
@@ -61,6 +62,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         # the page is drawn by render_page, so most ids are not in the first layout; a test
         # checks every id the callbacks name against the shell and a page (test_web)
         suppress_callback_exceptions=True,
+        assets_ignore=WALL_ONLY_ASSETS,
     )
     server = app.server
     if settings.trusted_proxies > 0:
@@ -203,4 +205,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
     app.first_fetches = first_fetches
     app.page_title = deps.title  # the tab says what the header says (ONEMAP_TITLE's rule)
     register_all(app, deps)
+    app.wall = create_wall_app(server, deps, settings, ASSETS, build_token(ASSETS))
     return app

@@ -31,6 +31,49 @@ INCIDENT_EN = {
     "hazchem_spill": "Hazchem spill",
     "other": "Other",
 }
+WALL_LABELS: dict[str, dict[str, str]] = {
+    "wall.title": {"zh": "指挥大屏", "en": "Command wall"},
+    "wall.step.county": {"zh": "全市概况", "en": "The county"},
+    "wall.step.town": {"zh": "镇街概况", "en": "Town"},
+    "wall.step.dangers": {"zh": "隐患整改", "en": "Hidden-danger rectification"},
+    "wall.step.campaigns": {"zh": "专项行动", "en": "Special campaigns"},
+    "wall.step.committee": {"zh": "安委会任务", "en": "Safety committee tasks"},
+    "wall.step.ranking": {"zh": "镇街排名", "en": "Town ranking"},
+    "wall.step.incident": {"zh": "当前事件", "en": "Incident"},
+    "wall.newest": {"zh": "最新报警", "en": "Newest alarms"},
+    "wall.none": {"zh": "暂无报警", "en": "No alarms"},
+    "wall.stale": {
+        "zh": "数据中断：自 {at} 起未收到监测数据",
+        "en": "Data stopped: none since {at}",
+    },
+    "wall.stale_never": {"zh": "数据中断：未收到监测数据", "en": "Data stopped: none received"},
+    "wall.offline": {
+        "zh": "与服务器的连接中断 · 最后更新 {at}",
+        "en": "Server unreachable · last update {at}",
+    },
+    "wall.more": {"zh": "另有 {n} 条待确认", "en": "{n} more waiting"},
+    "wall.sensor": {"zh": "监测点", "en": "Sensor"},
+    "wall.value": {"zh": "监测值", "en": "Value"},
+    "wall.latest": {"zh": "当前 {v}", "en": "now {v}"},
+    "wall.threshold": {"zh": "报警阈值", "en": "Threshold"},
+    "wall.time": {"zh": "报警时间", "en": "Time"},
+    "wall.state": {"zh": "状态", "en": "State"},
+    "wall.rate": {"zh": "整改率", "en": "Rectified"},
+    "wall.month": {
+        "zh": "本月 发现 {found} · 整改 {rectified}",
+        "en": "This month: {found} found · {rectified} rectified",
+    },
+    "wall.overdue_n": {"zh": "逾期 {n}", "en": "{n} overdue"},
+    "wall.behind": {"zh": "滞后", "en": "behind"},
+    "wall.elapsed": {"zh": "时间进度 {p}", "en": "time {p}"},
+    "wall.progress": {"zh": "完成 {p}", "en": "done {p}"},
+    "wall.score": {"zh": "得分", "en": "Score"},
+    "wall.ranking_month": {"zh": "{month} 月度排名", "en": "Ranking for {month}"},
+    "wall.holdings": {
+        "zh": "企业 {e} · 重大危险源 {h} · 敏感目标 {t} · 人数 {p}",
+        "en": "{e} enterprises · {h} hazards · {t} targets · {p} people",
+    },
+}
 INCIDENT_LABELS: dict[str, dict[str, str]] = {
     "incident.title": {"zh": "突发事件", "en": "Incident"},
     "incident.drill": {"zh": "演练", "en": "DRILL"},
@@ -586,6 +629,7 @@ CATALOG: dict[str, dict[str, str]] = {
         for code, (zh, _a) in INCIDENT_KINDS.items()
     },
     **INCIDENT_LABELS,
+    **WALL_LABELS,
 }
 
 

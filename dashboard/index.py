@@ -39,6 +39,7 @@ class OneMapDash(Dash):
     page_title: Callable[[str], str] | None = None  # the browser tab's title, by language
     page: Callable[..., object] | None = None  # the page for a query (create_app sets it)
     first_fetches: Callable[[], list[str]] | None = None  # the map's layer URLs of the request
+    wall: OneMapDash | None = None  # the wall screen's app at /wall/ (dashboard.wall)
 
     def interpolate_index(self, **kwargs: str) -> str:  # type: ignore[override]
         """Dash's page (its scripts as Dash lists them), in the request's language and theme."""

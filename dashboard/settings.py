@@ -119,6 +119,17 @@ class Settings:
         30, "Raw readings older than this are summarised hourly (min/max/mean), then deleted"
     )
     poll_seconds: int = _setting(3, "How often the screens ask whether alarms or data changed")
+    wall_tour: str = _setting(
+        "county,towns,dangers,campaigns,committee,ranking",
+        "The wall screen's tour (/wall; its ?tour= wins): county, towns (each town), grid:CODE, "
+        "dangers, campaigns, committee, ranking, in order; incidents under way come first",
+    )
+    wall_tour_seconds: int = _setting(30, "How long the wall screen shows each step of its tour")
+    wall_alarm_seconds: int = _setting(
+        300,
+        "How long a level-2 or escalated alarm holds the wall screen when nobody acknowledges "
+        "it (acknowledging it anywhere gives the screen back to the tour at once)",
+    )
     warm_cache: bool = _setting(
         True, "Build the map's default layer payloads in the background when the data changes"
     )
@@ -233,6 +244,8 @@ BOUNDS = (
     ("session_idle_minutes", 1, 7 * 24 * 60),
     ("trusted_proxies", 0, 5),
     ("poll_seconds", 1, 3600),
+    ("wall_tour_seconds", 1, 3600),
+    ("wall_alarm_seconds", 5, 86400),
     ("heartbeat_seconds", 1, 3600),
     ("version_seconds", 0, 60),
     ("port", 1, 65535),

@@ -15,7 +15,8 @@ from data_loaders.times import iso
 OPEN_ALARM_STATES = OPEN_STATES
 
 
-def _alarm_select() -> Select:
+def alarm_select() -> Select:
+    """Alarms with their sensor and (when it has one) enterprise."""
     return (
         select(Alarm, Sensor, Enterprise)
         .join(Sensor, Sensor.id == Alarm.sensor_id)
@@ -73,7 +74,7 @@ def load_open_alarm_points(session: Session, screens: bool = False) -> list[dict
     """Open alarms with sensor, enterprise and position, level 2 first: real ones, and with
     `screens` those of a drill under way too (each says `is_drill`)."""
     rows = session.execute(
-        _alarm_select()
+        alarm_select()
         .where(
             on_screens(screens),
             Alarm.state.in_(OPEN_ALARM_STATES),
@@ -94,7 +95,7 @@ def load_alarms(
     """Alarms, open before closed, newest first, in the given states (all when none): real
     ones, or a drill's (`drill`), or real ones and those of a drill under way (`screens`)."""
     where = Alarm.is_drill.is_(True) if drill else on_screens(screens)
-    query = _alarm_select().where(where)
+    query = alarm_select().where(where)
     if states:
         query = query.where(Alarm.state.in_(states))
     order = (Alarm.state == "closed", Alarm.opened_at.desc(), Alarm.id.desc())
@@ -104,7 +105,7 @@ def load_alarms(
 
 def load_alarm(session: Session, alarm_id: int) -> dict[str, Any] | None:
     """One alarm with its events (who, when, what), oldest first; None when unknown."""
-    row = session.execute(_alarm_select().where(Alarm.id == alarm_id)).first()
+    row = session.execute(alarm_select().where(Alarm.id == alarm_id)).first()
     if row is None:
         return None
     item = alarm_item(*row)

@@ -95,3 +95,21 @@ INCIDENT_MESSAGE = "incident-message"  # {"type", "i": 0}
 INCIDENT_EVENT = "incident-event"  # a click on one of the above, as the browser saw it
 INCIDENT_BANNER = "incident-banner"
 DRILL_WATERMARK = "drill-watermark"
+
+# --- the wall screen (/wall: its own Dash app; dashboard/wall.py) --------------------------
+WALL_LOCATION = "wall-location"
+WALL_ROOT = "wall-root"
+WALL_CONF = "wall-conf"  # what assets/wall.js runs on: polls, tour, alarm hold, build, texts
+WALL_STARTED = "wall-started"  # wall.js's (unused) output once it has started
+WALL_STEP = "wall-step"  # the tour's step shown (wall.js moves it on the clock)
+WALL_FOCUS = "wall-focus"  # the alarm that holds the screen, or None (wall.js decides)
+WALL_VERSION = "wall-version"  # the data version wall.js last saw (the figures follow it)
+WALL_STEP_LABEL = "wall-step-label"
+WALL_PROGRESS = "wall-progress"
+WALL_CLOCK = "wall-clock"
+WALL_BANNER = "wall-banner"  # 数据中断 / offline, written by wall.js (the server may be away)
+WALL_INCIDENTS = "wall-incidents"
+WALL_KPI = "wall-kpi"
+WALL_PANEL = "wall-panel"
+WALL_ALARMS = "wall-alarms"
+WALL_CARD = "wall-card"
