@@ -42,6 +42,7 @@ from views.wall import (
 MAP_SCREENS = ("all", "map")  # the screens that draw the map
 NEWEST_ON = {"alarms": 12}  # the alarms screen lists more of them (views.wall NEWEST else)
 MAX_ALARM_ID = 2**31 - 1
+ALARM_ZOOM = 15  # the map's zoom on the place of the alarm that holds the screen
 
 
 def wall_query(search: str | None) -> dict[str, str]:
@@ -98,6 +99,9 @@ def step_spec(
     elif step.grid:
         query += f"&grid={step.grid}"
     spec = map_props(parse_query(query, deps.lang), deps, query)["spec"]
+    if alarm and spec["view"].get("center"):
+        # the alarm's place with its streets around it: read from the room, not the desk
+        spec = {**spec, "view": {**spec["view"], "zoom": ALARM_ZOOM}}
     return spec if screen in MAP_SCREENS else blank(spec)
 
 
