@@ -1,20 +1,23 @@
 """Who is asking and what they may do: password hashing (werkzeug's scrypt, shipped with Flask),
-the login page, the session cookie or HTTP Basic for the API, a gate on every request, and a
-limit on wrong passwords kept in the store (so every web worker sees the same count)."""
+the login page, the session cookie or HTTP Basic for the API, a wall screen's link cookie, a gate
+on every request, and a limit on wrong passwords kept in the store (so every web worker sees the
+same count)."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import threading
 import time
 from base64 import b64decode
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlparse
 
-from flask import Flask, Response, redirect, request, session
+import orjson
+from flask import Flask, Response, g, redirect, request, session
 from markupsafe import escape
 from sqlalchemy import Engine, delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -22,21 +25,60 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from dashboard.i18n import t
 from data_loaders.store import session_scope
 from data_loaders.store.schema import LoginFailure, User
-from data_loaders.users import Identity, end_session, find_session, open_session
+from data_loaders.users import WALL_ROLE, Identity, end_session, find_session, open_session
+from data_loaders.walls import find_wall_link, token_hash
 
 # Routes anyone may fetch, matched whole (a prefix match let /loginx serve the page shell):
 # the login page, health for watchdogs, telemetry (its own token), and static files (code
-# and styles, no data).
+# and styles, no data), a wall screen's link (its token is its sign-in) and the page a screen
+# whose link was revoked lands on.
 PUBLIC_EXACT = frozenset(
-    ("/login", "/logout", "/health", "/api/telemetry", "/_favicon.ico", "/favicon.ico")
+    (
+        "/login",
+        "/logout",
+        "/health",
+        "/api/telemetry",
+        "/_favicon.ico",
+        "/favicon.ico",
+        "/wall/signed-out",
+    )
 )
-PUBLIC_FOLDERS = ("/assets/", "/_dash-component-suites/")
+PUBLIC_FOLDERS = ("/assets/", "/_dash-component-suites/", "/wall/link/")
 SESSION_CACHE_S = 2.0  # a session ended on another worker stops here within this
+
+WALL_COOKIE = "onemap_wall"
+WALL_COOKIE_MAX_AGE_S = 400 * 86400  # the longest browsers keep a cookie
+WALL_ARGS = ("screen", "tour", "lang")  # the wall page's own query arguments, kept by the link
+WALL_ARG = re.compile(r"[A-Za-z0-9,:_-]{1,100}")
+WALL_TOKEN_MAX = 100  # a token is 43 characters; a longer cookie is nobody's
 
 
 def is_public(path: str) -> bool:
     """Whether a path may be fetched without signing in (whole routes and static folders)."""
     return path in PUBLIC_EXACT or (path.startswith(PUBLIC_FOLDERS) and ".." not in path)
+
+
+def is_wall_path(path: str, method: str) -> bool:
+    """Whether a wall screen may fetch this: the wall page (any method: its callbacks post),
+    or a GET of the map's layers and tiles."""
+    if ".." in path:
+        return False
+    if _under_wall(path):
+        return True
+    return method == "GET" and path.startswith(("/api/layers/", "/tiles/"))
+
+
+def _under_wall(path: str) -> bool:
+    return path == "/wall" or path.startswith("/wall/")
+
+
+def wall_target(args: Mapping[str, str]) -> str:
+    """Where a wall link sends the screen: /wall/ with only the wall page's own arguments
+    (screen, tour, lang), each checked; anything else is dropped."""
+    kept = [
+        (name, args[name]) for name in WALL_ARGS if name in args and WALL_ARG.fullmatch(args[name])
+    ]
+    return "/wall/" + ("?" + urlencode(kept, safe=",:") if kept else "")
 
 
 def hash_password(password: str) -> str:
@@ -86,6 +128,7 @@ class Auth:
         # and an API client sends the header on every request.
         self._basic: dict[bytes, tuple[Identity, float]] = {}
         self._roles: dict[str, tuple[str | None, float]] = {}
+        self._walls: dict[str, tuple[str | None, float]] = {}
         self._lock = threading.Lock()
 
     # --- passwords ---------------------------------------------------------------------------
@@ -174,6 +217,37 @@ class Auth:
             self._sessions[token] = (name, now + SESSION_CACHE_S)
         return name
 
+    def _wall_name(self, token: str) -> str | None:
+        """The name of the live wall link of a token (looked up again every couple of seconds,
+        so a link revoked anywhere stops on every worker within them)."""
+        if not token or len(token) > WALL_TOKEN_MAX:
+            return None
+        key = token_hash(token)  # the cache, too, keeps no token
+        now = time.monotonic()
+        with self._lock:
+            hit = self._walls.get(key)
+        if hit and hit[1] > now:
+            return hit[0]
+        with session_scope(self.engine) as s:
+            name = find_wall_link(s, token, self.clock())
+        with self._lock:
+            if len(self._walls) > 10_000:
+                self._walls.clear()
+            self._walls[key] = (name, now + SESSION_CACHE_S)
+        return name
+
+    def _from_wall_cookie(self) -> Identity | None:
+        """The wall screen whose link cookie this browser holds; a revoked link is noted for the
+        gate (the screen is told) and the response (the cookie is forgotten)."""
+        token = request.cookies.get(WALL_COOKIE)
+        if token is None:
+            return None
+        name = self._wall_name(token)
+        if name is None:
+            g.wall_revoked = True
+            return None
+        return Identity(f"wall:{name}", WALL_ROLE)
+
     def sign_in(self, who: Identity) -> None:
         """Start a server-side session for this browser (a new token: no fixation)."""
         with session_scope(self.engine) as s:
@@ -199,23 +273,30 @@ class Auth:
         session.clear()
 
     def current(self) -> Identity | None:
-        """Who makes this request: the session, else HTTP Basic, else the anonymous role."""
+        """Who makes this request: the session, else HTTP Basic, else a wall link's cookie,
+        else the anonymous role."""
         token = session.get("sid")
         if isinstance(token, str):
             name = self._session_user(token)
             role = self._role_of(name) if name else None
-            # an ended session, or a deleted user, stops at once (within the caches' seconds)
-            return Identity(name, role) if name and role else None
+            if name and role:
+                return Identity(name, role)
+            # an ended session, or a deleted user, stops at once (within the caches' seconds);
+            # a wall screen someone once signed in at still opens the wall by its link
+            return self._from_wall_cookie()
         header = request.headers.get("Authorization", "")
         if header.startswith("Basic "):
             return self._from_basic(header)
+        wall = self._from_wall_cookie()
+        if wall is not None:
+            return wall
         if self.anonymous_role:
             return Identity("", self.anonymous_role)
         return None
 
     # --- wiring --------------------------------------------------------------------------
     def install(self, server: Flask, default_lang: str) -> None:
-        """The gate before every request, and the /login and /logout routes."""
+        """The gate before every request, and the /login, /logout and wall link routes."""
         server.config.update(
             SESSION_COOKIE_HTTPONLY=True,
             SESSION_COOKIE_SAMESITE="Lax",
@@ -231,12 +312,65 @@ class Auth:
                 who = self.current()
             except TooManyAttempts as exc:
                 return _too_many(exc)
+            if who is not None and who.role == WALL_ROLE:
+                if is_wall_path(request.path, request.method):
+                    return None
+                return wall_only(_wants_html())
+            if g.get("wall_revoked") and _under_wall(request.path):
+                # the wall page's poll sees this and goes to /wall/signed-out by itself
+                return redirect("/wall/signed-out") if _wants_html() else wall_signed_out()
             if who is not None and who.may("viewer"):
                 return None
-            if request.method == "GET" and "text/html" in request.headers.get("Accept", ""):
+            if _wants_html():
                 target = request.full_path.rstrip("?")
                 return redirect("/login?" + urlencode({"next": target}))
             return unauthorized()
+
+        @server.after_request
+        def forget_revoked_wall(response: Response) -> Response:
+            if g.get("wall_revoked"):
+                self._forget_wall_cookie(response)
+            return response
+
+        @server.route("/wall/link/<token>")
+        def wall_link(token: str) -> Response:
+            # a direct look-up, not the cache: a link made a moment ago works at once
+            name = None
+            if len(token) <= WALL_TOKEN_MAX:
+                with session_scope(self.engine) as s:
+                    name = find_wall_link(s, token, self.clock())
+            if name is None:
+                response = Response(
+                    wall_page("链接无效或已注销", "This wall link is not valid or was revoked"),
+                    status=404,
+                    mimetype="text/html",
+                )
+            else:
+                response = redirect(wall_target(request.args), 303)  # type: ignore[assignment]
+                response.set_cookie(
+                    WALL_COOKIE,
+                    token,
+                    max_age=WALL_COOKIE_MAX_AGE_S,
+                    path="/",
+                    secure=self.secure_cookies,
+                    httponly=True,
+                    samesite="Lax",
+                )
+            # the token is in this URL: no other site may see it, and no cache may keep it
+            response.headers["Referrer-Policy"] = "no-referrer"
+            response.headers["Cache-Control"] = "no-store"
+            return response
+
+        @server.route("/wall/signed-out")
+        def wall_signed_out_page() -> Response:
+            page = wall_page(
+                "此大屏链接已注销，请联系管理员",
+                "This screen's wall link was revoked: ask an administrator for a new one",
+            )
+            response = Response(page, mimetype="text/html")
+            response.headers["Cache-Control"] = "no-store"
+            self._forget_wall_cookie(response)
+            return response
 
         @server.route("/login", methods=["GET", "POST"])
         def login() -> Response:
@@ -286,6 +420,12 @@ class Auth:
             self.sign_out()
             return redirect("/login")  # type: ignore[return-value]
 
+    def _forget_wall_cookie(self, response: Response) -> None:
+        """Delete the wall link's cookie in this response (its attributes as it was set)."""
+        response.delete_cookie(
+            WALL_COOKIE, path="/", secure=self.secure_cookies, httponly=True, samesite="Lax"
+        )
+
 
 _DUMMY_HASH = generate_password_hash("not a password of anyone", method="scrypt")
 
@@ -319,6 +459,41 @@ def unauthorized() -> Response:
     )
     response.headers["WWW-Authenticate"] = 'Basic realm="onemap", charset="UTF-8"'
     return response
+
+
+def _wants_html() -> bool:
+    """Whether this request is a browser opening a page (not a script fetching data)."""
+    return request.method == "GET" and "text/html" in request.headers.get("Accept", "")
+
+
+def wall_only(html: bool) -> Response:
+    """403 for a wall screen outside the wall: a page for a browser, JSON for a script."""
+    if html:
+        page = wall_page("大屏链接只能打开大屏", "A wall link opens only the wall", "/wall/")
+        return Response(page, status=403, mimetype="text/html")
+    body = orjson.dumps({"error": "大屏链接只能打开大屏 / a wall link opens only the wall"})
+    return Response(body, status=403, mimetype="application/json")
+
+
+def wall_signed_out() -> Response:
+    """401 for the wall page's requests once its link is revoked (it then shows signed-out)."""
+    body = orjson.dumps({"error": "wall link revoked", "signed_out": True})
+    return Response(body, status=401, mimetype="application/json")
+
+
+def wall_page(message_zh: str, message_en: str, back: str | None = None) -> str:
+    """A small bilingual page for a wall screen (plain HTML: no script, nothing to load)."""
+    link = f'<p class="login-lang"><a href="{escape(back)}">大屏 / Wall</a></p>' if back else ""
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(message_zh)}</title>
+<link rel="stylesheet" href="/assets/app.css"></head>
+<body class="login-page"><main class="login-box">
+<h1>{escape(message_zh)}</h1>
+<p lang="en">{escape(message_en)}</p>
+{link}
+</main></body></html>"""
 
 
 def _too_many(exc: TooManyAttempts) -> Response:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -243,6 +244,93 @@ def users_add(ctx: click.Context, name: str, role: str, password: str | None) ->
     with session_scope(_engine(ctx)) as session:
         created = save_user(session, name, role, hashed)
     click.echo(f"{'added' if created else 'updated'} user {name} ({role})")
+
+
+@main.group("wall-link")
+def wall_link() -> None:
+    """Wall links (大屏链接): a password-less, read-only sign-in for a video-wall screen."""
+
+
+@wall_link.command("create")
+@click.argument("name")
+@click.option("--url", "base", default=None, help="The site's address (default host:port).")
+@click.pass_context
+def wall_link_create(ctx: click.Context, name: str, base: str | None) -> None:
+    """Create a link for screen NAME and print it (shown once: only its hash is kept)."""
+    from data_loaders.store import init_db, session_scope
+    from data_loaders.walls import create_wall_link
+
+    settings = _settings(ctx)
+    base = (base or f"http://{settings.host}:{settings.port}").rstrip("/")
+    init_db(_engine(ctx))
+    try:
+        with session_scope(_engine(ctx)) as session:
+            token = create_wall_link(session, name, datetime.now(UTC))
+    except ValueError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        ctx.exit(2)
+    # the link on stdout (a script may keep it), the hint beside it on stderr
+    click.echo(f"{base}/wall/link/{token}")
+    click.echo(
+        "此链接只显示一次，打开即以只读大屏身份登录 / "
+        "the link is shown once; opening it signs that browser in read-only, for the wall only",
+        err=True,
+    )
+
+
+@wall_link.command("list")
+@click.pass_context
+def wall_link_list(ctx: click.Context) -> None:
+    """List the wall links (China time): name, created, last seen, state."""
+    from data_loaders.store import init_db, session_scope
+    from data_loaders.walls import list_wall_links
+
+    init_db(_engine(ctx))
+    with session_scope(_engine(ctx)) as session:
+        links = list_wall_links(session)
+    rows = [("name", "created", "last seen", "state")]
+    for link in links:
+        state = "已注销 revoked" if link["revoked_at"] else "有效 active"
+        created, seen = _china_time(link["created_at"]), _china_time(link["last_seen_at"])
+        rows.append((link["name"], created, seen, state))
+    widths = [max(_width(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        cells = [
+            cell + " " * (width - _width(cell)) for cell, width in zip(row, widths, strict=True)
+        ]
+        click.echo("  ".join(cells).rstrip())
+
+
+@wall_link.command("revoke")
+@click.argument("name")
+@click.pass_context
+def wall_link_revoke(ctx: click.Context, name: str) -> None:
+    """Revoke screen NAME's link: the screen is signed out at its next poll."""
+    from data_loaders.store import init_db, session_scope
+    from data_loaders.walls import revoke_wall_link
+
+    init_db(_engine(ctx))
+    with session_scope(_engine(ctx)) as session:
+        revoked = revoke_wall_link(session, name, datetime.now(UTC))
+    if not revoked:
+        click.echo(f"没有名为 {name} 的有效大屏链接 / no live wall link named {name}", err=True)
+        ctx.exit(1)
+    click.echo(f"revoked wall link {name} / 已注销大屏链接 {name}")
+
+
+def _china_time(value: datetime | None) -> str:
+    """A stored time as China time to the minute; - for none."""
+    from data_loaders.times import CHINA, as_utc
+
+    value = as_utc(value)
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (a CJK character takes two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 @main.group()

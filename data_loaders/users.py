@@ -14,6 +14,9 @@ from data_loaders.store.schema import User, WebSession
 
 ROLES = ("viewer", "operator", "admin")
 ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+# A video-wall screen signed in by its link (data_loaders.walls): not in ROLES, so no user can
+# have it, and not in ROLE_RANK, so it includes no other role (it may open only the wall).
+WALL_ROLE = "wall"
 
 
 def save_user(session: Session, name: str, role: str, password_hash: str) -> bool:

@@ -461,6 +461,19 @@ class WebSession(Base):
     address: Mapped[str | None] = mapped_column(String(64))
 
 
+class WallLink(Base):
+    """A video-wall screen's password-less, read-only sign-in: the link holds a random token,
+    the store only its SHA-256 (a leaked table opens no screen)."""
+
+    __tablename__ = "wall_links"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class User(Base):
     """A person who signs in: viewer, operator or admin."""
 
