@@ -19,6 +19,7 @@ warm-up against the last three).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import shutil
 import statistics
@@ -28,6 +29,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 from map import CHROMIUM_ARGS, city  # bench/map.py builds the demo cities once (bench/out)
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 from sqlalchemy import func, select, update
 from werkzeug.serving import make_server
@@ -176,6 +178,13 @@ def main() -> None:
                 pending.remove((due, alarm))
                 acked += 1
             if now >= next_sample:
+                # samples are taken on the tour (an alarm's card and its place's layers are
+                # more for a while, not a leak): up to 15 s for the screen to be given back
+                with contextlib.suppress(PlaywrightTimeout):
+                    page.wait_for_function(
+                        "document.documentElement.getAttribute('data-wall-state') === 'tour'",
+                        timeout=15_000,
+                    )
                 figures = sample(cdp)
                 minute = (now - t0) / 60
                 rows.append((minute, figures))

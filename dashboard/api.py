@@ -299,7 +299,9 @@ def health(deps: ApiDeps) -> Response:
     status, reasons = health_status(age, deps.heartbeat_s, recent)
     # Watchdogs need no sign-in; what names the store's contents (sensor tags, topics,
     # client ids) is for signed-in people only.
-    signed_in = auth is not None and auth.current() is not None
+    # (a wall screen's link is no person: it sees what a watchdog sees)
+    who = auth.current() if auth is not None else None
+    signed_in = who is not None and who.may("viewer")
     if not signed_in:
         gaps = {k: v for k, v in gaps.items() if k != "with_gaps"}
         reasons = [{"code": r["code"], "message": r["code"]} for r in reasons]

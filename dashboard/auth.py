@@ -328,7 +328,9 @@ class Auth:
 
         @server.after_request
         def forget_revoked_wall(response: Response) -> Response:
-            if g.get("wall_revoked"):
+            # forgotten only where the wall page hears why (its poll, its page): a map layer's
+            # request forgetting it first left the poll a plain 401, and the screen at /login
+            if g.get("wall_revoked") and _under_wall(request.path):
                 self._forget_wall_cookie(response)
             return response
 

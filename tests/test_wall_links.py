@@ -150,7 +150,14 @@ def test_a_bad_token_is_404_and_sets_no_cookie(engine, server):
 def test_a_wall_screen_opens_only_the_wall_and_the_layers(wall):
     layers = wall.get("/api/layers/grids.geojson?level=2")
     assert layers.status_code == 200
-    assert wall.get("/wall/", headers=HTML).status_code not in (401, 403)  # the wall page's
+    assert wall.get("/wall/", headers=HTML).status_code == 200  # the wall page
+    assert wall.get("/wall/_dash-layout").status_code == 200  # its Dash app
+    assert wall.get("/wall/state.json").status_code == 200  # its poll
+    health = wall.get("/health").get_json()  # as a watchdog sees it: no names of the store
+    assert "with_gaps" not in health["ingest"]["gaps"]
+    assert health["reasons"] == [
+        {"code": r["code"], "message": r["code"]} for r in health["reasons"]
+    ]
     page = wall.get("/", headers=HTML)
     assert page.status_code == 403 and "大屏链接只能打开大屏" in page.get_data(as_text=True)
     assert "text/html" in page.headers["Content-Type"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,7 @@ from data_loaders.actions.alarms import act_as
 from data_loaders.scheduler import Ingest, IngestConfig
 from data_loaders.store import session_scope
 from data_loaders.store.schema import Alarm
+from data_loaders.walls import create_wall_link, revoke_wall_link
 from tests.browser.conftest import raise_alarm
 
 STATE = "document.documentElement.getAttribute('data-wall-state')"
@@ -36,14 +38,15 @@ def backend(request):  # the browser does not care which database serves the pag
 class Server:
     """The app on a port that stays the same across a stop and a start."""
 
-    def __init__(self, engine) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, engine, anonymous_role: str = "viewer") -> None:  # type: ignore[no-untyped-def]
         self.engine = engine
+        self.anonymous_role = anonymous_role
         self.port = 0
         self.server = None
 
     def start(self) -> str:
         settings = Settings(
-            anonymous_role="viewer",
+            anonymous_role=self.anonymous_role,
             poll_seconds=1,
             wall_tour_seconds=2,
             heartbeat_seconds=1,
@@ -130,6 +133,35 @@ def test_the_tour_walks_and_an_alarm_takes_over_until_acknowledged(page, wall, s
     assert page.locator(".wall-card").get_attribute("class") == "wall-card"
     assert page.evaluate("window.onemap.tones") == tones + 1
     assert not errors, errors
+
+
+def test_a_wall_link_opens_the_wall_and_nothing_else_until_revoked(page, wall, small_city):
+    _server, _beat = wall
+    server = Server(small_city, anonymous_role="")  # sign-in required: the link signs in
+    base = server.start()
+    try:
+        with session_scope(small_city) as s:
+            token = create_wall_link(s, "大屏-东", datetime.now(UTC))
+        page.goto(f"{base}/wall/link/{token}?screen=map")
+        wait_state(page, "tour")
+        assert page.url == f"{base}/wall/?screen=map"  # the token is not left in the address
+        assert page.locator(".wall.screen-map").count() == 1
+        page.wait_for_selector(".onemap-hazard", timeout=15_000)  # the map's layers load
+        for path in ("/", "/api/stats", "/?enterprise=x"):
+            answer = page.goto(base + path)
+            assert answer.status == 403, path
+        assert "大屏链接只能打开大屏" in page.content()
+        page.goto(f"{base}/wall/?screen=map")
+        wait_state(page, "tour")
+        with session_scope(small_city) as s:
+            revoke_wall_link(s, "大屏-东", datetime.now(UTC))
+        page.wait_for_function(  # within a poll or two
+            "location.pathname === '/wall/signed-out'", timeout=15_000
+        )
+        assert "此大屏链接已注销" in page.content()
+        assert page.goto(f"{base}/wall/").url.endswith("/login?next=%2Fwall%2F")
+    finally:
+        server.stop()
 
 
 def test_stale_then_offline_and_back_by_itself(page, wall, small_city, monkeypatch):
