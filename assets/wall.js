@@ -29,8 +29,6 @@
   let steps = 1;
   let step = null;
   let holding = null;  // {id, since}: the alarm that holds the screen
-  let expired = {};  // alarms whose time is up (kept only while they stay in the queue)
-  let toned = {};  // alarms already announced (kept only while in the queue)
   let pollTimer = null;
   let tickTimer = null;
   let banner = "";
@@ -69,42 +67,60 @@
   }
 
   /* --- the alarms that take the screen over ---------------------------------------------- */
+  /* An alarm is a new one for the screen when it first appears, and again when it escalates
+     or rises a level (its key changes): it then holds the screen (and sounds) once more. When
+     each key first held the screen is kept in sessionStorage, so a reload (a new bundle, the
+     nightly refresh) neither sounds again nor holds longer. */
+  function keyOf(a) { return a.id + ":" + a.level + ":" + (a.escalated ? 1 : 0); }
+  let seen = {};  // key -> when it first held the screen (server clock, ms)
+  try { seen = JSON.parse(sessionStorage.getItem("onemap-wall-seen") || "{}") || {}; } catch (e) { seen = {}; }
+  function keep() {
+    try { sessionStorage.setItem("onemap-wall-seen", JSON.stringify(seen)); } catch (e) { /* full: the screen still works */ }
+  }
   function decide() {
-    const ids = {};
-    queue.forEach(function (a) { ids[a.id] = true; });
-    // forget what left the queue (acknowledged, closed): nothing grows over weeks
-    Object.keys(expired).forEach(function (k) { if (!ids[k]) delete expired[k]; });
-    Object.keys(toned).forEach(function (k) { if (!ids[k]) delete toned[k]; });
-    if (holding && (!ids[holding.id] || now() - holding.since > conf.alarm_ms)) {
-      if (ids[holding.id]) expired[holding.id] = true;  // its time is up: the next, or the tour
-      holding = null;
+    const keys = {};
+    queue.forEach(function (a) { keys[keyOf(a)] = true; });
+    // forget what left the queue (acknowledged, closed, escalated): nothing grows over weeks
+    let pruned = false;
+    Object.keys(seen).forEach(function (k) { if (!keys[k]) { delete seen[k]; pruned = true; } });
+    const t = now();
+    const waiting = queue.filter(function (a) {
+      const at = seen[keyOf(a)];
+      return at === undefined || t - at <= conf.alarm_ms;  // its time is up: the next, or the tour
+    });
+    const top = waiting[0] || null;
+    if (top && seen[keyOf(top)] === undefined) {
+      seen[keyOf(top)] = t;
+      if (ns.alarmTone) ns.alarmTone();
+      pruned = true;
     }
-    const waiting = queue.filter(function (a) { return !expired[a.id]; });
-    let focus;
-    if (!holding && waiting.length) {
-      holding = { id: waiting[0].id, since: now() };
-      if (!toned[holding.id] && ns.alarmTone) ns.alarmTone();
-      toned[holding.id] = true;
-    }
-    if (holding) {
-      const more = waiting.filter(function (a) { return a.id !== holding.id; }).length;
-      focus = { id: holding.id, more: more };
-    } else {
-      focus = null;
-    }
-    const key = JSON.stringify(focus);
-    if (key !== decide.shown) {
-      decide.shown = key;
+    if (pruned) keep();
+    holding = top ? { id: top.id, since: seen[keyOf(top)] } : null;
+    const focus = top ? { id: top.id, more: waiting.length - 1 } : null;
+    const shown = JSON.stringify(focus);
+    if (shown !== decide.shown) {
+      decide.shown = shown;
       set("wall-focus", { data: focus });
     }
   }
   decide.shown = "null";
 
   /* --- the tour ----------------------------------------------------------------------------- */
+  /* Once a night, at a quiet hour on the tour, the page is loaded anew: Dash's renderer keeps
+     every change of a callback input made in the browser (each tour step, each poll's
+     version, the map's moves) in its undo history, which nothing empties. */
+  const started = Date.now();
+  function nightly(t) {
+    const hour = new Date(t + 8 * 3600 * 1000).getUTCHours();
+    if (conf.reload_hour < 0 || hour !== conf.reload_hour) return;
+    if (Date.now() - started < 2 * 3600 * 1000 || wallState() !== "tour") return;
+    reload();
+  }
   function tick() {
     const t = now();
     set("wall-clock", { children: china(t, true) });
     if (holding && t - holding.since > conf.alarm_ms) decide();
+    nightly(t);
     if (health !== "offline" && !holding) {
       const i = Math.floor(t / conf.tour_ms) % steps;
       if (i !== step) {
@@ -146,17 +162,36 @@
         });
       }
       if (!response.ok) return offline();
-      return response.json().then(received, offline);
-    }, function () {
+      return response.json().then(received);
+    }).catch(function () {
+      // no answer, or an answer this page could not handle: away, and asked again soon
       clearTimeout(timer);
       offline();
     });
   }
+  /* Reload, but only to a page the server serves (an error page has no script, and the
+     screen would never come back by itself). */
+  function reload() {
+    fetch(location.href, { cache: "no-store", credentials: "same-origin" }).then(function (r) {
+      if (r.ok) location.reload();
+      else offline();
+    }, offline);
+  }
+  let newBuild = null;
   function received(doc) {
     if (doc.build !== conf.build) {
-      location.reload();  // the server is back with another bundle: this page is old code
+      // another bundle (the server is back with other code): this page is old code. Seen
+      // twice in a row, so servers of two builds behind one address do not reload it on
+      // every poll.
+      if (newBuild === doc.build) {
+        reload();
+        return;
+      }
+      newBuild = doc.build;
+      schedule();
       return;
     }
+    newBuild = null;
     const wasOffline = health === "offline";
     offset = doc.now_ms - Date.now();
     lastOk = Date.now();

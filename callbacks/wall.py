@@ -20,7 +20,7 @@ from layers import LAYERS
 from read_models.alarms import load_alarm, load_alarm_feed
 from read_models.grids import UnknownGrid
 from read_models.incidents import load_incident, load_incidents
-from read_models.wall import Step, load_tour
+from read_models.wall import Step, load_takeover_queue, load_tour
 from views import ids
 from views.incident import kind_line, watermark_class
 from views.kpi import create_strip
@@ -47,7 +47,10 @@ ALARM_ZOOM = 15  # the map's zoom on the place of the alarm that holds the scree
 
 def wall_query(search: str | None) -> dict[str, str]:
     """The wall's own words from its URL: screen, tour, lang (bounded, unknown → default)."""
-    args = parse_qs((search or "").lstrip("?"), max_num_fields=20)
+    try:
+        args = parse_qs((search or "").lstrip("?")[:4000], max_num_fields=20)
+    except ValueError:  # more fields than any wall URL has: the defaults, not a 500
+        args = {}
 
     def one(name: str) -> str:
         value = (args.get(name) or [""])[0]
@@ -141,7 +144,9 @@ def show_parts(
     with session_scope(deps.engine) as session:
         steps = load_tour(session, q["tour"] or tour)
         alarm_id, more = focus_of(focus)
-        alarm = load_alarm(session, alarm_id) if alarm_id else None
+        # only an alarm of the takeover queue holds the screen, whatever the browser asks
+        waiting = {a["id"] for a in load_takeover_queue(session)} if alarm_id else set()
+        alarm = load_alarm(session, alarm_id) if alarm_id in waiting else None
     i = step_index(index, len(steps))
     step = steps[i]
     card = alarm_card(alarm, more, deps.label, lang)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 import threading
@@ -49,7 +50,13 @@ SESSION_CACHE_S = 2.0  # a session ended on another worker stops here within thi
 WALL_COOKIE = "onemap_wall"
 WALL_COOKIE_MAX_AGE_S = 400 * 86400  # the longest browsers keep a cookie
 WALL_ARGS = ("screen", "tour", "lang")  # the wall page's own query arguments, kept by the link
-WALL_ARG = re.compile(r"[A-Za-z0-9,:_-]{1,100}")
+WALL_ARG = re.compile(r"[A-Za-z0-9,:_-]{1,600}")  # a tour of grid:CODE steps is long
+# the map layers the wall draws (not the resources' and targets' contacts and phones)
+WALL_LAYERS = re.compile(
+    r"/api/layers/(grids|enterprise-clusters|major-hazards|listed-dangers|alarms|incident)"
+    r"\.geojson"
+)
+WALL_LINK_IN_LOG = re.compile(r"(/wall/link/)[^\s?\"]+")
 WALL_TOKEN_MAX = 100  # a token is 43 characters; a longer cookie is nobody's
 
 
@@ -60,12 +67,22 @@ def is_public(path: str) -> bool:
 
 def is_wall_path(path: str, method: str) -> bool:
     """Whether a wall screen may fetch this: the wall page (any method: its callbacks post),
-    or a GET of the map's layers and tiles."""
+    or a GET of the map layers it draws and of the tiles."""
     if ".." in path:
         return False
     if _under_wall(path):
         return True
-    return method == "GET" and path.startswith(("/api/layers/", "/tiles/"))
+    return method == "GET" and (bool(WALL_LAYERS.fullmatch(path)) or path.startswith("/tiles/"))
+
+
+class MaskWallTokens(logging.Filter):
+    """Access logs never keep a wall link's token (the store keeps only its hash)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "/wall/link/" in message:
+            record.msg, record.args = WALL_LINK_IN_LOG.sub(r"\1…", message), ()
+        return True
 
 
 def _under_wall(path: str) -> bool:
@@ -246,6 +263,7 @@ class Auth:
         if name is None:
             g.wall_revoked = True
             return None
+        g.wall_token = token  # (the wall page's load renews the cookie)
         return Identity(f"wall:{name}", WALL_ROLE)
 
     def sign_in(self, who: Identity) -> None:
@@ -326,11 +344,24 @@ class Auth:
                 return redirect("/login?" + urlencode({"next": target}))
             return unauthorized()
 
+        for name in ("werkzeug", "gunicorn.access"):
+            logging.getLogger(name).addFilter(MaskWallTokens())
+
         @server.after_request
         def forget_revoked_wall(response: Response) -> Response:
-            # forgotten only where the wall page hears why (its poll, its page): a map layer's
-            # request forgetting it first left the poll a plain 401, and the screen at /login
-            if g.get("wall_revoked") and _under_wall(request.path):
+            if (
+                g.get("wall_token")
+                and request.path == "/wall/"
+                and request.method == "GET"
+                and response.status_code == 200
+            ):
+                # each page load of a live link keeps its cookie for another 400 days: a
+                # screen that runs for years is never sent to /login
+                self._set_wall_cookie(response, g.wall_token)
+            # forgotten only when the screen is sent to /wall/signed-out (which forgets it
+            # too): a map layer's or a callback's answer forgetting it first left the poll a
+            # plain 401, and the screen at /login
+            if g.get("wall_revoked") and _under_wall(request.path) and _wants_html():
                 self._forget_wall_cookie(response)
             return response
 
@@ -349,15 +380,7 @@ class Auth:
                 )
             else:
                 response = redirect(wall_target(request.args), 303)  # type: ignore[assignment]
-                response.set_cookie(
-                    WALL_COOKIE,
-                    token,
-                    max_age=WALL_COOKIE_MAX_AGE_S,
-                    path="/",
-                    secure=self.secure_cookies,
-                    httponly=True,
-                    samesite="Lax",
-                )
+                self._set_wall_cookie(response, token)
             # the token is in this URL: no other site may see it, and no cache may keep it
             response.headers["Referrer-Policy"] = "no-referrer"
             response.headers["Cache-Control"] = "no-store"
@@ -421,6 +444,18 @@ class Auth:
                 return Response(page, status=200 if request.method == "GET" else 400)
             self.sign_out()
             return redirect("/login")  # type: ignore[return-value]
+
+    def _set_wall_cookie(self, response: Response, token: str) -> None:
+        """The wall link's cookie: the token itself, for 400 days, never to scripts."""
+        response.set_cookie(
+            WALL_COOKIE,
+            token,
+            max_age=WALL_COOKIE_MAX_AGE_S,
+            path="/",
+            secure=self.secure_cookies,
+            httponly=True,
+            samesite="Lax",
+        )
 
     def _forget_wall_cookie(self, response: Response) -> None:
         """Delete the wall link's cookie in this response (its attributes as it was set)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from html import escape
+from typing import Any
 
 from dash import Dash
 
@@ -40,6 +41,7 @@ class OneMapDash(Dash):
     page: Callable[..., object] | None = None  # the page for a query (create_app sets it)
     first_fetches: Callable[[], list[str]] | None = None  # the map's layer URLs of the request
     wall: OneMapDash | None = None  # the wall screen's app at /wall/ (dashboard.wall)
+    deps: Any = None  # the wall app's callbacks.deps.Deps (dashboard cannot name it here)
 
     def interpolate_index(self, **kwargs: str) -> str:  # type: ignore[override]
         """Dash's page (its scripts as Dash lists them), in the request's language and theme."""

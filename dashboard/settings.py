@@ -125,6 +125,11 @@ class Settings:
         "dangers, campaigns, committee, ranking, in order; incidents under way come first",
     )
     wall_tour_seconds: int = _setting(30, "How long the wall screen shows each step of its tour")
+    wall_reload_hour: int = _setting(
+        4,
+        "China-time hour at which a wall screen loads its page anew once a night, while no "
+        "alarm holds it (-1: never; see the README on why)",
+    )
     wall_alarm_seconds: int = _setting(
         300,
         "How long a level-2 or escalated alarm holds the wall screen when nobody acknowledges "
@@ -246,6 +251,7 @@ BOUNDS = (
     ("poll_seconds", 1, 3600),
     ("wall_tour_seconds", 1, 3600),
     ("wall_alarm_seconds", 5, 86400),
+    ("wall_reload_hour", -1, 23),
     ("heartbeat_seconds", 1, 3600),
     ("version_seconds", 0, 60),
     ("port", 1, 65535),

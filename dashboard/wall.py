@@ -36,17 +36,32 @@ WALL_ONLY_ASSETS = r"^wall\.(js|css)$"
 COMMAND_ONLY_ASSETS = r"^(page|panels)\.js$"
 
 
+CODE_PACKAGES = (
+    "callbacks",
+    "caches",
+    "dashboard",
+    "data_loaders",
+    "layers",
+    "read_models",
+    "views",
+)
+
+
 def build_token(assets: Path) -> str:
-    """What the browser's bundle is: the assets' bytes and the versions of the code that
-    serves them. A server back with another one makes the wall reload itself."""
+    """What the browser's page is made of: the assets' bytes, our Python source (its layout
+    and callbacks) and the versions of Dash and dash-leaflet. A server back with another one
+    makes the wall reload itself."""
     digest = hashlib.sha256()
-    for path in sorted(assets.rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for package in ("onemap", "dash", "dash-leaflet"):
+    root = assets.parent
+    files = [p for p in sorted(assets.rglob("*")) if p.is_file()]
+    for package in CODE_PACKAGES:
+        files += sorted((root / package).rglob("*.py"))
+    for path in files:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    for package in ("dash", "dash-leaflet"):
         try:
             digest.update(package_version(package).encode())
-        except Exception:  # not installed as a package (a checkout on the path): its bytes say it
+        except Exception:  # not installed: nothing of it to tell apart
             digest.update(package.encode())
     return digest.hexdigest()[:16]
 
@@ -111,6 +126,7 @@ def create_wall_app(
             "poll_ms": settings.poll_seconds * 1000,
             "tour_ms": tour_ms,
             "alarm_ms": settings.wall_alarm_seconds * 1000,
+            "reload_hour": settings.wall_reload_hour,
             "build": build,
             "step": index,
             "steps": count,
@@ -136,6 +152,7 @@ def create_wall_app(
 
     app.layout = create_wall_shell
     app.page = page
+    app.deps = deps  # (tests draw its parts as its callbacks do)
 
     @app.callback(
         Output(ids.PAGE_ROOT, "children"),

@@ -77,7 +77,7 @@ def load_tour(session: Session, text: str | None) -> list[Step]:
     return steps[:MAX_STEPS] or [Step("county", None, county.name if county else "")]
 
 
-def load_takeover_queue(session: Session, limit: int = 20) -> list[dict[str, Any]]:
+def load_takeover_queue(session: Session, limit: int = 100) -> list[dict[str, Any]]:
     """The alarms that take the wall over until someone acknowledges them: open (not yet
     acknowledged) level-2 or escalated ones, a running drill's too (marked), most serious
     first (escalated, then level 2, then the oldest waiting longest)."""

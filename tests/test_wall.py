@@ -49,6 +49,29 @@ def test_a_playlist_is_bounded_and_unknown_words_are_dropped():
     assert wall_query("?tour=" + "a" * 5000)["tour"] == ""
 
 
+def test_a_url_with_too_many_fields_is_the_default_wall_not_an_error(client):
+    _app, http = client
+    crowded = "&".join(f"x{i}=1" for i in range(50))
+    assert wall_query("?" + crowded)["screen"] == "all"
+    assert http.get("/wall/state.json?" + crowded).status_code == 200
+
+
+def test_only_an_alarm_of_the_takeover_queue_holds_the_screen(small_city, client):
+    from callbacks.wall import show_parts
+
+    app, _http = client
+    with session_scope(small_city) as s:
+        s.execute(update(Alarm).values(state="closed", escalated=False))
+        closed = s.scalar(select(Alarm.id).limit(1))
+    deps = app.wall.deps
+    _spec, _label, _panel, card, cls = show_parts(deps, "", 0, {"id": closed, "more": 0})
+    assert card == [] and cls == "wall-card"  # a closed alarm: the tour, not its card
+    with session_scope(small_city) as s:
+        s.execute(update(Alarm).where(Alarm.id == closed).values(state="open", level=2))
+    _spec, _label, _panel, card, cls = show_parts(deps, "", 0, {"id": closed, "more": 0})
+    assert card and cls == "wall-card on"
+
+
 def test_what_the_browser_asks_for_is_bounded():
     assert focus_of({"id": 7, "more": 2}) == (7, 2)
     for bad in (None, "7", {"id": "7"}, {"id": True}, {"id": -1}, {"id": 2**40}, [7]):
@@ -184,6 +207,7 @@ def test_the_wall_shows_the_figures_of_the_api_and_a_drill_counts_nowhere(client
     assert strip_figures(page) == strip  # not one figure moved
     assert orjson.loads(http.get("/api/stats").data) == stats
     queue = orjson.loads(http.get("/wall/state.json").data)["queue"]
-    assert queue[0]["is_drill"] or any(q["is_drill"] for q in queue)
+    drill_alarms = [q for q in queue if q["is_drill"]]
+    assert len(drill_alarms) == 1 and drill_alarms[0]["level"] == 2  # it takes the wall over
     shown = texts(page)
     assert "演练" in shown  # the newest alarms mark it, the banner and the watermark say it

@@ -117,7 +117,11 @@ def test_wall_paths_and_public_paths():
     assert wall_target({"screen": "a,b:c_d-1", "tour": "30", "lang": "en"}) == (
         "/wall/?screen=a,b:c_d-1&tour=30&lang=en"
     )
-    assert wall_target({"screen": "<x>", "next": "//evil", "tour": "9" * 101}) == "/wall/"
+    assert wall_target({"screen": "<x>", "next": "//evil", "tour": "9" * 601}) == "/wall/"
+    long_tour = ",".join(f"grid:3303810{i:02d}" for i in range(1, 16))  # 209 characters
+    assert wall_target({"tour": long_tour}) == f"/wall/?tour={long_tour}"
+    assert not is_wall_path("/api/layers/targets.geojson", "GET")
+    assert not is_wall_path("/api/layers/grids.geojson.x", "GET")
 
 
 def test_the_link_sets_the_cookie_and_goes_to_the_wall(engine, server):
@@ -169,6 +173,33 @@ def test_a_wall_screen_opens_only_the_wall_and_the_layers(wall):
     assert wall.post("/api/alarms/1/acknowledge").status_code == 403
     assert wall.post("/_dash-update-component", json={}).status_code == 403
     assert wall.post("/api/layers/grids.geojson").status_code == 403  # layers: GET only
+    # not the layers it does not draw: the resources' and targets' contacts and phones
+    for path in ("/api/layers/targets.geojson", "/api/layers/resources.geojson"):
+        assert wall.get(path).status_code == 403, path
+
+
+def test_each_wall_page_load_keeps_the_cookie_and_no_log_keeps_the_token(engine, server):
+    import logging
+
+    from dashboard.auth import MaskWallTokens
+
+    client = server.test_client()
+    token = make_link(engine)
+    client.get(f"/wall/link/{token}")
+    renewed = client.get("/wall/", headers=HTML).headers.get("Set-Cookie", "")
+    assert renewed.startswith(f"{WALL_COOKIE}={token};") and "Max-Age=34560000" in renewed
+    assert "Set-Cookie" not in client.get("/wall/state.json").headers  # the page's load only
+    record = logging.LogRecord(
+        "werkzeug",
+        logging.INFO,
+        "",
+        0,
+        '%s - - "%s" %s',
+        ("1.2.3.4", f"GET /wall/link/{token}?screen=map HTTP/1.1", 303),
+        None,
+    )
+    MaskWallTokens().filter(record)
+    assert token not in record.getMessage() and "/wall/link/…?screen=map" in record.getMessage()
 
 
 def test_a_signed_in_persons_session_wins_over_the_wall_cookie(engine, server):
@@ -189,7 +220,15 @@ def test_a_revoked_link_signs_the_screen_out(engine, wall, monkeypatch):
     assert revoke(engine)
     answer = wall.get("/api/layers/grids.geojson?level=2")
     assert answer.status_code == 401
-    forgets = answer.headers["Set-Cookie"]
+    # a layer's answer keeps the cookie: the wall page's poll must still hear why
+    assert "Set-Cookie" not in answer.headers and wall.get_cookie(WALL_COOKIE) is not None
+    for _ in range(2):  # the callbacks' and the poll's answers say why, and keep it too
+        poll = wall.get("/wall/state.json")
+        assert poll.status_code == 401 and poll.get_json()["signed_out"] is True
+        assert "Set-Cookie" not in poll.headers
+    page = wall.get("/wall/", headers=HTML)  # where the poll sends the screen forgets it
+    assert page.status_code == 302 and page.headers["Location"] == "/wall/signed-out"
+    forgets = page.headers["Set-Cookie"]
     assert forgets.startswith(f"{WALL_COOKIE}=;") and "Max-Age=0" in forgets
     assert wall.get_cookie(WALL_COOKIE) is None
 
@@ -201,8 +240,7 @@ def test_the_wall_page_hears_that_its_link_was_revoked(engine, wall, monkeypatch
     poll = wall.post("/wall/_dash-update-component", json={})
     assert poll.status_code == 401
     assert poll.get_json() == {"error": "wall link revoked", "signed_out": True}
-    assert wall.get_cookie(WALL_COOKIE) is None
-    wall.set_cookie(WALL_COOKIE, token)  # a browser that missed the deletion
+    assert wall.get_cookie(WALL_COOKIE).value == token  # kept until the screen is told
     page = wall.get("/wall/", headers=HTML)
     assert page.status_code == 302 and page.headers["Location"] == "/wall/signed-out"
     signed_out = wall.get("/wall/signed-out", headers=HTML)

@@ -38,9 +38,10 @@ def backend(request):  # the browser does not care which database serves the pag
 class Server:
     """The app on a port that stays the same across a stop and a start."""
 
-    def __init__(self, engine, anonymous_role: str = "viewer") -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, engine, anonymous_role: str = "viewer", **more) -> None:  # type: ignore[no-untyped-def]
         self.engine = engine
         self.anonymous_role = anonymous_role
+        self.more = more
         self.port = 0
         self.server = None
 
@@ -51,6 +52,7 @@ class Server:
             wall_tour_seconds=2,
             heartbeat_seconds=1,
             warm_cache=False,
+            **self.more,
         )
         app = create_app(settings, engine=self.engine)
         self.server = make_server("127.0.0.1", self.port, app.server, threaded=True)
@@ -133,6 +135,44 @@ def test_the_tour_walks_and_an_alarm_takes_over_until_acknowledged(page, wall, s
     assert page.locator(".wall-card").get_attribute("class") == "wall-card"
     assert page.evaluate("window.onemap.tones") == tones + 1
     assert not errors, errors
+
+
+def test_alarms_queue_time_out_and_an_escalation_takes_the_screen_again(page, wall, small_city):
+    _server, _beat = wall
+    server = Server(small_city, wall_alarm_seconds=5)
+    base = server.start()
+    try:
+        page.goto(base + "/wall/")
+        wait_state(page, "tour")
+        _tag, first = raise_alarm(small_city)
+        wait_state(page, "alarm")
+        _tag, second = raise_alarm(small_city)
+        page.wait_for_function(  # the second waits behind the first, and the card says so
+            "document.querySelector('.wall-card .more') !== null", timeout=10_000
+        )
+        assert page.evaluate("window.onemap.wall().holding") == first
+        assert "另有 1 条待确认" in page.locator(".wall-card").inner_text()
+        page.wait_for_function(  # the first's time is up: the second's turn, with its tone
+            f"window.onemap.wall().holding === {second}", timeout=12_000
+        )
+        assert page.evaluate("window.onemap.tones") == 2
+        act_as(small_city, "duty", "operator", second, "acknowledge", {})
+        wait_state(page, "tour", timeout=15_000)  # the first had its time: the tour
+        with session_scope(small_city) as s:  # nobody acted on the first: it escalates
+            s.execute(update(Alarm).where(Alarm.id == first).values(escalated=True))
+        page.wait_for_function(f"window.onemap.wall().holding === {first}", timeout=10_000)
+        assert page.evaluate("window.onemap.tones") == 3
+        assert (
+            "超时未确认" in page.locator(".wall-card").inner_text()
+            or page.locator(".wall-card .esc").count()
+        )
+        wait_state(page, "tour", timeout=15_000)  # its second time is up too
+        page.reload()  # a reload remembers: no tone, no hold again
+        page.wait_for_function(f"{STATE} !== null", timeout=15_000)
+        time.sleep(2.5)
+        assert page.evaluate(STATE) == "tour" and page.evaluate("window.onemap.tones") == 0
+    finally:
+        server.stop()
 
 
 def test_a_wall_link_opens_the_wall_and_nothing_else_until_revoked(page, wall, small_city):
