@@ -71,18 +71,21 @@ def bench_sensors(engine) -> list[tuple[str, float]]:  # type: ignore[no-untyped
 
 
 def raise_alarm(engine, tag: str, level_2: float) -> int | None:  # type: ignore[no-untyped-def]
-    """Three readings far over level 2 on a detector: its open alarm's id."""
+    """Normal readings (the detector is back to normal since its last alarm), then readings
+    far over level 2, each held 10 s as the rule wants, all within the last 30 s (newer than
+    the last call's): its open alarm's id."""
     now = datetime.now(UTC)
-    body = orjson.dumps(
-        [
-            {
-                "sensor": tag,
-                "ts": (now - timedelta(seconds=20 - 10 * i)).isoformat(),
-                "value": level_2 * 2,
-            }
-            for i in range(3)
-        ]
-    )
+
+    def at(seconds_ago: int, value: float) -> dict:
+        return {
+            "sensor": tag,
+            "ts": (now - timedelta(seconds=seconds_ago)).isoformat(),
+            "value": value,
+        }
+
+    normal = [at(29, 0), at(23, 0), at(17, 0)]
+    high = [at(15, level_2 * 2), at(10, level_2 * 2), at(5, level_2 * 2), at(0, level_2 * 2)]
+    body = orjson.dumps([*normal, *high])
     with session_scope(engine) as s:
         ingest_body(s, body, SensorDirectory(), "http", now)
     with session_scope(engine) as s:
@@ -125,7 +128,7 @@ def main() -> None:
     parser.add_argument("--sample", type=float, default=60, help="seconds between samples")
     parser.add_argument("--warmup", type=float, default=3, help="minutes left out")
     parser.add_argument("--scale", type=float, default=1)
-    parser.add_argument("--alarm-every", type=float, default=20, help="seconds")
+    parser.add_argument("--alarm-every", type=float, default=30, help="seconds (≥ 30)")
     args = parser.parse_args()
 
     url = city(args.scale)
