@@ -181,13 +181,16 @@ def main() -> None:
                 pending.remove((due, alarm))
                 acked += 1
             if now >= next_sample:
-                # samples are taken on the tour (an alarm's card and its place's layers are
-                # more for a while, not a leak): up to 15 s for the screen to be given back
+                # samples are taken at the same point each time: the tour's first step (the
+                # county), the screen given back by any alarm (a card, a town's layers are
+                # more for a while, not a leak), and a moment for its layers to be drawn
                 with contextlib.suppress(PlaywrightTimeout):
                     page.wait_for_function(
-                        "document.documentElement.getAttribute('data-wall-state') === 'tour'",
-                        timeout=15_000,
+                        "document.documentElement.getAttribute('data-wall-state') === 'tour'"
+                        " && window.onemap.wall().step === 0",
+                        timeout=90_000,
                     )
+                    time.sleep(1.5)
                 figures = sample(cdp)
                 minute = (now - t0) / 60
                 rows.append((minute, figures))
