@@ -226,7 +226,7 @@
         return Date.now();
       },
       /* The map spec -> the layers, as on the command page (the spec is the URL's here). */
-      apply: function (spec, zoom, bounds, tick) {
+      apply: function (spec, tick, zoom, bounds) {  // (Dash passes the inputs, then the states)
         // a screen without the map (alarms, panels): its hidden map never moves
         const shown = spec && !spec.off ? spec : null;
         return window.dash_clientside.onemap_map.apply(shown, zoom, bounds, tick, shown ? shown.search : "");

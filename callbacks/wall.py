@@ -202,9 +202,13 @@ def register(app, deps: Deps, tour: str = "") -> None:  # type: ignore[no-untype
         *[Output(m.ID, prop) for m in LAYERS for prop in ("url", "hideout")],
         Output(ids.MAP, "viewport"),
         Input(ids.MAP_SPEC, "data"),
-        Input(ids.MAP, "zoom"),
-        Input(ids.MAP, "bounds"),
         Input(ids.MINUTE_TICK, "n_intervals"),
+        # States, not Inputs: Dash's renderer keeps every browser-side change of an input
+        # in its undo history for good, and the map reports each move of the tour (the wall
+        # has nobody panning it: a spec's own view is where the map goes, and apply works
+        # the clusters out for it)
+        State(ids.MAP, "zoom"),
+        State(ids.MAP, "bounds"),
     )
 
     @app.callback(
