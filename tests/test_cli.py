@@ -57,9 +57,8 @@ def test_users_add_hashes_and_updates(cli, engine):
     )
 
 
-def test_demo_refuses_a_store_with_data_unless_replace(cli, engine, backend):
-    if backend == "postgresql":
-        pytest.skip("the refusal does not depend on the database")
+@pytest.mark.sqlite_only("the refusal does not depend on the database")
+def test_demo_refuses_a_store_with_data_unless_replace(cli, engine):
     assert cli("demo", "--scale", "0.02").exit_code == 0
     again = cli("demo", "--scale", "0.02")
     assert again.exit_code != 0 and "--replace" in again.output
@@ -91,9 +90,8 @@ def test_help_and_readme_name_the_same_export_formats(tmp_path, small_city):
     assert "PDF" not in helptext
 
 
-def test_export_and_columns(cli, small_city, tmp_path, backend):
-    if backend == "postgresql":
-        pytest.skip("covered by the importer round trips")
+@pytest.mark.sqlite_only("covered by the importer round trips")
+def test_export_and_columns(cli, small_city, tmp_path):
     out = cli("export", "major-hazards", str(tmp_path / "mh.csv"), "--headers", "zh")
     assert out.exit_code == 0 and "rows of major-hazards" in out.output
     head = (tmp_path / "mh.csv").read_text(encoding="utf-8-sig").splitlines()[0]

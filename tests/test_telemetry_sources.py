@@ -229,6 +229,7 @@ def test_a_store_error_of_one_file_leaves_it_for_the_next_round_not_the_others(
     assert stored(engine) == 2
 
 
+@pytest.mark.sqlite_only("the simulator's city does not depend on the store")
 def test_simulator_gives_a_living_city_with_a_few_alarms_an_hour(engine):
     # a calm city: the demo's own alarms (and their readings) would leave nothing to seed
     build_city(engine, seed=3, scale=0.02, today=TODAY, alarms=False)

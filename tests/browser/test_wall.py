@@ -162,9 +162,11 @@ def test_alarms_queue_time_out_and_an_escalation_takes_the_screen_again(page, wa
             s.execute(update(Alarm).where(Alarm.id == first).values(escalated=True))
         page.wait_for_function(f"window.onemap.wall().holding === {first}", timeout=10_000)
         assert page.evaluate("window.onemap.tones") == 3
-        assert (
-            "超时未确认" in page.locator(".wall-card").inner_text()
-            or page.locator(".wall-card .esc").count()
+        page.wait_for_function(  # the card is drawn by the server a moment after the hold
+            "(() => { const c = document.querySelector('.wall-card.on');"
+            " return c !== null && (c.innerText.includes('超时未确认')"
+            " || c.querySelector('.esc') !== null); })()",
+            timeout=4_000,
         )
         wait_state(page, "tour", timeout=15_000)  # its second time is up too
         page.reload()  # a reload remembers: no tone, no hold again
