@@ -10,12 +10,12 @@ from dash import Input, Output, State, html, no_update
 
 from caches.panel_documents import LOADERS
 from callbacks.deps import Deps
+from data_loaders.periods import BadPeriod
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
 from read_models.dossier import load_enterprise_dossier
 from read_models.grids import UnknownGrid, load_grid_chain
 from read_models.incidents import load_incident
-from read_models.rankings import BadMonth
 from read_models.stats import load_stats
 from views import ids
 from views.dossier import create_dossier
@@ -92,7 +92,7 @@ def render_body(state: MapState, deps: Deps, today: date) -> tuple[list, list]:
         elif state.tab == "rankings":
             try:
                 doc = model("rankings", state.month)
-            except BadMonth:  # a hand-edited ?month=: show this month's bulletin
+            except BadPeriod:  # a hand-edited ?month=: show this month's bulletin
                 doc = model("rankings")
             town = chain[1]["code"] if len(chain) > 1 else None
             body = create_ranking_tab(doc, town, today, state.theme, label, lang)

@@ -6,15 +6,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import orjson
 from flask import Blueprint, Response, request
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from caches.map_payloads import MapData
@@ -32,6 +34,7 @@ from data_loaders.actions.incidents import (
     open_incident,
     send_task,
 )
+from data_loaders.periods import BadPeriod, Period, parse_period
 from data_loaders.rules.lifecycle import STATES
 from data_loaders.rules.rankings import RankingConfig
 from data_loaders.store import (
@@ -41,6 +44,7 @@ from data_loaders.store import (
     read_data_version,
     session_scope,
 )
+from data_loaders.store.schema import Grid
 from data_loaders.telemetry.alarms import AlarmConfig
 from data_loaders.telemetry.store import (
     MAX_MESSAGE_BYTES,
@@ -53,12 +57,16 @@ from data_loaders.telemetry.store import (
 )
 from data_loaders.times import china_today, parse_instant
 from read_models.alarms import load_alarm, load_alarms
+from read_models.documents.briefing_files import FORMATS, briefing_names, make_briefing
+from read_models.documents.briefing_jobs import briefing_file, list_briefings
 from read_models.documents.incident_lists import write_lists
-from read_models.documents.incident_report import FontMissing, report_title, write_report
+from read_models.documents.incident_report import report_title, write_report
+from read_models.documents.pdf import FontMissing
 from read_models.exports import EXPORTS, MIMETYPES, ExportError, load_export, write_rows
 from read_models.grids import UnknownGrid
 from read_models.incidents import load_incident, load_incidents
-from read_models.rankings import BadMonth, load_rankings
+from read_models.period_stats import load_period_stats
+from read_models.rankings import load_rankings
 from read_models.search import MAX_SEARCH_CHARS
 from read_models.sensors import UnknownSensor, load_readings, load_sensors
 
@@ -150,6 +158,7 @@ class ApiDeps:
     bulletin: Callable[[str | None], dict[str, Any]] | None = None
     heartbeat_s: int = 10
     directory: SensorDirectory = field(default_factory=SensorDirectory)
+    briefing_dir: str = ""
 
 
 Handler = Callable[..., Response]
@@ -572,8 +581,27 @@ def inject_route(deps: ApiDeps, incident_id: int) -> Response:
     return json_response(counts, cache=False)
 
 
+def _period_arg(now: datetime) -> Period | Response:
+    """The `period` of a request (YYYY-MM, YYYY-Qn, YYYY-Wnn; none: this month), or the 400."""
+    try:
+        return parse_period(request.args.get("period"), china_today(now))
+    except BadPeriod as exc:
+        return error(str(exc), 400, "bad_period")
+
+
 def stats(deps: ApiDeps) -> Response:
     grid = request.args.get("grid") or None
+    if request.args.get("period"):  # the KPI document as at a period's end, with the period
+        now = datetime.now(UTC)
+        period = _period_arg(now)
+        if isinstance(period, Response):
+            return period
+        try:
+            with session_scope(deps.engine) as session:
+                doc = load_period_stats(session, grid, period, now)
+        except UnknownGrid:
+            return json_response({"error": f"no grid {grid}"}, status=404)
+        return json_response(doc, cache=False)
     try:
         payload = deps.map_data.stats_json(grid)
     except UnknownGrid:
@@ -582,16 +610,24 @@ def stats(deps: ApiDeps) -> Response:
 
 
 def rankings(deps: ApiDeps) -> Response:
-    # the monthly bulletin of the towns; README "Monthly ranking" documents the score
-    month = request.args.get("month")
+    # the bulletin of the towns, monthly (?month=YYYY-MM) or quarterly (?quarter=YYYY-Qn,
+    # 一季一排名); README "Monthly ranking" documents the score
+    args = request.args
+    quarter = args.get("quarter")
+    if quarter is not None and not QUARTER.match(quarter[:10]):
+        return error(f"quarter must be YYYY-Qn, not {quarter[:10]!r}", 400, "bad_period")
+    month = args.get("month")
+    if quarter is None and month and not MONTH.match(month.strip()[:10]):
+        return error(f"month must be YYYY-MM, not {month[:10]!r}", 400, "bad_month")
+    wanted = quarter if quarter is not None else month
     try:
         if deps.bulletin is not None:
-            doc = deps.bulletin(month)
+            doc = deps.bulletin(wanted)
         else:
             with session_scope(deps.engine) as session:
-                doc = load_rankings(session, month, china_today(), deps.ranking)
-    except BadMonth as exc:
-        return error(str(exc), 400, "bad_month")
+                doc = load_rankings(session, wanted, china_today(), deps.ranking)
+    except BadPeriod as exc:
+        return error(str(exc), 400, "bad_month" if quarter is None else "bad_period")
     return json_response(doc)
 
 
@@ -634,7 +670,52 @@ def export_list(deps: ApiDeps, name: str, fmt: str) -> Response:
     return response
 
 
+def briefing(deps: ApiDeps, fmt: str) -> Response:
+    # the leadership briefing of a scope and period, PDF or Word; viewers and up alike (a
+    # GET, behind the gate in dashboard.auth). Made on request: the county's takes seconds.
+    if fmt not in FORMATS:
+        return error(f"no briefing .{fmt}", 404)
+    now = datetime.now(UTC)
+    period = _period_arg(now)
+    if isinstance(period, Response):
+        return period
+    lang = "en" if request.args.get("lang") == "en" else "zh"
+    grid = request.args.get("grid") or None
+    try:
+        with session_scope(deps.engine) as session:
+            body, doc = make_briefing(session, grid, period, now, fmt, lang, deps.ranking)
+    except UnknownGrid:
+        return error(f"no grid {(grid or '')[:40]}", 404)
+    except FontMissing as exc:
+        return error(str(exc), 503, "no_font")
+    ascii_name, local = briefing_names(doc, fmt, lang)
+    return attachment(body, FORMATS[fmt], ascii_name, local)
+
+
+def briefings(deps: ApiDeps) -> Response:
+    # the monthly briefings the scheduler made (ONEMAP_BRIEFING_DIR), newest first, named
+    if not deps.briefing_dir:
+        return json_response({"briefings": [], "folder": False}, cache=False)
+    items = list_briefings(Path(deps.briefing_dir))
+    with session_scope(deps.engine) as session:
+        names = dict(session.execute(select(Grid.code, Grid.name)).all())
+    for item in items:
+        item["grid_name"] = names.get(item["grid"])
+        item["url"] = f"/api/briefings/{item['period']}/{item['name']}"
+    return json_response({"briefings": items, "folder": True}, cache=False)
+
+
+def briefing_download(deps: ApiDeps, period: str, name: str) -> Response:
+    path = briefing_file(Path(deps.briefing_dir), period, name) if deps.briefing_dir else None
+    if path is None:
+        return error("no such briefing", 404)
+    fmt = path.suffix.lstrip(".")
+    return attachment(path.read_bytes(), FORMATS[fmt], path.name, path.name)
+
+
 GET, POST = ("GET",), ("POST",)
+QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
+MONTH = re.compile(r"^\d{4}-\d{2}$")
 ALARM_ID = "<int(max=2147483647):alarm_id>"  # an id the store can hold
 INCIDENT_ID = "<int(max=2147483647):incident_id>"
 TASK_ID = "<int(max=2147483647):task_id>"
@@ -674,6 +755,9 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         (f"/api/incidents/{INCIDENT_ID}/tasks/{TASK_ID}", task_step_route, POST),
         ("/api/stats", stats, GET),
         ("/api/rankings", rankings, GET),
+        ("/api/briefing.<fmt>", briefing, GET),
+        ("/api/briefings", briefings, GET),
+        ("/api/briefings/<period>/<name>", briefing_download, GET),
         ("/api/exports/<name>.<fmt>", export_list, GET),
     ]
 
@@ -688,6 +772,7 @@ def create_api(
     panel_state: Callable[[], dict[str, Any]] | None = None,
     bulletin: Callable[[str | None], dict[str, Any]] | None = None,
     heartbeat_s: int = 10,
+    briefing_dir: str = "",
 ) -> Blueprint:
     """The blueprint of the data routes (panel_state: the panel cache's, for /health;
     bulletin(month): the monthly ranking from that cache, else read from the store)."""
@@ -701,6 +786,7 @@ def create_api(
         panel_state,
         bulletin,
         heartbeat_s,
+        briefing_dir=briefing_dir,
     )
     api = Blueprint("onemap_api", __name__)
     for rule, handler, methods in routes():

@@ -116,6 +116,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             panels.state,
             bulletin=lambda month: panels.get("rankings", None, china_today(), month),
             heartbeat_s=settings.heartbeat_seconds,
+            briefing_dir=settings.briefing_dir,
         )
     )
     if settings.mbtiles:

@@ -217,6 +217,62 @@ def stats(ctx: click.Context, grid_code: str | None, as_json: bool) -> None:
     click.echo(format_stats(doc, _settings(ctx).lang))
 
 
+@main.command()
+@click.option("--grid", "grid_code", default=None, help="A grid code; default the county.")
+@click.option(
+    "--period", required=True, help="2026-11 (a month), 2026-Q4 (a quarter) or 2026-W47 (a week)."
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="FILE.pdf or FILE.docx: the extension picks the format.",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Default ONEMAP_LANG.")
+@click.pass_context
+def briefing(
+    ctx: click.Context, grid_code: str | None, period: str, out: str, lang: str | None
+) -> None:
+    """Write the leadership briefing (领导汇报) of the county or a grid for a period."""
+    from data_loaders.files import write_atomic
+    from data_loaders.periods import BadPeriod, parse_period
+    from data_loaders.store import session_scope
+    from data_loaders.times import china_today
+    from read_models.documents.briefing_files import FORMATS, make_briefing
+    from read_models.documents.pdf import FontMissing
+    from read_models.grids import UnknownGrid
+
+    fmt = Path(out).suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise click.ClickException(
+            f"输出文件须为 .pdf 或 .docx：{out} / --out must end in .pdf or .docx"
+        )
+    now = datetime.now(UTC)
+    try:
+        chosen = parse_period(period, china_today(now))
+    except BadPeriod as exc:
+        raise click.ClickException(f"统计期有误 / bad period: {exc}") from None
+    settings = _settings(ctx)
+    try:
+        with session_scope(_engine(ctx)) as session:
+            body, _doc = make_briefing(
+                session,
+                grid_code,
+                chosen,
+                now,
+                fmt,
+                lang or settings.lang,
+                settings.ranking_config(),
+            )
+    except UnknownGrid:
+        raise click.ClickException(f"找不到网格 {grid_code} / no grid {grid_code}") from None
+    except FontMissing as exc:
+        raise click.ClickException(str(exc)) from None
+    write_atomic(Path(out), body)
+    click.echo(f"{out}: {len(body):,} bytes")
+
+
 @main.group()
 def users() -> None:
     """Manage users (roles: viewer, operator, admin)."""
@@ -411,7 +467,21 @@ def ingest(ctx: click.Context, parent_pid: int | None) -> None:
     settings = _settings(ctx)
     init_db(_engine(ctx))
     config = settings.ingest_config(parent_pid)
-    process = Ingest(_engine(ctx), config)
+    hourly = []
+    if settings.briefing_dir:
+        from read_models.documents.briefing_jobs import poll_briefings
+
+        folder, engine, ranking = (
+            Path(settings.briefing_dir),
+            _engine(ctx),
+            settings.ranking_config(),
+        )
+
+        def monthly_briefings(now: datetime) -> None:
+            poll_briefings(engine, folder, now, settings.lang, ranking)
+
+        hourly.append(monthly_briefings)
+    process = Ingest(_engine(ctx), config, hourly=hourly)
 
     def stop(*_args: object) -> None:
         process.shutdown()

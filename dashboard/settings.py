@@ -88,6 +88,11 @@ class Settings:
     drop_dir: str = _setting(
         "", "Folder of telemetry files (CSV/JSON) to read; empty: off (see README: drop folder)"
     )
+    briefing_dir: str = _setting(
+        "var/briefings",
+        "Folder `onemap ingest` writes the monthly briefings into (the county's and each "
+        "town's, PDF and Word, on the 1st at 08:00 China time) and the page lists; empty: off",
+    )
     simulator: bool = _setting(
         False, "Feed the demo city's sensors with simulated values (`make run` turns it on)"
     )

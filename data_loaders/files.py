@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -554,3 +556,20 @@ def write_table(frame: pd.DataFrame, path: str | Path, geometry: list | None = N
             f"不支持导出为 {suffix}（可用 .csv、.xlsx、.geojson、.gpkg）",
             f"cannot export to {suffix} (use .csv, .xlsx, .geojson or .gpkg)",
         )
+
+
+def write_atomic(path: Path, body: bytes) -> None:
+    """Write a file whole or not at all: into a temporary file beside it, flushed to disk,
+    then renamed over the name (a reader never sees half a file, a failure leaves none)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(body)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644)  # (mkstemp's 0600 would keep the file from its readers)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -15,7 +15,7 @@ import signal
 import socket
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -46,7 +46,7 @@ from data_loaders.telemetry.store import (
     reject,
     track_sequences,
 )
-from data_loaders.times import as_utc
+from data_loaders.times import CHINA, as_utc
 from data_loaders.users import purge_sessions
 
 log = logging.getLogger("onemap.ingest")
@@ -399,6 +399,16 @@ def merge_rollups(session, hours: dict[tuple[int, datetime], list[float]]) -> No
             row.max_value = max(row.max_value, *values)
 
 
+def run_hourly(job: Callable[[datetime], object], now: Clock = utc_now) -> None:
+    """One hourly job's run: a failure is logged, the next hour tries again."""
+    try:
+        job(now())
+    except Exception:
+        log.exception(
+            "hourly job %s failed; it runs again next hour", getattr(job, "__name__", job)
+        )
+
+
 def poll_parent(parent_pid: int) -> bool:
     """Stop this process (as SIGTERM does: running batches finish) when the process that
     started it is gone; True when it is. A killed `onemap run` must not leave ingest behind."""
@@ -413,10 +423,19 @@ def poll_parent(parent_pid: int) -> bool:
 class Ingest:
     """The scheduler and its sources; `start` blocks until `shutdown`."""
 
-    def __init__(self, engine: Engine, config: IngestConfig, now: Clock = utc_now) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        config: IngestConfig,
+        now: Clock = utc_now,
+        hourly: Sequence[Callable[[datetime], object]] = (),
+    ) -> None:
         self.engine = engine
         self.config = config
         self.now = now
+        # jobs the composition root adds (the monthly briefings): each on the hour, China
+        # time, given the time; what they make is theirs to keep idempotent
+        self.hourly = tuple(hourly)
         self.directory = SensorDirectory()
         self.mqtt: MqttSource | None = None
         self.simulator: Simulator | None = None
@@ -470,6 +489,20 @@ class Ingest:
         self._job(poll_escalation, 15, self.engine, alarms.escalate_after_s, self.now, first=5)
         self._job(poll_versions, 2, self.engine)
         self._job(poll_retention, 600, self.engine, c.retention_days, self.now, first=60)
+        for i, job in enumerate(self.hourly):
+            self.scheduler.add_job(
+                run_hourly,
+                "cron",
+                minute=0,
+                timezone=CHINA,
+                args=(job, self.now),
+                id=f"hourly-{i}",
+                # a run missed while the process was down is made up once it is back
+                next_run_time=datetime.now(UTC) + timedelta(seconds=30),
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=3600,
+            )
 
     def start(self) -> None:
         """Connect the sources and run the jobs (blocks). ClientIdTaken when another ingest

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
+from data_loaders.periods import BadPeriod, Period, parse_period, previous_period
 from data_loaders.rules.metrics import RECTIFIED_STATUSES, rate
 from data_loaders.rules.rankings import (
     PARTS,
@@ -43,8 +44,8 @@ KEYS = (
 EARLIEST_YEAR = 2000
 
 
-class BadMonth(ValueError):
-    """A month that is not YYYY-MM, or lies in the future."""
+class BadMonth(BadPeriod):
+    """A month that is not YYYY-MM, or lies in the future (a BadPeriod, as every period)."""
 
 
 def parse_month(text: str | None, today: date) -> date:
@@ -250,30 +251,46 @@ def load_rankings(
     now: datetime | None = None,
     ledger: Callable[[date], dict[Any, dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """The bulletin of a month (YYYY-MM; None: this month): towns by rank with the score, its
-    parts and last month's rank. `ledger(end)` gives the grids' ledger figures for a day when
-    a cache keeps them (load_ledger_figures). Raises BadMonth."""
+    """The bulletin of a period (`month`: YYYY-MM, or a quarter YYYY-Qn for 一季一排名, or an
+    ISO week YYYY-Wnn; None: this month): towns by rank with the score, its parts and the
+    previous period's rank. `ledger(end)` gives the grids' ledger figures for a day when a
+    cache keeps them (load_ledger_figures). Raises BadPeriod."""
+    period = parse_period(month, today)
+    return rank_period(session, period, today, config, now, ledger)
+
+
+def rank_period(
+    session: Session,
+    period: Period,
+    today: date,
+    config: RankingConfig | None = None,
+    now: datetime | None = None,
+    ledger: Callable[[date], dict[Any, dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """The bulletin of a parsed period (load_rankings)."""
     config = config or RankingConfig()
     now = now or datetime.now(CHINA)
-    first = parse_month(month, today)
-    end = month_end(first, today)
-    before = month_start(first, 1)
+    before = previous_period(period, today)
 
-    def figures(start: date, until: date) -> list[dict[str, Any]]:
-        own = ledger(until) if ledger is not None else None
-        return load_town_figures(session, start, until, now, own)
+    def figures(p: Period) -> list[dict[str, Any]]:
+        own = ledger(p.end) if ledger is not None else None
+        return load_town_figures(session, p.first, p.end, now, own)
 
-    towns = score_towns(figures(first, end), config)
-    previous = {
-        t["code"]: t["rank"] for t in score_towns(figures(before, month_end(before, today)), config)
-    }
+    towns = score_towns(figures(period), config)
+    previous = {t["code"]: t["rank"] for t in score_towns(figures(before), config)}
     for t in towns:
         t["previous_rank"] = previous.get(t["code"])
         t["change"] = None if t["previous_rank"] is None else t["previous_rank"] - t["rank"]
-    return {
-        "month": first.isoformat()[:7],
-        "as_of": end.isoformat(),
-        "previous_month": before.isoformat()[:7],
+    doc: dict[str, Any] = {
+        "period": period.code,
+        "kind": period.kind,
+        "from": period.first.isoformat(),
+        "as_of": period.end.isoformat(),
+        "previous_period": before.code,
+    }
+    if period.kind == "month":  # the monthly bulletin's own names (issue 6), kept
+        doc |= {"month": period.code, "previous_month": before.code}
+    return doc | {
         "weights": {k: config.weights.get(k, 0.0) for k in PARTS},
         "alarm_minutes": {"target": config.alarm_target_min, "limit": config.alarm_limit_min},
         "min_alarms": config.min_alarms,

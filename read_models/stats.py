@@ -4,10 +4,10 @@ same functions, so they agree with the document to the digit."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from data_loaders.rules.metrics import RECTIFIED_STATUSES, rate
@@ -125,14 +125,29 @@ def danger_scope(scope: Scope) -> ColumnElement[bool]:
     return and_(HiddenDanger.is_drill.is_(False), scope.where(HiddenDanger.grid_id))
 
 
+def danger_rectified_by(day: date) -> ColumnElement[bool]:
+    """A hidden danger rectified on or before `day` (the importer refuses a rectified one
+    without its date or with a future one, so on today this is its status alone)."""
+    return and_(
+        HiddenDanger.status.in_(RECTIFIED_STATUSES),
+        or_(HiddenDanger.rectified_on.is_(None), HiddenDanger.rectified_on <= day),
+    )
+
+
+def task_done_by(status: Any, done_on: Any, day: date) -> ColumnElement[bool]:
+    """A task done on or before `day` (one done without a date counts as done all along)."""
+    return and_(status == "done", or_(done_on.is_(None), done_on <= day))
+
+
 def load_hidden_danger_counts(
     session: Session, scope: Scope, today: date, campaign_id: int | None = None
 ) -> dict[str, Any]:
-    """Found, rectified, rate, overdue and major hidden dangers in scope (of one campaign)."""
-    where = danger_scope(scope)
+    """Found, rectified, rate, overdue and major hidden dangers in scope (of one campaign), as
+    they stood at the end of `today` (found by then; rectified by then; overdue then)."""
+    where = and_(danger_scope(scope), HiddenDanger.found_on <= today)
     if campaign_id is not None:
         where = and_(where, HiddenDanger.campaign_id == campaign_id)
-    rectified = HiddenDanger.status.in_(RECTIFIED_STATUSES)
+    rectified = danger_rectified_by(today)
     overdue = and_(~rectified, HiddenDanger.deadline < today)
     row = session.execute(
         select(
@@ -163,9 +178,16 @@ def load_listed_counts(session: Session, scope: Scope) -> dict[str, int]:
     return {lvl: int(got.get(lvl, 0)) for lvl in LISTING_LEVELS}
 
 
-def load_campaign_counts(session: Session, scope: Scope) -> list[dict[str, Any]]:
-    """Every campaign with its tasks and done tasks in scope."""
-    done = func.sum(case((CampaignTask.status == "done", 1), else_=0))
+def load_campaign_counts(
+    session: Session, scope: Scope, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Every campaign with its tasks and done tasks in scope (done by `today`, when given)."""
+    finished: ColumnElement[bool] = (
+        CampaignTask.status == "done"
+        if today is None
+        else task_done_by(CampaignTask.status, CampaignTask.done_on, today)
+    )
+    done = func.sum(case((finished, 1), else_=0))
     stmt = (
         select(Campaign.code, Campaign.name, Campaign.name_en, func.count(CampaignTask.id), done)
         .join(
@@ -182,12 +204,15 @@ def load_campaign_counts(session: Session, scope: Scope) -> list[dict[str, Any]]
     ]
 
 
-def load_enforcement_counts(session: Session, scope: Scope) -> dict[str, int]:
-    """Enforcement results in scope by kind."""
+def load_enforcement_counts(
+    session: Session, scope: Scope, today: date | None = None
+) -> dict[str, int]:
+    """Enforcement results in scope by kind (taken by `today`, when given)."""
+    where = scope.where(EnforcementAction.grid_id)
+    if today is not None:
+        where = and_(where, EnforcementAction.acted_on <= today)
     stmt = (
-        select(EnforcementAction.kind, func.count())
-        .where(scope.where(EnforcementAction.grid_id))
-        .group_by(EnforcementAction.kind)
+        select(EnforcementAction.kind, func.count()).where(where).group_by(EnforcementAction.kind)
     )
     got = dict(session.execute(stmt).all())
     kinds = ("case", "admin_detention", "criminal_detention", "closure")
@@ -195,19 +220,21 @@ def load_enforcement_counts(session: Session, scope: Scope) -> dict[str, int]:
 
 
 def load_committee_counts(session: Session, scope: Scope, today: date) -> dict[str, int]:
-    """Committees, their tasks (done, overdue) and activities in scope."""
-    late = and_(CommitteeTask.status != "done", CommitteeTask.due_on < today)
+    """Committees, their tasks (done, overdue) and activities in scope, as they stood at the
+    end of `today`."""
+    done = task_done_by(CommitteeTask.status, CommitteeTask.done_on, today)
+    late = and_(~done, CommitteeTask.due_on < today)
     tasks = session.execute(
         select(
             func.count(),
-            func.sum(case((CommitteeTask.status == "done", 1), else_=0)),
+            func.sum(case((done, 1), else_=0)),
             func.sum(case((late, 1), else_=0)),
         ).where(scope.where(CommitteeTask.grid_id))
     ).one()
     acts = dict(
         session.execute(
             select(CommitteeActivity.kind, func.count())
-            .where(scope.where(CommitteeActivity.grid_id))
+            .where(scope.where(CommitteeActivity.grid_id), CommitteeActivity.held_on <= today)
             .group_by(CommitteeActivity.kind)
         ).all()
     )
@@ -257,14 +284,23 @@ def load_monitoring_counts(session: Session, scope: Scope) -> dict[str, int]:
     }
 
 
-def load_alarm_counts(session: Session, scope: Scope) -> dict[str, int]:
-    """Open (not closed) real alarms in scope by level."""
+def load_alarm_counts(session: Session, scope: Scope, at: datetime | None = None) -> dict[str, int]:
+    """Open (not closed) real alarms in scope by level: now, or at the instant `at` (opened
+    before it and not closed by then)."""
+    still_open: ColumnElement[bool] = (
+        Alarm.state.in_(OPEN_ALARM_STATES)
+        if at is None
+        else and_(
+            Alarm.opened_at < at.astimezone(UTC),
+            or_(Alarm.closed_at.is_(None), Alarm.closed_at >= at.astimezone(UTC)),
+        )
+    )
     stmt = (
         select(Alarm.level, func.count())
         .join(Sensor, Sensor.id == Alarm.sensor_id)
         .where(
             Alarm.is_drill.is_(False),
-            Alarm.state.in_(OPEN_ALARM_STATES),
+            still_open,
             scope.where_enterprise(Sensor.enterprise_id),
         )
         .group_by(Alarm.level)
@@ -295,8 +331,8 @@ def load_ledger_stats(session: Session, scope: Scope, today: date | None = None)
         "major_hazards": load_major_hazard_counts(session, scope),
         "hidden_dangers": load_hidden_danger_counts(session, scope, today),
         "listed_dangers": load_listed_counts(session, scope),
-        "campaigns": load_campaign_counts(session, scope),
-        "enforcement": load_enforcement_counts(session, scope),
+        "campaigns": load_campaign_counts(session, scope, today),
+        "enforcement": load_enforcement_counts(session, scope, today),
         "committees": load_committee_counts(session, scope, today),
         "monitoring": load_monitoring_counts(session, scope),
         **load_enterprise_facts(session, scope, today),

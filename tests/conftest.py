@@ -137,6 +137,18 @@ def engine(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
     eng.dispose()
 
 
+@pytest.fixture
+def cli(engine: Engine, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """`onemap …` run in-process against the test's store: cli("stats", "--json")."""
+    from click.testing import CliRunner
+
+    from dashboard.cli import main
+
+    monkeypatch.setenv("ONEMAP_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    runner = CliRunner()
+    return lambda *args, **kw: runner.invoke(main, list(args), **kw)
+
+
 @pytest.fixture(scope="session")
 def small_city_templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Where each backend's small city was built once for the session (a SQLite file, a

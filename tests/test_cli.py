@@ -24,13 +24,6 @@ from data_loaders.store.schema import User
 from data_loaders.users import has_role, save_user
 
 
-@pytest.fixture
-def cli(engine, monkeypatch):
-    monkeypatch.setenv("ONEMAP_DATABASE_URL", engine.url.render_as_string(hide_password=False))
-    runner = CliRunner()
-    return lambda *args, **kw: runner.invoke(main, list(args), **kw)
-
-
 def test_users_add_hashes_and_updates(cli, engine):
     assert (
         cli("users", "add", "zhang", "--role", "operator", "--password", "s3cret-pass").exit_code

@@ -5,6 +5,7 @@ out independently), the plume, and a drill that changes no real figure."""
 from __future__ import annotations
 
 from base64 import b64encode
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import orjson
@@ -273,6 +274,9 @@ def ammonia_sensor(engine) -> tuple[str, float]:
         ).first()
 
 
+BRIEFED_AT = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+
+
 def real_figures(api, engine) -> dict:
     """Every real figure a drill could touch: the KPI documents, the bulletin, the alarms
     and the panels' read models, as JSON."""
@@ -294,6 +298,19 @@ def real_figures(api, engine) -> dict:
     for kind in ("closure", "listed", "campaigns", "committee", "tasks", "rankings"):
         doc = load_model(engine, kind, None, date(2026, 11, 20))
         out[kind] = orjson.loads(orjson.dumps(doc, default=str))
+    # the briefings (issue 17): the running month's and a quarter's, taken at one fixed time
+    # after the drill, so the alarms' waiting minutes move with nothing but the data
+    from data_loaders.periods import parse_period
+    from read_models.briefing import load_briefing
+
+    later = BRIEFED_AT
+    with session_scope(engine) as s:
+        for code, grid in (("", None), ("2026-Q4", "330381012")):
+            period = parse_period(code, later.date())
+            out[f"briefing {code} {grid}"] = load_briefing(s, grid, period, later) | {"made_at": 0}
+    out["quarter"] = orjson.loads(
+        api.get("/api/rankings?quarter=2026-Q4", headers=basic("vera")).data
+    )
     return out
 
 

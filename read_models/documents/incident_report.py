@@ -10,17 +10,11 @@ itself)."""
 
 from __future__ import annotations
 
-import subprocess
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
-from fpdf.fonts import FontFace
-
+from read_models.documents.pdf import GREY, PdfDocument, Writer, cell_text, numeral
 from read_models.documents.words import (
-    DRILL_MARK,
     STEPS,
     action_name,
     after,
@@ -34,227 +28,6 @@ from read_models.documents.words import (
     wind_point,
     zone_name,
 )
-
-# Noto Sans CJK SC, regular and bold: Debian's fonts-noto-cjk, then other layouts
-FONT_FILES = (
-    (
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc",
-    ),
-    (
-        "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/noto-cjk/NotoSansCJK-Bold.ttc",
-    ),
-    (
-        "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
-        "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Bold.ttc",
-    ),
-)
-FAMILY = "Noto Sans CJK SC"
-NUMERALS = "一二三四五六七八九十"
-MARGIN = 18  # mm
-GREY = (90, 90, 90)
-HEAD_FILL = (228, 233, 240)
-WATERMARK = (242, 200, 200)  # light red, drawn under the text
-
-
-class FontMissing(RuntimeError):
-    """No Chinese font to embed (install fonts-noto-cjk)."""
-
-
-@cache
-def _fonts() -> tuple[tuple[str, int], tuple[str, int]]:
-    """(file, face index) of Noto Sans CJK SC regular and bold."""
-    for regular, bold in FONT_FILES:
-        if Path(regular).exists() and Path(bold).exists():
-            return (regular, _face(regular)), (bold, _face(bold))
-    found = []
-    for style in ("Regular", "Bold"):
-        try:  # fontconfig knows where the distribution put it
-            out = subprocess.run(
-                ["fc-match", "-f", "%{file}\t%{index}", f"{FAMILY}:style={style}"],
-                capture_output=True,
-                text=True,
-                timeout=10,
-                check=True,
-            ).stdout
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise FontMissing(f"no {FAMILY} font: install fonts-noto-cjk ({exc})") from exc
-        path, _, index = out.partition("\t")
-        if "CJK" not in path:
-            raise FontMissing(f"no {FAMILY} font: install fonts-noto-cjk (fc-match: {path})")
-        found.append((path, int(index or 0)))
-    return found[0], found[1]
-
-
-def _face(path: str) -> int:
-    """The index of the Simplified Chinese face in a font collection (0 for a single font)."""
-    if not path.lower().endswith(".ttc"):
-        return 0
-    from fontTools.ttLib import TTCollection
-
-    faces = TTCollection(path, lazy=True).fonts
-    for i, face in enumerate(faces):
-        if face["name"].getDebugName(1) == FAMILY:
-            return i
-    return 0
-
-
-def _numeral(n: int) -> str:
-    """1 → 一 … 10 → 十 (the sections are few)."""
-    return NUMERALS[n - 1] if 1 <= n <= len(NUMERALS) else str(n)
-
-
-def _text(value: Any) -> str:
-    """Any value as the plain text a cell shows ("" for none)."""
-    return "" if value is None else str(value)
-
-
-class _Report(FPDF):
-    """A4 portrait with a running head, and the drill watermark under each page's text."""
-
-    def __init__(self, doc: dict[str, Any], lang: str, title: str) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.doc, self.lang, self.title_text = doc, lang, title
-        self.str_alias_nb_pages = ""  # a name "{nb}" from data prints as itself
-        (regular, r_index), (bold, b_index) = _fonts()
-        self.add_font("cjk", fname=regular, collection_font_number=r_index)
-        self.add_font("cjk", style="B", fname=bold, collection_font_number=b_index)
-        self.set_margins(MARGIN, MARGIN + 4, MARGIN)
-        self.set_auto_page_break(True, margin=MARGIN + 2)
-        self.set_title(title)
-        self.set_creator("onemap 应急一张图")
-        self.set_lang("zh-CN" if lang == "zh" else "en")
-
-    def multi_cell(self, *args: Any, **kwargs: Any) -> Any:  # the next line at the margin
-        kwargs.setdefault("new_x", "LMARGIN")
-        kwargs.setdefault("new_y", "NEXT")
-        return super().multi_cell(*args, **kwargs)
-
-    def header(self) -> None:
-        if self.doc["drill"]:
-            self._watermark()
-        self.set_font("cjk", size=8)
-        self.set_text_color(*GREY)
-        self.set_xy(MARGIN, 10)
-        head = f"{self.title_text} · {pick(self.lang, '事件编号', 'Incident')} {self.doc['id']}"
-        self.cell(0, 5, head, align="R")
-        self.set_draw_color(180, 180, 180)
-        self.line(MARGIN, 15.5, self.w - MARGIN, 15.5)
-        self.set_text_color(0, 0, 0)
-        self.set_xy(MARGIN, MARGIN + 4)
-
-    def _watermark(self) -> None:
-        """ "演练 / DRILL" across the page, light, beneath everything the page then writes."""
-        self.set_font("cjk", "B", 64)
-        self.set_text_color(*WATERMARK)
-        cx, cy = self.w / 2, self.h / 2
-        width = self.get_string_width(DRILL_MARK)
-        with self.rotation(55, cx, cy):
-            self.text(cx - width / 2, cy + 8, DRILL_MARK)
-        self.set_text_color(0, 0, 0)
-
-    def page_numbers(self, made: str) -> None:
-        """Each page's foot, written once the page count is known."""
-        total = self.pages_count
-        self.set_auto_page_break(False)
-        for n in range(1, total + 1):
-            self.page = n
-            self.set_font("cjk", size=8)
-            self.set_text_color(*GREY)
-            self.set_xy(MARGIN, self.h - 13)
-            self.cell(0, 5, pick(self.lang, f"生成时间：{made}", f"Made {made}"), align="L")
-            self.set_xy(MARGIN, self.h - 13)
-            label = pick(self.lang, f"第 {n} 页 / 共 {total} 页", f"Page {n} of {total}")
-            self.cell(0, 5, label, align="R")
-        self.set_text_color(0, 0, 0)
-
-
-class _Writer:
-    """Writes the sections into a _Report."""
-
-    def __init__(self, pdf: _Report, lang: str) -> None:
-        self.pdf, self.lang, self.sections = pdf, lang, 0
-
-    def t(self, zh: str, en: str) -> str:
-        return pick(self.lang, zh, en)
-
-    def section(self, zh: str, en: str) -> None:
-        self.sections += 1
-        n = self.sections
-        pdf = self.pdf
-        if pdf.will_page_break(24):
-            pdf.add_page()
-        pdf.ln(3)
-        pdf.set_font("cjk", "B", 13)
-        pdf.cell(0, 8, f"{_numeral(n)}、{zh}" if self.lang == "zh" else f"{n}. {en}")
-        pdf.ln(9)
-        pdf.set_font("cjk", size=10)
-
-    def subhead(self, text: str) -> None:
-        pdf = self.pdf
-        if pdf.will_page_break(18):
-            pdf.add_page()
-        pdf.set_font("cjk", "B", 10.5)
-        pdf.multi_cell(0, 6, text)
-        pdf.set_font("cjk", size=10)
-
-    def para(self, text: str, size: float = 10, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
-        pdf = self.pdf
-        pdf.set_font("cjk", size=size)
-        pdf.set_text_color(*colour)
-        pdf.multi_cell(0, 5.6, text, align="L")
-        pdf.set_text_color(0, 0, 0)
-        pdf.set_font("cjk", size=10)
-        pdf.ln(1)
-
-    def table(
-        self,
-        head: list[str],
-        rows: list[list[Any]],
-        widths: tuple[float, ...],
-        align: str = "",
-        size: float = 9,
-    ) -> None:
-        """A table that wraps its cells and repeats its head on a new page; every cell is
-        plain text. align: one letter per column (L, C, R), left by default."""
-        pdf = self.pdf
-        pdf.set_font("cjk", size=size)
-        aligns = (align or "L" * len(head)).ljust(len(head), "L")
-        with pdf.table(
-            col_widths=widths,
-            width=pdf.epw,
-            line_height=size * 0.55,
-            text_align=tuple(aligns),
-            headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL),
-            padding=1.2,
-            repeat_headings=1,
-            markdown=False,
-        ) as table:
-            table.row([_text(h) for h in head])
-            for row in rows:
-                table.row([_text(v) for v in row])
-        pdf.set_font("cjk", size=10)
-        pdf.ln(2)
-
-    def pairs(self, rows: list[tuple[str, str]]) -> None:
-        """A two-column table of labels and values."""
-        pdf = self.pdf
-        pdf.set_font("cjk", size=10)
-        with pdf.table(
-            col_widths=(1, 3.4),
-            width=pdf.epw,
-            line_height=5.6,
-            text_align=("L", "L"),
-            first_row_as_headings=False,
-            padding=1.4,
-            markdown=False,
-        ) as table:
-            for label, value in rows:
-                row = table.row()
-                row.cell(label, style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL))
-                row.cell(value)
-        pdf.ln(2)
 
 
 def report_title(doc: dict[str, Any], lang: str = "zh") -> str:
@@ -285,8 +58,9 @@ def write_report(doc: dict[str, Any], now: datetime, lang: str = "zh") -> bytes:
     """The incident document as the after-action report, PDF bytes (lang zh or en)."""
     lang = "en" if lang == "en" else "zh"
     title = report_title(doc, lang)
-    pdf = _Report(doc, lang, title)
-    w = _Writer(pdf, lang)
+    head = f"{title} · {pick(lang, '事件编号', 'Incident')} {doc['id']}"
+    pdf = PdfDocument(lang, title, head, drill=doc["drill"])
+    w = Writer(pdf, lang)
     made = made_at(now, lang)
     pdf.add_page()
     _title(pdf, w, doc, title, made)
@@ -300,7 +74,7 @@ def write_report(doc: dict[str, Any], now: datetime, lang: str = "zh") -> bytes:
     return bytes(pdf.output())
 
 
-def _title(pdf: _Report, w: _Writer, doc: dict[str, Any], title: str, made: str) -> None:
+def _title(pdf: PdfDocument, w: Writer, doc: dict[str, Any], title: str, made: str) -> None:
     pdf.set_font("cjk", "B", 20)
     pdf.ln(4)
     pdf.cell(0, 12, title, align="C")
@@ -338,7 +112,7 @@ def _title(pdf: _Report, w: _Writer, doc: dict[str, Any], title: str, made: str)
     pdf.ln(3)
 
 
-def _overview(w: _Writer, doc: dict[str, Any]) -> None:
+def _overview(w: Writer, doc: dict[str, Any]) -> None:
     w.section("事件概况", "Overview")
     ent = doc["enterprise"]
     cls = ent["safety_class"] if ent else None
@@ -349,7 +123,7 @@ def _overview(w: _Writer, doc: dict[str, Any]) -> None:
     )
     rows = [
         (w.t("事件类型", "Kind"), code_name("kind", doc["kind"], w.lang)),
-        (w.t("事件名称", "Title"), _text(doc["title"]) or "—"),
+        (w.t("事件名称", "Title"), cell_text(doc["title"]) or "—"),
         (
             w.t("性质", "Nature"),
             w.t("应急演练", "drill (exercise)") if doc["drill"] else w.t("真实事件", "real"),
@@ -367,21 +141,21 @@ def _overview(w: _Writer, doc: dict[str, Any]) -> None:
         ),
         (
             w.t("启动", "Opened"),
-            f"{china_time(doc['opened_at'])}　{_text(doc['opened_by'])}",
+            f"{china_time(doc['opened_at'])}　{cell_text(doc['opened_by'])}",
         ),
         (
             w.t("结束", "Closed"),
-            f"{china_time(doc['closed_at'])}　{_text(doc['closed_by'])}"
+            f"{china_time(doc['closed_at'])}　{cell_text(doc['closed_by'])}"
             if doc["closed_at"]
             else w.t("尚未结束", "not yet closed"),
         ),
         (w.t("关联报警", "Alarms"), w.t(f"{len(doc['alarms'])} 条", f"{len(doc['alarms'])}")),
-        (w.t("处置小结", "Summary"), _text(doc["summary"]) or "—"),
+        (w.t("处置小结", "Summary"), cell_text(doc["summary"]) or "—"),
     ]
     w.pairs(rows)
 
 
-def _zones(w: _Writer, doc: dict[str, Any]) -> None:
+def _zones(w: Writer, doc: dict[str, Any]) -> None:
     w.section("影响范围", "Affected zones")
     zones = doc["zones"]
     if not zones:
@@ -427,7 +201,7 @@ def _zones(w: _Writer, doc: dict[str, Any]) -> None:
     for i, z in enumerate(zones, 1):
         h = z["holds"]
         w.subhead(
-            f"（{_numeral(i)}）{zone_name(z, w.lang)}"
+            f"（{numeral(i)}）{zone_name(z, w.lang)}"
             if w.lang == "zh"
             else (f"({i}) {zone_name(z, w.lang)}")
         )
@@ -466,7 +240,7 @@ def _zones(w: _Writer, doc: dict[str, Any]) -> None:
             )
 
 
-def _weather(w: _Writer, doc: dict[str, Any]) -> None:
+def _weather(w: Writer, doc: dict[str, Any]) -> None:
     w.section("气象与扩散", "Weather and dispersion")
     release, wind, plume = doc["release"], doc["wind"], doc["plume"]
     if release is None:
@@ -478,11 +252,11 @@ def _weather(w: _Writer, doc: dict[str, Any]) -> None:
         )
         return
     rows = [
-        (w.t("泄漏物质", "Substance"), _text(release.get("substance"))),
+        (w.t("泄漏物质", "Substance"), cell_text(release.get("substance"))),
         (w.t("泄漏速率", "Release rate"), f"{number(release.get('rate_kg_s'))} kg/s"),
     ]
     if plume:
-        rows.append((w.t("大气稳定度", "Stability class"), _text(plume.get("stability"))))
+        rows.append((w.t("大气稳定度", "Stability class"), cell_text(plume.get("stability"))))
     if wind:
         rows.append(
             (
@@ -516,20 +290,20 @@ def _weather(w: _Writer, doc: dict[str, Any]) -> None:
             (2.6, 1.4, 1.2),
             "LRC",
         )
-        w.para(w.t("模型局限：", "The model's limits: ") + _text(plume.get("limits")), size=9)
+        w.para(w.t("模型局限：", "The model's limits: ") + cell_text(plume.get("limits")), size=9)
     problem = doc.get("plume_problem")
     if problem:
         w.para(
             w.t("未能估算扩散：", "The plume could not be screened: ")
-            + _text(problem.get("message")),
+            + cell_text(problem.get("message")),
         )
 
 
-def _wind_source(w: _Writer, wind: dict[str, Any]) -> str:
+def _wind_source(w: Writer, wind: dict[str, Any]) -> str:
     if wind.get("source") == "request":
         return w.t("指挥人员录入（事件启动时）", "given by the operator when opening")
     station = wind.get("station") or {}
-    name = _text(station.get("name")) or "—"
+    name = cell_text(station.get("name")) or "—"
     age = wind.get("age_s")
     at = china_time(wind.get("at")) if wind.get("at") else "—"
     text = w.t(
@@ -543,7 +317,7 @@ def _wind_source(w: _Writer, wind: dict[str, Any]) -> str:
     return text
 
 
-def _resources(w: _Writer, doc: dict[str, Any]) -> None:
+def _resources(w: Writer, doc: dict[str, Any]) -> None:
     w.section("应急资源与处置任务", "Resources and tasks")
     w.subhead(w.t("（一）处置任务", "(1) Tasks"))
     tasks = doc["tasks"]
@@ -561,7 +335,7 @@ def _resources(w: _Writer, doc: dict[str, Any]) -> None:
             [
                 [
                     i,
-                    _task_text(t),
+                    _taskcell_text(t),
                     state_name(t["state"], w.lang),
                     china_time(t["sent_at"]),
                     china_time(t["arrived_at"]),
@@ -607,21 +381,21 @@ def _resources(w: _Writer, doc: dict[str, Any]) -> None:
         )
     else:
         w.para(w.t("资源库中没有应急资源。", "The store holds no emergency resource."))
-    w.para(w.t("注：", "Note: ") + _text(doc.get("distance_note")), size=9, colour=GREY)
+    w.para(w.t("注：", "Note: ") + cell_text(doc.get("distance_note")), size=9, colour=GREY)
 
 
-def _task_text(task: dict[str, Any]) -> str:
+def _taskcell_text(task: dict[str, Any]) -> str:
     """A task's title, and its resource when the title does not already name it."""
-    title, resource = _text(task["title"]), _text(task["resource"])
+    title, resource = cell_text(task["title"]), cell_text(task["resource"])
     return title if not resource or resource in title else f"{title}\n（{resource}）"
 
 
-def _resource_detail(w: _Writer, r: dict[str, Any]) -> str:
+def _resource_detail(w: Writer, r: dict[str, Any]) -> str:
     parts = []
     if r.get("members"):
         parts.append(w.t(f"{r['members']} 人", f"{r['members']} members"))
     if r.get("speciality"):
-        parts.append(w.t("专长 ", "speciality ") + _text(r["speciality"]))
+        parts.append(w.t("专长 ", "speciality ") + cell_text(r["speciality"]))
     if r.get("capacity"):
         parts.append(w.t(f"可容纳 {number(r['capacity'])} 人", f"holds {number(r['capacity'])}"))
     if r.get("beds"):
@@ -629,11 +403,11 @@ def _resource_detail(w: _Writer, r: dict[str, Any]) -> str:
     if r.get("ambulances"):
         parts.append(w.t(f"救护车 {r['ambulances']} 辆", f"{r['ambulances']} ambulances"))
     if r.get("items"):
-        parts.append(w.t("储备 ", "stock ") + _text(r["items"]))
+        parts.append(w.t("储备 ", "stock ") + cell_text(r["items"]))
     return "；".join(parts) if w.lang == "zh" else "; ".join(parts)
 
 
-def _timeline(w: _Writer, doc: dict[str, Any]) -> None:
+def _timeline(w: Writer, doc: dict[str, Any]) -> None:
     w.section("时间线", "Timeline")
     lines = doc["timeline"]
     if not lines:
@@ -664,7 +438,7 @@ def _timeline(w: _Writer, doc: dict[str, Any]) -> None:
     )
 
 
-def _response(w: _Writer, doc: dict[str, Any]) -> None:
+def _response(w: Writer, doc: dict[str, Any]) -> None:
     w.section("响应时效", "Response times")
     response = doc["response"]
     w.para(

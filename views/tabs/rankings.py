@@ -8,6 +8,7 @@ from typing import Any
 
 from dash import dcc, html
 
+from data_loaders.periods import current_period, period_label, recent_periods
 from data_loaders.times import month_start
 from views import ids
 from views.charts import (
@@ -32,8 +33,10 @@ PART_SCORE = "(params.value >= 100 ? '100' : d3.format('.1f')(params.value))"
 TWO_DECIMALS = {"function": "params.value == null ? '—' : d3.format('.2f')(params.value)"}
 
 
-def month_options(today: date, label: Label, lang: str, n: int = 12) -> list[dict[str, str]]:
-    """The last n months, newest first, as dropdown options."""
+def month_options(
+    today: date, label: Label, lang: str, n: int = 12, quarters: int = 4
+) -> list[dict[str, str]]:
+    """The last n months, newest first, then the last quarters (一季一排名), as options."""
     out = []
     for k in range(n):
         m = month_start(today, k).isoformat()[:7]
@@ -41,6 +44,8 @@ def month_options(today: date, label: Label, lang: str, n: int = 12) -> list[dic
             y=m[:4], m=int(m[5:7]), name=month_label(m, lang)
         )
         out.append({"label": text, "value": m})
+    for p in recent_periods(current_period("quarter", today), today, quarters)[::-1]:
+        out.append({"label": period_label(p, lang), "value": p.code})
     return out
 
 
@@ -140,13 +145,13 @@ def create_ranking_tab(
                 dcc.Dropdown(
                     id={"type": ids.RANK_MONTH, "i": 0},
                     options=month_options(today, label, lang),
-                    value=doc["month"],
+                    value=doc["period"],
                     clearable=False,
                     searchable=False,
                     className="month-pick",
                 ),
                 html.Span(
-                    label("rank.as_of", lang).format(d=doc["as_of"], p=doc["previous_month"]),
+                    label("rank.as_of", lang).format(d=doc["as_of"], p=doc["previous_period"]),
                     className="muted",
                 ),
             ],
