@@ -29,6 +29,7 @@ class Deps:
     ranking: RankingConfig | None = None  # None: the defaults
     panels: PanelCache | None = None  # None: read the store each time
     tile_url: str = ""  # the raster basemap's URL template ("": none, the grids are the basemap)
+    briefing_dir: str = ""  # the monthly briefings' folder ("": none made)
 
     def may(self, role: str) -> bool:
         """Whether the request's user is signed in by name and holds this role."""

@@ -4,6 +4,7 @@ scope the URL selects."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from dash import Input, Output, State, html, no_update
@@ -13,11 +14,13 @@ from callbacks.deps import Deps
 from data_loaders.periods import BadPeriod
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
+from read_models.documents.briefing_jobs import list_briefings
 from read_models.dossier import load_enterprise_dossier
 from read_models.grids import UnknownGrid, load_grid_chain
 from read_models.incidents import load_incident
 from read_models.stats import load_stats
 from views import ids
+from views.briefing_menu import create_briefing_menu
 from views.dossier import create_dossier
 from views.incident import create_incident_panel, create_start_form
 from views.kpi import create_cards, create_strip
@@ -99,7 +102,19 @@ def render_body(state: MapState, deps: Deps, today: date) -> tuple[list, list]:
         else:
             body = create_cards(kpi_document(deps, code, today), label, lang)
     head = create_panel_head(state.tab, chain[-1]["name"], label, lang)
-    return create_tab_bar(state.tab, label, lang), head + body
+    menu = create_briefing_menu(code, today, monthly_briefings(deps, code), label, lang)
+    return create_tab_bar(state.tab, label, lang), [menu, *head, *body]
+
+
+def monthly_briefings(deps: Deps, code: str) -> list[dict[str, Any]]:
+    """The scheduler's briefings of one scope, newest first, with their download URLs."""
+    if not deps.briefing_dir:
+        return []
+    return [
+        {**b, "url": f"/api/briefings/{b['period']}/{b['name']}"}
+        for b in list_briefings(Path(deps.briefing_dir))
+        if b["grid"] == code
+    ]
 
 
 def kpi_document(deps: Deps, grid: str | None, today: date) -> dict[str, Any]:

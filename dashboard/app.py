@@ -24,6 +24,7 @@ from callbacks.map_state import map_props
 from callbacks.panel import panel_parts, strip_parts
 from dashboard.api import create_api
 from dashboard.auth import Auth
+from dashboard.brief import BRIEF_ONLY_ASSETS, create_brief_app
 from dashboard.i18n import js_labels, t
 from dashboard.index import OneMapDash
 from dashboard.pages.command import create_layout, create_shell
@@ -62,7 +63,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         # the page is drawn by render_page, so most ids are not in the first layout; a test
         # checks every id the callbacks name against the shell and a page (test_web)
         suppress_callback_exceptions=True,
-        assets_ignore=WALL_ONLY_ASSETS,
+        assets_ignore=f"{WALL_ONLY_ASSETS}|{BRIEF_ONLY_ASSETS}",
     )
     server = app.server
     if settings.trusted_proxies > 0:
@@ -123,6 +124,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         server.register_blueprint(create_tiles(settings.mbtiles))
 
     deps = Deps(
+        briefing_dir=settings.briefing_dir,
         engine=engine,
         lang=settings.lang,
         label=t,
@@ -207,4 +209,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
     app.page_title = deps.title  # the tab says what the header says (ONEMAP_TITLE's rule)
     register_all(app, deps)
     app.wall = create_wall_app(server, deps, settings, ASSETS, build_token(ASSETS))
+    app.brief = create_brief_app(server, deps, settings, ASSETS)
     return app

@@ -113,3 +113,9 @@ WALL_KPI = "wall-kpi"
 WALL_PANEL = "wall-panel"
 WALL_ALARMS = "wall-alarms"
 WALL_CARD = "wall-card"
+
+# the briefing slides (/brief/, dashboard.brief)
+BRIEF_CONF = "brief-conf"  # what assets/brief.js runs on: the version, the poll
+BRIEF_TICK = "brief-tick"  # the poll: a new data version draws the deck again
+BRIEF_DECK = "brief-deck"  # the slides (one shown at a time by assets/brief.js)
+BRIEF_COUNTER = "brief-counter"  # "3 / 11"

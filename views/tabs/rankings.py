@@ -8,7 +8,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from data_loaders.periods import current_period, period_label, recent_periods
+from data_loaders.periods import current_period, parse_period, period_label, recent_periods
 from data_loaders.times import month_start
 from views import ids
 from views.charts import (
@@ -151,7 +151,10 @@ def create_ranking_tab(
                     className="month-pick",
                 ),
                 html.Span(
-                    label("rank.as_of", lang).format(d=doc["as_of"], p=doc["previous_period"]),
+                    label("rank.as_of", lang).format(
+                        d=doc["as_of"],
+                        p=period_label(parse_period(doc["previous_period"], today), lang),
+                    ),
                     className="muted",
                 ),
             ],
