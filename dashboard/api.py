@@ -19,6 +19,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import Engine, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from caches.briefing_files import BriefingBusy, BriefingFiles
 from caches.map_payloads import MapData
 from caches.payload import Payload
 from dashboard.auth import Auth
@@ -159,6 +160,7 @@ class ApiDeps:
     heartbeat_s: int = 10
     directory: SensorDirectory = field(default_factory=SensorDirectory)
     briefing_dir: str = ""
+    briefing_files: BriefingFiles = field(default_factory=BriefingFiles)
 
 
 Handler = Callable[..., Response]
@@ -681,13 +683,24 @@ def briefing(deps: ApiDeps, fmt: str) -> Response:
         return period
     lang = "en" if request.args.get("lang") == "en" else "zh"
     grid = request.args.get("grid") or None
-    try:
+
+    def make() -> tuple[bytes, dict[str, Any]]:
         with session_scope(deps.engine) as session:
-            body, doc = make_briefing(session, grid, period, now, fmt, lang, deps.ranking)
+            return make_briefing(session, grid, period, now, fmt, lang, deps.ranking)
+
+    # the same file for the same data: kept (the alarm version too, for a running period)
+    version = deps.map_data.token(live=True) if deps.map_data else now.isoformat()
+    key = (grid, period.code, period.end.isoformat(), fmt, lang, version)
+    try:
+        body, doc = deps.briefing_files.get(key, make)
     except UnknownGrid:
         return error(f"no grid {(grid or '')[:40]}", 404)
     except FontMissing as exc:
         return error(str(exc), 503, "no_font")
+    except BriefingBusy as exc:
+        response = error(str(exc), 503, "busy")
+        response.headers["Retry-After"] = "10"
+        return response
     ascii_name, local = briefing_names(doc, fmt, lang)
     return attachment(body, FORMATS[fmt], ascii_name, local)
 

@@ -160,13 +160,13 @@ def test_the_ranking_has_quarters(api):
     assert api.get("/api/rankings?month=2026-Q3", headers=basic("vera")).json["code"] == "bad_month"
 
 
-def pdf_text(body: bytes) -> tuple[list[str], int]:
-    """Each page's text, and how many pages hold an image."""
+def pdf_text(body: bytes) -> tuple[list[str], list[bool]]:
+    """Each page's text, and whether it holds an image."""
     pdf = pdfium.PdfDocument(body)
-    pages, images = [], 0
+    pages, images = [], []
     for page in pdf:
         pages.append(page.get_textpage().get_text_range())
-        images += any(o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for o in page.get_objects())
+        images.append(any(o.type == pdfium.raw.FPDF_PAGEOBJ_IMAGE for o in page.get_objects()))
     return pages, images
 
 
@@ -222,7 +222,8 @@ def test_the_briefing_read_back_says_what_the_kpi_document_says(api, small_city,
             now,
             prev,
         )
-    assert images >= 1  # the map
+    map_page = next(i for i, p in enumerate(pages) if "图：" in p)  # the map's caption
+    assert images[map_page] and "二、风险分布图" in "".join(pages[map_page - 1 : map_page + 1])
     assert answer.data.count(b"/FontFile") >= 1  # the CJK font is embedded (a subset)
     assert "DRILL" not in text  # no watermark (a task may well be about 应急演练)
     word = api.get(f"/api/briefing.docx?period=2026-11{scope}", headers=basic("vera"))
@@ -320,3 +321,31 @@ def test_the_page_lists_the_monthly_briefings_for_download(small_city, tmp_path)
     for bad in ("/api/briefings/2026-11/notes.txt", "/api/briefings/..%2F..%2Fx/y.pdf"):
         assert client.get(bad, headers=basic("vera")).status_code == 404
     assert client.get(listed[0]["url"]).status_code in (401, 302, 303)
+
+
+def test_briefing_files_are_kept_per_key_and_made_one_at_a_time():
+    import threading
+
+    from caches.briefing_files import BriefingBusy, BriefingFiles
+
+    files, made = BriefingFiles(size=2, wait_s=0.2), []
+    assert files.get("a", lambda: made.append("a") or b"A") == b"A"
+    assert files.get("a", lambda: made.append("a") or b"A") == b"A" and made == ["a"]
+    files.get("b", lambda: b"B")
+    files.get("c", lambda: b"C")  # the oldest is let go
+    assert files.get("a", lambda: made.append("a") or b"A2") == b"A2"
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> bytes:
+        started.set()
+        release.wait(5)
+        return b"S"
+
+    worker = threading.Thread(target=files.get, args=("s", slow))
+    worker.start()
+    started.wait(5)
+    with pytest.raises(BriefingBusy):  # one is being made: another waits, then is told
+        files.get("t", lambda: b"T")
+    release.set()
+    worker.join(5)
+    assert files.get("s", lambda: b"never") == b"S"
