@@ -11,6 +11,14 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 
+def briefing_key(map_data: Any, period: Any, *parts: Hashable) -> tuple:
+    """What a briefing's file, document or map is made from: its parts, the period's days and
+    the data version (with the alarm version only while the period runs: a finished period's
+    alarms are counted as they stood at its end, so later alarm changes move nothing)."""
+    version = map_data.token(live=not period.complete) if map_data is not None else None
+    return (*parts, period.code, period.end.isoformat(), version)
+
+
 class BriefingBusy(RuntimeError):
     """Others are being made: try again in a moment."""
 
@@ -18,7 +26,7 @@ class BriefingBusy(RuntimeError):
 class BriefingFiles:
     """The last `size` files made (bytes and names), keyed by what they were made from."""
 
-    def __init__(self, size: int = 16, at_once: int = 1, wait_s: float = 60.0) -> None:
+    def __init__(self, size: int = 32, at_once: int = 1, wait_s: float = 20.0) -> None:
         self._files: OrderedDict[Hashable, Any] = OrderedDict()
         self._size, self._wait_s = size, wait_s
         self._lock = threading.Lock()

@@ -19,7 +19,7 @@ from flask import Blueprint, Response, request
 from sqlalchemy import Engine, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from caches.briefing_files import BriefingBusy, BriefingFiles
+from caches.briefing_files import BriefingBusy, BriefingFiles, briefing_key
 from caches.map_payloads import MapData
 from caches.payload import Payload
 from dashboard.auth import Auth
@@ -688,9 +688,8 @@ def briefing(deps: ApiDeps, fmt: str) -> Response:
         with session_scope(deps.engine) as session:
             return make_briefing(session, grid, period, now, fmt, lang, deps.ranking)
 
-    # the same file for the same data: kept (the alarm version too, for a running period)
-    version = deps.map_data.token(live=True) if deps.map_data else now.isoformat()
-    key = (grid, period.code, period.end.isoformat(), fmt, lang, version)
+    # the same file for the same data: kept, and made one at a time (caches.briefing_files)
+    key = briefing_key(deps.map_data, period, "file", grid, fmt, lang)
     try:
         body, doc = deps.briefing_files.get(key, make)
     except UnknownGrid:
@@ -786,6 +785,7 @@ def create_api(
     bulletin: Callable[[str | None], dict[str, Any]] | None = None,
     heartbeat_s: int = 10,
     briefing_dir: str = "",
+    briefing_files: BriefingFiles | None = None,
 ) -> Blueprint:
     """The blueprint of the data routes (panel_state: the panel cache's, for /health;
     bulletin(month): the monthly ranking from that cache, else read from the store)."""
@@ -800,6 +800,7 @@ def create_api(
         bulletin,
         heartbeat_s,
         briefing_dir=briefing_dir,
+        briefing_files=briefing_files or BriefingFiles(),
     )
     api = Blueprint("onemap_api", __name__)
     for rule, handler, methods in routes():

@@ -12,6 +12,7 @@ from flask_compress import Compress
 from sqlalchemy import Engine, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from caches.briefing_files import BriefingFiles
 from caches.map_payloads import MapData
 from caches.panel_documents import PanelCache
 from caches.versioned import Versions
@@ -106,6 +107,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             return Response("not found", status=404, mimetype="text/plain")
         return None
 
+    briefings = BriefingFiles()  # the API's files and the slides' documents and maps
     server.register_blueprint(
         create_api(
             engine,
@@ -118,6 +120,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
             bulletin=lambda month: panels.get("rankings", None, china_today(), month),
             heartbeat_s=settings.heartbeat_seconds,
             briefing_dir=settings.briefing_dir,
+            briefing_files=briefings,
         )
     )
     if settings.mbtiles:
@@ -209,5 +212,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
     app.page_title = deps.title  # the tab says what the header says (ONEMAP_TITLE's rule)
     register_all(app, deps)
     app.wall = create_wall_app(server, deps, settings, ASSETS, build_token(ASSETS))
-    app.brief = create_brief_app(server, deps, settings, ASSETS)
+    app.brief = create_brief_app(server, deps, settings, ASSETS, briefings)
     return app

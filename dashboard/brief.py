@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode
 from dash import Input, Output, State, no_update
 from flask import Flask, Response, request
 
+from caches.briefing_files import BriefingBusy, BriefingFiles, briefing_key
 from callbacks.deps import Deps
 from dashboard.i18n import t
 from dashboard.index import OneMapDash
@@ -50,8 +51,11 @@ def brief_query(search: str) -> dict[str, str | None]:
     }
 
 
-def deck_parts(deps: Deps, settings: Settings, search: str) -> tuple[list, dict[str, Any], str]:
-    """(slides, conf, problem) for a query: a bad period or grid is said, not raised."""
+def deck_parts(
+    deps: Deps, settings: Settings, search: str, files: BriefingFiles
+) -> tuple[list, dict[str, Any], str]:
+    """(slides, conf, problem) for a query: a bad period or grid is said, not raised; the
+    document is kept per data version and made one at a time, beside the API's files."""
     q = brief_query(search)
     lang = q["lang"] or deps.lang
     now = datetime.now(UTC)
@@ -59,8 +63,14 @@ def deck_parts(deps: Deps, settings: Settings, search: str) -> tuple[list, dict[
     conf = {"poll_ms": settings.poll_seconds * 1000, "version": version, "lang": lang}
     try:
         period = parse_period(q["period"], china_today(now))
-        with session_scope(deps.engine) as session:
-            doc = load_briefing(session, q["grid"], period, now, deps.ranking)
+
+        def make() -> dict[str, Any]:
+            with session_scope(deps.engine) as session:
+                return load_briefing(session, q["grid"], period, now, deps.ranking)
+
+        doc = files.get(briefing_key(deps.map_data, period, "doc", q["grid"]), make)
+    except BriefingBusy:
+        return [], conf, t("brief.busy", lang)
     except BadPeriod as exc:
         return [], conf, t("brief.bad_period", lang).format(error=str(exc))
     except UnknownGrid:
@@ -80,7 +90,9 @@ def deck_parts(deps: Deps, settings: Settings, search: str) -> tuple[list, dict[
     return create_slides(doc, lang, f"{PREFIX}map.png?{query}"), conf, ""
 
 
-def create_brief_app(server: Flask, deps: Deps, settings: Settings, assets: Path) -> OneMapDash:
+def create_brief_app(
+    server: Flask, deps: Deps, settings: Settings, assets: Path, files: BriefingFiles
+) -> OneMapDash:
     """The slides' Dash app on the server, and its map route."""
     app = OneMapDash(
         __name__,
@@ -99,7 +111,7 @@ def create_brief_app(server: Flask, deps: Deps, settings: Settings, assets: Path
     )
 
     def page(search: str):  # type: ignore[no-untyped-def]
-        slides, conf, problem = deck_parts(deps, settings, search)
+        slides, conf, problem = deck_parts(deps, settings, search, files)
         return create_brief_page(slides, conf, problem)
 
     app.layout = create_brief_shell
@@ -128,7 +140,7 @@ def create_brief_app(server: Flask, deps: Deps, settings: Settings, assets: Path
         version = deps.map_data.token(live=True) if deps.map_data else ""
         if conf and version == conf.get("version"):
             return no_update, no_update
-        slides, fresh, _problem = deck_parts(deps, settings, search or "")
+        slides, fresh, _problem = deck_parts(deps, settings, search or "", files)
         return slides, fresh
 
     @server.route(PREFIX + "map.png")
@@ -137,12 +149,20 @@ def create_brief_app(server: Flask, deps: Deps, settings: Settings, assets: Path
         now = datetime.now(UTC)
         try:
             period = parse_period(q["period"], china_today(now))
-            with session_scope(deps.engine) as session:
-                png = briefing_map(
-                    session, resolve_scope(session, q["grid"]), period, now, q["lang"] or deps.lang
-                )
+            lang = q["lang"] or deps.lang
+
+            def make() -> bytes:
+                with session_scope(deps.engine) as session:
+                    scope = resolve_scope(session, q["grid"])
+                    return briefing_map(session, scope, period, now, lang)
+
+            png = files.get(briefing_key(deps.map_data, period, "png", q["grid"], lang), make)
         except (BadPeriod, UnknownGrid):
             return Response("no such map", status=404, mimetype="text/plain")
+        except BriefingBusy:
+            return Response(
+                "busy", status=503, mimetype="text/plain", headers={"Retry-After": "10"}
+            )
         response = Response(png, mimetype="image/png")
         response.headers["Cache-Control"] = "private, max-age=300"
         return response

@@ -455,6 +455,10 @@ CATALOG: dict[str, dict[str, str]] = {
     "brief.title": {"zh": "汇报幻灯片", "en": "Briefing slides"},
     "brief.bad_period": {"zh": "统计期有误：{error}", "en": "Bad period: {error}"},
     "brief.no_grid": {"zh": "找不到网格 {grid}", "en": "No grid {grid}"},
+    "brief.busy": {
+        "zh": "正在生成其他汇报材料，请稍后刷新",
+        "en": "Other briefings are being made; reload in a moment",
+    },
     "brief.pdf": {"zh": "PDF", "en": "PDF"},
     "brief.docx": {"zh": "Word", "en": "Word"},
     "brief.slides": {"zh": "幻灯片", "en": "Slides"},

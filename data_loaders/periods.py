@@ -23,23 +23,20 @@ class BadPeriod(ValueError):
 
 @dataclass(frozen=True)
 class Period:
-    """A month, quarter or ISO week: its first and last day (`end` is today while it runs)."""
+    """A month, quarter or ISO week: its first and last day (`end` is today while it runs,
+    its last day included: on 30 November, November is not complete yet)."""
 
     kind: str
     code: str
     first: date
     last: date
     end: date
+    complete: bool = True  # the whole period has passed (its last day is not today or later)
 
     @property
     def days(self) -> int:
         """Days from the first to the end (the part that has passed)."""
         return (self.end - self.first).days + 1
-
-    @property
-    def complete(self) -> bool:
-        """Whether the whole period has passed."""
-        return self.end >= self.last
 
     def as_dict(self) -> dict[str, object]:
         """The period as the documents show it (ISO dates)."""
@@ -56,7 +53,7 @@ class Period:
 def _make(kind: str, code: str, first: date, last: date, today: date) -> Period:
     if first > today:
         raise BadPeriod(f"{code} has not begun yet")
-    return Period(kind, code, first, last, min(last, today))
+    return Period(kind, code, first, last, min(last, today), complete=today > last)
 
 
 def month_period(first: date, today: date) -> Period:

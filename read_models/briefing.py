@@ -36,6 +36,12 @@ TREND_PERIODS = 6  # the rectification trend: this period and the five before
 NAMED = 10  # the overdue major dangers, late tasks and risks a briefing names (then "and n more")
 
 
+def share(part: int, whole: int) -> float | None:
+    """A rate as the KPI document rounds it, None when there is nothing to divide (a campaign
+    with no task in the scope is not behind, a grid with no danger has no rate)."""
+    return rate(part, whole) if whole else None
+
+
 def _open_at_end(period: Period) -> Any:
     return ~danger_rectified_by(period.end)
 
@@ -47,7 +53,7 @@ def load_danger_section(session: Session, scope: Scope, period: Period, today: d
     for p in recent_periods(period, today, TREND_PERIODS):
         flows = load_period_dangers(session, scope, p)
         found, done = _rate_at(session, scope, p.end)
-        trend.append({"period": p.code, **flows, "rate": rate(done, found)})
+        trend.append({"period": p.code, **flows, "rate": share(done, found)})
     where = and_(danger_scope(scope), HiddenDanger.found_on <= period.end)
     done = danger_rectified_by(period.end)
     late = and_(~done, HiddenDanger.deadline < period.end)
@@ -65,7 +71,7 @@ def load_danger_section(session: Session, scope: Scope, period: Period, today: d
         ).all()
     }
     children = [
-        {**c, "rate": rate(c["rectified"], c["found"])}
+        {**c, "rate": share(c["rectified"], c["found"])}
         for c in roll_up_children(session, scope.grid, per_grid, ("found", "rectified", "overdue"))
     ]
     # the best first; a grid with nothing found has no rate and goes last
@@ -120,7 +126,7 @@ def load_campaign_section(session: Session, scope: Scope, period: Period) -> lis
     out = []
     for c, n, d in rows:
         tasks, finished = int(n), int(d or 0)
-        progress = rate(finished, tasks)
+        progress = share(finished, tasks)
         elapsed = elapsed_share(c.starts_on, c.ends_on, period.end)
         out.append(
             {
@@ -168,7 +174,7 @@ def load_committee_section(session: Session, scope: Scope, period: Period) -> di
             "name_en": name_en,
             "tasks": int(n),
             "done": int(d or 0),
-            "rate": rate(int(d or 0), int(n)),
+            "rate": share(int(d or 0), int(n)),
             "overdue": int(o or 0),
         }
         for code, name, name_en, n, d, o in rows

@@ -62,7 +62,10 @@ def load_campaign_progress(
             "ends_on": c.ends_on.isoformat() if c.ends_on else None,
             **figures,
             "elapsed": elapsed,
-            "behind": elapsed is not None and figures["progress"] < elapsed,
+            # a campaign with no task in the scope is not behind there
+            "behind": elapsed is not None
+            and figures["tasks"] > 0
+            and figures["progress"] < elapsed,
         }
         if campaign:
             item |= _campaign_detail(session, scope, c, of_c, measures, late, today)

@@ -59,6 +59,12 @@ def load_period_dangers(session: Session, scope: Scope, period: Period) -> dict[
     }
 
 
+def first_answer(acknowledged: datetime | None, closed: datetime | None) -> datetime | None:
+    """When an alarm was first answered: acknowledged, or closed, whichever came first."""
+    times = [t for t in (acknowledged, closed) if t is not None]
+    return min(times) if times else None
+
+
 def _minutes(start: datetime, stop: datetime) -> float:
     return max(0.0, (stop - start).total_seconds() / 60)
 
@@ -104,9 +110,11 @@ def load_period_alarms(
         levels[level] = levels.get(level, 0) + 1
         kind_key = "offline" if rule == "offline" else kind
         by_kind[kind_key] = by_kind.get(kind_key, 0) + 1
-        acked_in = acked is not None and acked <= stop
+        # answered: acknowledged, or (before dispatch and close recorded it) closed unanswered
+        answered = first_answer(acked, shut)
+        acked_in = answered is not None and answered <= stop
         acknowledged += acked_in
-        wait = _minutes(opened, acked if acked_in and acked is not None else stop)
+        wait = _minutes(opened, answered if acked_in and answered is not None else stop)
         waits.append(wait)
         if shut is not None and shut <= stop:
             closed += 1
@@ -120,7 +128,7 @@ def load_period_alarms(
                 "kind": kind,
                 "enterprise": name,
                 "opened_at": iso(opened),
-                "acknowledged_at": iso(acked) if acked_in else None,
+                "acknowledged_at": iso(answered) if acked_in else None,
                 "minutes": round(wait, 1),
             }
         )

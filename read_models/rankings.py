@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from data_loaders.periods import BadPeriod, Period, parse_period, previous_period
-from data_loaders.rules.metrics import RECTIFIED_STATUSES, rate
+from data_loaders.rules.metrics import rate
 from data_loaders.rules.rankings import (
     PARTS,
     RankingConfig,
@@ -24,6 +24,8 @@ from data_loaders.rules.rankings import (
 from data_loaders.store.schema import Alarm, CampaignTask, Enterprise, HiddenDanger, Sensor
 from data_loaders.times import CHINA, as_utc, month_start
 from read_models.grids import resolve_scope, roll_up_children
+from read_models.period_stats import first_answer
+from read_models.stats import danger_rectified_by, task_done_by
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 WINDOW_DAYS = 365  # "the 12 months up to the day": the same year the KPI document counts
@@ -93,9 +95,7 @@ def load_ledger_figures(session: Session, end: date) -> dict[Any, dict[str, Any]
         HiddenDanger.found_on >= since,
         HiddenDanger.found_on <= end,
     )
-    done_by_end = and_(
-        HiddenDanger.status.in_(RECTIFIED_STATUSES), HiddenDanger.rectified_on <= end
-    )
+    done_by_end = danger_rectified_by(end)  # as the KPI document and the briefing count it
     per_grid: dict[Any, dict[str, Any]] = {}
     danger_keys = ("found", "rectified", "open", "overdue")
     _merge(
@@ -115,7 +115,7 @@ def load_ledger_figures(session: Session, end: date) -> dict[Any, dict[str, Any]
             danger_keys,
         ),
     )
-    task_done = and_(CampaignTask.status == "done", CampaignTask.done_on <= end)
+    task_done = task_done_by(CampaignTask.status, CampaignTask.done_on, end)
     _merge(
         per_grid,
         _per_grid(
@@ -178,14 +178,15 @@ def _alarm_minutes(
     start = datetime.combine(first, time(), CHINA).astimezone(UTC)
     stop = min(datetime.combine(end + timedelta(days=1), time(), CHINA), now).astimezone(UTC)
     rows = session.execute(
-        select(Enterprise.grid_id, Alarm.opened_at, Alarm.acknowledged_at)
+        select(Enterprise.grid_id, Alarm.opened_at, Alarm.acknowledged_at, Alarm.closed_at)
         .join(Sensor, Sensor.id == Alarm.sensor_id)
         .join(Enterprise, Enterprise.id == Sensor.enterprise_id)
         .where(Alarm.is_drill.is_(False), Alarm.opened_at >= start, Alarm.opened_at < stop)
     ).all()
     out: dict[Any, dict[str, Any]] = {}
-    for grid_id, opened, acked in rows:
-        opened, acked = as_utc(opened), as_utc(acked)
+    for grid_id, opened, acked, closed in rows:
+        # answered: acknowledged, or closed unanswered (read_models.period_stats.first_answer)
+        opened, acked = as_utc(opened), first_answer(as_utc(acked), as_utc(closed))
         # an alarm acknowledged after the month's end was still waiting at the end
         until = acked if acked is not None and acked <= stop else stop
         row = out.setdefault(grid_id, {"alarms": 0, "alarm_minutes_sum": 0.0})

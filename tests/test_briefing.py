@@ -52,6 +52,8 @@ def test_periods_are_months_quarters_and_iso_weeks():
         TODAY,
         False,
     )
+    last_day = parse_period("2026-11", date(2026, 11, 30))  # its last day is still running
+    assert last_day.end == date(2026, 11, 30) and not last_day.complete
     w = parse_period("2026-W47", TODAY)
     assert (w.first, w.last) == (date(2026, 11, 16), date(2026, 11, 22))  # Monday to Sunday
     assert previous_period(parse_period("2026-Q1", TODAY), TODAY).code == "2025-Q4"
@@ -152,8 +154,21 @@ def test_the_ranking_has_quarters(api):
         "2026-Q2",
     )
     assert "month" not in q and len(q["towns"]) == 15
-    month = api.get("/api/rankings?month=2026-09", headers=basic("vera")).json
-    assert month["month"] == "2026-09" and month["towns"] != q["towns"]
+    q4 = api.get("/api/rankings?quarter=2026-Q4", headers=basic("vera")).json
+    months = [
+        api.get(f"/api/rankings?month=2026-{m}", headers=basic("vera")).json for m in (10, 11, 12)
+    ]
+    assert months[2]["month"] == "2026-12" and months[2]["as_of"] == q4["as_of"]
+
+    def alarms(doc: dict) -> dict[str, int]:
+        return {t["code"]: t["parts"]["alarm_handling"]["alarms"] for t in doc["towns"]}
+
+    # the quarter's alarms are its three months' (the ledger parts: as of its last day, as
+    # its last month's are)
+    assert sum(alarms(q4).values()) > 0
+    assert alarms(q4) == {c: sum(alarms(m)[c] for m in months) for c in alarms(q4)}
+    last = {t["code"]: t["parts"]["rectification"] for t in months[2]["towns"]}
+    assert {t["code"]: t["parts"]["rectification"] for t in q4["towns"]} == last
     for bad in ("2026-Q5", "2026-11", "Q3"):
         answer = api.get(f"/api/rankings?quarter={bad}", headers=basic("vera"))
         assert answer.status_code == 400 and answer.json["code"] == "bad_period"
@@ -183,7 +198,7 @@ def headline_rows(stats: dict, before: dict) -> list[tuple[str, str, str]]:
         return out[0], out[1]
 
     return [
-        ("生产经营单位（家）", *pair("enterprises", "total")),
+        ("生产经营单位（家）", pair("enterprises", "total")[0], "—"),  # no history: today's
         ("本期新排查隐患（项）", *pair("period", "hidden_dangers", "found")),
         ("本期整改隐患（项）", *pair("period", "hidden_dangers", "rectified")),
         ("累计排查隐患（项）", *pair("hidden_dangers", "found")),
@@ -276,27 +291,36 @@ def test_the_monthly_job_writes_each_scope_once_and_whole(small_city, tmp_path, 
     calls: list[tuple] = []
     failed: list[bool] = []
 
-    def make(session, grid, period, now, fmt, lang, ranking):
-        calls.append((grid, period.code, fmt))
-        if grid == TOWN and fmt == "pdf" and not failed:
+    def make(session, grid, period, now, fmts, lang, ranking):
+        calls.append((grid, period.code, fmts))
+        if grid == TOWN and not failed:
             failed.append(True)
-            raise OSError("disk full")  # the first try of one file fails
-        return f"{grid}-{period.code}".encode() * 100, {}
+            raise OSError("disk full")  # the first try of one scope fails
+        return {fmt: f"{grid}-{period.code}".encode() * 100 for fmt in fmts}, {}
 
-    monkeypatch.setattr(briefing_jobs, "make_briefing", make)
+    monkeypatch.setattr(briefing_jobs, "make_briefings", make)
     early = datetime(2026, 11, 30, 23, 59, tzinfo=UTC)  # 07:59 on the 1st, China time
     assert briefing_jobs.due_month(early) == "2026-10"  # November's are not due yet
     now = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)  # 08:00 on the 1st
     assert briefing_jobs.due_month(now) == "2026-11"
     made = briefing_jobs.poll_briefings(small_city, tmp_path, now)
-    assert len(made) == 2 * 16 - 1  # the county and 15 towns, PDF and Word, but the failed one
+    assert len(made) == 2 * 15  # the county and 15 towns, PDF and Word, but the failed town
     assert {c[1] for c in calls} == {"2026-11"} and calls[0][0] is None
+    assert all(c[2] == ("pdf", "docx") for c in calls)  # one document and map for both
     folder = tmp_path / "2026-11"
-    assert not (folder / f"briefing-{TOWN}-2026-11.pdf").exists()  # nothing half-written
+    assert not list(folder.glob(f"briefing-{TOWN}-*"))  # nothing half-written
     assert not [p for p in tmp_path.rglob("*") if p.name.startswith(".")]
     calls.clear()
+    (folder / f"briefing-{TOWN[:-1]}1-2026-11.docx").unlink()  # one file of a scope gone
     again = briefing_jobs.poll_briefings(small_city, tmp_path, now + timedelta(hours=1))
-    assert again == [folder / f"briefing-{TOWN}-2026-11.pdf"] and len(calls) == 1  # once each
+    assert sorted(p.name for p in again) == sorted(
+        [
+            f"briefing-{TOWN}-2026-11.pdf",
+            f"briefing-{TOWN}-2026-11.docx",
+            f"briefing-{TOWN[:-1]}1-2026-11.docx",
+        ]
+    )
+    assert (TOWN[:-1] + "1", "2026-11", ("docx",)) in calls and len(calls) == 2  # once each
     listed = briefing_jobs.list_briefings(tmp_path)
     assert len(listed) == 32 and {b["period"] for b in listed} == {"2026-11"}
     assert briefing_jobs.briefing_file(tmp_path, "2026-11", "../../etc/passwd") is None
@@ -349,3 +373,58 @@ def test_briefing_files_are_kept_per_key_and_made_one_at_a_time():
     release.set()
     worker.join(5)
     assert files.get("s", lambda: b"never") == b"S"
+
+
+@pytest.mark.sqlite_only("the rules and counts are the store's SQL on both: the PG run is above")
+def test_an_alarm_closed_unanswered_is_answered_at_its_close_and_an_empty_campaign_is_not_behind(
+    small_city,
+):
+    from data_loaders.rules.lifecycle import plan_action
+    from data_loaders.store.schema import Alarm, CampaignTask, Sensor
+    from read_models.briefing import load_campaign_section
+    from read_models.grids import resolve_scope
+    from read_models.period_stats import load_period_alarms
+
+    at = datetime(2026, 11, 10, 2, 0, tzinfo=UTC)
+    plan = plan_action("open", "close", {"reason": "误报"}, at)
+    assert plan.changes["acknowledged_at"] == at  # closing answers it: its response ends there
+    november = parse_period("2026-11", TODAY)
+    with session_scope(small_city) as s:
+        scope = resolve_scope(s, None)
+        before = load_period_alarms(s, scope, november, datetime(2026, 12, 3, tzinfo=UTC))
+        sensor = s.scalars(select(Sensor).where(Sensor.is_drill.is_(False))).first()
+        s.add(  # raised, never acknowledged, closed 20 minutes later (as before the fix)
+            Alarm(
+                sensor_id=sensor.id,
+                rule="level",
+                level=2,
+                state="closed",
+                opened_at=at,
+                last_at=at,
+                closed_at=at + timedelta(minutes=20),
+                close_reason="误报",
+            )
+        )
+    with session_scope(small_city) as s:
+        after = load_period_alarms(
+            s, resolve_scope(s, None), november, datetime(2026, 12, 3, tzinfo=UTC)
+        )
+    assert after["raised"] == before["raised"] + 1 and after["waiting"] == before["waiting"]
+    assert (
+        after["acknowledged"] == before["acknowledged"] + 1
+        and after["closed"] == before["closed"] + 1
+    )
+    with session_scope(small_city) as s:  # a campaign with no task in a town
+        town = s.scalar(select(Grid).where(Grid.code == TOWN))
+        inside = select(Grid.id).where(Grid.path.like(f"{town.path}%"))
+        first = s.scalar(select(CampaignTask.campaign_id).limit(1))
+        for task in s.scalars(
+            select(CampaignTask).where(
+                CampaignTask.campaign_id == first, CampaignTask.grid_id.in_(inside)
+            )
+        ):
+            s.delete(task)
+    with session_scope(small_city) as s:
+        rows = load_campaign_section(s, resolve_scope(s, TOWN), november)
+    empty = [c for c in rows if c["tasks"] == 0]
+    assert empty and all(c["progress"] is None and not c["behind"] for c in empty)

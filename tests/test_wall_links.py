@@ -165,7 +165,9 @@ def test_a_wall_screen_opens_only_the_wall_and_the_layers(wall):
     page = wall.get("/", headers=HTML)
     assert page.status_code == 403 and "大屏链接只能打开大屏" in page.get_data(as_text=True)
     assert "text/html" in page.headers["Content-Type"]
-    for path in ("/api/stats", "/api/alarms", "/_dash-layout", "/api/incidents"):
+    paths = ("/api/stats", "/api/alarms", "/_dash-layout", "/api/incidents", "/brief/_dash-layout")
+    paths += ("/brief/map.png?period=2026-11", "/api/briefing.pdf", "/api/briefings")
+    for path in paths:  # the briefings (issue 17) are the bureau's documents, not the wall's
         answer = wall.get(path)
         assert answer.status_code == 403, path
         assert "error" in answer.get_json()

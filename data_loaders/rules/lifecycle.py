@@ -114,4 +114,8 @@ def plan_action(state: str, action: str, body: dict[str, Any], now: datetime) ->
             raise ActionError("reason_required", "closing needs a reason (reason, 消警原因)")
         plan.changes = {"closed_at": now, "close_reason": reason}
         plan.note = reason
+    if state == "open" and action != "acknowledge":
+        # dispatching or closing an alarm nobody acknowledged answers it: its response time
+        # (the ranking's, the briefing's) ends here, not when someone would have acknowledged
+        plan.changes["acknowledged_at"] = now
     return plan

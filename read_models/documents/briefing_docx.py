@@ -1,10 +1,10 @@
 """The briefing as a Word file (.docx, A4), laid out from the same blocks as the PDF
-(briefing_text), so the two say the same to the digit. python-docx writes it, through its
-public API only (its `element` and docx.oxml for the East Asian font and the PAGE field):
-Chinese text asks for 宋体/黑体, the fonts every office machine has (LibreOffice puts Noto CJK
-in their place here); page numbers in the footer as a field Word fills in. Tables use the
-built-in "Light Grid Accent 1" style for their heads (cell shading and a repeated head row
-have no public API)."""
+(briefing_text), so the two say the same to the digit. python-docx writes it. Two things it
+has no API for, the East Asian font of a run (宋体/黑体, the fonts every office machine has;
+LibreOffice puts Noto CJK in their place here) and the footer's PAGE field, go through its
+oxml layer (`run.element`, docx.oxml): the one exception to "public API only" in this module,
+kept to those two lines. Tables use the built-in "Light Grid Accent 1" style for their heads
+(cell shading and a repeated head row would need that layer too, so they are left out)."""
 
 from __future__ import annotations
 

@@ -34,10 +34,24 @@ def make_briefing(
 ) -> tuple[bytes, dict[str, Any]]:
     """The briefing file's bytes (fmt pdf or docx) and the document it was made from. Raises
     UnknownGrid, and FontMissing for a PDF without the Chinese font."""
+    files, doc = make_briefings(session, grid_code, period, now, (fmt,), lang, ranking)
+    return files[fmt], doc
+
+
+def make_briefings(
+    session: Session,
+    grid_code: str | None,
+    period: Period,
+    now: datetime,
+    fmts: tuple[str, ...] = tuple(FORMATS),
+    lang: str = "zh",
+    ranking: RankingConfig | None = None,
+) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The briefing in several formats from one document and one map (the monthly job)."""
     doc = load_briefing(session, grid_code, period, now, ranking)
     png = briefing_map(session, resolve_scope(session, grid_code), period, now, lang)
-    write = write_briefing_docx if fmt == "docx" else write_briefing_pdf
-    return write(doc, png, now, lang), doc
+    writers = {"pdf": write_briefing_pdf, "docx": write_briefing_docx}
+    return {fmt: writers[fmt](doc, png, now, lang) for fmt in fmts}, doc
 
 
 def briefing_names(doc: dict[str, Any], fmt: str, lang: str = "zh") -> tuple[str, str]:

@@ -20,13 +20,15 @@ from data_loaders.rules.rankings import RankingConfig
 from data_loaders.store import session_scope
 from data_loaders.store.schema import Grid
 from data_loaders.times import CHINA, month_start
-from read_models.documents.briefing_files import FORMATS, make_briefing
+from read_models.documents.briefing_files import FORMATS, make_briefings
+from read_models.documents.pdf import FontMissing
 from read_models.grids import resolve_scope
 
 log = logging.getLogger(__name__)
 MAKE_AT = time(8, 0)  # China time, on the 1st
 NAME = re.compile(r"^briefing-([0-9A-Za-z]{1,40})-(\d{4}-\d{2})\.(pdf|docx)$")
 MONTH_DIR = re.compile(r"^\d{4}-\d{2}$")
+SAFE_CODE = re.compile(r"^[0-9A-Za-z]{1,40}$")
 
 
 def due_month(now: datetime) -> str | None:
@@ -66,20 +68,24 @@ def poll_briefings(
     period = month_period(first, now.astimezone(CHINA).date())
     made: list[Path] = []
     for grid, code in briefing_scopes(engine):
-        for fmt in FORMATS:
-            path = folder / month / f"briefing-{code}-{month}.{fmt}"
-            if path.exists():
-                continue
-            try:
-                with session_scope(engine) as session:
-                    body, _doc = make_briefing(session, grid, period, now, fmt, lang, ranking)
-                write_atomic(path, body)
-            except Exception:  # one scope's failure must not stop the others; retried hourly
-                log.exception(
-                    "briefing %s %s %s failed; the next run tries again", code, month, fmt
-                )
-                continue
-            made.append(path)
+        if not SAFE_CODE.match(code):  # a code from an imported file names a path here
+            log.warning("briefing: grid code %r is not a file name; skipped", code[:60])
+            continue
+        paths = {fmt: folder / month / f"briefing-{code}-{month}.{fmt}" for fmt in FORMATS}
+        missing = tuple(fmt for fmt, path in paths.items() if not path.exists())
+        if not missing:
+            continue
+        try:
+            with session_scope(engine) as session:
+                files, _doc = make_briefings(session, grid, period, now, missing, lang, ranking)
+            for fmt, body in files.items():
+                write_atomic(paths[fmt], body)
+                made.append(paths[fmt])
+        except FontMissing as exc:  # the machine lacks the font: say it once, not per scope
+            log.error("briefings of %s not made: %s", month, exc)
+            return made
+        except Exception:  # one scope's failure must not stop the others; retried hourly
+            log.exception("briefing %s %s failed; the next run tries again", code, month)
     if made:
         log.info("briefings of %s: %d files made in %s", month, len(made), folder / month)
     return made

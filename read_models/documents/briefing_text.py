@@ -60,6 +60,7 @@ def doc_period(block: dict[str, Any]) -> Period:
         date.fromisoformat(block["from"]),
         date.fromisoformat(block["to"]),
         date.fromisoformat(block["as_of"]),
+        complete=bool(block["complete"]),
     )
 
 
@@ -131,14 +132,9 @@ def headline(doc: dict[str, Any], lang: str) -> list[Block]:
         return [pick(lang, zh, en), *shown, delta]
 
     rows = [
-        row("生产经营单位（家）", "Enterprises", e["total"], b["enterprises"]["total"]),
-        row("其中红色（家）", "of which red", e["red"], b["enterprises"]["red"]),
-        row(
-            "重大危险源（处）",
-            "Major hazards",
-            s["major_hazards"]["total"],
-            b["major_hazards"]["total"],
-        ),
+        row("生产经营单位（家）", "Enterprises", e["total"], None),
+        row("其中红色（家）", "of which red", e["red"], None),
+        row("重大危险源（处）", "Major hazards", s["major_hazards"]["total"], None),
         row("本期新排查隐患（项）", "Hidden dangers found in period", ph["found"], bph["found"]),
         row("本期整改隐患（项）", "Rectified in period", ph["rectified"], bph["rectified"]),
         row("累计排查隐患（项）", "Hidden dangers found (total)", hd["found"], bhd["found"]),
@@ -176,10 +172,11 @@ def headline(doc: dict[str, Any], lang: str) -> list[Block]:
             "note",
             pick(
                 lang,
-                f"注：专项行动任务共 {number(camp_tasks)} 项；累计数与整改率为期末时点数，"
-                "企业、重大危险源为当前台账数。",
+                f"注：专项行动任务共 {number(camp_tasks)} 项；累计数与整改率为期末时点数；"
+                "企业、重大危险源为当前台账数（台账不留历史，上期一栏以“—”表示）。",
                 f"Note: {number(camp_tasks)} campaign tasks in all; totals and the rate stand "
-                "at the period's end; enterprises and major hazards are today's ledger.",
+                "at the period's end; enterprises and major hazards are today's ledger (it "
+                "keeps no history: their previous column is “—”).",
             ),
         ),
     ]
