@@ -291,7 +291,7 @@ def _more(total: int, lang: str) -> list[Block]:
     if total <= NAMED:
         return []
     rest = total - NAMED
-    return [Block("note", pick(lang, f"另有 {rest} 项，见附表导出。", f"and {rest} more."))]
+    return [Block("note", pick(lang, f"另有 {rest} 项未列出。", f"and {rest} more not listed."))]
 
 
 def campaigns(doc: dict[str, Any], lang: str) -> list[Block]:

@@ -175,7 +175,7 @@ class Writer:
         self.sections += 1
         n = self.sections
         pdf = self.pdf
-        if pdf.will_page_break(24):
+        if pdf.will_page_break(40):  # a head is kept with the first lines of what it heads
             pdf.add_page()
         pdf.ln(3)
         pdf.set_font("cjk", "B", 13)
