@@ -117,7 +117,7 @@ def test_every_body_format_and_bad_messages_through_the_broker(engine, mqtt_url,
     add_sensors(engine, 3)
     source = MqttSource(mqtt_url, client_id, f"{topic}/#")
     source.start()
-    assert source.connected.wait(5)
+    assert source.subscribed.wait(5)
     pub = publisher(mqtt_url)
     t = T0.timestamp()
     bodies = [
@@ -151,7 +151,7 @@ def test_alarm_from_a_reading_over_threshold_through_the_broker(engine, mqtt_url
     add_sensors(engine)
     source = MqttSource(mqtt_url, client_id, f"{topic}/#")
     source.start()
-    assert source.connected.wait(5)
+    assert source.subscribed.wait(5)
     pub = publisher(mqtt_url)
     series = [{"sensor": "S0", "ts": T0.timestamp() + 10 * i, "value": 400} for i in range(3)]
     pub.publish(f"{topic}/a", orjson.dumps(series), qos=1).wait_for_publish(5)
@@ -211,7 +211,7 @@ def test_the_source_reconnects_by_itself(engine, mqtt_url, channel):
     proxy = CuttableProxy(address.host, address.port)
     source = MqttSource(f"mqtt://127.0.0.1:{proxy.port}", client_id, f"{topic}/#")
     source.start()
-    assert source.connected.wait(5)
+    assert source.subscribed.wait(5)
     pub = publisher(mqtt_url)
     directory = SensorDirectory()
     pub.publish(
@@ -229,6 +229,7 @@ def test_the_source_reconnects_by_itself(engine, mqtt_url, channel):
     proxy.close()
 
 
+@pytest.mark.postgresql_only("a killed process and the broker; production's store")
 def test_killing_the_ingest_process_mid_stream_loses_and_doubles_nothing(
     engine, mqtt_url, channel, tmp_path
 ):
@@ -349,7 +350,7 @@ def test_malformed_senml_through_the_broker_keeps_the_good_records(engine, mqtt_
     add_sensors(engine, 2)
     source = MqttSource(mqtt_url, client_id, f"{topic}/#")
     source.start()
-    assert source.connected.wait(5)
+    assert source.subscribed.wait(5)
     pub = publisher(mqtt_url)
     t = T0.timestamp()
     for k in range(20):
@@ -368,7 +369,7 @@ def test_malformed_senml_through_the_broker_keeps_the_good_records(engine, mqtt_
     # nothing left unacknowledged: a new connection of the same session gets nothing again
     again = MqttSource(mqtt_url, client_id, f"{topic}/#")
     again.start()
-    assert again.connected.wait(5)
+    assert again.subscribed.wait(5)
     time.sleep(1.0)
     assert again.pending() == 0
     again.stop()
@@ -394,7 +395,7 @@ def test_a_message_nothing_can_handle_is_a_dead_letter_not_a_redelivery(
     monkeypatch.setattr(store, "parse_body", parse)
     source = MqttSource(mqtt_url, client_id, f"{topic}/#")
     source.start()
-    assert source.connected.wait(5)
+    assert source.subscribed.wait(5)
     pub = publisher(mqtt_url)
     for k in range(5):
         good = {"sensor": "S0", "ts": T0.timestamp() + k, "value": k}
@@ -408,7 +409,7 @@ def test_a_message_nothing_can_handle_is_a_dead_letter_not_a_redelivery(
         assert "planted bug" in dead.reason and "POISON" in dead.body
     again = MqttSource(mqtt_url, client_id, f"{topic}/#")
     again.start()
-    assert again.connected.wait(5)
+    assert again.subscribed.wait(5)
     time.sleep(1.0)
     assert again.pending() == 0  # acknowledged: not sent again
     again.stop()
@@ -422,7 +423,7 @@ def test_numbered_messages_report_the_gaps_of_a_topic(engine, mqtt_url, channel)
     add_sensors(engine, 1)
     source = MqttSource(mqtt_url, client_id, f"{topic}/#")
     source.start()
-    assert source.connected.wait(5)
+    assert source.subscribed.wait(5)
     pub = publisher(mqtt_url)
     for k, seq in enumerate([1, 2, 3, 6, 7, 10]):
         props = Properties(PacketTypes.PUBLISH)
@@ -438,6 +439,7 @@ def test_numbered_messages_report_the_gaps_of_a_topic(engine, mqtt_url, channel)
     assert gaps["with_gaps"][0]["stream"] == f"mqtt:{topic}/gw1"
 
 
+@pytest.mark.postgresql_only("processes and the broker; production's store")
 def test_two_ingest_processes_with_one_client_id(engine, mqtt_url, channel, tmp_path):
     """They knocked each other off the broker every second, silently: the second refuses to
     start; one whose session another client takes backs off (a single stray connect must not
@@ -504,7 +506,7 @@ def test_a_bad_seq_property_never_stops_the_source(engine, mqtt_url, channel):
     add_sensors(engine, 1)
     source = MqttSource(mqtt_url, client_id, f"{topic}/#")
     source.start()
-    assert source.connected.wait(5)
+    assert source.subscribed.wait(5)
     pub = publisher(mqtt_url)
     for k, seq in enumerate(["²", "12" * 20, "-3", "7"]):
         props = Properties(PacketTypes.PUBLISH)
@@ -544,7 +546,7 @@ def test_one_poisoned_message_costs_a_few_transactions_not_one_per_message(
     monkeypatch.setattr(scheduler, "_store_messages", store_messages)
     source = MqttSource(mqtt_url, client_id, f"{topic}/#")
     source.start()
-    assert source.connected.wait(5)
+    assert source.subscribed.wait(5)
     pub = publisher(mqtt_url)
     for k in range(500):
         good = {"sensor": "S0", "ts": T0.timestamp() + k, "value": 1}

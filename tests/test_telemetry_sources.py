@@ -303,6 +303,7 @@ def test_version_job_moves_only_after_new_readings(engine):
         assert get_meta(s, "telemetry_version") == "1"
 
 
+@pytest.mark.sqlite_only("which sensors get history does not depend on the store")
 def test_history_is_seeded_for_the_sensors_without_recent_readings(engine):
     """The demo's alarmed sensors have readings of their own: the others still get a day of
     history (it was all or nothing, so most trends started empty)."""

@@ -102,6 +102,9 @@ class MqttSource:
         self._lock = threading.Lock()
         self._generation = 0
         self.connected = threading.Event()
+        # the broker acknowledged our subscription: from here on nothing published is missed
+        # (connected comes first; a message published in between goes to nobody)
+        self.subscribed = threading.Event()
         self.taken_over = threading.Event()  # another process connected with our client id
         self._connected_at = 0.0
         self._short_lived = 0  # connections in a row the broker closed within seconds
@@ -122,6 +125,7 @@ class MqttSource:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
+        self.client.on_subscribe = self._on_subscribe
         self._connect_props = Properties(PacketTypes.CONNECT)
         self._connect_props.SessionExpiryInterval = SESSION_EXPIRY_S
         self._connect_props.ReceiveMaximum = receive_maximum
@@ -144,9 +148,16 @@ class MqttSource:
             threading.Timer(SHORT_LIVED_S * 2, self._settled, args=(self._generation,)).start()
         log.info("MQTT connected to %s:%s", self.address.host, self.address.port)
 
+    def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _props) -> None:  # type: ignore[no-untyped-def]
+        if reason_codes and all(not code.is_failure for code in reason_codes):
+            self.subscribed.set()
+        else:
+            log.warning("MQTT subscription to %s refused: %s", self.topic, reason_codes)
+
     def _on_disconnect(self, client, _userdata, _flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
         was_connected = self.connected.is_set()
         self.connected.clear()
+        self.subscribed.clear()
         if was_connected and time.monotonic() - self._connected_at < SHORT_LIVED_S:
             self._short_lived += 1
         elif was_connected:
