@@ -82,7 +82,12 @@ class _PgDatabases:
         except Exception as exc:  # the server is down or refuses us
             need_service("PostgreSQL", str(exc).splitlines()[0])
         self.created.append(name)
-        return self.base.set(database=name).render_as_string(hide_password=False)
+        # a test's commits need not wait for the disk (the server's fsync costs most of a
+        # PostgreSQL test's time here); what is tested is the store's logic, not its disk
+        url = self.base.set(database=name).update_query_dict(
+            {"options": "-c synchronous_commit=off"}
+        )
+        return url.render_as_string(hide_password=False)
 
     def replace(self, name: str, template: str) -> None:
         """Make database `name` (one of ours) a copy of `template` (its connections end)."""

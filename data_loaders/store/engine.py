@@ -41,7 +41,10 @@ def alembic_config(engine: Engine) -> Config:
     """An Alembic config pointing at our migrations and the given engine."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # configparser interpolates "%": a URL with a %-escaped password or option (Alembic's
+    # documented escape) was a ValueError in `onemap init-db`
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    cfg.set_main_option("sqlalchemy.url", url)
     cfg.attributes["engine"] = engine
     return cfg
 

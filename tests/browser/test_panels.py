@@ -255,8 +255,9 @@ def table_problems(page) -> list:  # type: ignore[no-untyped-def]
     return out
 
 
-# The pairs test_screen.test_the_panel_shows_whole does not walk (between them, all four).
-TABLE_PAIRS = [("en", (1920, 1080)), ("zh", (1366, 768))]
+# The pair test_screen.test_the_panel_shows_whole does not walk and that could cut a name:
+# Chinese on the laptop (English on the wall is wider than English on the laptop, walked there)
+TABLE_PAIRS = [("zh", (1366, 768))]
 
 
 @pytest.mark.parametrize(

@@ -197,8 +197,8 @@ PLACEHOLDER = """() => {
 PANEL_TABS = ("summary", "dangers", "campaigns", "committee", "rankings")
 
 
-# Chinese on the wall screen, English (the longer words) on the laptop; the other two
-# pairs are walked by test_panels.test_tables_show_whole_names_and_lists_export_whole.
+# Chinese on the wall screen, English (the longer words) on the laptop; Chinese on the
+# laptop is walked by test_panels.test_tables_show_whole_names_and_lists_export_whole.
 PANEL_PAIRS = [("zh", (1920, 1080)), ("en", (1366, 768))]
 
 
