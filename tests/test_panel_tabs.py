@@ -25,6 +25,10 @@ from views import ids
 from views.task_editor import editor_values
 from views.url_state import MapState, apply_event, encode_query, parse_query
 
+pytestmark = pytest.mark.sqlite_only(
+    "the tabs draw read models that tests/test_panels.py checks on both stores"
+)
+
 
 def deps_for(engine, user: Identity | None = None) -> Deps:  # type: ignore[no-untyped-def]
     return Deps(engine=engine, lang="zh", label=t, title=lambda _l: "", current_user=lambda: user)

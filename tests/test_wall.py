@@ -19,6 +19,10 @@ from data_loaders.store import session_scope, set_meta
 from data_loaders.store.schema import Alarm, Drill, Grid, Sensor
 from read_models.wall import MAX_STEPS, load_takeover_queue, load_tour, parse_tour
 
+pytestmark = pytest.mark.sqlite_only(
+    "the wall's tour, queue and views: plain selects (PostgreSQL runs the store's own tests)"
+)
+
 
 @pytest.fixture
 def client(small_city):

@@ -27,6 +27,10 @@ from data_loaders.walls import (
     revoke_wall_link,
 )
 
+pytestmark = pytest.mark.sqlite_only(
+    "a wall link is one row found by its hash; the gate is the web's"
+)
+
 NOW = datetime(2026, 12, 3, 1, 0, tzinfo=UTC)
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 

@@ -21,6 +21,8 @@ from views.chrome import chrome_texts
 from views.kpi import create_cards
 from views.url_state import parse_query
 
+pytestmark = pytest.mark.sqlite_only("the page, its ids and routes do not depend on the store")
+
 
 @pytest.fixture
 def client(small_city):
