@@ -30,10 +30,14 @@ from read_models.campaigns import elapsed_share
 from read_models.grids import Scope, resolve_scope, roll_up_children
 from read_models.period_stats import load_period_dangers, load_period_stats
 from read_models.rankings import rank_period
-from read_models.stats import danger_rectified_by, danger_scope, task_done_by
+from read_models.stats import (
+    danger_rectified_by,
+    danger_scope,
+    load_hidden_danger_counts,
+    task_done_by,
+)
 
 TREND_PERIODS = 6  # the rectification trend: this period and the five before
-NAMED = 10  # the overdue major dangers, late tasks and risks a briefing names (then "and n more")
 
 
 def share(part: int, whole: int) -> float | None:
@@ -42,18 +46,16 @@ def share(part: int, whole: int) -> float | None:
     return rate(part, whole) if whole else None
 
 
-def _open_at_end(period: Period) -> Any:
-    return ~danger_rectified_by(period.end)
-
-
 def load_danger_section(session: Session, scope: Scope, period: Period, today: date) -> dict:
     """隐患排查整改: the trend of the last periods, the child grids ranked by rate, and the
     overdue major ones by name (as of the period's end)."""
     trend = []
     for p in recent_periods(period, today, TREND_PERIODS):
         flows = load_period_dangers(session, scope, p)
-        found, done = _rate_at(session, scope, p.end)
-        trend.append({"period": p.code, **flows, "rate": share(done, found)})
+        at_end = load_hidden_danger_counts(session, scope, p.end)  # the KPI document's own
+        trend.append(
+            {"period": p.code, **flows, "rate": share(at_end["rectified"], at_end["found"])}
+        )
     where = and_(danger_scope(scope), HiddenDanger.found_on <= period.end)
     done = danger_rectified_by(period.end)
     late = and_(~done, HiddenDanger.deadline < period.end)
@@ -98,15 +100,6 @@ def load_danger_section(session: Session, scope: Scope, period: Period, today: d
         for d, ename, gname in rows
     ]
     return {"trend": trend, "by_child": children, "overdue_major": overdue_major}
-
-
-def _rate_at(session: Session, scope: Scope, day: date) -> tuple[int, int]:
-    row = session.execute(
-        select(func.count(), func.sum(case((danger_rectified_by(day), 1), else_=0))).where(
-            danger_scope(scope), HiddenDanger.found_on <= day
-        )
-    ).one()
-    return int(row[0] or 0), int(row[1] or 0)
 
 
 def load_campaign_section(session: Session, scope: Scope, period: Period) -> list[dict]:
@@ -211,8 +204,9 @@ def load_committee_section(session: Session, scope: Scope, period: Period) -> di
 def load_risk_section(session: Session, scope: Scope, period: Period) -> dict:
     """需要决策的风险: red enterprises with open major hidden dangers, listed dangers past their
     deadline, and major hazards whose automated control is still being installed."""
-    open_end = _open_at_end(period)
-    live = and_(danger_scope(scope), HiddenDanger.found_on <= period.end, open_end)
+    live = and_(
+        danger_scope(scope), HiddenDanger.found_on <= period.end, ~danger_rectified_by(period.end)
+    )
     red = session.execute(
         select(Enterprise.name, Enterprise.credit_code, Grid.name, func.count(HiddenDanger.id))
         .join(HiddenDanger, HiddenDanger.enterprise_id == Enterprise.id)

@@ -20,6 +20,7 @@ from read_models.documents.briefing_text import (
     scope_name,
     subtitle,
     title,
+    trend_period,
 )
 from read_models.documents.words import china_time, number, pick
 from views import ids
@@ -172,7 +173,7 @@ def _map(doc: dict[str, Any], lang: str, n: int, map_url: str) -> html.Section:
 def _trend(doc: dict[str, Any], lang: str, n: int) -> html.Section:
     c = colors(THEME)
     trend = doc["dangers"]["trend"]
-    x = [period_label(_code_period(t["period"], doc), lang) for t in trend]
+    x = [period_label(trend_period(t["period"], doc), lang) for t in trend]
     figure = figure_of(
         [
             {
@@ -227,12 +228,6 @@ def _trend(doc: dict[str, Any], lang: str, n: int) -> html.Section:
     return _slide(
         pick(lang, "隐患排查整改趋势", "Rectification trend"), message, [_graph(figure, 620)], n
     )
-
-
-def _code_period(code: str, doc: dict[str, Any]):  # type: ignore[no-untyped-def]
-    from data_loaders.periods import parse_period
-
-    return parse_period(code, doc_period(doc["period"]).end)
 
 
 def _children(doc: dict[str, Any], lang: str, n: int) -> html.Section | None:

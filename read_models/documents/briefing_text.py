@@ -187,7 +187,7 @@ def dangers(doc: dict[str, Any], lang: str) -> list[Block]:
     d = doc["dangers"]
     trend_rows = [
         [
-            period_label(_period_code(t["period"], doc), lang),
+            period_label(trend_period(t["period"], doc), lang),
             number(t["found"]),
             number(t["rectified"]),
             percent(t["rate"]),
@@ -282,7 +282,8 @@ def dangers(doc: dict[str, Any], lang: str) -> list[Block]:
     return out
 
 
-def _period_code(code: str, doc: dict[str, Any]) -> Period:
+def trend_period(code: str, doc: dict[str, Any]) -> Period:
+    """A period of the document's trend (its own or one before: all have begun)."""
     # a trend period is one of those before the briefing's own: all have begun
     return parse_period(code, doc_period(doc["period"]).end)
 
