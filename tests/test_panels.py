@@ -124,7 +124,8 @@ def test_an_operator_updates_a_committee_task_and_it_is_recorded(small_city):
 
     now = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
     with session_scope(small_city) as s:
-        code = s.scalar(select(CommitteeTask.code).where(CommitteeTask.status != "done").limit(1))
+        first = s.scalars(select(CommitteeTask).where(CommitteeTask.status != "done")).first()
+        code, before = first.code, (first.status, first.progress)
     with pytest.raises(PermissionError):
         update_task_as(small_city, "vera", "viewer", code, {"status": "done"}, now)
     with pytest.raises(TaskError) as bad:
@@ -151,17 +152,27 @@ def test_an_operator_updates_a_committee_task_and_it_is_recorded(small_city):
     with session_scope(small_city) as s:
         task = s.scalar(select(CommitteeTask).where(CommitteeTask.code == code))
         events = s.execute(
-            select(CommitteeTaskEvent.actor, CommitteeTaskEvent.status, CommitteeTaskEvent.progress)
-            .where(CommitteeTaskEvent.task_id == task.id)
+            select(
+                CommitteeTaskEvent.actor,
+                CommitteeTaskEvent.from_status,
+                CommitteeTaskEvent.from_progress,
+                CommitteeTaskEvent.status,
+                CommitteeTaskEvent.progress,
+                CommitteeTaskEvent.source,
+            )
+            .where(CommitteeTaskEvent.task_id == task.id, CommitteeTaskEvent.at == now)
             .order_by(CommitteeTaskEvent.id)
-        ).all()
+        ).all()  # (the demo city's own history of the task is older)
     assert (task.status, task.progress, task.note, task.updated_by) == (
         "done",
         100,
         "已完成现场核查",
         "ada",
     )
-    assert [tuple(e) for e in events] == [("otto", "in_progress", 60), ("ada", "done", 100)]
+    assert [tuple(e) for e in events] == [
+        ("otto", before[0], before[1], "in_progress", 60, "panel"),
+        ("ada", "in_progress", 60, "done", 100, "panel"),
+    ]
 
 
 def test_month_to_date_takes_the_same_days_of_last_month():

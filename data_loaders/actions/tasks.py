@@ -3,6 +3,7 @@ recorded with who and when; the panel's read model is read_models.committee."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 from data_loaders.rules.links import LinkError, check_link, safe_link
 from data_loaders.store.engine import bump_data_version, session_scope
 from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent
+from data_loaders.times import china_today
 from data_loaders.users import has_role
 from data_loaders.vocab import TASK_STATUSES
 
@@ -37,13 +39,29 @@ def _evidence_link(given: Any, stored: str | None) -> str | None:
     return safe_link(stored)
 
 
+@dataclass(frozen=True)
+class Via:
+    """How a task change came: the task editor, a review meeting, or a returned progress file
+    (its name); kept on the change's event beside who and when."""
+
+    source: str = "panel"
+    meeting_id: int | None = None
+    file_name: str | None = None
+
+
 def update_task(
-    session: Session, code: str, changes: dict[str, Any], actor: str, now: datetime
+    session: Session,
+    code: str,
+    changes: dict[str, Any],
+    actor: str,
+    now: datetime,
+    via: Via = Via(),
 ) -> CommitteeTask:
-    """Set a task's status, progress, note and evidence link; record who and when."""
+    """Set a task's status, progress, note and evidence link; record who, when and how."""
     task = session.scalar(select(CommitteeTask).where(CommitteeTask.code == code))
     if task is None:
         raise TaskError("not_found", f"no committee task {code}")
+    before = (task.status, task.progress)
     status = changes.get("status", task.status)
     if status not in TASK_STATUSES:
         raise TaskError("bad_status", f"status is one of {', '.join(TASK_STATUSES)}")
@@ -59,7 +77,7 @@ def update_task(
     note = changes.get("note")
     note = note.strip()[:2000] if isinstance(note, str) and note.strip() else task.note
     task.status, task.progress, task.note, task.evidence_url = status, progress, note, url
-    task.done_on = (task.done_on or now.date()) if status == "done" else None
+    task.done_on = (task.done_on or china_today(now)) if status == "done" else None
     task.updated_by, task.updated_at = actor, now
     session.add(
         CommitteeTaskEvent(
@@ -70,6 +88,11 @@ def update_task(
             progress=progress,
             note=changes.get("note") if isinstance(changes.get("note"), str) else None,
             evidence_url=url,
+            from_status=before[0],
+            from_progress=before[1],
+            source=via.source,
+            meeting_id=via.meeting_id,
+            file_name=via.file_name,
         )
     )
     bump_data_version(session)  # the panels' and the KPI strip's figures moved

@@ -24,6 +24,7 @@ from data_loaders.demo import names
 from data_loaders.demo.alarms import make_alarms
 from data_loaders.demo.character import draw_habits, draw_slowness
 from data_loaders.demo.places import Villages, make_places
+from data_loaders.demo.reviews import make_reviews, task_title
 from data_loaders.rules.gb18218 import grade, load_substances
 from data_loaders.rules.thresholds import DEFAULTS
 from data_loaders.store.engine import bump_data_version, init_db, session_scope
@@ -251,6 +252,7 @@ def build_city(
             ("campaigns", city.make_campaigns),
             ("hidden dangers", city.make_hidden_dangers),
             ("committees", city.make_committees),
+            ("committee reviews", lambda: make_reviews(session, seed, today, now)),
             ("sensors", city.make_sensors),
             ("resources and targets", city.make_places),
             *((("alarms", city.make_alarms),) if alarms else ()),
@@ -938,7 +940,8 @@ class _City:
                     {
                         "committee_id": cid,
                         "code": f"{code}-{k + 1:03d}",
-                        "title": f"{zh}领域{rng.choice(TASK_KINDS)}任务{k + 1}",
+                        # the draw is kept so every later figure stays where it was
+                        "title": (rng.choice(TASK_KINDS), task_title(code, zh, k))[1],
                         "owner_unit": geo.TOWNS[town][0] if town is not None else lead,
                         "grid_id": self.town_ids[town] if town is not None else None,
                         "due_on": due,

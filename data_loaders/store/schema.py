@@ -276,6 +276,15 @@ class CommitteeTaskEvent(Base):
     progress: Mapped[int] = mapped_column(Integer)
     note: Mapped[str | None] = mapped_column(Text)
     evidence_url: Mapped[str | None] = mapped_column(String(500))
+    # what the task was before this change (None on events recorded before 0009): the review
+    # page tells what moved since a date from these
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    from_progress: Mapped[int | None] = mapped_column(Integer)
+    # how the change came: "panel" (the task editor), "meeting" (a review meeting's note or
+    # decision: meeting_id), "import" (a returned progress file: its name in file_name)
+    source: Mapped[str | None] = mapped_column(String(20))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("review_meetings.id"), index=True)
+    file_name: Mapped[str | None] = mapped_column(String(255))
 
 
 class CommitteeActivity(Base):
@@ -288,6 +297,43 @@ class CommitteeActivity(Base):
     title: Mapped[str] = mapped_column(String(300))
     held_on: Mapped[date] = mapped_column(Date)
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grids.id"), index=True)
+    # a review meeting counts as a meeting of each committee it reviewed
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("review_meetings.id"), index=True)
+
+
+class ReviewMeeting(Base):
+    """A committee review meeting (督查会议): when, what was reviewed, who attended, recorded
+    once with who recorded it and when; its decisions and task notes hang from it."""
+
+    __tablename__ = "review_meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    held_on: Mapped[date] = mapped_column(Date, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    attendees: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(50))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ReviewMeetingCommittee(Base):
+    """A committee a review meeting reviewed (a meeting may review several, or all eight)."""
+
+    __tablename__ = "review_meeting_committees"
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meetings.id"), primary_key=True)
+    committee_id: Mapped[int] = mapped_column(
+        ForeignKey("committees.id"), primary_key=True, index=True
+    )
+
+
+class ReviewDecision(Base):
+    """One decision of a review meeting, in its order; a decision that became a task names it."""
+
+    __tablename__ = "review_decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("review_meetings.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("committee_tasks.id"), index=True)
 
 
 class Sensor(Base):
