@@ -387,7 +387,7 @@ def alarm(deps: ApiDeps, alarm_id: int) -> Response:
     return json_response(item) if item else error(f"no alarm {alarm_id}", 404)
 
 
-def _json_body() -> Any:
+def json_body() -> Any:
     """The request's JSON body, or an error response (JSON only: a cross-site form cannot
     send it without a CORS preflight, the CSRF guard of every state change here)."""
     if not request.is_json:
@@ -399,7 +399,7 @@ def _json_body() -> Any:
 
 
 def alarm_action(deps: ApiDeps, alarm_id: int, action: str) -> Response:
-    body = _json_body()
+    body = json_body()
     if isinstance(body, Response):
         return body
     who = deps.auth.current() if deps.auth else None
@@ -495,7 +495,7 @@ def incident_lists(deps: ApiDeps, incident_id: int) -> Response:
 
 
 def open_incident_route(deps: ApiDeps) -> Response:
-    body = _json_body()
+    body = json_body()
     if isinstance(body, Response):
         return body
     who = deps.auth.current() if deps.auth else None
@@ -517,7 +517,7 @@ def open_incident_route(deps: ApiDeps) -> Response:
 def _change_incident(deps: ApiDeps, incident_id: int, change: Callable[..., Any]) -> Response:
     """Run one operator change on an incident (JSON body; the role is checked by the action)
     and answer with the incident as it now is."""
-    body = _json_body()
+    body = json_body()
     if isinstance(body, Response):
         return body
     who = deps.auth.current() if deps.auth else None
@@ -737,6 +737,9 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
     """The data routes: (URL rule, handler, methods); a handler takes the ApiDeps, then the
     rule's variables. State changes (POST) check who may: telemetry by its bearer token,
     alarm actions by the signed-in role (act_as); the gate in dashboard.auth guards them all."""
+    # the review's routes live in their own module, which takes this one's helpers
+    from dashboard.review_api import routes as review_routes
+
     return [
         ("/api/telemetry", telemetry, POST),
         ("/api/layers/grids.geojson", grids_layer, GET),
@@ -771,6 +774,7 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         ("/api/briefings", briefings, GET),
         ("/api/briefings/<period>/<name>", briefing_download, GET),
         ("/api/exports/<name>.<fmt>", export_list, GET),
+        *review_routes(),
     ]
 
 

@@ -26,6 +26,7 @@ from callbacks.panel import panel_parts, strip_parts
 from dashboard.api import create_api
 from dashboard.auth import Auth
 from dashboard.brief import BRIEF_ONLY_ASSETS, create_brief_app
+from dashboard.review import REVIEW_ONLY_ASSETS, create_review_app
 from dashboard.i18n import js_labels, t
 from dashboard.index import OneMapDash
 from dashboard.pages.command import create_layout, create_shell
@@ -64,7 +65,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         # the page is drawn by render_page, so most ids are not in the first layout; a test
         # checks every id the callbacks name against the shell and a page (test_web)
         suppress_callback_exceptions=True,
-        assets_ignore=f"{WALL_ONLY_ASSETS}|{BRIEF_ONLY_ASSETS}",
+        assets_ignore=f"{WALL_ONLY_ASSETS}|{BRIEF_ONLY_ASSETS}|{REVIEW_ONLY_ASSETS}",
     )
     server = app.server
     if settings.trusted_proxies > 0:
@@ -213,4 +214,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
     register_all(app, deps)
     app.wall = create_wall_app(server, deps, settings, ASSETS, build_token(ASSETS))
     app.brief = create_brief_app(server, deps, settings, ASSETS, briefings)
+    app.review = create_review_app(server, deps, settings, ASSETS)
     return app

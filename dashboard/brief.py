@@ -31,7 +31,7 @@ from views.brief import create_brief_page, create_brief_shell, create_slides
 
 PREFIX = "/brief/"
 # the command page's and the wall's own scripts and styles are not the slides'
-NOT_BRIEF_ASSETS = r"^((page|panels|wall|onemap|alarms)\.js|wall\.css)$"
+NOT_BRIEF_ASSETS = r"^((page|panels|wall|onemap|alarms)\.js|(wall|review)\.css)$"
 BRIEF_ONLY_ASSETS = r"^brief\.(js|css)$"
 
 

@@ -42,6 +42,7 @@ class OneMapDash(Dash):
     first_fetches: Callable[[], list[str]] | None = None  # the map's layer URLs of the request
     wall: OneMapDash | None = None  # the wall screen's app at /wall/ (dashboard.wall)
     brief: OneMapDash | None = None  # the briefing slides' app at /brief/ (dashboard.brief)
+    review: OneMapDash | None = None  # the committee review's app at /review/
     deps: Any = None  # the wall app's callbacks.deps.Deps (dashboard cannot name it here)
 
     def interpolate_index(self, **kwargs: str) -> str:  # type: ignore[override]

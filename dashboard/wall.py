@@ -33,7 +33,7 @@ PREFIX = "/wall/"
 # the command page's own scripts (its links, its tables' library) are not the wall's; the
 # wall's are not the command page's (dashboard.app ignores these)
 WALL_ONLY_ASSETS = r"^wall\.(js|css)$"
-COMMAND_ONLY_ASSETS = r"^((page|panels)\.js|brief\.(js|css))$"
+COMMAND_ONLY_ASSETS = r"^((page|panels)\.js|brief\.(js|css)|review\.css)$"
 
 
 CODE_PACKAGES = (

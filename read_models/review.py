@@ -12,6 +12,7 @@ it (from_status/from_progress); an older event without that is read from the eve
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
@@ -34,6 +35,8 @@ from data_loaders.times import CHINA, as_utc
 from data_loaders.vocab import TASK_STATUSES
 
 ALL = "all"
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CODE = re.compile(r"^[A-Za-z0-9_\-]{1,32}$")  # a committee code
 CHANGE_KINDS = ("done", "moved", "newly_overdue", "not_moved", "new")
 
 
@@ -48,6 +51,30 @@ class Before:
     status: str | None
     progress: int | None
     known: bool = True  # False: the change history cannot tell (an event older than 0009)
+
+
+class BadArgument(ValueError):
+    """A query argument the review cannot take (its name and why)."""
+
+
+def review_args(args: Any, today: date) -> tuple[str, date | None]:
+    """(committee code or "all", since day or None) from a query, bounded: since from 2000 to
+    today; BadArgument otherwise."""
+    committee = (args.get("committee") or ALL).strip()[:40]
+    if committee != ALL and not CODE.match(committee):
+        raise BadArgument("committee: a committee code or all")
+    raw = (args.get("since") or "").strip()[:20]
+    if not raw:
+        return committee, None
+    if not DAY.match(raw):
+        raise BadArgument("since: a day YYYY-MM-DD")
+    try:
+        since = date.fromisoformat(raw)
+    except ValueError:
+        raise BadArgument("since: not a real day") from None
+    if not date(2000, 1, 1) <= since <= today:
+        raise BadArgument("since: from 2000-01-01 to today")
+    return committee, since
 
 
 def quarter_start(day: date) -> date:

@@ -311,6 +311,8 @@ def real_figures(api, engine) -> dict:
     out["quarter"] = orjson.loads(
         api.get("/api/rankings?quarter=2026-Q4", headers=basic("vera")).data
     )
+    # the committee review (issue 18): a drill's tasks never reach it
+    out["review"] = orjson.loads(api.get("/api/review", headers=basic("vera")).data)
     return out
 
 

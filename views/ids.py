@@ -119,3 +119,34 @@ BRIEF_CONF = "brief-conf"  # what assets/brief.js runs on: the version, the poll
 BRIEF_TICK = "brief-tick"  # the poll: a new data version draws the deck again
 BRIEF_DECK = "brief-deck"  # the slides (one shown at a time by assets/brief.js)
 BRIEF_COUNTER = "brief-counter"  # "3 / 11"
+
+# the committee review (/review/, dashboard.review)
+REVIEW_COMMITTEE = "review-committee"  # which committee (or all)
+REVIEW_SINCE = "review-since"  # since which day (empty: each committee's last review)
+REVIEW_BODY = "review-body"  # the review itself (drawn again on a filter or a change)
+REVIEW_LINKS = "review-links"  # the downloads for the review shown
+REVIEW_CONF = "review-conf"  # the data version the body was drawn at
+REVIEW_TICK = "review-tick"  # the poll: a new data version draws the review again
+REVIEW_MEETINGS = "review-meetings"  # the meetings recorded, newest first
+REVIEW_UPLOAD = "review-upload"  # a returned progress workbook (operators)
+REVIEW_UPLOAD_MESSAGE = "review-upload-message"
+MEET_FORM = "meet-form"  # the meeting record's form (operators)
+MEET_DATE = "meet-date"
+MEET_COMMITTEES = "meet-committees"
+MEET_TITLE = "meet-title"
+MEET_ATTENDEES = "meet-attendees"
+MEET_SUMMARY = "meet-summary"
+MEET_DECISIONS = "meet-decisions"  # the decision rows
+MEET_ADD_DECISION = "meet-add-decision"
+MEET_NOTES = "meet-notes"  # the task-note rows
+MEET_ADD_NOTE = "meet-add-note"
+MEET_SAVE = "meet-save"
+MEET_MESSAGE = "meet-message"
+# pattern-matching ids of a decision row's and a note row's fields: {"type": …, "row": n}
+DEC_TEXT = "dec-text"
+DEC_TASK = "dec-task"  # the checkbox "becomes a task"
+DEC_COMMITTEE = "dec-committee"
+DEC_OWNER = "dec-owner"
+DEC_DUE = "dec-due"
+NOTE_TASK = "note-task"
+NOTE_TEXT = "note-text"

@@ -28,7 +28,16 @@ from data_loaders.store.schema import (
 from data_loaders.times import CHINA
 
 REVIEW_STREAM = 0x5256  # "RV"
+# where a done task's proof is kept (a reserved example domain: the demo links nowhere real)
+EVIDENCE = "https://docs.example.org/anweihui/{code}.pdf"
+REPORTS = (
+    (30, "已制定工作方案，明确责任分工和时间节点"),
+    (60, "已完成现场排查，正在督促整改落实"),
+    (90, "主体工作已完成，正在组织验收和资料归档"),
+    (100, "已完成全部工作，佐证材料已上传"),
+)
 ACTORS = ("duty", "duty", "admin")
+STAGES = "二三四五六七八九十"
 
 TASK_TEXTS: dict[str, tuple[str, ...]] = {
     "road_traffic": (
@@ -98,7 +107,8 @@ def task_title(committee: str, zh: str, k: int) -> str:
     texts = TASK_TEXTS.get(committee)
     if not texts:
         return f"{zh}领域重点任务{k + 1}"
-    return texts[k % len(texts)]
+    stage = k // len(texts)  # a task the committee set again: its next stage, said
+    return texts[k % len(texts)] + (f"（第{STAGES[stage - 1]}阶段）" if stage else "")
 
 
 def review_days(today: date) -> tuple[date, date]:
@@ -109,6 +119,12 @@ def review_days(today: date) -> tuple[date, date]:
     if first > today - timedelta(days=7):
         first = _quarter_back(first)
     return _quarter_back(first), first
+
+
+def _review_title(day: date) -> str:
+    """A review held in a quarter's first month reviews the quarter before it."""
+    back = _quarter_back(day)
+    return f"{back.year}年第{'一二三四'[(back.month - 1) // 3]}季度安委会督查会议"
 
 
 def _quarter_back(day: date) -> date:
@@ -131,13 +147,21 @@ def make_reviews(session: Session, seed: int, today: date, now: datetime) -> str
         events.extend(_history(rng, t, year_start, today, now))
     if events:
         session.execute(insert(CommitteeTaskEvent), events)
+    last = {e["task_id"]: e for e in events}  # each task's latest change, in order
+    for task_id, e in last.items():
+        # the task says what its last report said, and a done task where its proof is
+        session.execute(
+            update(CommitteeTask)
+            .where(CommitteeTask.id == task_id)
+            .values(note=e["note"], evidence_url=e["evidence_url"], updated_by=e["actor"])
+        )
     meetings = 0
     for n, day in enumerate(review_days(today)):
         if day < year_start - timedelta(days=90):
             continue
         meeting = ReviewMeeting(
             held_on=day,
-            title=f"{day.year}年第{(day.month - 1) // 3 + 1}季度安委会督查会议",
+            title=_review_title(day),
             attendees="市安委会副主任、安委办主任，八个专委会办公室负责人，各镇街分管负责人",
             summary="听取各专委会重点任务推进情况汇报，逐项督查逾期和滞后任务。",
             recorded_by="duty",
@@ -200,8 +224,8 @@ def _history(
                 "actor": rng.choice(ACTORS),
                 "status": new_status,
                 "progress": mark,
-                "note": f"进度更新至 {mark}%",
-                "evidence_url": None,
+                "note": _report(mark, new_status),
+                "evidence_url": EVIDENCE.format(code=t.code) if new_status == "done" else None,
                 "from_status": status,
                 "from_progress": progress,
                 "source": "panel",
@@ -209,3 +233,10 @@ def _history(
         )
         status, progress = new_status, mark
     return out
+
+
+def _report(progress: int, status: str) -> str:
+    """What an owner unit writes at a progress mark (进展情况)."""
+    if status == "done":
+        return REPORTS[-1][1]
+    return next(text for upto, text in REPORTS if progress <= upto)

@@ -36,7 +36,15 @@ def create_committee_tab(
         for c in panel["committees"]
         for t in c["overdue_tasks"]
     ]
+    review = "/review/" + ("?lang=en" if lang == "en" else "")
     return [
+        html.A(
+            label("review.link", lang) + " ›",
+            href=review,
+            className="tab-link",
+            id="committee-review-link",
+            title=label("review.title", lang),
+        ),
         html.Div(
             [
                 big(
