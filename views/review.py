@@ -58,7 +58,9 @@ def china_minute(iso: str | None) -> str:
 
 def create_review_shell() -> html.Div:
     """What /review/'s layout serves for every URL: where the page for the URL is drawn."""
-    return html.Div([dcc.Location(id=ids.PAGE_LOCATION), html.Div(id=ids.PAGE_ROOT)])
+    # the filters write the URL (shareable) without loading the page again
+    location = dcc.Location(id=ids.PAGE_LOCATION, refresh="callback-nav")
+    return html.Div([location, html.Div(id=ids.PAGE_ROOT)])
 
 
 def _since_text(section: dict[str, Any], label: Label, lang: str) -> str:
@@ -372,11 +374,14 @@ def decision_row(n: int, committees: list[dict[str, Any]], label: Label, lang: s
                 className="rv-input",
                 maxLength=100,
             ),
-            dcc.Input(
-                id={"type": ids.DEC_DUE, "row": n},
-                type="date",
-                className="rv-input",
-                **{"aria-label": label("review.form.due", lang)},
+            html.Label(
+                [
+                    html.Span(label("review.form.due", lang), className="rv-label"),
+                    dcc.Input(
+                        id={"type": ids.DEC_DUE, "row": n}, type="date", className="rv-input"
+                    ),
+                ],
+                className="rv-field rv-inline",
             ),
         ],
         className="rv-row",
