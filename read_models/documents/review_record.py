@@ -9,7 +9,8 @@ status alone (安委会重点任务督查情况).
 Every text from the store goes in as a run's text (python-docx escapes it), first stripped of
 what XML 1.0 cannot hold (control characters, lone surrogates), so a task text cannot break
 the file. The page, fonts, section heads, tables and footer are the briefing's
-(briefing_docx)."""
+(briefing_docx); the overdue table also fixes its columns' widths and repeats its head row on
+each page."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from typing import Any
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
 
 from data_loaders import vocab
 from read_models.documents.briefing_docx import (
@@ -107,6 +110,20 @@ def review_record_name(meeting: dict[str, Any] | None, review: dict[str, Any]) -
     code = review.get("committee") or "all"
     code = "" if code == "all" else _SAFE_CODE.sub("", str(code))[:40]
     return f"review-{code}-{day}.docx" if code else f"review-{day}.docx"
+
+
+def since_of_record(meeting: dict[str, Any], meetings: list[dict[str, Any]]) -> date | None:
+    """The day a meeting's record counts changes from: that of the meeting before it (of
+    `meetings`, load_meetings' list) which reviewed one of its committees; None when there is
+    none (load_review's default then: the last meeting, else the quarter's first day)."""
+    codes = {c["code"] for c in meeting["committees"]}
+    key = (meeting["held_on"], meeting["id"])
+    earlier = [
+        (m["held_on"], m["id"])
+        for m in meetings
+        if (m["held_on"], m["id"]) < key and codes & {c["code"] for c in m["committees"]}
+    ]
+    return date.fromisoformat(max(earlier)[0]) if earlier else None
 
 
 class _Writer:
@@ -264,8 +281,8 @@ def _decisions(w: _Writer, meeting: dict[str, Any] | None) -> None:
             )
 
 
-def _task_line(t: dict[str, Any]) -> str:
-    return f"{clean(t['code'])}　{clean(t['title'])}"
+def _task_line(t: dict[str, Any], lang: str) -> str:
+    return f"{clean(t['code'])}{pick(lang, '　', '  ')}{clean(t['title'])}"
 
 
 def _change_note(kind: str, t: dict[str, Any], lang: str) -> str:
@@ -307,7 +324,7 @@ def _progress(w: _Writer, review: dict[str, Any]) -> None:
         name = committee_name(c, lang)
         lead = clean(c.get("lead_unit"))
         lead = pick(lang, f"（牵头单位：{lead}）", f" (lead: {lead})") if lead else ""
-        w.sub(pick(lang, f"（{numeral(i)}）{name}{lead}", f"{i}. {name}{lead}"))
+        w.sub(pick(lang, f"（{numeral(i)}）{name}{lead}", f"3.{i} {name}{lead}"))
         s, total, done, rate = c["by_status"], c["tasks_total"], c["done"], percent(c["rate"])
         w.para(
             pick(
@@ -333,7 +350,7 @@ def _progress(w: _Writer, review: dict[str, Any]) -> None:
             w.labelled(count, "", 10.5, 21)
             for code in codes:
                 t = by_code[code]
-                w.item(_task_line(t), _change_note(kind, t, lang), left=42)
+                w.item(_task_line(t, lang), _change_note(kind, t, lang), left=42)
 
 
 def overdue_rows(review: dict[str, Any], lang: str) -> list[list[str]]:
@@ -366,10 +383,24 @@ def _overdue(w: _Writer, review: dict[str, Any]) -> None:
     head = pick(
         lang, "专委会|任务|责任单位|完成时限|逾期天数", "Committee|Task|Owner unit|Due|Days late"
     )
-    add_table(
-        w.word,
-        Block("table", head=head.split("|"), rows=rows, widths=(26, 70, 30, 20, 14), align="LLLCC"),
-    )
+    widths = (28, 62, 30, 25, 15)  # mm, the 160 mm text width
+    add_table(w.word, Block("table", head=head.split("|"), rows=rows, widths=widths, align="LLLCC"))
+    _fixed_columns(w.word.tables[-1], widths)
+
+
+def _fixed_columns(table: Any, widths: tuple[float, ...]) -> None:
+    """Columns of the given widths (LibreOffice reads the table's grid, not the cells'), the
+    head row repeated on each page and no row split across pages: the last two go through
+    the oxml layer (w:tblHeader, w:cantSplit), python-docx has no API for them."""
+    table.autofit = False
+    for column, mm in zip(table.columns, widths, strict=True):
+        column.width = Mm(mm)
+    for i, row in enumerate(table.rows):
+        props = row._tr.get_or_add_trPr()
+        for tag in ("w:tblHeader", "w:cantSplit") if i == 0 else ("w:cantSplit",):
+            el = OxmlElement(tag)
+            el.set(qn("w:val"), "true")
+            props.append(el)
 
 
 def _notes(w: _Writer, meeting: dict[str, Any] | None) -> None:
