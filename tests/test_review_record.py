@@ -132,9 +132,23 @@ def test_a_meetings_record_says_its_decisions_and_the_changes(small_city):
     line = next(t for t in lines if t.startswith(f"{moved_code}　"))
     assert line.endswith(f"进行中 {was}% → 进行中 {to}%）")
     assert any(t.startswith(new_code) and "完成化工园区封闭化管理改造" in t for t in lines)
-    assert any(noted_code in t and t.endswith("进度滞后，责任单位说明原因") for t in lines)
-    expected = overdue_expected(review)
+    notes = lines[lines.index("五、会议讨论的任务") + 1 :]
+    assert (
+        notes[0].startswith(f"1. {noted_code}　")
+        and notes[1] == "会议意见：进度滞后，责任单位说明原因"
+    )
+    reviewed = {
+        **review,
+        "committees": [c for c in review["committees"] if c["code"] in body["committees"]],
+    }
+    expected = overdue_expected(reviewed)  # the committees the meeting reviewed, no other
     assert expected and overdue_read(word) == expected
+    subs = [t for t in lines if t.startswith("（")]
+    assert [t.split("）")[1].split("（")[0] for t in subs] == [
+        c["name"] for c in reviewed["committees"]
+    ]
+    tasks = sum(c["tasks_total"] for c in reviewed["committees"])
+    assert any(t.startswith(f"本次督查 2 个专委会，共 {tasks} 项重点任务") for t in lines)
     foot = word.sections[0].footer.paragraphs[0].text
     assert "2026-11-23 16:30:00" in foot and foot.startswith("第 ")
     assert review_record_name(meeting, review) == "review-2026-11-23.docx"

@@ -26,6 +26,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from data_loaders import vocab
+from data_loaders.rules.metrics import rate
 from read_models.documents.briefing_docx import (
     BODY_FONT,
     HEAD_FONT,
@@ -126,6 +127,22 @@ def since_of_record(meeting: dict[str, Any], meetings: list[dict[str, Any]]) -> 
     return date.fromisoformat(max(earlier)[0]) if earlier else None
 
 
+def meeting_part(review: dict[str, Any], meeting: dict[str, Any] | None) -> dict[str, Any]:
+    """The part of the review a meeting's record reports: the committees the meeting reviewed
+    (the totals counted again over them); the review whole without a meeting, or when it has
+    none of the meeting's committees."""
+    if meeting is None:
+        return review
+    codes = {c["code"] for c in meeting["committees"]}
+    shown = [c for c in review["committees"] if c["code"] in codes]
+    if not shown or len(shown) == len(review["committees"]):
+        return review
+    total, done = sum(c["tasks_total"] for c in shown), sum(c["done"] for c in shown)
+    overdue = sum(c["by_status"]["overdue"] for c in shown)
+    totals = {"tasks": total, "done": done, "rate": rate(done, total), "overdue": overdue}
+    return {**review, "committees": shown, "totals": totals}
+
+
 class _Writer:
     """The document being written, with the record's paragraph kinds."""
 
@@ -180,9 +197,11 @@ def review_record_docx(
     review: dict[str, Any], meeting: dict[str, Any] | None, lang: str, made_at_: datetime
 ) -> bytes:
     """The review record as .docx bytes (lang zh or en): `review` is load_review's document,
-    `meeting` load_meeting's (None: the review's status alone), `made_at_` when it is made
-    (written in the footer, China time)."""
+    `meeting` load_meeting's (None: the review's status alone; given, the record reports the
+    committees it reviewed: meeting_part), `made_at_` when it is made (written in the footer,
+    China time)."""
     lang = "en" if lang == "en" else "zh"
+    review = meeting_part(review, meeting)
     w = _Writer(lang)
     section = w.word.sections[0]
     a4_portrait(section)
@@ -246,13 +265,13 @@ def _overview(w: _Writer, review: dict[str, Any], meeting: dict[str, Any] | None
                 "No meeting chosen: the review's status alone.",
             )
         )
-    n, rate = len(review["committees"]), percent(t["rate"])
+    n, pct = len(review["committees"]), percent(t["rate"])
     w.para(
         pick(
             lang,
             f"本次督查 {n} 个专委会，共 {t['tasks']} 项重点任务，已完成 {t['done']} 项，"
-            f"完成率 {rate}，逾期 {t['overdue']} 项。",
-            f"{n} committee(s) reviewed: {t['tasks']} key tasks, {t['done']} done ({rate}), "
+            f"完成率 {pct}，逾期 {t['overdue']} 项。",
+            f"{n} committee(s) reviewed: {t['tasks']} key tasks, {t['done']} done ({pct}), "
             f"{t['overdue']} overdue.",
         )
     )
@@ -325,14 +344,14 @@ def _progress(w: _Writer, review: dict[str, Any]) -> None:
         lead = clean(c.get("lead_unit"))
         lead = pick(lang, f"（牵头单位：{lead}）", f" (lead: {lead})") if lead else ""
         w.sub(pick(lang, f"（{numeral(i)}）{name}{lead}", f"3.{i} {name}{lead}"))
-        s, total, done, rate = c["by_status"], c["tasks_total"], c["done"], percent(c["rate"])
+        s, total, done, pct = c["by_status"], c["tasks_total"], c["done"], percent(c["rate"])
         w.para(
             pick(
                 lang,
-                f"共 {total} 项任务，已完成 {done}/{total}（{rate}）；其中未开始 "
+                f"共 {total} 项任务，已完成 {done}/{total}（{pct}）；其中未开始 "
                 f"{s['not_started']} 项、进行中 {s['in_progress']} 项、已完成 {s['done']} 项、"
                 f"逾期 {s['overdue']} 项。",
-                f"{done}/{total} tasks done ({rate}): {s['not_started']} not started, "
+                f"{done}/{total} tasks done ({pct}): {s['not_started']} not started, "
                 f"{s['in_progress']} in progress, {s['done']} done, {s['overdue']} overdue.",
             )
         )
@@ -411,6 +430,5 @@ def _notes(w: _Writer, meeting: dict[str, Any] | None) -> None:
         w.none()
         return
     for i, n in enumerate(notes, start=1):
-        p = w.item(f"{i}. {clean(n['task'])}　{clean(n['title'])}", left=0)
-        font(p.add_run(pick(lang, "：", ": ")), BODY_FONT, 10.5)
-        font(p.add_run(clean(n["note"])), BODY_FONT, 10.5)
+        w.item(f"{i}. {clean(n['task'])}{pick(lang, '　', '  ')}{clean(n['title'])}", left=0)
+        w.labelled(pick(lang, "会议意见：", "The meeting: "), clean(n["note"]) or "—", 10.5, 21)
