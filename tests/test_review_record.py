@@ -129,6 +129,8 @@ def test_a_meetings_record_says_its_decisions_and_the_changes(small_city):
     assert "1. 各专委会每月 25 日前报送任务进展" in lines
     assert "2. 完成化工园区封闭化管理改造" in lines
     assert f"形成任务 {new_code}，责任单位：县应急管理局，完成时限：2026年12月31日" in lines
+    day = f"{since.year}年{since.month}月{since.day}日"
+    assert f"自 {day}（上次督查会议）以来：" in lines  # the meeting before this one
     line = next(t for t in lines if t.startswith(f"{moved_code}　"))
     assert line.endswith(f"进行中 {was}% → 进行中 {to}%）")
     assert any(t.startswith(new_code) and "完成化工园区封闭化管理改造" in t for t in lines)

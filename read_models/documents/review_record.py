@@ -62,7 +62,7 @@ CHANGES = (  # change kind -> (zh, en)
 )
 SINCE_FROM = {
     "given": ("指定起始日", "the day given"),
-    "meeting": ("上次督查会议", "the last review meeting"),
+    "meeting": ("上次督查会议", "the last review meeting"),  # or the one before the record's
     "quarter": ("本季度第一天", "the quarter's first day"),
 }
 
@@ -356,7 +356,10 @@ def _progress(w: _Writer, review: dict[str, Any]) -> None:
             )
         )
         since = day_text(c["since"], lang)
-        why = pick(lang, *SINCE_FROM.get(c["since_from"], ("", "")))
+        source = c["since_from"]
+        if source == "given" and _a_meeting_of(review, c["code"], c["since"]):
+            source = "meeting"  # the day given is a review meeting's (since_of_record)
+        why = pick(lang, *SINCE_FROM.get(source, ("", "")))
         why = pick(lang, f"（{why}）", f" ({why})") if why else ""
         w.para(pick(lang, f"自 {since}{why}以来：", f"Since {since}{why}:"))
         by_code = {t["code"]: t for t in c["tasks"]}
@@ -370,6 +373,14 @@ def _progress(w: _Writer, review: dict[str, Any]) -> None:
             for code in codes:
                 t = by_code[code]
                 w.item(_task_line(t, lang), _change_note(kind, t, lang), left=42)
+
+
+def _a_meeting_of(review: dict[str, Any], committee: str, day: str) -> bool:
+    """Whether one of the review's meetings reviewed the committee on that day."""
+    return any(
+        m["held_on"] == day and any(c["code"] == committee for c in m["committees"])
+        for m in review.get("meetings", [])
+    )
 
 
 def overdue_rows(review: dict[str, Any], lang: str) -> list[list[str]]:
