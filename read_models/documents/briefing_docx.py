@@ -30,7 +30,7 @@ ALIGN = {"L": WD_ALIGN_PARAGRAPH.LEFT, "C": WD_ALIGN_PARAGRAPH.CENTER}
 ALIGN["R"] = WD_ALIGN_PARAGRAPH.RIGHT
 
 
-def _font(run: Any, name: str, size: float, bold: bool = False, grey: bool = False) -> None:
+def font(run: Any, name: str, size: float, bold: bool = False, grey: bool = False) -> None:
     run.font.name = name
     run.font.size = Pt(size)
     run.font.bold = bold
@@ -40,7 +40,7 @@ def _font(run: Any, name: str, size: float, bold: bool = False, grey: bool = Fal
     fonts.set(qn("w:eastAsia"), name)
 
 
-def _page_field(paragraph: Any) -> None:
+def page_field(paragraph: Any) -> None:
     """A PAGE field: Word writes the page's number."""
     run = paragraph.add_run()
     for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
@@ -52,7 +52,35 @@ def _page_field(paragraph: Any) -> None:
             el.set(qn("xml:space"), "preserve")
             el.text = text
         run.element.append(el)
-    _font(run, BODY_FONT, 9)
+    font(run, BODY_FONT, 9)
+
+
+def a4_portrait(section: Any) -> None:
+    """A4 portrait with the margins offices use (a docx section)."""
+    section.orientation = WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    for side in ("left_margin", "right_margin"):
+        setattr(section, side, Mm(25))
+    section.top_margin, section.bottom_margin = Mm(25), Mm(22)
+
+
+def page_footer(section: Any, made: str, lang: str) -> None:
+    """The footer: 第 N 页 and when the document was made (`made`: words.made_at)."""
+    foot = section.footer.paragraphs[0]
+    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    font(foot.add_run(pick(lang, "第 ", "Page ")), BODY_FONT, 9)
+    page_field(foot)
+    font(foot.add_run(pick(lang, " 页　", "   ")), BODY_FONT, 9)
+    font(foot.add_run(pick(lang, f"生成时间：{made}", f"made {made}")), BODY_FONT, 8, grey=True)
+
+
+def section_head(word: Any, n: int, text: str, lang: str) -> None:
+    """A numbered section head: 一、… in Chinese, 1. … in English."""
+    p = word.add_paragraph()
+    p.paragraph_format.space_before = Pt(10)
+    p.paragraph_format.keep_with_next = True
+    head = f"{numeral(n)}、{text}" if lang == "zh" else f"{n}. {text}"
+    font(p.add_run(head), HEAD_FONT, 14, bold=True)
 
 
 def write_briefing_docx(
@@ -62,59 +90,47 @@ def write_briefing_docx(
     lang = "en" if lang == "en" else "zh"
     word = Document()
     section = word.sections[0]
-    section.orientation = WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    for side in ("left_margin", "right_margin"):
-        setattr(section, side, Mm(25))
-    section.top_margin, section.bottom_margin = Mm(25), Mm(22)
+    a4_portrait(section)
     heading = title(doc, lang)
     word.core_properties.title = heading
     word.core_properties.subject = subtitle(doc, lang)
     word.core_properties.language = "zh-CN" if lang == "zh" else "en"
     made = made_at(now, lang)
-    foot = section.footer.paragraphs[0]
-    foot.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(foot.add_run(pick(lang, "第 ", "Page ")), BODY_FONT, 9)
-    _page_field(foot)
-    _font(foot.add_run(pick(lang, " 页　", "   ")), BODY_FONT, 9)
-    _font(foot.add_run(pick(lang, f"生成时间：{made}", f"made {made}")), BODY_FONT, 8, grey=True)
+    page_footer(section, made, lang)
 
     p = word.add_paragraph()
     p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _font(p.add_run(heading), HEAD_FONT, 18, bold=True)
+    font(p.add_run(heading), HEAD_FONT, 18, bold=True)
     for line in (subtitle(doc, lang), pick(lang, f"生成时间：{made}", f"Made {made}")):
         p = word.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(p.add_run(line), BODY_FONT, 10, grey=True)
+        font(p.add_run(line), BODY_FONT, 10, grey=True)
     n = 0
     for block in briefing_blocks(doc, lang):
         if block.kind == "section":
             n += 1
-            p = word.add_paragraph()
-            p.paragraph_format.space_before = Pt(10)
-            p.paragraph_format.keep_with_next = True
-            text = f"{numeral(n)}、{block.text}" if lang == "zh" else f"{n}. {block.text}"
-            _font(p.add_run(text), HEAD_FONT, 14, bold=True)
+            section_head(word, n, block.text, lang)
         elif block.kind in ("para", "note"):
             p = word.add_paragraph()
             note = block.kind == "note"
             if not note and lang == "zh":
                 p.paragraph_format.first_line_indent = Pt(21)  # two characters, as offices do
-            _font(p.add_run(block.text), BODY_FONT, 9 if note else 11, grey=note)
+            font(p.add_run(block.text), BODY_FONT, 9 if note else 11, grey=note)
         elif block.kind == "table":
-            _table(word, block)
+            add_table(word, block)
         elif block.kind == "image":
             word.add_picture(io.BytesIO(map_png), width=Mm(160))
             word.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
             p = word.add_paragraph()
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            _font(p.add_run(block.text), BODY_FONT, 9, grey=True)
+            font(p.add_run(block.text), BODY_FONT, 9, grey=True)
     out = io.BytesIO()
     word.save(out)
     return out.getvalue()
 
 
-def _table(word: Any, block: Block) -> None:
+def add_table(word: Any, block: Block) -> None:
+    """A table block: a bold head row, widths shared out of the 160 mm text width."""
     table = word.add_table(rows=1, cols=len(block.head))
     table.style = "Light Grid Accent 1"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -124,13 +140,13 @@ def _table(word: Any, block: Block) -> None:
     for i, text in enumerate(block.head):
         cell = table.rows[0].cells[i]
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-        _font(cell.paragraphs[0].add_run(text), HEAD_FONT, 9.5, bold=True)
+        font(cell.paragraphs[0].add_run(text), HEAD_FONT, 9.5, bold=True)
     for r, row in enumerate(block.rows):
         cells = table.add_row().cells
         for i, value in enumerate(row):
             para = cells[i].paragraphs[0]
             para.alignment = ALIGN.get(aligns[i], WD_ALIGN_PARAGRAPH.LEFT)
-            _font(para.add_run(str(value)), BODY_FONT, 9.5, bold=r in block.marked)
+            font(para.add_run(str(value)), BODY_FONT, 9.5, bold=r in block.marked)
     if widths:
         for row in table.rows:
             for i, cell in enumerate(row.cells):
