@@ -475,7 +475,8 @@ def _check_row(
             new_link = check_link(link)
         except LinkError as exc:
             add(EVIDENCE, exc.zh, exc.en)
-    if status == "done" and progress is not None and progress != 100:
+    moved = (status, progress) != (task.status, task.progress)  # (as stored: nothing to say)
+    if moved and status == "done" and progress is not None and progress != 100:
         add(
             PROGRESS,
             f"状态为已完成，进度却是 {progress}：已完成的任务进度应为 100"
@@ -483,7 +484,7 @@ def _check_row(
             f"the status is done but the progress is {progress}: a done task is at 100 (or set "
             "the status to in progress)",
         )
-    if progress is not None and progress < task.progress and new_note is None:
+    if moved and progress is not None and progress < task.progress and new_note is None:
         add(
             PROGRESS,
             f"进度从 {task.progress} 降为 {progress}，却没有在“{NOTE}”中说明原因："
