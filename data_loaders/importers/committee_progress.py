@@ -367,7 +367,7 @@ class _Errors:
 
     def add(self, r: ProgressRow, column: str, zh: str, en: str) -> None:
         letter = r.letters.get(column)
-        where = f"{column}（{letter} 列）" if letter else column
+        where = f"{letter} {column}" if letter else column  # "F 进度": letter and header
         self.items.append(RowError(r.row, where, zh, en, sheet=r.sheet))
 
 
