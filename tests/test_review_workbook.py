@@ -250,7 +250,8 @@ def _cases(doc: dict) -> dict[str, tuple[Any, str, str, str]]:
         sheet.cell(r, COL["状态"]).value = "已完成"
         sheet.cell(r, COL["进度"]).value = 90
 
-    return {
+    cases = {
+        "formula": (_set(lambda b: code, "进展情况", "=1+1"), "进展情况", "公式", "formula"),
         "task text": (_set(lambda b: code, "任务", "改过的任务内容"), "任务", "任务内容", "task"),
         "owner unit": (
             _set(lambda b: code, "责任单位", "别的单位"),
@@ -293,6 +294,7 @@ def _cases(doc: dict) -> dict[str, tuple[Any, str, str, str]]:
             "http",
         ),
     }
+    return cases
 
 
 CASES = [
@@ -312,6 +314,7 @@ CASES = [
     "done below 100",
     "status unknown",
     "bad link",
+    "formula",
 ]
 
 

@@ -153,7 +153,8 @@ def _too_big() -> FileProblem:
 
 
 def _open_book(raw: bytes) -> Any:
-    """The workbook (openpyxl, read-only, values), after the zip itself is checked."""
+    """The workbook (openpyxl, read-only; a formula is read as one), after the zip itself
+    is checked."""
     from openpyxl import load_workbook
 
     if raw.startswith(b"\xd0\xcf\x11\xe0"):
@@ -179,7 +180,7 @@ def _open_book(raw: bytes) -> Any:
             f"文件解压后超过 {MAX_UNPACKED // 1024 // 1024} MB", "the file unpacks to too much data"
         )
     try:
-        return load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        return load_workbook(io.BytesIO(raw), read_only=True, data_only=False)  # formulas seen
     except Exception as exc:  # openpyxl's own errors for broken workbooks
         detail = str(exc).strip()[:200] or type(exc).__name__
         raise FileProblem(
@@ -188,7 +189,14 @@ def _open_book(raw: bytes) -> Any:
         ) from None
 
 
-def _cell(value: Any) -> Any:
+class Formula(str):
+    """A cell that holds a formula (its text): refused, a returned sheet holds values."""
+
+
+def _cell(cell: Any) -> Any:
+    value = cell.value
+    if getattr(cell, "data_type", None) == "f" and value is not None:
+        return Formula(str(value))
     if isinstance(value, str):
         return value.strip() or None
     return value
@@ -235,7 +243,7 @@ def _read_book(book: Any) -> list[ProgressRow]:
             continue  # a chart sheet
         name = sheet.title
         header: dict[str, int] | None = None
-        for number, values in enumerate(sheet.iter_rows(max_col=width, values_only=True), start=1):
+        for number, values in enumerate(sheet.iter_rows(max_col=width), start=1):
             if number > MAX_SHEET_ROWS:
                 raise FileProblem(
                     f"工作表“{name}”超过 {MAX_SHEET_ROWS} 行",
@@ -443,6 +451,15 @@ def _check_row(
         return None
     first[r.code] = r
     task = tasks[r.code]
+    formulas = [h for h in HEADERS if isinstance(c.get(h), Formula)]
+    for h in formulas:
+        add(
+            h,
+            f"单元格是公式（{_shown(c[h])}）：请直接填写内容，不要使用公式",
+            f"the cell holds a formula ({_shown(c[h])}): type the value itself",
+        )
+    if formulas:
+        return None
     before = len(errors.items)
     _check_fixed(r, task, add)
     status = progress = None
