@@ -287,6 +287,9 @@ def _export_review(
         click.echo(f"Error: --since {since!r} is not a date (YYYY-MM-DD)", err=True)
         ctx.exit(2)
     now = datetime.now(UTC)
+    if day is not None and not date(2000, 1, 1) <= day <= china_today(now):
+        click.echo(f"Error: --since {since} is not from 2000-01-01 to today", err=True)
+        ctx.exit(2)
     try:
         with session_scope(_engine(ctx)) as session:
             doc = load_review(session, committee, day, china_today(now))
