@@ -20,6 +20,8 @@ from data_loaders.vocab import IMPORT_KINDS
 # The importable kinds' names (data_loaders.importers.KINDS is built from the same list): from
 # vocab, so that `onemap --help` does not have to load geopandas.
 KIND_CHOICE = click.Choice(list(IMPORT_KINDS))
+# The committee review's workbook goes out and comes back filled in: not a kind of data.
+REVIEW_OUT, REVIEW_BACK = "committee-review", "committee-progress"
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -97,7 +99,7 @@ def demo(ctx: click.Context, seed: int, scale: float, replace: bool) -> None:
 @main.command("import")
 @click.argument(
     "kind",
-    type=KIND_CHOICE,
+    type=click.Choice([*IMPORT_KINDS, REVIEW_BACK]),
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
@@ -114,16 +116,36 @@ def demo(ctx: click.Context, seed: int, scale: float, replace: bool) -> None:
     help="Datum of lon/lat: Gaode/Tencent maps are gcj02, Baidu bd09.",
 )
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option(
+    "--as",
+    "actor",
+    default=None,
+    help=f"{REVIEW_BACK}: the operator who imports it (a user name; the changes are theirs).",
+)
 @click.pass_context
 def import_cmd(
-    ctx: click.Context, kind: str, file: str, crs: str | None, datum: str, dry_run: bool
+    ctx: click.Context,
+    kind: str,
+    file: str,
+    crs: str | None,
+    datum: str,
+    dry_run: bool,
+    actor: str | None,
 ) -> None:
-    """Import a file (CSV, XLSX, GeoJSON, Shapefile, GeoPackage): all rows or none."""
+    """Import a file (CSV, XLSX, GeoJSON, Shapefile, GeoPackage): all rows or none.
+    `committee-progress FILE.xlsx --as USER`: a returned committee-review workbook (the
+    owner units' 状态, 进度, 进展情况, 佐证材料), recorded as USER's task changes."""
     from data_loaders.importers import FileProblem, ImportRejected, import_file
     from data_loaders.store import init_db
 
     engine = _engine(ctx)
     init_db(engine)
+    if kind == REVIEW_BACK:
+        _import_progress(engine, file, actor, dry_run)
+        return
+    if actor is not None:
+        click.echo(f"Error: --as is for {REVIEW_BACK} only", err=True)
+        sys.exit(2)
     try:
         report = import_file(
             engine,
@@ -159,10 +181,41 @@ def import_cmd(
     )
 
 
+def _import_progress(engine, file: str, actor: str | None, dry_run: bool) -> None:  # type: ignore[no-untyped-def]
+    """`onemap import committee-progress FILE.xlsx --as USER [--dry-run]`."""
+    from data_loaders.files import FileProblem
+    from data_loaders.importers.committee_progress import import_progress
+    from data_loaders.store import session_scope
+    from data_loaders.users import has_role, role_of
+
+    if not actor:
+        click.echo(f"Error: {REVIEW_BACK} needs --as USER (an operator or admin)", err=True)
+        sys.exit(2)
+    with session_scope(engine) as session:
+        role = role_of(session, actor)
+    if role is None:
+        click.echo(f"Error: no user {actor!r} (add one with `onemap users add`)", err=True)
+        sys.exit(2)
+    if not has_role(role, "operator"):
+        click.echo(f"Error: {actor} is a {role}: importing needs the operator role", err=True)
+        sys.exit(2)
+    name = Path(file).name
+    try:
+        result = import_progress(engine, file, name, actor, role, datetime.now(UTC), dry_run)
+    except FileProblem as exc:
+        click.echo(f"{name}: {exc}", err=True)
+        sys.exit(2)
+    verb = "would change" if result.dry_run else "changed"
+    click.echo(
+        f"{name}: {result.rows} task rows read, {verb} {result.changed}, "
+        f"{result.unchanged} unchanged" + (f": {', '.join(result.codes)}" if result.codes else "")
+    )
+
+
 @main.command("export")
 @click.argument(
     "kind",
-    type=KIND_CHOICE,
+    type=click.Choice([*IMPORT_KINDS, REVIEW_OUT]),
 )
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option(
@@ -172,18 +225,81 @@ def import_cmd(
     show_default=True,
     help="Column names in English or Chinese (import reads both).",
 )
+@click.option(
+    "--committee",
+    default=None,
+    help=f"{REVIEW_OUT}: one committee's code (default all, a sheet each).",
+)
+@click.option(
+    "--since",
+    default=None,
+    help=f"{REVIEW_OUT}: the review's start day, YYYY-MM-DD (default each committee's last "
+    "review meeting, else the quarter's first day).",
+)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default=None, help="Default ONEMAP_LANG.")
 @click.pass_context
-def export_cmd(ctx: click.Context, kind: str, file: str, headers: str) -> None:
+def export_cmd(
+    ctx: click.Context,
+    kind: str,
+    file: str,
+    headers: str,
+    committee: str | None,
+    since: str | None,
+    lang: str | None,
+) -> None:
     """Write a kind to CSV, XLSX, GeoJSON or GeoPackage by the file's extension (.csv, .xlsx,
-    .geojson, .gpkg; WGS84); import reads it back."""
+    .geojson, .gpkg; WGS84); import reads it back. `committee-review FILE.xlsx`: the committee
+    review workbook the owner units fill in (`import committee-progress` reads it back)."""
     from data_loaders.files import FileProblem
     from data_loaders.importers import export_kind
 
+    if kind == REVIEW_OUT:
+        _export_review(ctx, file, committee, since, lang)
+        return
+    if committee is not None or since is not None:
+        click.echo(f"Error: --committee and --since are for {REVIEW_OUT} only", err=True)
+        ctx.exit(2)
     try:
         n = export_kind(_engine(ctx), kind, file, headers=headers)
     except FileProblem as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"wrote {n} rows of {kind} to {file}")
+
+
+def _export_review(
+    ctx: click.Context, file: str, committee: str | None, since: str | None, lang: str | None
+) -> None:
+    """`onemap export committee-review FILE.xlsx [--committee CODE] [--since YYYY-MM-DD]`."""
+    from datetime import date
+
+    from data_loaders.files import write_atomic
+    from data_loaders.store import session_scope
+    from data_loaders.times import china_today
+    from read_models.documents.review_workbook import review_workbook
+    from read_models.review import UnknownCommittee, load_review
+
+    if Path(file).suffix.lower() != ".xlsx":
+        click.echo(f"Error: {REVIEW_OUT} is written as .xlsx, not {file}", err=True)
+        ctx.exit(2)
+    try:
+        day = date.fromisoformat(since) if since else None
+    except ValueError:
+        click.echo(f"Error: --since {since!r} is not a date (YYYY-MM-DD)", err=True)
+        ctx.exit(2)
+    now = datetime.now(UTC)
+    if day is not None and not date(2000, 1, 1) <= day <= china_today(now):
+        click.echo(f"Error: --since {since} is not from 2000-01-01 to today", err=True)
+        ctx.exit(2)
+    try:
+        with session_scope(_engine(ctx)) as session:
+            doc = load_review(session, committee, day, china_today(now))
+    except UnknownCommittee:
+        click.echo(f"Error: no committee {committee!r}", err=True)
+        ctx.exit(2)
+    body = review_workbook(doc, lang or _settings(ctx).lang, now)
+    write_atomic(Path(file), body)
+    tasks = sum(len(c["tasks"]) for c in doc["committees"])
+    click.echo(f"wrote {len(doc['committees'])} committee sheet(s), {tasks} tasks, to {file}")
 
 
 @main.command()

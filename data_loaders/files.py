@@ -36,10 +36,14 @@ class RowError:
     column: str
     zh: str
     en: str
+    sheet: str | None = None  # the worksheet, when the file has several that are read
 
     def __str__(self) -> str:
         where_zh = f"第 {self.row} 行" + (f"“{self.column}”列" if self.column else "")
         where_en = f"row {self.row}" + (f", column {self.column}" if self.column else "")
+        if self.sheet is not None:
+            where_zh = f"工作表“{self.sheet}”{where_zh}"
+            where_en = f"sheet '{self.sheet}', {where_en}"
         return f"{where_zh}：{self.zh} | {where_en}: {self.en}"
 
 
