@@ -6,6 +6,8 @@ data version moves. Each is thin: the work is in read_models.review and the acti
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -15,6 +17,8 @@ from dash import ALL, Input, Output, Patch, State, ctx, html, no_update
 
 from callbacks.deps import Deps
 from data_loaders.actions.reviews import ReviewError, record_meeting_as
+from data_loaders.files import FileProblem
+from data_loaders.importers.committee_progress import MAX_BYTES, import_progress
 from data_loaders.store import session_scope
 from data_loaders.times import china_today
 from read_models.review import BadArgument, UnknownCommittee, load_review, review_args
@@ -30,6 +34,8 @@ from views.review import (
     note_row,
     query_of,
 )
+
+MAX_UPLOAD_CHARS = (MAX_BYTES * 4) // 3 + 8  # the base64 of the largest workbook taken
 
 
 def review_parts(
@@ -82,6 +88,48 @@ def meeting_body(
             if task and isinstance(note, str) and note.strip()
         ],
     }
+
+
+def upload_message(
+    deps: Deps, contents: str, filename: str | None, lang: str, at: datetime
+) -> tuple[Any, bool]:
+    """Import an uploaded workbook (dcc.Upload's data URL) as the signed-in user: (what the
+    page says, whether anything changed). A refused file names every cell at fault."""
+    label = deps.label
+    name = (filename or "upload.xlsx").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    _head, _sep, data = (contents or "").partition(",")
+    if len(data) > MAX_UPLOAD_CHARS:
+        problem = FileProblem("文件超过 10 MiB", "the file is larger than 10 MiB")
+        return _refused(problem, name, label, lang), False
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        problem = FileProblem("文件无法读取", "the upload could not be read")
+        return _refused(problem, name, label, lang), False
+    who = deps.current_user()
+    try:
+        result = import_progress(
+            deps.engine, raw, name, who.name if who else None, who.role if who else None, at
+        )
+    except PermissionError:
+        return html.Span(label("review.upload_forbidden", lang), className="warn"), False
+    except FileProblem as exc:
+        return _refused(exc, name, label, lang), False
+    text = label("review.upload_ok", lang).format(
+        name=result.file_name, changed=result.changed, unchanged=result.unchanged
+    )
+    return html.Span(text, className="ok"), result.changed > 0
+
+
+def _refused(exc: FileProblem, name: str, label: Any, lang: str) -> html.Div:
+    head = label("review.upload_refused", lang).format(name=name)
+    why = exc.zh if lang == "zh" else exc.en
+    # every cell at fault, in Chinese and English, as the other imports say them (as text:
+    # a name from the file is never markup)
+    lines = [html.Li(str(e)) for e in exc.errors[:200]]
+    return html.Div(
+        [html.Span(f"{head} {why}", className="warn"), html.Ul(lines, className="rv-upload-errors")]
+    )
 
 
 def data_token(deps: Deps) -> str:
@@ -256,6 +304,26 @@ def register_review(
             review,
             meetings,
         )
+
+    @app.callback(
+        Output(ids.REVIEW_UPLOAD_MESSAGE, "children"),
+        Output(ids.REVIEW_BODY, "children", allow_duplicate=True),
+        Input(ids.REVIEW_UPLOAD, "contents"),
+        State(ids.REVIEW_UPLOAD, "filename"),
+        State(ids.REVIEW_COMMITTEE, "value"),
+        State(ids.REVIEW_SINCE, "value"),
+        State(ids.PAGE_LOCATION, "search"),
+        prevent_initial_call=True,
+    )
+    def take_workbook(contents, filename, committee, since, search):  # type: ignore[no-untyped-def]
+        if not contents:
+            return no_update, no_update
+        lang = _lang(search, deps)
+        message, changed = upload_message(deps, contents, filename, lang, now())
+        if not changed:
+            return message, no_update
+        body, _meetings, _code, _day, _doc = drawn(committee, since or None, lang)
+        return message, body
 
     @app.callback(
         Output(ids.REVIEW_BODY, "children", allow_duplicate=True),

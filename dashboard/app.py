@@ -26,10 +26,10 @@ from callbacks.panel import panel_parts, strip_parts
 from dashboard.api import create_api
 from dashboard.auth import Auth
 from dashboard.brief import BRIEF_ONLY_ASSETS, create_brief_app
-from dashboard.review import REVIEW_ONLY_ASSETS, create_review_app
 from dashboard.i18n import js_labels, t
 from dashboard.index import OneMapDash
 from dashboard.pages.command import create_layout, create_shell
+from dashboard.review import REVIEW_ONLY_ASSETS, create_review_app
 from dashboard.settings import Settings
 from dashboard.tiles import create_tiles
 from dashboard.wall import WALL_ONLY_ASSETS, build_token, create_wall_app

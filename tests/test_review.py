@@ -316,3 +316,112 @@ def test_the_routes_answer_the_review_and_take_a_meeting_from_an_operator(api, s
     page = client.get("/review/", headers=basic("vera"))
     assert page.status_code == 200 and b"<html" in page.data
     assert client.get("/review/nothing", headers=basic("vera")).status_code == 404
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _edited(workbook: bytes, code: str, progress: int, note: str) -> bytes:
+    """The workbook with one task's 进度 and 进展情况 filled in, as an owner unit would."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from data_loaders.importers.committee_progress import FIRST_ROW, HEADERS, KEY
+
+    book = load_workbook(io.BytesIO(workbook))
+    col = {h: i + 1 for i, h in enumerate(HEADERS)}
+    for sheet in book.worksheets:
+        for row in range(FIRST_ROW, sheet.max_row + 1):
+            if sheet.cell(row, col[KEY]).value == code:
+                sheet.cell(row, col["进度"]).value = progress
+                sheet.cell(row, col["进展情况"]).value = note
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.sqlite_only("the import itself runs on both stores in test_review_workbook")
+def test_the_workbook_and_the_record_download_and_a_returned_file_is_taken(api, small_city):
+    import base64
+
+    from callbacks.deps import Deps
+    from callbacks.review import upload_message
+    from dashboard.i18n import t
+    from data_loaders.users import Identity
+
+    client = api.server.test_client()
+    sheet = client.get("/api/review.xlsx?committee=fire", headers=basic("vera"))
+    assert sheet.status_code == 200 and sheet.mimetype == XLSX
+    assert "review-fire-" in sheet.headers["Content-Disposition"]
+    assert client.get("/api/review.xlsx?since=2999-01-01", headers=basic("vera")).status_code == 400
+    with session_scope(small_city) as s:
+        task = s.scalars(
+            select(CommitteeTask)
+            .join(Committee)
+            .where(Committee.code == "fire", CommitteeTask.status == "in_progress")
+        ).first()
+        code, progress = task.code, task.progress
+    filled = _edited(sheet.data, code, progress + 5, "已完成第二轮排查")
+    url = "/api/review/progress?name=%E6%B6%88%E9%98%B2.xlsx"
+    post = lambda body, who, kind=XLSX: client.post(  # noqa: E731
+        url, data=body, headers=basic(who) | {"Content-Type": kind}
+    )
+    assert post(filled, "vera").status_code == 403
+    assert post(filled, "otto", "multipart/form-data").status_code == 415
+    taken = post(filled, "otto")
+    assert taken.status_code == 200, taken.data
+    got = orjson.loads(taken.data)
+    assert (got["changed"], got["codes"], got["file_name"]) == (1, [code], "消防.xlsx")
+    assert orjson.loads(post(filled, "otto").data)["changed"] == 0  # the same file again
+    backwards = _edited(sheet.data, code, 0, "")  # less done, and no word why
+    refused = post(backwards, "otto")
+    assert refused.status_code == 400
+    problem = orjson.loads(refused.data)
+    cell = problem["errors"][0]
+    assert cell["sheet"] == "消防" and cell["row"] >= 4 and "进度" in cell["column"]
+    assert cell["zh"] and cell["en"]
+    with session_scope(small_city) as s:
+        event = s.scalars(
+            select(CommitteeTaskEvent)
+            .join(CommitteeTask)
+            .where(CommitteeTask.code == code)
+            .order_by(CommitteeTaskEvent.id.desc())
+        ).first()
+        assert (event.actor, event.source, event.file_name) == ("otto", "import", "消防.xlsx")
+        assert (event.from_progress, event.progress) == (progress, progress + 5)
+
+    # the page's upload: the same import as the signed-in user, every cell at fault listed
+    def deps_as(who):
+        return Deps(
+            engine=small_city, lang="zh", label=t, title=lambda _l: "", current_user=lambda: who
+        )
+
+    data = "data:;base64," + base64.b64encode(backwards).decode()
+    message, changed = upload_message(
+        deps_as(Identity("otto", "operator")), data, "x.xlsx", "zh", now_utc()
+    )
+    assert not changed and "未导入" in str(message) and "进度" in str(message)
+    message, changed = upload_message(
+        deps_as(Identity("vera", "viewer")), data, "x.xlsx", "zh", now_utc()
+    )
+    assert not changed and "操作员" in str(message)
+    message, _ = upload_message(
+        deps_as(Identity("otto", "operator")), "data:;base64,@@", "x", "en", now_utc()
+    )
+    assert "could not be read" in str(message)
+
+    docx = client.get("/api/review/record.docx?committee=fire", headers=basic("vera"))
+    assert docx.status_code == 200 and docx.data[:2] == b"PK"
+    meeting = orjson.loads(client.get("/api/review/meetings", headers=basic("vera")).data)
+    first = meeting["meetings"][0]["id"]
+    record = client.get(f"/api/review/meetings/{first}/record.docx", headers=basic("vera"))
+    assert record.status_code == 200 and record.data[:2] == b"PK"
+    assert (
+        client.get("/api/review/meetings/999999/record.docx", headers=basic("vera")).status_code
+        == 404
+    )
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

@@ -384,7 +384,7 @@ def decision_row(n: int, committees: list[dict[str, Any]], label: Label, lang: s
                 className="rv-field rv-inline",
             ),
         ],
-        className="rv-row",
+        className="rv-decision",
         **{"data-row": str(n)},
     )
 
@@ -406,7 +406,7 @@ def note_row(n: int, tasks: list[dict[str, Any]], label: Label, lang: str) -> ht
                 maxLength=2000,
             ),
         ],
-        className="rv-row",
+        className="rv-note",
         **{"data-row": str(n)},
     )
 
@@ -583,12 +583,12 @@ def create_review_page(
                 ],
                 className="rv-filters",
             ),
+            create_upload(view),
             html.Div(problem, className="rv-problem", role="alert") if problem else None,
             html.Main(create_review_body(doc, label, lang) if doc else [], id=ids.REVIEW_BODY),
             html.Section(
                 [
                     html.H2(label("review.meetings", lang)),
-                    create_upload(view),
                     html.Details(
                         [
                             html.Summary(label("review.form", lang)),

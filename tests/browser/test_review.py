@@ -4,11 +4,15 @@ sees it on the page and in the store; a viewer sees the review but no form."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 
+from data_loaders.importers.committee_progress import FIRST_ROW, HEADER_ROW, KEY
 from data_loaders.store import session_scope
 from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent, ReviewMeeting
 from data_loaders.times import china_today
@@ -23,14 +27,14 @@ def backend(request):  # the browser does not care which database serves the pag
 def pick(page, dropdown: str, option: str) -> None:
     """Choose an option of a dcc.Dropdown (Dash 4: a button and a listbox)."""
     page.locator(dropdown).click()
-    # the listbox just opened (a closed dropdown may keep its options in the page, hidden)
-    page.locator('[role="option"]:visible', has_text=option).click()
-    page.keyboard.press("Escape")  # a chosen option leaves the list open
-    page.wait_for_selector('[role="option"]:visible', state="detached")
+    # the options of the list just opened (a checklist's boxes are options too)
+    page.get_by_role("dialog").get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")  # a chosen option may leave the list open
+    page.get_by_role("dialog").wait_for(state="detached")
 
 
 def test_an_operator_records_a_meeting_whose_decision_becomes_a_task(
-    page, signed_server, small_city
+    page, signed_server, small_city, tmp_path
 ):
     base = signed_server
     errors: list[str] = []
@@ -56,15 +60,15 @@ def test_an_operator_records_a_meeting_whose_decision_becomes_a_task(
     # the meeting: a decision that becomes a task, a second decision, a note on a task
     page.click(".rv-record summary")
     page.fill("#meet-attendees", "安委办主任、市应急管理局分管副局长")
-    decision = page.locator("#meet-decisions .rv-row").nth(0)
+    decision = page.locator("#meet-decisions .rv-decision").nth(0)
     decision.locator("textarea").fill("督促液氨企业年底前完成报警联网复核")
     decision.get_by_text("形成新任务").click()
-    pick(page, "#meet-decisions .rv-row >> nth=0 >> .rv-select", "危化品安全专业委员会")
+    pick(page, "#meet-decisions .rv-decision >> nth=0 >> .rv-select", "危化品安全专业委员会")
     decision.locator("input[placeholder=责任单位]").fill("市应急管理局")
     due = (china_today() + timedelta(days=27)).isoformat()
     decision.locator("input[type=date]").fill(due)
     page.click("#meet-add-decision")
-    page.wait_for_selector("#meet-decisions .rv-row >> nth=1")
+    page.wait_for_selector("#meet-decisions .rv-decision >> nth=1")
     # what was typed in the first row is still there (rows are added, not redrawn)
     assert "报警联网复核" in page.locator("#meet-decisions textarea").nth(0).input_value()
     page.locator("#meet-decisions textarea").nth(1).fill("下次督查前各责任单位报送整改计划")
@@ -95,8 +99,36 @@ def test_an_operator_records_a_meeting_whose_decision_becomes_a_task(
     assert "督促液氨企业年底前完成报警联网复核" in body
     assert "自上次督查会议" in body and china_today().isoformat() in body
     # the form is ready for the next one
-    assert page.locator("#meet-decisions .rv-row").count() == 1
+    assert page.locator("#meet-decisions .rv-decision").count() == 1
     assert page.locator("#meet-attendees").input_value() == ""
+
+    # the spreadsheet round trip from the page: the workbook its button gives, filled in by
+    # an owner unit, uploaded; the review shows the new progress at once
+    href = page.locator("#review-links a", has_text="Excel").get_attribute("href")
+    sheet = page.request.get(base + href)
+    assert sheet.status == 200
+    book = load_workbook(io.BytesIO(sheet.body()))
+    rows = book.worksheets[0]
+    head = [c.value for c in rows[HEADER_ROW]]
+    col = {h: i + 1 for i, h in enumerate(head)}
+    row = FIRST_ROW + [c.value for c in rows[get_column_letter(col[KEY])]][FIRST_ROW - 1 :].index(
+        task.code
+    )
+    rows.cell(row, col["进度"]).value = 35
+    rows.cell(row, col["进展情况"]).value = "已完成 12 家企业的复核"
+    filled = tmp_path / "危化品-反馈.xlsx"
+    book.save(filled)
+    page.set_input_files("#review-upload input[type=file]", str(filled))
+    page.wait_for_selector("#review-upload-message .ok", timeout=15_000)
+    assert "更新 1 项任务" in page.locator("#review-upload-message").inner_text()
+    assert "已完成 12 家企业的复核" in page.locator("#review-body").inner_text()
+    with session_scope(small_city) as s:
+        latest = s.scalars(
+            select(CommitteeTaskEvent)
+            .where(CommitteeTaskEvent.task_id == task.id)
+            .order_by(CommitteeTaskEvent.id.desc())
+        ).first()
+    assert (latest.actor, latest.file_name, latest.progress) == ("duty", "危化品-反馈.xlsx", 35)
     assert errors == []
 
 
