@@ -190,7 +190,7 @@ def register_review(
         prevent_initial_call=True,
     )
     def add_decision(n, rows, search):  # type: ignore[no-untyped-def]
-        if not n or len(rows or []) >= MAX_DECISION_ROWS:
+        if not isinstance(n, int) or n < 1 or len(rows or []) >= MAX_DECISION_ROWS:
             return no_update
         lang = _lang(search, deps)
         patch = Patch()  # the rows typed in stay as they are
@@ -206,7 +206,7 @@ def register_review(
         prevent_initial_call=True,
     )
     def add_note(n, rows, committee, search):  # type: ignore[no-untyped-def]
-        if not n or len(rows or []) >= MAX_NOTE_ROWS:
+        if not isinstance(n, int) or n < 1 or len(rows or []) >= MAX_NOTE_ROWS:
             return no_update
         lang = _lang(search, deps)
         doc, _problem, _code, _day = review_parts(deps, committee, None, lang)
@@ -241,6 +241,8 @@ def register_review(
         State(ids.REVIEW_SINCE, "value"),
         State(ids.PAGE_LOCATION, "search"),
         prevent_initial_call=True,
+        # one click, one record: the button waits while the record is kept
+        running=[(Output(ids.MEET_SAVE, "disabled"), True, False)],
     )
     def save_meeting(  # type: ignore[no-untyped-def]
         n,
@@ -261,9 +263,14 @@ def register_review(
         search,
     ):
         keep = (no_update,) * 7
-        if not n or ctx.triggered_id != ids.MEET_SAVE:
+        if not isinstance(n, int) or n < 1 or ctx.triggered_id != ids.MEET_SAVE:
             return (no_update, *keep)
         lang = _lang(search, deps)
+        rows = (texts, tasks, dec_committees, owners, dues, note_tasks, note_texts)
+        if not all(isinstance(r, list) for r in rows) or len({len(r) for r in rows[:5]}) > 1:
+            return (no_update, *keep)  # not what the page sends: a forged request
+        if len(note_tasks) != len(note_texts):
+            return (no_update, *keep)
         body = meeting_body(
             held_on,
             committees,

@@ -392,7 +392,10 @@ def json_body() -> Any:
     send it without a CORS preflight, the CSRF guard of every state change here)."""
     if not request.is_json:
         return error("send a JSON body (Content-Type: application/json)", 415)
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # [[[[… nested past the parser's depth
+        return error("the body is nested too deeply", 400)
     if not isinstance(body, dict):
         return error("the body must be a JSON object", 400)
     return body

@@ -75,6 +75,9 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
         n = settings.trusted_proxies
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     server.secret_key = settings.secret_key or secrets.token_hex(32)
+    # no request body past this (the largest taken: a 10 MiB review workbook sent through the
+    # page's upload, base64 in a Dash callback; telemetry keeps its own 8 MiB bound)
+    server.config["MAX_CONTENT_LENGTH"] = 16 * 1024 * 1024
     Compress(server)
     # one watcher of the store's versions for both caches
     versions = Versions(engine, settings.version_seconds)

@@ -252,6 +252,8 @@ def test_every_bad_field_refuses_the_whole_record(small_city):
         "committees": _body(committees=[]),
         "committees ": _body(committees=["nope"]),
         "attendees": _body(attendees="  "),
+        "attendees ": _body(attendees="\u0000\u0001\u007f"),  # nothing but control characters
+        "held_on  ": _body(held_on="0001-01-01"),
         "title": _body(title="题" * 201),
         "decisions[0].committee": _body(decisions=[decision | {"committee": "tourism"}]),
         "decisions[0].due_on": _body(
@@ -425,3 +427,30 @@ def test_the_workbook_and_the_record_download_and_a_returned_file_is_taken(api, 
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+@pytest.mark.postgresql_only("row locks: SQLite has one writer at a time anyway")
+def test_meetings_recorded_at_once_give_their_tasks_different_codes(small_city):
+    import threading
+
+    body = _body(committees=["fire"], decisions=[_body()["decisions"][1] | {"committee": "fire"}])
+    start, done, failed = threading.Barrier(4), [], []
+
+    def record() -> None:
+        start.wait()
+        try:
+            done.append(record_meeting_as(small_city, "otto", "operator", body, datetime.now(UTC)))
+        except Exception as exc:  # the test says what went wrong
+            failed.append(repr(exc))
+
+    threads = [threading.Thread(target=record) for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert failed == [] and len(done) == 4
+    with session_scope(small_city) as s:
+        codes = s.scalars(
+            select(CommitteeTask.code).where(CommitteeTask.title == body["decisions"][0]["text"])
+        ).all()
+    assert len(codes) == len(set(codes)) == 4

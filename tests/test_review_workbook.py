@@ -238,6 +238,17 @@ def _cases(doc: dict) -> dict[str, tuple[Any, str, str, str]]:
         for j in range(1, len(HEADERS) + 1):
             dst.cell(to, j).value = src.cell(r, j).value
 
+    def moved_over(book: Any) -> None:  # a row moved (not copied) to another committee's sheet
+        across(book)
+        src = book.worksheets[0]
+        src.delete_rows(row_of(src, code))
+
+    def not_started(book: Any) -> None:
+        sheet = book.worksheets[0]
+        r = row_of(sheet, code)
+        sheet.cell(r, COL["状态"]).value = "未开始"
+        sheet.cell(r, COL["进度"]).value = 30
+
     def backwards(book: Any) -> None:
         sheet = book.worksheets[0]
         r = row_of(sheet, d["code"])
@@ -279,6 +290,9 @@ def _cases(doc: dict) -> dict[str, tuple[Any, str, str, str]]:
         "progress -1": (_set(lambda b: code, "进度", -1), "进度", "0–100", "0–100"),
         "progress 60.5": (_set(lambda b: code, "进度", 60.5), "进度", "整数", "whole number"),
         "progress abc": (_set(lambda b: code, "进度", "abc"), "进度", "整数", "whole number"),
+        "progress huge": (_set(lambda b: code, "进度", "9" * 400), "进度", "整数", "whole number"),
+        "not started with progress": (not_started, "状态", "未开始", "not started"),
+        "another committee's task": (moved_over, KEY, "另一个专委会", "another committee"),
         "progress back without a note": (backwards, "进度", "进度倒退", "goes back"),
         "done below 100": (done_short, "进度", "已完成的任务进度应为 100", "a done task is at 100"),
         "status unknown": (
@@ -310,6 +324,9 @@ CASES = [
     "progress -1",
     "progress 60.5",
     "progress abc",
+    "progress huge",
+    "not started with progress",
+    "another committee's task",
     "progress back without a note",
     "done below 100",
     "status unknown",
@@ -403,7 +420,19 @@ def test_files_that_are_not_a_review_sheet_are_refused_with_a_reason(small_city,
 def test_progress_cells():
     for value in ("60", 60, 60.0, "60%", " 60 ％", "60.0"):
         assert parse_progress(value) == 60
-    for value in (60.5, "abc", 101, -1, "", True, "60.5%"):
+    for value in (
+        60.5,
+        "abc",
+        101,
+        -1,
+        "",
+        True,
+        "60.5%",
+        float("inf"),
+        float("nan"),
+        1e400,
+        "9" * 400,
+    ):
         with pytest.raises(ValueError):
             parse_progress(value)
 
@@ -489,3 +518,26 @@ def test_the_cli_exports_and_imports_the_review(small_city, cli, tmp_path):
     assert (
         "整份文件未导入" in refused.output and "row" in refused.output and "进度" in refused.output
     )
+
+
+@pytest.mark.sqlite_only("the reading is the importer's, whatever the store")
+def test_a_header_moved_far_down_is_still_read_and_a_hidden_sheet_is_refused(small_city):
+    body, doc = export(small_city)
+    (t,) = pick_tasks(doc, 1)
+
+    def lower(book: Any) -> None:
+        sheet = book.worksheets[0]
+        r = row_of(sheet, t["code"])
+        sheet.cell(r, COL["进度"]).value = t["progress"] + 5
+        sheet.cell(r, COL["进展情况"]).value = "推进中"
+        sheet.insert_rows(1, 12)  # an office's own heading, far above the header
+
+    rows = read_progress(edited(body, lower), "lower.xlsx")
+    assert any(r.code == t["code"] and r.cells["进度"] == t["progress"] + 5 for r in rows)
+
+    def hide(book: Any) -> None:
+        book.worksheets[1].sheet_state = "hidden"
+
+    with pytest.raises(FileProblem) as caught:
+        read_progress(edited(body, hide), "hidden.xlsx")
+    assert "隐藏" in caught.value.zh and "hidden" in caught.value.en

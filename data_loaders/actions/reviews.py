@@ -76,15 +76,20 @@ class Meeting:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def _text(value: Any, where: str, limit: int, *, required: bool = False) -> str | None:
+def _text(
+    value: Any, where: str, limit: int, *, required: bool = False, single_line: bool = False
+) -> str | None:
     """Text of a field, stripped, without control characters, at most `limit` characters."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if value is not None and not isinstance(value, str):
+        raise ReviewError(where, "应为文字", "must be text")
+    # control characters first: a field of nothing but them is empty
+    text = _CONTROL.sub("", value or "").strip()
+    if single_line:
+        text = " ".join(text.split())
+    if not text:
         if required:
             raise ReviewError(where, "不能为空", "is required")
         return None
-    if not isinstance(value, str):
-        raise ReviewError(where, "应为文字", "must be text")
-    text = _CONTROL.sub("", value).strip()
     if len(text) > limit:
         raise ReviewError(where, f"超过 {limit} 个字", f"is longer than {limit} characters")
     return text
@@ -117,8 +122,10 @@ def parse_meeting(body: Any, committees: set[str], today: date) -> Meeting:
     if not isinstance(body, dict):
         raise ReviewError("body", "应为 JSON 对象", "must be a JSON object")
     held_on = _day(body.get("held_on"), "held_on")
-    if not EARLIEST <= held_on <= today:
+    if held_on > today:
         raise ReviewError("held_on", "会议日期不能晚于今天", "a meeting is recorded once held")
+    if held_on < EARLIEST:
+        raise ReviewError("held_on", "会议日期不能早于 2000-01-01", "a meeting from 2000 on")
     codes = _list(body.get("committees"), "committees", len(committees) or 1)
     if not codes:
         raise ReviewError("committees", "至少选择一个专委会", "name at least one committee")
@@ -142,7 +149,9 @@ def parse_meeting(body: Any, committees: set[str], today: date) -> Meeting:
                 "新任务须属于本次会议督查的专委会",
                 "a new task belongs to a committee the meeting reviewed",
             )
-        owner = _text(d.get("owner_unit"), f"{where}.owner_unit", OWNER_MAX, required=True)
+        owner = _text(
+            d.get("owner_unit"), f"{where}.owner_unit", OWNER_MAX, required=True, single_line=True
+        )
         due = _day(d.get("due_on"), f"{where}.due_on")
         if not held_on <= due <= held_on + LONGEST_DEADLINE:
             raise ReviewError(
@@ -159,7 +168,7 @@ def parse_meeting(body: Any, committees: set[str], today: date) -> Meeting:
         note = _text(n.get("note"), f"{where}.note", ATTENDEES_MAX, required=True)
         assert note is not None
         notes.append((n["task"].strip()[:40], note))
-    title = _text(body.get("title"), "title", TITLE_MAX)
+    title = _text(body.get("title"), "title", TITLE_MAX, single_line=True)
     attendees = _text(body.get("attendees"), "attendees", ATTENDEES_MAX, required=True)
     assert attendees is not None
     return Meeting(
@@ -190,7 +199,15 @@ def next_task_code(session: Session, committee: Committee) -> str:
 def record_meeting(session: Session, meeting: Meeting, actor: str, now: datetime) -> int:
     """Keep a checked meeting: the record, a meeting activity per committee, its decisions
     (new tasks created), its notes on tasks (task events); returns the meeting's id."""
-    by_code = {c.code: c for c in session.scalars(select(Committee))}
+    # the reviewed committees' rows locked (PostgreSQL) until the record is kept: two meetings
+    # making tasks of one committee at once take its next numbers one after the other
+    locked = set(meeting.committees)
+    by_code = {
+        c.code: c
+        for c in session.scalars(
+            select(Committee).where(Committee.code.in_(locked)).with_for_update()
+        )
+    }
     reviewed = {by_code[c].id for c in meeting.committees}
     tasks = {}
     for i, (code, _note) in enumerate(meeting.notes):

@@ -15,9 +15,12 @@ changes nothing the second time.
 from __future__ import annotations
 
 import io
+import math
 import re
+import threading
 import zipfile
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -66,11 +69,11 @@ COLUMN_EN = {
 
 # --- bounds ---------------------------------------------------------------------------------
 MAX_BYTES = 10 * 1024 * 1024
+_SQLITE_IMPORTS = threading.Lock()
 MAX_UNPACKED = 200 * 1024 * 1024  # what the zip may expand to (a zip bomb is refused)
 MAX_SHEETS = 50
 MAX_ROWS = 5000  # task rows, all sheets together
 MAX_SHEET_ROWS = 20000  # rows scanned per sheet (blank ones included)
-HEADER_SEARCH = 10  # the header is looked for in the first rows (a row inserted above it)
 NOTE_MAX = 2000
 LINK_MAX = 500
 TEXT_MAX = 2000  # any other cell (task text, owner unit): longer is not what was exported
@@ -251,10 +254,18 @@ def _read_book(book: Any) -> list[ProgressRow]:
                 )
             cells = [_cell(v) for v in values]
             if header is None:
-                if number > HEADER_SEARCH:
-                    break
+                # the header is looked for down the whole sheet (rows inserted above it are
+                # the office's own); a row with the task column and other headers of ours but
+                # no key column is a review sheet whose key was deleted
                 texts = {str(v): i for i, v in reversed(list(enumerate(cells))) if v is not None}
-                if TITLE in texts or KEY in texts:
+                ours = sum(1 for h in HEADERS if h in texts)
+                if KEY in texts or (TITLE in texts and ours >= 3):
+                    if getattr(sheet, "sheet_state", "visible") != "visible":
+                        raise FileProblem(
+                            f"工作表“{name}”被隐藏：隐藏的督查表不导入，请取消隐藏或删除该表",
+                            f"worksheet '{name}' is hidden: a hidden review sheet is not "
+                            "imported (unhide it or delete it)",
+                        )
                     if KEY not in texts:
                         raise FileProblem(
                             f"工作表“{name}”缺少“{KEY}”列（隐藏列，在“{EVIDENCE}”列之后）："
@@ -315,12 +326,12 @@ def parse_progress(value: Any) -> int:
         number = value
     elif isinstance(value, str):
         text = value.strip().rstrip("%％").strip()
-        if not re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
+        if len(text) > 12 or not re.fullmatch(r"[+-]?\d+(\.\d+)?", text):
             raise bad
         number = float(text)
     else:
         raise bad
-    if number != int(number):
+    if not math.isfinite(number) or abs(number) > 1e9 or number != int(number):
         raise bad
     if not 0 <= number <= 100:
         raise FieldError(
@@ -387,13 +398,19 @@ def check_progress(session: Session, rows: list[ProgressRow]) -> list[PlannedCha
     tasks: dict[str, CommitteeTask] = {}
     for start in range(0, len(codes), 500):
         for t in session.scalars(
-            select(CommitteeTask).where(CommitteeTask.code.in_(codes[start : start + 500]))
+            # locked (PostgreSQL) until the import is kept: the same file taken twice at
+            # once is checked the second time against what the first wrote
+            select(CommitteeTask)
+            .where(CommitteeTask.code.in_(codes[start : start + 500]))
+            .order_by(CommitteeTask.id)
+            .with_for_update()
         ):
             tasks[t.code] = t
     first: dict[str, ProgressRow] = {}
+    sheets: dict[str, int] = {}  # each sheet's committee: its first known task's
     planned: list[PlannedChange] = []
     for r in rows:
-        plan = _check_row(r, tasks, first, errors)
+        plan = _check_row(r, tasks, first, errors, sheets)
         if plan is not None:
             planned.append(plan)
     if errors.items:
@@ -412,6 +429,7 @@ def _check_row(
     tasks: dict[str, CommitteeTask],
     first: dict[str, ProgressRow],
     errors: _Errors,
+    sheets: dict[str, int],
 ) -> PlannedChange | None:
     c = r.cells
     add: Callable[[str, str, str], None] = lambda col, zh, en: errors.add(r, col, zh, en)  # noqa: E731
@@ -451,6 +469,16 @@ def _check_row(
         return None
     first[r.code] = r
     task = tasks[r.code]
+    owner = sheets.setdefault(r.sheet, task.committee_id)
+    if task.committee_id != owner:
+        # a row copied in from another committee's sheet: one sheet is one committee's
+        add(
+            KEY,
+            f"任务“{r.code}”属于另一个专委会，不在本工作表：请在该专委会的工作表中填写",
+            f"task '{r.code}' is another committee's, not this sheet's: fill it in on that "
+            "committee's sheet",
+        )
+        return None
     formulas = [h for h in HEADERS if isinstance(c.get(h), Formula)]
     for h in formulas:
         add(
@@ -500,6 +528,12 @@ def _check_row(
             "（未完成请把状态改为进行中）",
             f"the status is done but the progress is {progress}: a done task is at 100 (or set "
             "the status to in progress)",
+        )
+    if moved and status == "not_started" and progress:
+        add(
+            STATUS,
+            f"状态为未开始，进度却是 {progress}：已有进度请把状态改为进行中",
+            f"the status is not started but the progress is {progress}: set it to in progress",
         )
     if moved and progress is not None and progress < task.progress and new_note is None:
         add(
@@ -590,7 +624,11 @@ def import_progress(
         raise PermissionError("importing a returned review sheet needs the operator role")
     name = file_base_name(file_name)
     rows = read_progress(path_or_bytes, name)
-    with session_scope(engine) as session:
+    # SQLite has no row locks: one import at a time in this process (SQLite serves one)
+    with (
+        _SQLITE_IMPORTS if engine.dialect.name == "sqlite" else nullcontext(),
+        session_scope(engine) as session,
+    ):
         planned = check_progress(session, rows)
         result = ProgressResult(
             name,

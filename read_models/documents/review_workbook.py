@@ -294,5 +294,5 @@ def _sheet(
     )
     sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
     sheet.oddFooter.center.size = 9
-    sheet.oddHeader.right.text = sheet.title
+    sheet.oddHeader.right.text = sheet.title.replace("&", "&&")  # & starts a header code
     sheet.oddHeader.right.size = 9

@@ -10,7 +10,7 @@ import re
 import pytest
 import shapely
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from data_loaders.store import session_scope
 from data_loaders.store.schema import CommitteeTask, CommitteeTaskEvent, Grid
@@ -115,6 +115,7 @@ def test_an_operator_updates_a_committee_task(page, signed_server, small_city):
     today = china_today()
     with session_scope(small_city) as s:
         task = next(t for t in load_committee_tasks(s, None, today) if t["status"] != "done")
+        before = s.scalar(select(func.max(CommitteeTaskEvent.id))) or 0  # the demo's history
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     sign_in(page, signed_server, "duty", "duty-pass-1", "/?tab=committee")
@@ -137,7 +138,7 @@ def test_an_operator_updates_a_committee_task(page, signed_server, small_city):
         events = s.execute(
             select(
                 CommitteeTaskEvent.actor, CommitteeTaskEvent.progress, CommitteeTaskEvent.note
-            ).where(CommitteeTaskEvent.task_id == saved.id)
+            ).where(CommitteeTaskEvent.task_id == saved.id, CommitteeTaskEvent.id > before)
         ).all()
     assert (saved.progress, saved.updated_by) == (65, "duty")
     assert [tuple(e) for e in events] == [("duty", 65, "已完成现场核查")]
@@ -150,7 +151,9 @@ def test_an_operator_updates_a_committee_task(page, signed_server, small_city):
     with session_scope(small_city) as s:
         n = len(
             s.execute(
-                select(CommitteeTaskEvent.id).where(CommitteeTaskEvent.task_id == saved.id)
+                select(CommitteeTaskEvent.id).where(
+                    CommitteeTaskEvent.task_id == saved.id, CommitteeTaskEvent.id > before
+                )
             ).all()
         )
     assert n == 1
