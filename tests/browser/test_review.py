@@ -114,6 +114,7 @@ def test_an_operator_records_a_meeting_whose_decision_becomes_a_task(
     row = FIRST_ROW + [c.value for c in rows[get_column_letter(col[KEY])]][FIRST_ROW - 1 :].index(
         task.code
     )
+    rows.cell(row, col["状态"]).value = "进行中"
     rows.cell(row, col["进度"]).value = 35
     rows.cell(row, col["进展情况"]).value = "已完成 12 家企业的复核"
     filled = tmp_path / "危化品-反馈.xlsx"
