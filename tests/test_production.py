@@ -1,0 +1,262 @@
+"""Production serving: gunicorn with four workers on PostgreSQL behaves as one process would.
+
+Each request here goes on a connection of its own, so gunicorn's workers take them in turn
+(whichever is free accepts); a test that passes only on one worker would fail here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from dashboard.auth import hash_password
+from data_loaders.store import init_db, make_engine, session_scope
+from data_loaders.store.schema import LoginFailure, Sensor
+from data_loaders.telemetry.store import SensorDirectory, ingest_body
+from data_loaders.users import save_user
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORDS = {"vera": "viewer-pass", "otto": "operator-pass", "olga": "operator-pass"}
+SECRET = "s" * 48
+WORKERS = 4
+POLL_S = 3  # Settings.poll_seconds' default
+
+
+def free_port() -> int:
+    """A port nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn workers of a master process (its children)."""
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(master)], capture_output=True, text=True
+    ).stdout
+    return [int(p) for p in out.split()]
+
+
+def wait_workers(master: int, n: int, timeout: float = 60) -> list[int]:
+    """Wait until the master has n workers; their pids."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = worker_pids(master)
+        if len(pids) == n:
+            return pids
+        time.sleep(0.2)
+    raise AssertionError(f"gunicorn has {len(worker_pids(master))} workers, not {n}")
+
+
+def get(base: str, path: str, **kw) -> requests.Response:  # type: ignore[no-untyped-def]
+    """One request on a connection of its own (any worker may take it)."""
+    headers = {"Connection": "close", **kw.pop("headers", {})}
+    return requests.get(base + path, headers=headers, timeout=10, allow_redirects=False, **kw)
+
+
+def post(base: str, path: str, **kw) -> requests.Response:  # type: ignore[no-untyped-def]
+    """A POST on a connection of its own."""
+    headers = {"Connection": "close", **kw.pop("headers", {})}
+    return requests.post(base + path, headers=headers, timeout=10, allow_redirects=False, **kw)
+
+
+@pytest.fixture(scope="module")
+def served(pg_databases) -> Iterator[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
+    """`gunicorn 'dashboard.wsgi:server' -w 4` on a store of its own: (base URL, store URL,
+    master pid). The store has a viewer, an operator and one open level-2 alarm."""
+    url = pg_databases.new()
+    engine = make_engine(url)
+    init_db(engine)
+    with session_scope(engine) as s:
+        for name, role in (("vera", "viewer"), ("otto", "operator"), ("olga", "operator")):
+            save_user(s, name, role, hash_password(PASSWORDS[name]))
+        s.add(Sensor(tag="NH3-1", kind="ammonia", unit="ppm", level_1=150, level_2=300))
+    now = datetime.now(UTC)
+    body = orjson.dumps(
+        [
+            {"sensor": "NH3-1", "ts": (now - timedelta(seconds=30 - i)).isoformat(), "value": v}
+            for i, v in enumerate([100, 320, 340])
+        ]
+    )
+    with session_scope(engine) as s:
+        ingest_body(s, body, SensorDirectory(), "http", now)
+    engine.dispose()
+    port = free_port()
+    env = {
+        **os.environ,
+        "ONEMAP_DATABASE_URL": url,
+        "ONEMAP_SECRET_KEY": SECRET,
+        "ONEMAP_ANONYMOUS_ROLE": "",
+        "ONEMAP_WARM_CACHE": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "dashboard.wsgi:server",
+            "-w",
+            str(WORKERS),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--graceful-timeout",
+            "5",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_workers(proc.pid, WORKERS)
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                if get(base, "/health").status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(proc.stderr.read().decode()[-3000:] if proc.stderr else "")
+            time.sleep(0.3)
+        # every worker has built its app (the first request of each is slower)
+        for _ in range(WORKERS * 3):
+            get(base, "/health")
+        yield base, url, proc.pid
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def sign_in(base: str, name: str, password: str) -> requests.Session:
+    """A browser-like session signed in through the form (keeps its cookie)."""
+    browser = requests.Session()
+    page = browser.get(base + "/login", headers={"Connection": "close"}).text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    answer = browser.post(
+        base + "/login",
+        data={"name": name, "password": password, "csrf": token},
+        headers={"Origin": base, "Connection": "close"},
+        allow_redirects=False,
+    )
+    assert answer.status_code == (302 if password == PASSWORDS.get(name) else 401)
+    return browser
+
+
+pytestmark = pytest.mark.usefixtures("served")
+
+
+def test_gunicorn_refuses_to_start_without_a_shared_secret(tmp_path):
+    for secret in ("", "short"):
+        env = {
+            **os.environ,
+            "ONEMAP_SECRET_KEY": secret,
+            "PYTHONPATH": str(ROOT),
+            "ONEMAP_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+        }
+        run = subprocess.run(
+            [sys.executable, "-c", "import dashboard.wsgi"],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode != 0 and "ONEMAP_SECRET_KEY must be set" in run.stderr
+
+
+def test_a_sign_in_holds_on_every_worker_and_ends_on_all(served):
+    base, _url, _master = served
+    browser = sign_in(base, "vera", PASSWORDS["vera"])
+    # the cookie one worker signed is good on all of them (one secret, sessions in the store)
+    answers = [browser.get(base + "/api/stats", headers={"Connection": "close"}) for _ in range(12)]
+    assert {a.status_code for a in answers} == {200}
+    page = browser.get(base + "/logout", headers={"Connection": "close"}).text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    copied = dict(browser.cookies)
+    out = browser.post(
+        base + "/logout",
+        data={"csrf": token},
+        headers={"Connection": "close"},
+        allow_redirects=False,
+    )
+    assert out.status_code == 302
+    time.sleep(2.5)  # the workers look a session up again after 2 s (auth.SESSION_CACHE_S)
+    # the cookie copied before the sign-out opens nothing on any worker
+    stale = [get(base, "/api/stats", cookies=copied).status_code for _ in range(12)]
+    assert set(stale) == {401}
+
+
+def test_a_wrong_password_counts_once_whichever_worker_saw_it(served):
+    base, url, _master = served
+    for _ in range(3):
+        sign_in(base, "otto", "not-the-password")
+    engine = make_engine(url)
+    try:
+        with session_scope(engine) as s:
+            counted = s.scalar(
+                select(func.count())
+                .select_from(LoginFailure)
+                .where(LoginFailure.key.like("%|otto"))
+            )
+        assert counted == 3
+        for _ in range(2):
+            sign_in(base, "otto", "still-not-it")
+        # the sixth try is refused by whichever worker takes it, the right password too
+        for _ in range(4):
+            basic = get(base, "/api/stats", auth=("otto", PASSWORDS["otto"]))
+            assert basic.status_code == 429 and int(basic.headers["Retry-After"]) > 0
+    finally:
+        engine.dispose()
+
+
+def test_an_alarm_change_through_one_worker_shows_on_all_within_a_poll(served):
+    base, _url, _master = served
+    viewer = ("vera", PASSWORDS["vera"])
+    [alarm] = get(base, "/api/alarms?state=open", auth=viewer).json()
+    # every worker's cache holds the alarm as it is now
+    for _ in range(12):
+        assert get(base, f"/api/alarms/{alarm['id']}", auth=viewer).json()["state"] == "open"
+        assert [a["id"] for a in get(base, "/api/alarms?state=open", auth=viewer).json()] == [
+            alarm["id"]
+        ]
+    ack = post(
+        base, f"/api/alarms/{alarm['id']}/acknowledge", auth=("olga", "operator-pass"), json={}
+    )
+    assert ack.status_code == 200 and ack.json()["state"] == "acknowledged"
+    time.sleep(POLL_S)  # one poll of the screens
+    for _ in range(12):
+        assert get(base, f"/api/alarms/{alarm['id']}", auth=viewer).json()["state"] == (
+            "acknowledged"
+        )
+        assert get(base, "/api/alarms?state=open", auth=viewer).json() == []
+
+
+def test_a_killed_worker_is_replaced_and_the_others_answer_meanwhile(served):
+    base, _url, master = served
+    before = wait_workers(master, WORKERS)
+    os.kill(before[0], signal.SIGKILL)
+    codes = [get(base, "/health").status_code for _ in range(20)]
+    assert set(codes) == {200}
+    after = wait_workers(master, WORKERS)
+    assert before[0] not in after
