@@ -2,13 +2,17 @@
 
 Every worker imports this module and builds its own app, so anything a worker would make up
 for itself must come from outside instead: above all the secret that signs the session
-cookie (with a random one per worker, a browser signed in on one worker would be a stranger
-to the other three). The store, the sign-in limit and the caches' versions are shared
-through the database already.
+cookie (with a random one per worker, a browser signed in on one worker was a stranger to
+the other three). The store, the sign-in limit and the caches' versions are shared through
+the database already. Workers never migrate the schema (four at once would race): the
+store must be up to date, which `onemap init-db` (the migrate unit in deploy/) makes it.
 """
+
+from sqlalchemy import Engine
 
 from dashboard.app import create_app
 from dashboard.settings import Settings
+from data_loaders.store.engine import make_engine, schema_behind
 
 MIN_SECRET_CHARS = 32
 
@@ -25,5 +29,18 @@ def production_settings(env: dict[str, str] | None = None) -> Settings:
     return settings
 
 
-app = create_app(production_settings())
+def migrated_engine(settings: Settings) -> Engine:
+    """The store's engine; RuntimeError when its schema is not at the newest migration."""
+    engine = make_engine(settings.db_url)
+    behind = schema_behind(engine)
+    if behind is not None:
+        raise RuntimeError(
+            f"the store's schema is not up to date ({behind}): run `onemap init-db` first "
+            "(deploy/systemd/onemap-migrate.service does, before the web and ingest units)"
+        )
+    return engine
+
+
+_settings = production_settings()
+app = create_app(_settings, engine=migrated_engine(_settings))
 server = app.server

@@ -166,13 +166,18 @@ def sign_in(base: str, name: str, password: str) -> requests.Session:
 pytestmark = pytest.mark.usefixtures("served")
 
 
-def test_gunicorn_refuses_to_start_without_a_shared_secret(tmp_path):
-    for secret in ("", "short"):
+def test_gunicorn_refuses_to_start_without_a_shared_secret_or_on_a_stale_schema(tmp_path):
+    store = f"sqlite:///{tmp_path / 'x.db'}"
+    for secret, says in (
+        ("", "ONEMAP_SECRET_KEY must be set"),
+        ("short", "ONEMAP_SECRET_KEY"),
+        (SECRET, "run `onemap init-db` first"),
+    ):
         env = {
             **os.environ,
             "ONEMAP_SECRET_KEY": secret,
             "PYTHONPATH": str(ROOT),
-            "ONEMAP_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+            "ONEMAP_DATABASE_URL": store,
         }
         run = subprocess.run(
             [sys.executable, "-c", "import dashboard.wsgi"],
@@ -182,7 +187,7 @@ def test_gunicorn_refuses_to_start_without_a_shared_secret(tmp_path):
             text=True,
             timeout=120,
         )
-        assert run.returncode != 0 and "ONEMAP_SECRET_KEY must be set" in run.stderr
+        assert run.returncode != 0 and says in run.stderr
 
 
 def test_a_sign_in_holds_on_every_worker_and_ends_on_all(served):

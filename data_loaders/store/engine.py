@@ -54,6 +54,21 @@ def init_db(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def schema_behind(engine: Engine) -> str | None:
+    """None when the store's schema is at the newest migration, else what it is at (or
+    "empty"): a served deployment checks, and leaves migrating to `onemap init-db` (several
+    workers migrating at once would race)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current == heads:
+        return None
+    return ", ".join(sorted(current)) or "empty"
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session that commits on success and rolls back on error."""

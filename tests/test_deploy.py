@@ -1,0 +1,233 @@
+"""The sample deployment in deploy/ works as written: the broker's configuration (sign-in,
+ACL, persistence) on a Mosquitto of its own, the systemd units, the gunicorn settings."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from data_loaders.store import init_db, make_engine
+from tests.conftest import need_service, reachable
+from tests.test_production import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+DEPLOY = ROOT / "deploy"
+USERS = {"onemap-ingest": "ingest-secret", "GW-001": "gw-1-secret", "GW-002": "gw-2-secret"}
+
+
+def broker_conf(tmp: Path, port: int) -> Path:
+    """deploy/mosquitto/onemap.conf with its paths and port moved into a folder of the test."""
+    passwd = tmp / "onemap.passwd"
+    passwd.touch()
+    for user, password in USERS.items():
+        subprocess.run(["mosquitto_passwd", "-b", str(passwd), user, password], check=True)
+    os.chmod(passwd, 0o600)
+    shutil.copy(DEPLOY / "mosquitto" / "onemap.acl", tmp / "onemap.acl")
+    (tmp / "db").mkdir()
+    text = (DEPLOY / "mosquitto" / "onemap.conf").read_text()
+    text = text.replace("listener 1883", f"listener {port} 127.0.0.1")
+    text = text.replace("/etc/mosquitto/", f"{tmp}/").replace("/var/lib/mosquitto/", f"{tmp}/db/")
+    assert str(tmp) in text  # the replacements found their lines
+    # started as root, Mosquitto would become the user `mosquitto`, who cannot read the
+    # test's folder: it stays who runs the test
+    text += f"\nuser {pwd.getpwuid(os.getuid()).pw_name}\n"
+    conf = tmp / "onemap.conf"
+    conf.write_text(text)
+    return conf
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[int]:
+    """A Mosquitto of the test's own on the deploy configuration; its port."""
+    if shutil.which("mosquitto") is None or shutil.which("mosquitto_passwd") is None:
+        need_service("mosquitto", "Debian's mosquitto package is not installed")
+    port = free_port()
+    conf = broker_conf(tmp_path, port)
+    proc = subprocess.Popen(
+        ["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 10
+    while reachable("127.0.0.1", port, 0.2):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(proc.stderr.read().decode() if proc.stderr else "no broker")
+        time.sleep(0.1)
+    yield port
+    proc.terminate()
+    proc.wait(10)
+
+
+class Client:
+    """A small MQTT 5 client that records what the broker answered."""
+
+    def __init__(self, port: int, user: str | None, password: str | None = None) -> None:
+        self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        self.connect_code: int | None = None
+        self.sub_codes: list[int] = []
+        self.published: dict[int, int] = {}
+        self.messages: list[tuple[str, bytes]] = []
+        self.c = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+            client_id=f"t-{user}-{time.monotonic_ns()}",
+            protocol=mqtt.MQTTv5,
+        )
+        if user:
+            self.c.username_pw_set(user, password)
+        self.c.on_connect = self._on_connect
+        self.c.on_subscribe = lambda _c, _u, _m, codes, _p: (
+            self.sub_codes.extend(code.value for code in codes),
+            self.subscribed.set(),
+        )
+        self.c.on_publish = lambda _c, _u, mid, code, _p: self.published.__setitem__(
+            mid, code.value
+        )
+        self.c.on_message = lambda _c, _u, m: self.messages.append((m.topic, m.payload))
+        self.c.connect("127.0.0.1", port)
+        self.c.loop_start()
+
+    def _on_connect(self, _c, _u, _f, code, _p) -> None:  # type: ignore[no-untyped-def]
+        self.connect_code = code.value
+        self.connected.set()
+
+    def publish(self, topic: str, body: bytes) -> int:
+        """Publish with QoS 1; the broker's reason code in its acknowledgement."""
+        info = self.c.publish(topic, body, qos=1)
+        deadline = time.monotonic() + 5
+        while info.mid not in self.published and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.published[info.mid]
+
+    def close(self) -> None:
+        """Disconnect and stop the network thread."""
+        self.c.disconnect()
+        self.c.loop_stop()
+
+
+def connect(port: int, user: str | None, password: str | None = None) -> Client:
+    """A connected (or refused) client."""
+    client = Client(port, user, password)
+    assert client.connected.wait(5) or client.connect_code is not None
+    return client
+
+
+NOT_AUTHORIZED = 135
+
+
+def test_the_broker_signs_everyone_in_and_keeps_devices_to_their_topics(broker):
+    anonymous = connect(broker, None)
+    assert anonymous.connect_code == NOT_AUTHORIZED
+    anonymous.close()
+    wrong = connect(broker, "GW-001", "guess")
+    assert wrong.connect_code != 0
+    wrong.close()
+
+    ingest = connect(broker, "onemap-ingest", USERS["onemap-ingest"])
+    assert ingest.connect_code == 0
+    ingest.c.subscribe("$share/onemap/onemap/telemetry/#", qos=1)
+    assert ingest.subscribed.wait(5) and ingest.sub_codes == [1]  # granted QoS 1
+
+    # a device reads nothing, not even the other devices' telemetry (Mosquitto grants the
+    # subscription and checks the ACL at each delivery)
+    other = connect(broker, "GW-002", USERS["GW-002"])
+    other.c.subscribe("onemap/telemetry/#", qos=1)
+    assert other.subscribed.wait(5)
+
+    device = connect(broker, "GW-001", USERS["GW-001"])
+    assert device.connect_code == 0
+    assert device.publish("onemap/telemetry/GW-001/NH3-1", b'{"v": 1}') == 0
+    # another device's topic, or a topic outside telemetry: refused at the broker
+    assert device.publish("onemap/telemetry/GW-002/NH3-9", b'{"v": 2}') == NOT_AUTHORIZED
+    assert device.publish("onemap/alarms", b"x") == NOT_AUTHORIZED
+    deadline = time.monotonic() + 5
+    while not ingest.messages and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)  # (anything refused would have arrived by now too)
+    assert ingest.messages == [("onemap/telemetry/GW-001/NH3-1", b'{"v": 1}')]
+    assert other.messages == []
+    # the ingest account publishes nothing: it cannot forge a device's readings either
+    assert ingest.publish("onemap/telemetry/GW-001/NH3-1", b"{}") == NOT_AUTHORIZED
+    for client in (ingest, device, other):
+        client.close()
+
+
+def venv_unit(path: Path, tmp: Path) -> Path:
+    """A unit file with the install paths moved to this checkout, for systemd-analyze."""
+    bin_dir = Path(sys.executable).parent
+    text = path.read_text().replace("/opt/onemap/.venv/bin/", f"{bin_dir}/")
+    text = text.replace("/opt/onemap/deploy/", f"{DEPLOY}/").replace("/opt/onemap", str(ROOT))
+    text = text.replace("/etc/onemap/onemap.env", str(DEPLOY / "onemap.env.example"))
+    name = path.name.replace("@.", "@1.")  # an instance of the template
+    target = tmp / name
+    target.write_text(text)
+    return target
+
+
+def test_the_systemd_units_verify(tmp_path):
+    if shutil.which("systemd-analyze") is None:
+        need_service("systemd-analyze", "systemd is not installed")
+    units = [venv_unit(p, tmp_path) for p in sorted((DEPLOY / "systemd").glob("*.service"))]
+    assert {u.name for u in units} == {
+        "onemap-migrate.service",
+        "onemap-web.service",
+        "onemap-ingest@1.service",
+    }
+    run = subprocess.run(
+        ["systemd-analyze", "verify", *map(str, units)], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    ingest = (DEPLOY / "systemd" / "onemap-ingest@.service").read_text()
+    assert "ONEMAP_MQTT_CLIENT_ID=onemap-ingest-%i" in ingest and "Restart=always" in ingest
+
+
+def test_the_gunicorn_settings_load(tmp_path):
+    store = f"sqlite:///{tmp_path / 'x.db'}"
+    env = {
+        **os.environ,
+        "ONEMAP_WEB_WORKERS": "3",
+        "ONEMAP_WEB_BIND": "127.0.0.1:9",
+        "ONEMAP_SECRET_KEY": "k" * 64,
+        "ONEMAP_DATABASE_URL": store,
+    }
+    init_db(make_engine(store))
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            str(DEPLOY / "gunicorn.conf.py"),
+            "--print-config",
+            "dashboard.wsgi:server",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    config = dict(
+        (k.strip(), v.strip())
+        for k, _, v in (line.partition("=") for line in run.stdout.splitlines())
+    )
+    assert config["workers"] == "3" and config["bind"] == "['127.0.0.1:9']"
+    assert config["max_requests"] == "20000"
+
+
+def test_the_sample_environment_names_only_settings_that_exist():
+    from dashboard.settings import Settings
+
+    names = {f"ONEMAP_{f.upper()}" for f in Settings.__dataclass_fields__}
+    example = (DEPLOY / "onemap.env.example").read_text().splitlines()
+    used = {line.split("=", 1)[0] for line in example if line and not line.startswith("#")}
+    assert used and used <= names, used - names
