@@ -197,7 +197,7 @@ def test_while_the_store_is_away_files_wait_in_place(engine, backend, tmp_path):
         "first.csv",
         "second.csv",
     ]
-    assert not (inbox / "rejects").exists()
+    assert not list((inbox / "rejects").glob("*"))  # nothing set aside
     # the store is back: both go through
     outcomes = poll_drop_folder(engine, inbox, SensorDirectory(), NOW)
     assert [o.moved_to.parent.name for o in outcomes] == ["done", "done"]
@@ -222,7 +222,7 @@ def test_a_store_error_of_one_file_leaves_it_for_the_next_round_not_the_others(
     monkeypatch.setattr(drop_folder, "ingest_parsed", locked_for_first)
     [outcome] = poll_drop_folder(engine, tmp_path, SensorDirectory(), NOW)
     assert outcome.path.name == "second.csv" and outcome.moved_to.parent.name == "done"
-    assert (tmp_path / "first.csv").exists() and not (tmp_path / "rejects").exists()
+    assert (tmp_path / "first.csv").exists() and not list((tmp_path / "rejects").glob("*"))
     monkeypatch.setattr(drop_folder, "ingest_parsed", real)
     [outcome] = poll_drop_folder(engine, tmp_path, SensorDirectory(), NOW)
     assert outcome.path.name == "first.csv" and outcome.moved_to.parent.name == "done"
@@ -328,3 +328,61 @@ def test_history_is_seeded_for_the_sensors_without_recent_readings(engine):
     assert all(now[sid] == n for sid, n in had.items())  # theirs untouched
     assert len(now) > len(had)
     assert seed_history(small_city, sim, directory, AlarmConfig(), lambda: at) == 0  # once
+
+
+@pytest.fixture
+def small_disk(tmp_path):  # type: ignore[no-untyped-def]
+    """A folder on a file system of 256 KiB of its own (tmpfs; needs root, as CI has)."""
+    import subprocess
+
+    where = tmp_path / "disk"
+    where.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(where)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    yield where
+    subprocess.run(["umount", "-l", str(where)], check=True)
+
+
+def fill(folder, name: str, text: str) -> bool:
+    """Write a file straight under its name as a careless writer does; False when the disk
+    filled before its end (what was written stays, cut off)."""
+    try:
+        with open(folder / name, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.sqlite_only  # (the folder's disk is the subject, not the store)
+def test_on_a_full_disk_files_are_refused_whole_never_half_read(engine, small_disk):
+    add_sensor(engine)
+    inbox = small_disk
+    drop_folder.prepare_folder(inbox)
+    rows = "".join(
+        f"NH3,{(NOW + timedelta(seconds=i)).isoformat()},{10 + i % 7}.25\n" for i in range(20_000)
+    )
+    assert not fill(inbox, "cut.csv", "sensor,ts,value\n" + rows)  # the disk filled
+    assert not fill(inbox, "also-cut.json", "[" + '{"sensor": "NH3", "value": 1},' * 9000)
+    for p in inbox.iterdir():
+        os.utime(p, (time.time() - 5, time.time() - 5))
+    outcomes = poll_drop_folder(engine, inbox, SensorDirectory(), NOW)
+    assert {o.path.name: o.moved_to.parent.name for o in outcomes} == {
+        "cut.csv": "rejects",
+        "also-cut.json": "rejects",
+    }
+    assert stored(engine) == 0  # not one reading of the cut files
+    with session_scope(engine) as s:
+        reasons = s.scalars(select(RejectedMessage.reason)).all()
+    assert any("looks cut off" in r and "row " in r for r in reasons)
+    # the disk is still full: the reasons could not be written beside the files, the store
+    # holds them (above); once there is room again, a whole file goes through
+    (inbox / "rejects" / "cut.csv").unlink()
+    drop(inbox, "whole.csv", GOOD)
+    [outcome] = poll_drop_folder(engine, inbox, SensorDirectory(), NOW)
+    assert outcome.moved_to.parent.name == "done" and stored(engine) == 1

@@ -12,6 +12,13 @@ hold any body the MQTT topic accepts. Writers should write `name.tmp` (or `.part
 it when complete; files younger than a second are left for the next round in case they are
 still being written.
 
+A file cut off (the disk filled while it was written straight under its name, or the writer
+died) is refused whole, never half-read: a CSV must end with a line end (every spreadsheet
+and gateway writes one; a cut one almost never does: a half number there would be a wrong
+reading), and a cut JSON file does not parse. When the folder's own disk is full, a file
+whose reason cannot be written beside it still goes to rejects/, its reason kept in the
+store's rejected messages.
+
 One file never stops the folder: whatever goes wrong while handling it moves it to
 `rejects/` with the reason. Only when the store is away is a file left where it is, for the
 next round.
@@ -51,6 +58,11 @@ WORDS = (("ts", "timestamp"), ("value", "value"), ("sensor", "sensor"))
 # more than the process can hold in memory at once.
 FILE_LIMITS = BodyLimits(max_records=2_000_000)
 MAX_FILE_BYTES = 256 * 1024 * 1024
+CUT_OFF = (
+    "row {row}: the file ends inside this row (no line end after it): it looks cut off (a "
+    "full disk, or a writer that stopped), so nothing of it is stored / 文件在第{row}行中途结束，"
+    "疑似未写完（磁盘已满或写入中断），整份未入库；请写成 .part 文件、写完再改名"
+)
 # The store went away (or its connection did): the file waits for the next round, as MQTT
 # messages do (data_loaders.scheduler.STORE_AWAY; not imported: the scheduler imports us).
 STORE_AWAY = (OperationalError, InterfaceError, DisconnectionError)
@@ -82,6 +94,22 @@ def ready_files(folder: Path, min_age_s: float = 1.0, now: float | None = None) 
         if now - mtime >= min_age_s:
             found.append((mtime, p.name, p))
     return [p for _mtime, _name, p in sorted(found)]
+
+
+def cut_off_row(path: Path, chunk: int = 1 << 20) -> int | None:
+    """The row a CSV ends inside of (it has no line end after its last byte), else None."""
+    with path.open("rb") as f:
+        f.seek(0, 2)
+        if f.tell() == 0:
+            return None
+        f.seek(-1, 2)
+        if f.read(1) in (b"\n", b"\r"):
+            return None
+        f.seek(0)
+        lines = 0
+        while block := f.read(chunk):
+            lines += block.count(b"\n")
+    return lines + 1
 
 
 def _epoch_or_text(value: str) -> Any:
@@ -148,6 +176,10 @@ def read_file(path: Path, now: datetime) -> tuple[list[RawReading], list[Problem
                 table = read_table(path)
             except FileProblem as exc:
                 return [], [_unreadable(exc)]
+            # (after the reader: what it finds wrong is the more precise reason)
+            cut = cut_off_row(path)
+            if cut is not None:
+                return [], [Problem(CUT_OFF.format(row=cut))]
             return read_rows(table, now)
         raw = path.read_bytes()
     except OSError as exc:
@@ -167,8 +199,23 @@ def _set_aside(path: Path, folder: Path, headline: str, reasons: list[str]) -> P
     """Move a file to rejects/ with NAME.reason.txt beside it."""
     moved = _move(path, folder / "rejects")
     note = [f"{path.name}: {headline}:", *reasons]
-    moved.with_name(moved.name + ".reason.txt").write_text("\n".join(note) + "\n", "utf-8")
+    try:
+        moved.with_name(moved.name + ".reason.txt").write_text("\n".join(note) + "\n", "utf-8")
+    except OSError as exc:  # a full disk: the file is refused all the same
+        log.warning(
+            "%s is in rejects/ but its reason could not be written beside it (%s); the "
+            "store's rejected messages hold it",
+            path.name,
+            exc.strerror or exc,
+        )
     return moved
+
+
+def prepare_folder(folder: Path) -> None:
+    """Make the folder and its done/ and rejects/ at the start (a full disk later must not
+    stop a file from being moved aside: a rename needs no space, a new folder may)."""
+    for sub in (folder, folder / "done", folder / "rejects"):
+        sub.mkdir(parents=True, exist_ok=True)
 
 
 def _store_file(
@@ -226,6 +273,10 @@ def poll_drop_folder(
     whose handling fails goes to rejects/ with the reason; one the store could not take
     while it was away stays for the next round."""
     outcomes = []
+    try:
+        prepare_folder(folder)
+    except OSError:  # (a full disk that has no room for a folder: moving aside will say)
+        log.warning("the drop folder's done/ and rejects/ cannot be made", exc_info=True)
     for path in ready_files(folder, min_age_s):
         result: IngestResult | None = None
         try:
