@@ -95,6 +95,8 @@ class Broker:
             "/var/lib/mosquitto/", f"{where}/db/"
         )
         conf += f"\nuser {pwd.getpwuid(os.getuid()).pw_name}\n"
+        # (the run waits for the ingest processes' subscriptions in the broker's log)
+        conf += "log_type error\nlog_type warning\nlog_type notice\nlog_type subscribe\n"
         (where / "onemap.conf").write_text(conf)
         self.proc: subprocess.Popen | None = None  # type: ignore[type-arg]
 
@@ -187,6 +189,18 @@ class Deployment:
             stderr=log,
         )
 
+    def wait_subscribed(self, timeout: float = 60) -> None:
+        """Until every ingest process has subscribed (what is published before a first
+        subscription goes to nobody: a deployment's sessions exist from its first start)."""
+        log = self.broker.where / "mosquitto.log"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            seen = log.read_text(errors="replace") if log.exists() else ""
+            if all(f"onemap-ingest-{n} 1 " in seen for n in self.ingests):  # (id, QoS, topic)
+                return
+            time.sleep(0.2)
+        raise SystemExit("the ingest processes did not subscribe within a minute")
+
     def stop(self) -> None:
         """Stop the ingest processes, the broker and the cluster."""
         for proc in self.ingests.values():
@@ -236,7 +250,7 @@ def make_deployment(where: Path) -> Deployment:
     deployment = Deployment(where, broker, pg, env, {}, [])
     for name in ("1", "2"):
         deployment.start_ingest(name)
-    time.sleep(4)  # both subscribed
+    deployment.wait_subscribed()
     return deployment
 
 
