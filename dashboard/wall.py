@@ -17,6 +17,7 @@ import orjson
 from dash import Input, Output, State
 from flask import Flask, Response, request
 
+from caches.versioned import VersionedStore
 from callbacks import wall as wall_callbacks
 from callbacks.deps import Deps
 from callbacks.wall import figures_parts, show_parts, wall_query
@@ -72,14 +73,31 @@ def tour_step_now(count: int, tour_s: int, now_s: float) -> int:
     return int(now_s // tour_s) % count if count else 0
 
 
-def wall_state(deps: Deps, settings: Settings, build: str, tour: str) -> dict[str, Any]:
-    """What /wall/state.json answers (the browser's poll)."""
+def wall_state(
+    deps: Deps,
+    settings: Settings,
+    build: str,
+    tour: str,
+    memo: VersionedStore[tuple[list[dict[str, Any]], int, bool]] | None = None,
+) -> dict[str, Any]:
+    """What /wall/state.json answers (the browser's poll). With a `memo`, the queue, the
+    tour's length and the drill flag are read once per data and alarm version (every wall of
+    a county polls every few seconds; they all change only with those versions), the
+    heartbeat every time."""
     now = datetime.now(UTC)
+
+    def parts() -> tuple[list[dict[str, Any]], int, bool]:
+        with session_scope(deps.engine) as session:
+            queue = load_takeover_queue(session)
+            steps = len(load_tour(session, tour))
+            drill = any(i["drill"] for i in load_incidents(session, "open"))
+        return queue, steps, drill
+
+    queue, steps, drill = (
+        memo.get(("wall-state", tour), parts, live=True) if memo is not None else parts()
+    )
     with session_scope(deps.engine) as session:
         heartbeat = ingest_heartbeat(session, now, settings.heartbeat_seconds)
-        queue = load_takeover_queue(session)
-        steps = len(load_tour(session, tour))
-        drill = any(i["drill"] for i in load_incidents(session, "open"))
     return {
         "build": build,
         "version": deps.map_data.token(live=True) if deps.map_data else "",
@@ -165,10 +183,12 @@ def create_wall_app(
 
     wall_callbacks.register(app, deps, settings.wall_tour)
 
+    memo = VersionedStore(deps.map_data.versions, 16) if deps.map_data else None
+
     @server.route(PREFIX + "state.json")
     def wall_state_route() -> Response:
         q = wall_query("?" + request.query_string.decode())
-        doc = wall_state(deps, settings, build, q["tour"] or settings.wall_tour)
+        doc = wall_state(deps, settings, build, q["tour"] or settings.wall_tour, memo)
         response = Response(orjson.dumps(doc), mimetype="application/json")
         response.headers["Cache-Control"] = "no-store"
         return response

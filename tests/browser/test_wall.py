@@ -21,7 +21,7 @@ from dashboard.app import create_app
 from dashboard.settings import Settings
 from data_loaders.actions.alarms import act_as
 from data_loaders.scheduler import Ingest, IngestConfig
-from data_loaders.store import session_scope
+from data_loaders.store import bump_alarm_version, session_scope
 from data_loaders.store.schema import Alarm
 from data_loaders.walls import create_wall_link, revoke_wall_link
 from tests.browser.conftest import raise_alarm
@@ -160,6 +160,7 @@ def test_alarms_queue_time_out_and_an_escalation_takes_the_screen_again(page, wa
         wait_state(page, "tour", timeout=15_000)  # the first had its time: the tour
         with session_scope(small_city) as s:  # nobody acted on the first: it escalates
             s.execute(update(Alarm).where(Alarm.id == first).values(escalated=True))
+            bump_alarm_version(s)  # (as escalate() does: the wall's state follows the versions)
         page.wait_for_function(f"window.onemap.wall().holding === {first}", timeout=10_000)
         assert page.evaluate("window.onemap.tones") == 3
         page.wait_for_function(  # the card is drawn by the server a moment after the hold
