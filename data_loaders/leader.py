@@ -126,13 +126,14 @@ class Leadership:
 
     def _hold(self) -> bool:
         """On the lock's connection: the lock already held is checked alive, else tried."""
+        fresh = self._conn is None
         if self._conn is None:
             assert self._lock_engine is not None
             self._conn = self._lock_engine.connect()
             # autocommit: no transaction left open for the process's life (the lock is the
             # session's, not a transaction's, and an idle transaction would hold back vacuum)
             self._conn = self._conn.execution_options(isolation_level="AUTOCOMMIT")
-        if self.is_leader:
+        if self.is_leader and not fresh:
             self._conn.execute(text("SELECT 1"))  # raises when the backend (and lock) is gone
             return True
         return bool(self._conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}))
