@@ -278,6 +278,14 @@ def test_two_processes_split_the_messages_and_store_each_once(cluster):
         assert leader in {p.pid for p in cluster.processes.values()}
         with session_scope(cluster.engine) as s:
             assert count_beating(s, datetime.now(UTC), 3) == 2
+        # /health says so: who leads (its name for signed-in users only), how many beat
+        from dashboard.app import create_app
+
+        app = create_app(Settings(warm_cache=False, heartbeat_seconds=1), engine=cluster.engine)
+        health = app.server.test_client().get("/health").json
+        assert health["status"] == "ok", health
+        assert health["ingest"]["processes"] == 2 and health["ingest"]["leader"] is True
+        assert health["ingest"]["leader_checked_at"]
     finally:
         pub.disconnect()
 
