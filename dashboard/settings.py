@@ -96,6 +96,11 @@ class Settings:
         "How long the broker keeps an ingest process's MQTT session (and its share of the "
         "messages) while it is down; past it Mosquitto discards them (see README: ingest cluster)",
     )
+    mqtt_adopt_after_s: int = _setting(
+        60,
+        "A member of the MQTT group away this long (killed, stopped) has its session drained "
+        "and ended by the leader, so its share of the messages goes to the others; 0: never",
+    )
     drop_dir: str = _setting(
         "", "Folder of telemetry files (CSV/JSON) to read; empty: off (see README: drop folder)"
     )
@@ -183,6 +188,12 @@ class Settings:
                 object.__setattr__(self, "mqtt_group", check_group(self.mqtt_group))
             except ValueError as exc:
                 raise ValueError(f"ONEMAP_MQTT_GROUP: {exc}") from None
+        if self.mqtt_adopt_after_s and self.mqtt_adopt_after_s <= 3 * self.heartbeat_seconds:
+            # a live process refreshes its claim every beat: within 3 beats it is not away
+            raise ValueError(
+                "ONEMAP_MQTT_ADOPT_AFTER_S must be 0 or more than 3 heartbeats "
+                f"({3 * self.heartbeat_seconds} s), not {self.mqtt_adopt_after_s}"
+            )
         object.__setattr__(self, "_ranking", self._parse_ranking())
         object.__setattr__(self, "_alarms", self._parse_alarms())
 
@@ -206,6 +217,7 @@ class Settings:
             mqtt_topic=self.mqtt_topic,
             mqtt_group=self.mqtt_group,
             mqtt_session_expiry_s=self.mqtt_session_expiry_s,
+            mqtt_adopt_after_s=self.mqtt_adopt_after_s,
             drop_dir=self.drop_dir,
             simulator=self.simulator,
             simulator_seed=self.simulator_seed,
@@ -281,6 +293,7 @@ BOUNDS = (
     # at least a minute (0 would end the session, and lose its in-flight messages, at every
     # crash); at most MQTT 5's largest interval (0xFFFFFFFF: never expires)
     ("mqtt_session_expiry_s", 60, 0xFFFFFFFF),
+    ("mqtt_adopt_after_s", 0, 7 * 24 * 3600),
 )
 
 

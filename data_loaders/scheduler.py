@@ -44,7 +44,7 @@ from data_loaders.store.schema import Meta, Reading, ReadingRollup
 from data_loaders.telemetry.alarms import AlarmConfig, check_offline, escalate
 from data_loaders.telemetry.drop import poll_drop_folder
 from data_loaders.telemetry.formats import Problem
-from data_loaders.telemetry.mqtt import SESSION_EXPIRY_S, Message, MqttSource
+from data_loaders.telemetry.mqtt import SESSION_EXPIRY_S, Message, MqttSource, adopt_session
 from data_loaders.telemetry.simulator import Simulator, load_simulator
 from data_loaders.telemetry.store import (
     IngestResult,
@@ -78,6 +78,8 @@ class IngestConfig:
     mqtt_topic: str = "onemap/telemetry/#"
     mqtt_group: str = "onemap"  # shared subscription $share/GROUP/TOPIC; empty: unshared
     mqtt_session_expiry_s: int = SESSION_EXPIRY_S
+    # a group member away this long has its session drained and ended by the leader; 0: never
+    mqtt_adopt_after_s: int = 60
     drop_dir: str = ""
     simulator: bool = False
     simulator_seed: int = 1
@@ -144,7 +146,9 @@ def claim_client_id(
                 fresh = (at - datetime.fromisoformat(stamp)).total_seconds() <= 3 * heartbeat_s
             except ValueError:
                 fresh = False
-            if fresh and other != owner and not _gone_here(other):
+            # "" (stopped cleanly) and ADOPTED (its session drained by the leader) hold nothing
+            held_by_one = other not in ("", ADOPTED)
+            if fresh and held_by_one and other != owner and not _gone_here(other):
                 raise ClientIdTaken(
                     f"MQTT client id {client_id!r} is in use by ingest process {other}; give "
                     "each ingest process its own ONEMAP_MQTT_CLIENT_ID"
@@ -167,12 +171,87 @@ def _gone_here(owner: str) -> bool:
     return False
 
 
-def release_client_id(engine: Engine, client_id: str, owner: str = OWNER) -> None:
-    """Forget this process's claim on a client id (at a clean stop)."""
+def release_client_id(
+    engine: Engine, client_id: str, owner: str = OWNER, now: Clock = utc_now
+) -> None:
+    """Forget this process's claim on a client id (at a clean stop), keeping when it stopped:
+    a member of a shared subscription that stays away has its session adopted later."""
     key = f"mqtt.client.{client_id}"
     with session_scope(engine) as session:
         if (get_meta(session, key) or "").rpartition("@")[0] == owner:
-            set_meta(session, key, "")
+            set_meta(session, key, f"@{now().isoformat(timespec='seconds')}")
+
+
+ADOPTED = "adopted"  # a claim's owner once the leader drained and ended its session
+
+
+def stale_client_ids(
+    engine: Engine, away_s: float, now: Clock = utc_now, own: str = ""
+) -> list[str]:
+    """Client ids whose process has not refreshed its claim for `away_s` seconds (killed,
+    stopped, its host gone), not yet adopted, other than `own`."""
+    from data_loaders.store.schema import Meta
+
+    at, found = now(), []
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(Meta.key, Meta.value).where(Meta.key.startswith("mqtt.client.", autoescape=True))
+        ).all()
+    for key, value in rows:
+        client_id = key.removeprefix("mqtt.client.")
+        other, _, stamp = (value or "").rpartition("@")
+        if client_id == own or other == ADOPTED or not stamp:
+            continue
+        try:
+            away = (at - datetime.fromisoformat(stamp)).total_seconds()
+        except ValueError:
+            continue
+        if away > away_s:
+            found.append(client_id)
+    return sorted(found)
+
+
+def poll_orphans(
+    engine: Engine,
+    source: MqttSource,
+    away_s: float,
+    directory: SensorDirectory,
+    config: AlarmConfig,
+    now: Clock = utc_now,
+) -> int:
+    """Drain and end the MQTT sessions of the group's members away for `away_s` seconds (the
+    leader's job): Mosquitto keeps handing a dead member its share of the messages, which
+    would wait for it (or be dropped when its session expires). The messages stored."""
+    total, counter = 0, meta_key(ACCEPTED, source.client_id)  # received by this process
+
+    def store(messages: list[Message]) -> None:
+        _store_split(engine, messages, directory, config, now(), counter)
+
+    for client_id in stale_client_ids(engine, away_s, now, own=source.client_id):
+        key = f"mqtt.client.{client_id}"
+        log.warning("MQTT client %r is away: the leader takes its session over", client_id)
+        try:
+            stored = adopt_session(source.address_url, client_id, source.filter, store)
+        except StoreAway:
+            log.warning("the store is away: the session of %r waits", client_id)
+            return total
+        if stored is None:
+            continue
+        total += stored
+        with session_scope(engine) as session:
+            held = get_meta(session, key)
+            if not held or held.rpartition("@")[0] in ("", ADOPTED) or _stale(held, now(), away_s):
+                set_meta(session, key, f"{ADOPTED}@{now().isoformat(timespec='seconds')}")
+        log.warning("MQTT session of %r drained (%d messages) and ended", client_id, stored)
+    return total
+
+
+def _stale(held: str, at: datetime, away_s: float) -> bool:
+    """Whether a claim is older than away_s (its process did not come back meanwhile)."""
+    try:
+        return (at - datetime.fromisoformat(held.rpartition("@")[2])).total_seconds() > away_s
+    except ValueError:
+        return True
 
 
 def poll_mqtt(
@@ -490,6 +569,7 @@ LEADER_JOBS = frozenset(
         "poll_retention",
         "poll_files",
         "poll_simulator",
+        "poll_orphans",
         "run_hourly",
     }
 )
@@ -590,6 +670,18 @@ class Ingest:
                 session_expiry_s=c.mqtt_session_expiry_s,
             )
             self._job(poll_mqtt, 0.5, self.engine, self.mqtt, self.directory, alarms, self.now)
+            if c.mqtt_group and c.mqtt_adopt_after_s:
+                self._job(
+                    poll_orphans,
+                    max(2.0, min(30.0, c.mqtt_adopt_after_s / 3)),
+                    self.engine,
+                    self.mqtt,
+                    c.mqtt_adopt_after_s,
+                    self.directory,
+                    alarms,
+                    self.now,
+                    first=5,
+                )
         if c.drop_dir:
             folder = Path(c.drop_dir)
             folder.mkdir(parents=True, exist_ok=True)

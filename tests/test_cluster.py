@@ -17,7 +17,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
+import paho.mqtt.client as mqtt
 import pytest
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy import func, select, text
 
 from dashboard.settings import Settings
@@ -31,7 +34,7 @@ from data_loaders.scheduler import (
 )
 from data_loaders.store import get_meta, session_scope, set_meta
 from data_loaders.store.schema import Reading
-from data_loaders.telemetry.mqtt import shared_filter
+from data_loaders.telemetry.mqtt import parse_url, shared_filter
 from tests.test_mqtt import add_sensors, forget_session, publisher
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,7 +147,7 @@ class Cluster:
     log_dir: Path
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)  # by client id
 
-    def start(self, client_id: str) -> subprocess.Popen:
+    def start(self, client_id: str, **more: str) -> subprocess.Popen:
         env = {
             **os.environ,
             "ONEMAP_DATABASE_URL": self.engine.url.render_as_string(hide_password=False),  # type: ignore[attr-defined]
@@ -156,6 +159,7 @@ class Cluster:
             "ONEMAP_SIMULATOR": "false",
             "ONEMAP_DROP_DIR": "",
             "ONEMAP_BRIEFING_DIR": "",
+            **more,
         }
         log = (self.log_dir / f"{client_id}.log").open("ab")
         process = subprocess.Popen(
@@ -351,5 +355,74 @@ def test_a_killed_leader_is_replaced_and_nothing_is_lost_or_doubled(cluster):
         seconds = per_second(cluster.engine)
         assert all(seconds[int(T0.timestamp()) + m] == SENSORS for m in range(messages))
         assert cluster.leader_pid() == other_pid  # the lead stays where it went
+    finally:
+        pub.disconnect()
+
+
+def session_present(url: str, client_id: str) -> bool:
+    """Whether the broker holds a session for a client id (asked so as to leave none)."""
+    address = parse_url(url)
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=mqtt.MQTTv5,
+    )
+    present: list[bool] = []
+    client.on_connect = lambda _c, _u, flags, _rc, _p: present.append(flags.session_present)
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = 0
+    client.connect(address.host, address.port, clean_start=False, properties=props)
+    deadline = time.monotonic() + 5
+    while not present and time.monotonic() < deadline:
+        client.loop(0.1)
+    client.disconnect()
+    return present[0]
+
+
+@pytest.mark.postgresql_only("a killed process, the broker; production's store")
+def test_a_member_that_stays_away_has_its_session_drained_by_the_leader(cluster):
+    """Mosquitto keeps handing a dead member its share: the leader takes its session over,
+    stores what it held (in flight and queued), ends it; then the leader gets everything."""
+    add_sensors(cluster.engine, SENSORS)
+    a, b = f"onemap-test-a-{cluster.group}", f"onemap-test-b-{cluster.group}"
+    away = {"ONEMAP_MQTT_ADOPT_AFTER_S": "4"}
+    first = cluster.start(a, **away)
+    deadline = time.monotonic() + 20
+    while cluster.leader_pid() != first.pid and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert cluster.leader_pid() == first.pid, cluster.logs()
+    cluster.start(b, **away)
+    pub = publisher(cluster.mqtt_url)
+    try:
+        both_subscribed(cluster, pub, [a, b])
+        messages, kill_at = 300, 100
+        for m in range(messages):
+            info = pub.publish(f"{cluster.topic}/stream", body(m), qos=1)
+            if m == kill_at:  # mid-stream, never restarted
+                cluster.processes[b].send_signal(signal.SIGKILL)
+                cluster.processes[b].wait(10)
+            if m % 50 == 0:
+                info.wait_for_publish(10)
+            time.sleep(0.005)
+        info.wait_for_publish(10)
+        want = messages * SENSORS
+        assert wait_count(cluster.engine, want, 40) == want, cluster.logs()
+        claim = ""
+        deadline = time.monotonic() + 10  # marked once the session is ended (after a quiet 1 s)
+        while not claim.startswith("adopted@") and time.monotonic() < deadline:
+            with session_scope(cluster.engine) as s:
+                claim = get_meta(s, f"mqtt.client.{b}")
+            time.sleep(0.2)
+        assert claim.startswith("adopted@"), cluster.logs()
+        assert not session_present(cluster.mqtt_url, b)  # ended: no share goes to it now
+        before = cluster.accepted(a)
+        for m in range(messages, messages + 50):
+            pub.publish(f"{cluster.topic}/stream", body(m), qos=1).wait_for_publish(5)
+        assert wait_count(cluster.engine, want + 50 * SENSORS, 15) == want + 50 * SENSORS
+        assert cluster.accepted(a) - before == 50 * SENSORS  # every one to the live member
+        time.sleep(1.0)
+        assert streamed(cluster.engine) == want + 50 * SENSORS  # nothing doubled
+        seconds = per_second(cluster.engine)
+        assert all(seconds[int(T0.timestamp()) + m] == SENSORS for m in range(messages + 50))
     finally:
         pub.disconnect()

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import unquote, urlparse
@@ -35,8 +36,9 @@ TOPIC = "onemap/telemetry/#"
 # expires instead, Mosquitto discards that queue; it does not hand it to the other members
 # (MQTT 5 says SHOULD, Mosquitto does not). So a short expiry would not move a dead member's
 # messages to the others: it would lose them. The trade-off of a long one: while a member is
-# down, its share of new messages waits for it (the others keep storing theirs at once), so a
-# supervisor must restart a killed process (same client id) or an operator retire its session.
+# down, its share of new messages waits for it (the others keep storing theirs at once). So
+# the leader adopts the session of a member away for long (adopt_session below): it drains
+# it and ends it, and the members left get every message from then on.
 SESSION_EXPIRY_S = 7 * 24 * 3600
 
 
@@ -125,6 +127,7 @@ class MqttSource:
         session_expiry_s: int = SESSION_EXPIRY_S,
     ) -> None:
         self.address = parse_url(url)
+        self.address_url = url
         self.client_id = client_id
         self.topic = topic
         self.group = group
@@ -283,3 +286,120 @@ class MqttSource:
                 self.client.ack(m.mid, 1)
                 n += 1
         return n
+
+
+# --- a dead member's session, taken over and ended -----------------------------------------
+ADOPT_QUIET_S = 1.0  # nothing more came for this long after the unsubscription: drained
+ADOPT_LIMIT_S = 60.0  # one adoption's longest run (a huge queue: the rest at the next one)
+
+
+def adopt_session(
+    url: str,
+    client_id: str,
+    topic_filter: str,
+    store: Callable[[list[Message]], object],
+    limit_s: float = ADOPT_LIMIT_S,
+    quiet_s: float = ADOPT_QUIET_S,
+) -> int | None:
+    """Drain the session of a dead member of a shared subscription and end it, so that its
+    share of new messages goes to the live members; the number of messages stored, or None
+    when it could not finish (the session is kept then, nothing of it lost).
+
+    Mosquitto keeps handing a dead member its share and drops it all when the session expires
+    (see SESSION_EXPIRY_S), so the leader takes the session over (its client id,
+    clean_start=False): the broker sends what the session holds, in flight and queued. The
+    group's filter is unsubscribed at once (no more of the group's messages come to it);
+    every message is stored (`store` raises when the store is away) and acknowledged; once
+    nothing more comes, the DISCONNECT sets the session's expiry to 0 and the broker forgets
+    it. Should the member itself come back meanwhile, it takes its session back (what we did
+    not acknowledge is sent to it again; a repeat is a no-op) and we stop. One thread, no
+    reconnect: paho's loop is driven here."""
+    address = parse_url(url)
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=mqtt.MQTTv5,
+        manual_ack=True,
+    )
+    if address.username:
+        client.username_pw_set(address.username, address.password)
+    if address.tls:
+        client.tls_set()
+    client.suppress_exceptions = True
+    received: deque[Message] = deque()
+    state = {"connected": False, "present": False, "unsubscribed": False, "gone": False}
+
+    def on_connect(c, _u, flags, reason_code, _p) -> None:  # type: ignore[no-untyped-def]
+        if reason_code.is_failure:
+            state["gone"] = True
+            return
+        state["connected"] = True
+        state["present"] = bool(flags.session_present)
+        if state["present"]:
+            c.unsubscribe(topic_filter)
+
+    def on_unsubscribe(_c, _u, _mid, _codes, _p) -> None:  # type: ignore[no-untyped-def]
+        state["unsubscribed"] = True
+
+    def on_disconnect(_c, _u, _f, _rc, _p) -> None:  # type: ignore[no-untyped-def]
+        state["gone"] = True  # the member came back (took its session) or the broker went
+
+    def on_message(_c, _u, message) -> None:  # type: ignore[no-untyped-def]
+        received.append(Message(0, message.mid, message.payload, message.topic, _seq_of(message)))
+
+    client.on_connect, client.on_disconnect = on_connect, on_disconnect
+    client.on_message, client.on_unsubscribe = on_message, on_unsubscribe
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = SESSION_EXPIRY_S  # kept, unless we end it at the end
+    props.ReceiveMaximum = 20_000
+    props.MaximumPacketSize = MAX_PACKET_BYTES
+    stored = 0
+    try:
+        client.connect(
+            address.host, address.port, keepalive=30, clean_start=False, properties=props
+        )
+    except OSError as exc:
+        log.warning("MQTT: could not take over the session of %r (%r)", client_id, exc)
+        return None
+    started = quiet_since = time.monotonic()
+    finished = False
+    try:
+        while not state["gone"] and time.monotonic() - started < limit_s:
+            client.loop(timeout=0.05)
+            if state["connected"] and not state["present"]:
+                finished = True  # no session left to drain
+                break
+            if received:
+                batch = [received.popleft() for _ in range(len(received))]
+                store(batch)  # raises when the store is away: the session is kept
+                for m in batch:
+                    if m.mid:
+                        client.ack(m.mid, 1)
+                stored += len(batch)
+                quiet_since = time.monotonic()
+            elif state["unsubscribed"] and time.monotonic() - quiet_since > quiet_s:
+                finished = True
+                break
+        if finished and not state["gone"]:
+            while client.want_write() and time.monotonic() - started < limit_s + 5:
+                client.loop(timeout=0.05)  # the acknowledgements leave first
+            end = Properties(PacketTypes.DISCONNECT)
+            end.SessionExpiryInterval = 0  # the broker forgets the session now
+            client.disconnect(properties=end)
+            client.loop(timeout=0.2)
+            return stored
+        log.warning(
+            "MQTT: the session of %r was not drained (%d messages stored); kept", client_id, stored
+        )
+        return None
+    finally:
+        if not state["gone"] and not finished:
+            client.disconnect()  # the session stays (its expiry as it was)
+            client.loop(timeout=0.2)
+
+
+def _seq_of(message) -> int | None:  # type: ignore[no-untyped-def]
+    try:
+        return user_seq(getattr(message, "properties", None))
+    except Exception:
+        return None
