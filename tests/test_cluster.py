@@ -310,7 +310,7 @@ def test_a_killed_leader_is_replaced_and_nothing_is_lost_or_doubled(cluster):
             time.sleep(0.2)
         leader_id = by_pid[cluster.leader_pid()]  # type: ignore[index]
         [other_id] = [i for i in ids if i != leader_id]
-        messages, kill_at = 600, 200
+        messages, kill_at = 400, 130
         killed: list[float] = []
         stored_at_kill: list[int] = []
 
