@@ -190,8 +190,6 @@ def stale_client_ids(
 ) -> list[str]:
     """Client ids whose process has not refreshed its claim for `away_s` seconds (killed,
     stopped, its host gone), not yet adopted, other than `own`."""
-    from data_loaders.store.schema import Meta
-
     at, found = now(), []
     with session_scope(engine) as session:
         rows = session.execute(

@@ -27,10 +27,14 @@ from dashboard.settings import Settings
 from data_loaders.leader import LEADER_KEY, Leadership, count_beating, read_leader
 from data_loaders.scheduler import (
     ACCEPTED,
+    ADOPTED,
     Ingest,
     IngestConfig,
+    claim_client_id,
     poll_heartbeat,
     poll_leader,
+    release_client_id,
+    stale_client_ids,
 )
 from data_loaders.store import get_meta, session_scope, set_meta
 from data_loaders.store.schema import Reading
@@ -122,6 +126,31 @@ def test_each_process_beats_and_health_counts_those_beating(engine, backend):
         assert count_beating(s, at + timedelta(hours=1, seconds=10), 10**6) == 1
 
 
+def test_the_members_away_are_found_by_their_stale_claims(engine, backend):
+    """A claim refreshed within `away_s` is a live member; an old one (killed), one released
+    long ago (stopped) are away; an adopted one and our own are never taken over."""
+    at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+    def ago(s: float):  # type: ignore[no-untyped-def]
+        return lambda: at - timedelta(seconds=s)
+
+    claim_client_id(engine, "live", 1, ago(2), owner="h:1")
+    claim_client_id(engine, "killed", 1, ago(90), owner="h:2")
+    claim_client_id(engine, "stopped", 1, ago(100), owner="h:3")
+    release_client_id(engine, "stopped", owner="h:3", now=ago(80))
+    claim_client_id(engine, "ours", 1, ago(90), owner="h:4")
+    with session_scope(engine) as s:
+        set_meta(s, "mqtt.client.adopted-one", f"{ADOPTED}@{(at - timedelta(hours=1)).isoformat()}")
+        set_meta(s, "mqtt.client.old-format", "")
+    assert stale_client_ids(engine, 60, lambda: at, own="ours") == ["killed", "stopped"]
+    assert stale_client_ids(engine, 85, lambda: at, own="ours") == ["killed"]
+    # a released or adopted id is free at once for the process that comes back with it
+    claim_client_id(engine, "stopped", 1, lambda: at, owner="h:5")
+    claim_client_id(engine, "adopted-one", 1, lambda: at, owner="h:6")
+    with session_scope(engine) as s:
+        assert get_meta(s, "mqtt.client.adopted-one").startswith("h:6@")
+
+
 def test_the_group_setting_is_checked():
     assert Settings().mqtt_group == "onemap"
     assert Settings(mqtt_group=" ops ").mqtt_group == "ops"
@@ -131,6 +160,9 @@ def test_the_group_setting_is_checked():
             Settings(mqtt_group=bad)
     with pytest.raises(ValueError, match="ONEMAP_MQTT_SESSION_EXPIRY_S"):
         Settings.from_env({"ONEMAP_MQTT_SESSION_EXPIRY_S": "0"})
+    with pytest.raises(ValueError, match="ONEMAP_MQTT_ADOPT_AFTER_S"):
+        Settings(mqtt_adopt_after_s=30, heartbeat_seconds=10)  # a live one could be taken
+    assert Settings(mqtt_adopt_after_s=0).ingest_config().mqtt_adopt_after_s == 0
     assert shared_filter("onemap/telemetry/#", "onemap") == "$share/onemap/onemap/telemetry/#"
     assert shared_filter("onemap/telemetry/#", "") == "onemap/telemetry/#"
 
