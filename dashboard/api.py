@@ -143,6 +143,14 @@ def health_status(
     return ("degraded" if reasons else "ok"), reasons
 
 
+def _age_s(stamp: str) -> float | None:
+    """Seconds since an ISO time (None when it is none)."""
+    try:
+        return round((datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds(), 1)
+    except ValueError:
+        return None
+
+
 CONFLICT_RECENT_S = 60  # a session taken within this long: still degraded
 
 
@@ -339,6 +347,8 @@ def health(deps: ApiDeps) -> Response:
             # the leader's name (host:pid) for signed-in users only, as the client ids
             "leader": (leader[0] if signed_in else True) if leader else None,
             "leader_checked_at": leader[1] if leader else None,
+            # the leader re-checks every 3 s: much older, the cluster-wide jobs have stopped
+            "leader_age_s": _age_s(leader[1]) if leader else None,
             "processes": beating,
         },
         "map_cache": deps.map_data.state(),

@@ -249,10 +249,11 @@ class MqttSource:
         )
         self.client.loop_start()
 
-    def stop(self, flush_s: float = 2.0) -> None:
+    def stop(self, flush_s: float = 5.0) -> None:
         """Disconnect (the broker keeps the session and queues what comes meanwhile), once
         the acknowledgements already given have left: the network thread could be stopped
-        with them still queued, and the broker would send those messages again."""
+        with them still queued, and the broker would send those messages again (a repeat is
+        a no-op; 5 s, not 2: on a loaded machine 2 s was not always enough)."""
         deadline = time.monotonic() + flush_s
         while self.connected.is_set() and self.client.want_write():
             if time.monotonic() > deadline:
