@@ -7,6 +7,10 @@ acknowledged by hand (`manual_ack`) once the batch holding them is committed: a 
 the commit means the broker sends them again, and the store's uniqueness on (sensor, ts)
 turns the repeat into a no-op. MQTT 5's Receive Maximum lets the broker keep many messages
 in flight (MQTT 3.1.1 brokers stop at about 20 unacknowledged messages).
+
+Several ingest processes share the work through an MQTT 5 shared subscription
+(`$share/GROUP/TOPIC`, `shared_filter`): the broker gives each message to one member. What
+Mosquitto does with a member that is down is below (SESSION_EXPIRY_S, adopt_session).
 """
 
 from __future__ import annotations
