@@ -313,11 +313,11 @@ def test_two_processes_split_the_messages_and_store_each_once(cluster):
         leader = cluster.leader_pid()
         assert leader in {p.pid for p in cluster.processes.values()}
         with session_scope(cluster.engine) as s:
-            assert count_beating(s, datetime.now(UTC), 3) == 2
+            assert count_beating(s, datetime.now(UTC), 10) == 2  # (1 s beats; slack for load)
         # /health says so: who leads (its name for signed-in users only), how many beat
         from dashboard.app import create_app
 
-        app = create_app(Settings(warm_cache=False, heartbeat_seconds=1), engine=cluster.engine)
+        app = create_app(Settings(warm_cache=False, heartbeat_seconds=3), engine=cluster.engine)
         health = app.server.test_client().get("/health").json
         assert health["status"] == "ok", health
         assert health["ingest"]["processes"] == 2 and health["ingest"]["leader"] is True
