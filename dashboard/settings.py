@@ -99,7 +99,8 @@ class Settings:
     mqtt_adopt_after_s: int = _setting(
         60,
         "A member of the MQTT group away this long (killed, stopped) has its session drained "
-        "and ended by the leader, so its share of the messages goes to the others; 0: never",
+        "and ended by the leader, so its share of the messages goes to the others (at least 4 "
+        "heartbeats); 0: never",
     )
     drop_dir: str = _setting(
         "", "Folder of telemetry files (CSV/JSON) to read; empty: off (see README: drop folder)"
@@ -188,12 +189,6 @@ class Settings:
                 object.__setattr__(self, "mqtt_group", check_group(self.mqtt_group))
             except ValueError as exc:
                 raise ValueError(f"ONEMAP_MQTT_GROUP: {exc}") from None
-        if self.mqtt_adopt_after_s and self.mqtt_adopt_after_s <= 3 * self.heartbeat_seconds:
-            # a live process refreshes its claim every beat: within 3 beats it is not away
-            raise ValueError(
-                "ONEMAP_MQTT_ADOPT_AFTER_S must be 0 or more than 3 heartbeats "
-                f"({3 * self.heartbeat_seconds} s), not {self.mqtt_adopt_after_s}"
-            )
         object.__setattr__(self, "_ranking", self._parse_ranking())
         object.__setattr__(self, "_alarms", self._parse_alarms())
 
@@ -217,7 +212,9 @@ class Settings:
             mqtt_topic=self.mqtt_topic,
             mqtt_group=self.mqtt_group,
             mqtt_session_expiry_s=self.mqtt_session_expiry_s,
-            mqtt_adopt_after_s=self.mqtt_adopt_after_s,
+            # a live process refreshes its claim every beat: never taken for away within 4
+            mqtt_adopt_after_s=self.mqtt_adopt_after_s
+            and max(self.mqtt_adopt_after_s, 4 * self.heartbeat_seconds),
             drop_dir=self.drop_dir,
             simulator=self.simulator,
             simulator_seed=self.simulator_seed,

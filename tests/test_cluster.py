@@ -160,8 +160,11 @@ def test_the_group_setting_is_checked():
             Settings(mqtt_group=bad)
     with pytest.raises(ValueError, match="ONEMAP_MQTT_SESSION_EXPIRY_S"):
         Settings.from_env({"ONEMAP_MQTT_SESSION_EXPIRY_S": "0"})
-    with pytest.raises(ValueError, match="ONEMAP_MQTT_ADOPT_AFTER_S"):
-        Settings(mqtt_adopt_after_s=30, heartbeat_seconds=10)  # a live one could be taken
+    # a live process, beating every 10 s, is never taken for away within 40 s
+    assert (
+        Settings(mqtt_adopt_after_s=30, heartbeat_seconds=10).ingest_config().mqtt_adopt_after_s
+        == 40
+    )
     assert Settings(mqtt_adopt_after_s=0).ingest_config().mqtt_adopt_after_s == 0
     assert shared_filter("onemap/telemetry/#", "onemap") == "$share/onemap/onemap/telemetry/#"
     assert shared_filter("onemap/telemetry/#", "") == "onemap/telemetry/#"
