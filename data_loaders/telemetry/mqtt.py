@@ -81,6 +81,8 @@ MAX_PACKET_BYTES = 8 * 1024 * 1024 + 65_536  # a message (8 MiB) and its headers
 TAKEN_OVER_DELAY_S = (30, 300)  # reconnect this slowly while another client holds our id
 SHORT_LIVED_S = 5.0
 SHORT_LIVED_IN_A_ROW = 3
+# stop's barrier: a filter nobody subscribes to ("$" topics are the broker's, never telemetry)
+FLUSH_FILTER = "$onemap/flush"
 
 
 def check_group(group: str) -> str:
@@ -165,6 +167,8 @@ class MqttSource:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
+        self.client.on_unsubscribe = self._on_unsubscribe
+        self._unsubacked: set[int] = set()  # UNSUBACKs come (stop's barrier is one)
         self._connect_props = Properties(PacketTypes.CONNECT)
         self._connect_props.SessionExpiryInterval = session_expiry_s
         self._connect_props.ReceiveMaximum = receive_maximum
@@ -192,6 +196,9 @@ class MqttSource:
             self.subscribed.set()
         else:
             log.warning("MQTT subscription to %s refused: %s", self.filter, reason_codes)
+
+    def _on_unsubscribe(self, _client, _userdata, mid, _codes, _props) -> None:  # type: ignore[no-untyped-def]
+        self._unsubacked.add(mid)  # (the answer may come before unsubscribe returns)
 
     def _on_disconnect(self, client, _userdata, _flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
         was_connected = self.connected.is_set()
@@ -255,14 +262,20 @@ class MqttSource:
 
     def stop(self, flush_s: float = 5.0) -> None:
         """Disconnect (the broker keeps the session and queues what comes meanwhile), once
-        the acknowledgements already given have left: the network thread could be stopped
-        with them still queued, and the broker would send those messages again (a repeat is
-        a no-op; 5 s, not 2: on a loaded machine 2 s was not always enough)."""
+        the broker has read the acknowledgements already given. Their having left our socket
+        was not enough: on a loaded machine a restart with our client id took the session
+        over before the broker read them, it dropped the old connection's unread bytes and
+        sent those messages again (a repeat is a no-op, but a restart should not cost one).
+        So an UNSUBSCRIBE of a filter we never had goes after them: the broker handles a
+        connection's packets in order, so its UNSUBACK says it has read every ack before."""
         deadline = time.monotonic() + flush_s
-        while self.connected.is_set() and self.client.want_write():
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
+        if self.connected.is_set():
+            _rc, mid = self.client.unsubscribe(FLUSH_FILTER)
+            while self.connected.is_set() and mid not in self._unsubacked:
+                if time.monotonic() > deadline:
+                    log.warning("MQTT: the broker did not confirm our acknowledgements in time")
+                    break
+                time.sleep(0.01)
         self.client.disconnect()
         self.client.loop_stop()
 
