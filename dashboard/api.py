@@ -35,6 +35,7 @@ from data_loaders.actions.incidents import (
     open_incident,
     send_task,
 )
+from data_loaders.leader import count_beating, read_leader
 from data_loaders.periods import BadPeriod, Period, parse_period
 from data_loaders.rules.lifecycle import STATES
 from data_loaders.rules.rankings import RankingConfig
@@ -140,6 +141,14 @@ def health_status(
         message = f"another MQTT client took the session of client id {client_id!r} ({at})"
         reasons.append({"code": "mqtt_client_id_conflict", "message": message})
     return ("degraded" if reasons else "ok"), reasons
+
+
+def _age_s(stamp: str) -> float | None:
+    """Seconds since an ISO time (None when it is none)."""
+    try:
+        return round((datetime.now(UTC) - datetime.fromisoformat(stamp)).total_seconds(), 1)
+    except ValueError:
+        return None
 
 
 CONFLICT_RECENT_S = 60  # a session taken within this long: still degraded
@@ -298,6 +307,9 @@ def health(deps: ApiDeps) -> Response:
         gaps = load_stream_gaps(session)
         dead_letters = int(get_meta(session, "ingest.mqtt.dead_letters", "0") or 0)
         refused = int(get_meta(session, "ingest.http.refused", "0") or 0)
+        # the cluster: which ingest process leads the cluster-wide jobs, how many beat
+        leader = read_leader(session)
+        beating = count_beating(session, datetime.now(UTC), 3 * deps.heartbeat_s)
     age = None
     if heartbeat:
         age = (datetime.now(UTC) - datetime.fromisoformat(heartbeat)).total_seconds()
@@ -332,6 +344,12 @@ def health(deps: ApiDeps) -> Response:
             "http_refused": refused,
             "mqtt_client_id_conflicts": recent if signed_in else len(recent),
             "gaps": gaps,
+            # the leader's name (host:pid) for signed-in users only, as the client ids
+            "leader": (leader[0] if signed_in else True) if leader else None,
+            "leader_checked_at": leader[1] if leader else None,
+            # the leader re-checks every 3 s: much older, the cluster-wide jobs have stopped
+            "leader_age_s": _age_s(leader[1]) if leader else None,
+            "processes": beating,
         },
         "map_cache": deps.map_data.state(),
     }

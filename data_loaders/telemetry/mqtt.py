@@ -7,6 +7,10 @@ acknowledged by hand (`manual_ack`) once the batch holding them is committed: a 
 the commit means the broker sends them again, and the store's uniqueness on (sensor, ts)
 turns the repeat into a no-op. MQTT 5's Receive Maximum lets the broker keep many messages
 in flight (MQTT 3.1.1 brokers stop at about 20 unacknowledged messages).
+
+Several ingest processes share the work through an MQTT 5 shared subscription
+(`$share/GROUP/TOPIC`, `shared_filter`): the broker gives each message to one member. What
+Mosquitto does with a member that is down is below (SESSION_EXPIRY_S, adopt_session).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import unquote, urlparse
@@ -25,7 +30,20 @@ from paho.mqtt.properties import Properties
 
 log = logging.getLogger("onemap.mqtt")
 TOPIC = "onemap/telemetry/#"
-SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps our queue for a week of downtime
+# How long the broker keeps our session (subscription and queue) while we are away: a week of
+# downtime. With a shared subscription this matters more than it seems, and it must stay long.
+# Mosquitto 2.0 (checked in its source up to 2.0.20: subs__shared_process) hands the messages
+# of a `$share/GROUP/...` subscription round-robin to every member that has a session,
+# connected or not: a member that was killed keeps receiving its share into its session's
+# queue, and its in-flight messages (received, not acknowledged) stay there too. Both reach
+# it when it comes back with the same client id (clean_start=False). When its session
+# expires instead, Mosquitto discards that queue; it does not hand it to the other members
+# (MQTT 5 says SHOULD, Mosquitto does not). So a short expiry would not move a dead member's
+# messages to the others: it would lose them. The trade-off of a long one: while a member is
+# down, its share of new messages waits for it (the others keep storing theirs at once). So
+# the leader adopts the session of a member away for long (adopt_session below): it drains
+# it and ends it, and the members left get every message from then on.
+SESSION_EXPIRY_S = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -63,6 +81,23 @@ MAX_PACKET_BYTES = 8 * 1024 * 1024 + 65_536  # a message (8 MiB) and its headers
 TAKEN_OVER_DELAY_S = (30, 300)  # reconnect this slowly while another client holds our id
 SHORT_LIVED_S = 5.0
 SHORT_LIVED_IN_A_ROW = 3
+# stop's barrier: a filter nobody subscribes to ("$" topics are the broker's, never telemetry)
+FLUSH_FILTER = "$onemap/flush"
+
+
+def check_group(group: str) -> str:
+    """A shared-subscription group name as given, stripped; ValueError when it is empty after
+    stripping or holds what a topic level cannot (`/`, `+`, `#`; MQTT 5 4.8.2)."""
+    name = group.strip()
+    if not name or any(c in name for c in "/+#"):
+        raise ValueError(f"an MQTT group name has no / + # and is not empty, not {group!r}")
+    return name
+
+
+def shared_filter(topic: str, group: str) -> str:
+    """The filter to subscribe to: `$share/GROUP/TOPIC` (the members of a group split the
+    messages between them, each message to one), or the topic itself when no group."""
+    return f"$share/{check_group(group)}/{topic}" if group else topic
 
 
 class Message(NamedTuple):
@@ -94,10 +129,16 @@ class MqttSource:
         client_id: str,
         topic: str = TOPIC,
         receive_maximum: int = 20_000,
+        group: str = "",
+        session_expiry_s: int = SESSION_EXPIRY_S,
     ) -> None:
         self.address = parse_url(url)
+        self.address_url = url
         self.client_id = client_id
         self.topic = topic
+        self.group = group
+        # what we subscribe to: the topic itself, or the group's share of it
+        self.filter = shared_filter(topic, group)
         self._queue: deque[Message] = deque()
         self._lock = threading.Lock()
         self._generation = 0
@@ -126,8 +167,10 @@ class MqttSource:
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
+        self.client.on_unsubscribe = self._on_unsubscribe
+        self._unsubacked: set[int] = set()  # UNSUBACKs come (stop's barrier is one)
         self._connect_props = Properties(PacketTypes.CONNECT)
-        self._connect_props.SessionExpiryInterval = SESSION_EXPIRY_S
+        self._connect_props.SessionExpiryInterval = session_expiry_s
         self._connect_props.ReceiveMaximum = receive_maximum
         # The broker sends nothing bigger than a message may be (it drops it for us instead).
         self._connect_props.MaximumPacketSize = MAX_PACKET_BYTES
@@ -141,7 +184,7 @@ class MqttSource:
             # Messages of an earlier connection can no longer be acknowledged (their ids
             # meant something on that connection only); the broker will send them again.
             self._generation += 1
-        client.subscribe(self.topic, qos=1)
+        client.subscribe(self.filter, qos=1)
         self._connected_at = time.monotonic()
         self.connected.set()
         if self.taken_over.is_set():
@@ -152,7 +195,10 @@ class MqttSource:
         if reason_codes and all(not code.is_failure for code in reason_codes):
             self.subscribed.set()
         else:
-            log.warning("MQTT subscription to %s refused: %s", self.topic, reason_codes)
+            log.warning("MQTT subscription to %s refused: %s", self.filter, reason_codes)
+
+    def _on_unsubscribe(self, _client, _userdata, mid, _codes, _props) -> None:  # type: ignore[no-untyped-def]
+        self._unsubacked.add(mid)  # (the answer may come before unsubscribe returns)
 
     def _on_disconnect(self, client, _userdata, _flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
         was_connected = self.connected.is_set()
@@ -214,15 +260,22 @@ class MqttSource:
         )
         self.client.loop_start()
 
-    def stop(self, flush_s: float = 2.0) -> None:
+    def stop(self, flush_s: float = 5.0) -> None:
         """Disconnect (the broker keeps the session and queues what comes meanwhile), once
-        the acknowledgements already given have left: the network thread could be stopped
-        with them still queued, and the broker would send those messages again."""
+        the broker has read the acknowledgements already given. Their having left our socket
+        was not enough: on a loaded machine a restart with our client id took the session
+        over before the broker read them, it dropped the old connection's unread bytes and
+        sent those messages again (a repeat is a no-op, but a restart should not cost one).
+        So an UNSUBSCRIBE of a filter we never had goes after them: the broker handles a
+        connection's packets in order, so its UNSUBACK says it has read every ack before."""
         deadline = time.monotonic() + flush_s
-        while self.connected.is_set() and self.client.want_write():
-            if time.monotonic() > deadline:
-                break
-            time.sleep(0.01)
+        if self.connected.is_set():
+            _rc, mid = self.client.unsubscribe(FLUSH_FILTER)
+            while self.connected.is_set() and mid not in self._unsubacked:
+                if time.monotonic() > deadline:
+                    log.warning("MQTT: the broker did not confirm our acknowledgements in time")
+                    break
+                time.sleep(0.01)
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -251,3 +304,120 @@ class MqttSource:
                 self.client.ack(m.mid, 1)
                 n += 1
         return n
+
+
+# --- a dead member's session, taken over and ended -----------------------------------------
+ADOPT_QUIET_S = 1.0  # nothing more came for this long after the unsubscription: drained
+ADOPT_LIMIT_S = 60.0  # one adoption's longest run (a huge queue: the rest at the next one)
+
+
+def adopt_session(
+    url: str,
+    client_id: str,
+    topic_filter: str,
+    store: Callable[[list[Message]], object],
+    limit_s: float = ADOPT_LIMIT_S,
+    quiet_s: float = ADOPT_QUIET_S,
+) -> int | None:
+    """Drain the session of a dead member of a shared subscription and end it, so that its
+    share of new messages goes to the live members; the number of messages stored, or None
+    when it could not finish (the session is kept then, nothing of it lost).
+
+    Mosquitto keeps handing a dead member its share and drops it all when the session expires
+    (see SESSION_EXPIRY_S), so the leader takes the session over (its client id,
+    clean_start=False): the broker sends what the session holds, in flight and queued. The
+    group's filter is unsubscribed at once (no more of the group's messages come to it);
+    every message is stored (`store` raises when the store is away) and acknowledged; once
+    nothing more comes, the DISCONNECT sets the session's expiry to 0 and the broker forgets
+    it. Should the member itself come back meanwhile, it takes its session back (what we did
+    not acknowledge is sent to it again; a repeat is a no-op) and we stop. One thread, no
+    reconnect: paho's loop is driven here."""
+    address = parse_url(url)
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+        client_id=client_id,
+        protocol=mqtt.MQTTv5,
+        manual_ack=True,
+    )
+    if address.username:
+        client.username_pw_set(address.username, address.password)
+    if address.tls:
+        client.tls_set()
+    client.suppress_exceptions = True
+    received: deque[Message] = deque()
+    state = {"connected": False, "present": False, "unsubscribed": False, "gone": False}
+
+    def on_connect(c, _u, flags, reason_code, _p) -> None:  # type: ignore[no-untyped-def]
+        if reason_code.is_failure:
+            state["gone"] = True
+            return
+        state["connected"] = True
+        state["present"] = bool(flags.session_present)
+        if state["present"]:
+            c.unsubscribe(topic_filter)
+
+    def on_unsubscribe(_c, _u, _mid, _codes, _p) -> None:  # type: ignore[no-untyped-def]
+        state["unsubscribed"] = True
+
+    def on_disconnect(_c, _u, _f, _rc, _p) -> None:  # type: ignore[no-untyped-def]
+        state["gone"] = True  # the member came back (took its session) or the broker went
+
+    def on_message(_c, _u, message) -> None:  # type: ignore[no-untyped-def]
+        received.append(Message(0, message.mid, message.payload, message.topic, _seq_of(message)))
+
+    client.on_connect, client.on_disconnect = on_connect, on_disconnect
+    client.on_message, client.on_unsubscribe = on_message, on_unsubscribe
+    props = Properties(PacketTypes.CONNECT)
+    props.SessionExpiryInterval = SESSION_EXPIRY_S  # kept, unless we end it at the end
+    props.ReceiveMaximum = 20_000
+    props.MaximumPacketSize = MAX_PACKET_BYTES
+    stored = 0
+    try:
+        client.connect(
+            address.host, address.port, keepalive=30, clean_start=False, properties=props
+        )
+    except OSError as exc:
+        log.warning("MQTT: could not take over the session of %r (%r)", client_id, exc)
+        return None
+    started = quiet_since = time.monotonic()
+    finished = False
+    try:
+        while not state["gone"] and time.monotonic() - started < limit_s:
+            client.loop(timeout=0.05)
+            if state["connected"] and not state["present"]:
+                finished = True  # no session left to drain
+                break
+            if received:
+                batch = [received.popleft() for _ in range(len(received))]
+                store(batch)  # raises when the store is away: the session is kept
+                for m in batch:
+                    if m.mid:
+                        client.ack(m.mid, 1)
+                stored += len(batch)
+                quiet_since = time.monotonic()
+            elif state["unsubscribed"] and time.monotonic() - quiet_since > quiet_s:
+                finished = True
+                break
+        if finished and not state["gone"]:
+            while client.want_write() and time.monotonic() - started < limit_s + 5:
+                client.loop(timeout=0.05)  # the acknowledgements leave first
+            end = Properties(PacketTypes.DISCONNECT)
+            end.SessionExpiryInterval = 0  # the broker forgets the session now
+            client.disconnect(properties=end)
+            client.loop(timeout=0.2)
+            return stored
+        log.warning(
+            "MQTT: the session of %r was not drained (%d messages stored); kept", client_id, stored
+        )
+        return None
+    finally:
+        if not state["gone"] and not finished:
+            client.disconnect()  # the session stays (its expiry as it was)
+            client.loop(timeout=0.2)
+
+
+def _seq_of(message) -> int | None:  # type: ignore[no-untyped-def]
+    try:
+        return user_seq(getattr(message, "properties", None))
+    except Exception:
+        return None
