@@ -129,7 +129,7 @@ def served(pg_databases) -> Iterator[tuple[str, str, int]]:  # type: ignore[no-u
             try:
                 if get(base, "/health").status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # (refused, or a worker still booting)
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(proc.stderr.read().decode()[-3000:] if proc.stderr else "")
