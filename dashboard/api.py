@@ -35,6 +35,7 @@ from data_loaders.actions.incidents import (
     open_incident,
     send_task,
 )
+from data_loaders.leader import count_beating, read_leader
 from data_loaders.periods import BadPeriod, Period, parse_period
 from data_loaders.rules.lifecycle import STATES
 from data_loaders.rules.rankings import RankingConfig
@@ -298,6 +299,9 @@ def health(deps: ApiDeps) -> Response:
         gaps = load_stream_gaps(session)
         dead_letters = int(get_meta(session, "ingest.mqtt.dead_letters", "0") or 0)
         refused = int(get_meta(session, "ingest.http.refused", "0") or 0)
+        # the cluster: which ingest process leads the cluster-wide jobs, how many beat
+        leader = read_leader(session)
+        beating = count_beating(session, datetime.now(UTC), 3 * deps.heartbeat_s)
     age = None
     if heartbeat:
         age = (datetime.now(UTC) - datetime.fromisoformat(heartbeat)).total_seconds()
@@ -332,6 +336,10 @@ def health(deps: ApiDeps) -> Response:
             "http_refused": refused,
             "mqtt_client_id_conflicts": recent if signed_in else len(recent),
             "gaps": gaps,
+            # the leader's name (host:pid) for signed-in users only, as the client ids
+            "leader": (leader[0] if signed_in else True) if leader else None,
+            "leader_checked_at": leader[1] if leader else None,
+            "processes": beating,
         },
         "map_cache": deps.map_data.state(),
     }

@@ -608,13 +608,19 @@ def ingest(ctx: click.Context, parent_pid: int | None) -> None:
     sources = [
         name
         for name, on in (
-            ("mqtt", config.mqtt_url),
+            (
+                f"mqtt (shared group {config.mqtt_group})" if config.mqtt_group else "mqtt",
+                config.mqtt_url,
+            ),
             ("files", config.drop_dir),
             ("simulator", config.simulator),
         )
         if on
     ]
     _say(f"ingest scheduler started; sources: {', '.join(sources) or 'HTTP only'}")
+    if _engine(ctx).dialect.name == "postgresql":
+        # several processes may share the store: the cluster-wide jobs go to one of them
+        _say("cluster-wide jobs (offline, escalation, retention, files, simulator): the leader's")
     try:
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
             process.start()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from data_loaders.rules.alarms import IMMEDIATE_KINDS, RuleSettings
 from data_loaders.rules.rankings import RankingConfig, parse_weights
 from data_loaders.telemetry.alarms import AlarmConfig, parse_kind_seconds, parse_kinds
+from data_loaders.telemetry.mqtt import check_group
 
 if TYPE_CHECKING:
     from data_loaders.scheduler import IngestConfig
@@ -84,6 +85,16 @@ class Settings:
     )
     mqtt_topic: str = _setting(
         "onemap/telemetry/#", "MQTT topic filter `onemap ingest` subscribes to (QoS 1)"
+    )
+    mqtt_group: str = _setting(
+        "onemap",
+        "Shared-subscription group of the ingest processes ($share/GROUP/TOPIC: each message "
+        "to one of them); empty: an unshared subscription (one process takes every message)",
+    )
+    mqtt_session_expiry_s: int = _setting(
+        7 * 24 * 3600,
+        "How long the broker keeps an ingest process's MQTT session (and its share of the "
+        "messages) while it is down; past it Mosquitto discards them (see README: ingest cluster)",
     )
     drop_dir: str = _setting(
         "", "Folder of telemetry files (CSV/JSON) to read; empty: off (see README: drop folder)"
@@ -167,6 +178,11 @@ class Settings:
             value = getattr(self, name)
             if not low <= value <= high:
                 raise ValueError(f"ONEMAP_{name.upper()} must be from {low} to {high}, not {value}")
+        if self.mqtt_group:  # empty: unshared; spaces only or a topic character: refused
+            try:
+                object.__setattr__(self, "mqtt_group", check_group(self.mqtt_group))
+            except ValueError as exc:
+                raise ValueError(f"ONEMAP_MQTT_GROUP: {exc}") from None
         object.__setattr__(self, "_ranking", self._parse_ranking())
         object.__setattr__(self, "_alarms", self._parse_alarms())
 
@@ -188,6 +204,8 @@ class Settings:
             mqtt_url=self.mqtt_url,
             mqtt_client_id=self.mqtt_client_id,
             mqtt_topic=self.mqtt_topic,
+            mqtt_group=self.mqtt_group,
+            mqtt_session_expiry_s=self.mqtt_session_expiry_s,
             drop_dir=self.drop_dir,
             simulator=self.simulator,
             simulator_seed=self.simulator_seed,
@@ -260,6 +278,9 @@ BOUNDS = (
     ("heartbeat_seconds", 1, 3600),
     ("version_seconds", 0, 60),
     ("port", 1, 65535),
+    # at least a minute (0 would end the session, and lose its in-flight messages, at every
+    # crash); at most MQTT 5's largest interval (0xFFFFFFFF: never expires)
+    ("mqtt_session_expiry_s", 60, 0xFFFFFFFF),
 )
 
 

@@ -4,11 +4,19 @@ Jobs: drain the telemetry sources (MQTT, drop folder, simulator), evaluate the t
 rules (offline sensors), escalate unacknowledged alarms, thin out old readings, bump the
 telemetry version the screens poll, and record a heartbeat. Every job takes `now` from the
 caller (tests pass it), and each runs at most once at a time.
+
+Several ingest processes may run on one PostgreSQL store: they split the MQTT messages
+between them (a shared subscription) and elect a leader (data_loaders.leader) for the jobs
+that must run once for the whole cluster (LEADER_JOBS). Every process beats, drains MQTT and
+watches its parent; the leader alone checks offline sensors, escalates, thins out old
+readings, moves the telemetry version, reads the drop folder, runs the simulator and the
+hourly jobs. On SQLite the one process is always the leader.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import signal
@@ -25,6 +33,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
+from data_loaders.leader import CHECK_S, Leadership, beat_key, meta_key, read_beats
 from data_loaders.store import partitions
 from data_loaders.store.engine import (
     get_meta,
@@ -32,11 +41,11 @@ from data_loaders.store.engine import (
     session_scope,
     set_meta,
 )
-from data_loaders.store.schema import Reading, ReadingRollup
+from data_loaders.store.schema import Meta, Reading, ReadingRollup
 from data_loaders.telemetry.alarms import AlarmConfig, check_offline, escalate
 from data_loaders.telemetry.drop import poll_drop_folder
 from data_loaders.telemetry.formats import Problem
-from data_loaders.telemetry.mqtt import Message, MqttSource
+from data_loaders.telemetry.mqtt import SESSION_EXPIRY_S, Message, MqttSource
 from data_loaders.telemetry.simulator import Simulator, load_simulator
 from data_loaders.telemetry.store import (
     IngestResult,
@@ -68,6 +77,8 @@ class IngestConfig:
     mqtt_url: str = ""
     mqtt_client_id: str = "onemap-ingest"
     mqtt_topic: str = "onemap/telemetry/#"
+    mqtt_group: str = "onemap"  # shared subscription $share/GROUP/TOPIC; empty: unshared
+    mqtt_session_expiry_s: int = SESSION_EXPIRY_S
     drop_dir: str = ""
     simulator: bool = False
     simulator_seed: int = 1
@@ -76,19 +87,46 @@ class IngestConfig:
 
 
 # --- the jobs ------------------------------------------------------------------------------
-def poll_heartbeat(engine: Engine, now: Clock = utc_now) -> str:
-    """Record that the scheduler is alive (the /health route reports it)."""
-    stamp = now().isoformat(timespec="seconds")
+OWNER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def poll_heartbeat(engine: Engine, now: Clock = utc_now, owner: str = OWNER) -> str:
+    """Record that the scheduler is alive (the /health route reports it): `ingest_heartbeat`,
+    the latest beat of any ingest process, and this process's own beat (/health counts the
+    processes that beat); the beats of processes gone for an hour are forgotten."""
+    at = now()
+    stamp = at.isoformat(timespec="seconds")
     with session_scope(engine) as session:
         set_meta(session, "ingest_heartbeat", stamp)
+        set_meta(session, beat_key(owner), stamp)
+        prune_beats(session, at)
     return stamp
+
+
+BEATS_KEPT_S = 3600  # a process silent this long is gone: its beat is forgotten
+
+
+def prune_beats(session, at: datetime) -> int:  # type: ignore[no-untyped-def]
+    """Forget the beats of processes silent for BEATS_KEPT_S (each restart is a new owner, so
+    they would pile up); the number forgotten."""
+    old = [
+        key
+        for key, stamp in read_beats(session).items()
+        if stamp is None or (at - stamp).total_seconds() > BEATS_KEPT_S
+    ]
+    if old:
+        session.execute(delete(Meta).where(Meta.key.in_(old)))
+    return len(old)
+
+
+def forget_beat(engine: Engine, owner: str = OWNER) -> None:
+    """A clean stop: this process no longer counts among those that beat."""
+    with session_scope(engine) as session:
+        session.execute(delete(Meta).where(Meta.key == beat_key(owner)))
 
 
 class ClientIdTaken(RuntimeError):
     """Another ingest process is connected with the same MQTT client id."""
-
-
-OWNER = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def claim_client_id(
@@ -159,7 +197,9 @@ def poll_mqtt(
         messages = source.take(batch)
         at = now()
         try:
-            result = _store_split(engine, messages, directory, config, at)
+            result = _store_split(
+                engine, messages, directory, config, at, meta_key(ACCEPTED, source.client_id)
+            )
         except StoreAway as away:
             # what was committed is acknowledged; the rest waits for the store, in order
             source.ack(messages[: away.done])
@@ -181,18 +221,23 @@ class StoreAway(Exception):
         self.done = done
 
 
+# this process's share of the accepted MQTT readings, per client id (proof of the split)
+ACCEPTED = "ingest.mqtt.accepted"
+
+
 def _store_split(
     engine: Engine,
     messages: list[Message],
     directory: SensorDirectory,
     config: AlarmConfig,
     at: datetime,
+    counter: str | None = None,
 ) -> IngestResult:
     """Store messages in one transaction; when that fails for a reason of theirs, each half in
     its own (a poisoned message costs log2(batch) transactions, not one per message), down
     to the one message at fault, which is a dead letter. StoreAway when the store is."""
     try:
-        return _store_messages(engine, messages, directory, config, at)
+        return _store_messages(engine, messages, directory, config, at, counter)
     except STORE_AWAY:
         raise StoreAway(0) from None
     except Exception as exc:
@@ -201,9 +246,9 @@ def _store_split(
             return IngestResult(rejected=1)
         log.warning("a batch of %d MQTT messages failed (%r): halving it", len(messages), exc)
     half = len(messages) // 2
-    first = _store_split(engine, messages[:half], directory, config, at)
+    first = _store_split(engine, messages[:half], directory, config, at, counter)
     try:
-        second = _store_split(engine, messages[half:], directory, config, at)
+        second = _store_split(engine, messages[half:], directory, config, at, counter)
     except StoreAway as away:
         raise StoreAway(half + away.done) from None
     return IngestResult(
@@ -229,8 +274,10 @@ def _store_messages(
     directory: SensorDirectory,
     config: AlarmConfig,
     at: datetime,
+    counter: str | None = None,
 ) -> IngestResult:
-    """One transaction: the messages' readings, their topics' numbers, the counters."""
+    """One transaction: the messages' readings, their topics' numbers, the counters (and
+    `counter`, this process's own count of accepted readings, when given)."""
     with session_scope(engine) as session:
         result = ingest_bodies(
             session, [m.payload for m in messages], directory, "mqtt", at, config
@@ -241,6 +288,8 @@ def _store_messages(
                 numbered.setdefault(f"mqtt:{m.topic}"[:200], []).append(m.seq)
         track_sequences(session, numbered, at)
         count_ingest(session, "mqtt", result, at)
+        if counter and result.accepted:
+            increment_meta(session, counter, result.accepted)
     return result
 
 
@@ -460,6 +509,33 @@ def poll_parent(parent_pid: int) -> bool:
     return True
 
 
+def poll_leader(leadership: Leadership) -> bool:
+    """Check (or take) the lead of the cluster-wide jobs; whether this process leads."""
+    return leadership.check()
+
+
+# The jobs that run once for the whole cluster, in the leader only (the others run in every
+# process: the heartbeat, the MQTT drain, the client-id claim, the parent watch, the leader
+# check itself). The drop folder is the leader's too: two processes reading one folder would
+# both take a file (it is moved aside only once handled), and a claim by renaming would leave
+# the files a killed process had claimed stranded; with the leader alone, a file a killed
+# leader was reading is still in the folder and the next leader reads it (a repeat is a
+# no-op). The folder is a slow source (files of history), one reader keeps up; on several
+# machines it must be one folder they all see. The simulator's too: every process would send
+# the same values (unique on sensor and time, so no double, but twice the work).
+LEADER_JOBS = frozenset(
+    {
+        "poll_offline",
+        "poll_escalation",
+        "poll_versions",
+        "poll_retention",
+        "poll_files",
+        "poll_simulator",
+        "run_hourly",
+    }
+)
+
+
 # --- the process ---------------------------------------------------------------------------
 class Ingest:
     """The scheduler and its sources; `start` blocks until `shutdown`."""
@@ -480,10 +556,45 @@ class Ingest:
         self.directory = SensorDirectory()
         self.mqtt: MqttSource | None = None
         self.simulator: Simulator | None = None
+        self._seeded = False
         self.scheduler = BlockingScheduler(timezone="UTC")
+        self.leadership = Leadership(engine, OWNER, now, on_change=self._lead_changed)
         self._add_jobs()
 
+    def _leading(self, func: Callable) -> Callable:  # type: ignore[type-arg]
+        """The job, run only while this process leads (same name: the job's id)."""
+
+        @functools.wraps(func)
+        def run(*args: object) -> object:
+            return func(*args) if self.leadership.is_leader else None
+
+        return run
+
+    def _lead_changed(self, leading: bool) -> None:
+        """Taking the lead: a fresh store's simulated history, and the hourly jobs made up at
+        once (the old leader may have died before its run of this hour)."""
+        if not leading:
+            return
+        if self.simulator is not None and not self._seeded:
+            self._seed()
+        if self.scheduler.running:
+            soon = datetime.now(UTC) + timedelta(seconds=1)
+            for i in range(len(self.hourly)):
+                with contextlib.suppress(Exception):  # (gone at shutdown)
+                    self.scheduler.modify_job(f"hourly-{i}", next_run_time=soon)
+
+    def _seed(self) -> None:
+        assert self.simulator is not None
+        seeded = seed_history(
+            self.engine, self.simulator, self.directory, self.config.alarms, self.now
+        )
+        self._seeded = True
+        if seeded:
+            log.info("simulator: %d readings of history", seeded)
+
     def _job(self, func: Callable, seconds: float, *args: object, first: float = 0.0) -> None:  # type: ignore[type-arg]
+        if func.__name__ in LEADER_JOBS:
+            func = self._leading(func)
         self.scheduler.add_job(
             func,
             "interval",
@@ -499,6 +610,7 @@ class Ingest:
     def _add_jobs(self) -> None:
         c, alarms = self.config, self.config.alarms
         self._job(poll_heartbeat, c.heartbeat_s, self.engine, self.now)
+        self._job(poll_leader, CHECK_S, self.leadership, first=CHECK_S)
         if c.mqtt_url:
             self._job(
                 claim_client_id,
@@ -511,7 +623,13 @@ class Ingest:
         if c.parent_pid is not None:
             self._job(poll_parent, 1, c.parent_pid)
         if c.mqtt_url:
-            self.mqtt = MqttSource(c.mqtt_url, c.mqtt_client_id, c.mqtt_topic)
+            self.mqtt = MqttSource(
+                c.mqtt_url,
+                c.mqtt_client_id,
+                c.mqtt_topic,
+                group=c.mqtt_group,
+                session_expiry_s=c.mqtt_session_expiry_s,
+            )
             self._job(poll_mqtt, 0.5, self.engine, self.mqtt, self.directory, alarms, self.now)
         if c.drop_dir:
             folder = Path(c.drop_dir)
@@ -520,9 +638,8 @@ class Ingest:
         if c.simulator:
             with session_scope(self.engine) as session:
                 self.simulator = load_simulator(session, c.simulator_seed)
-            seeded = seed_history(self.engine, self.simulator, self.directory, alarms, self.now)
-            if seeded:
-                log.info("simulator: %d readings of history", seeded)
+            if self.leadership.single:  # else when (if) this process takes the lead
+                self._seed()
             self._job(
                 poll_simulator, 1, self.engine, self.simulator, self.directory, alarms, self.now
             )
@@ -533,7 +650,7 @@ class Ingest:
         self._job(poll_partitions, 3600, self.engine, self.now)
         for i, job in enumerate(self.hourly):
             self.scheduler.add_job(
-                run_hourly,
+                self._leading(run_hourly),
                 "cron",
                 minute=0,
                 timezone=CHINA,
@@ -557,11 +674,16 @@ class Ingest:
                 set_meta(session, f"mqtt.conflict.{c.mqtt_client_id}", "")
             self.mqtt.start()
         try:
+            self.leadership.check()  # a lone process leads from its first second
             self.scheduler.start()
         finally:
             if self.mqtt is not None:
                 self.mqtt.stop()
                 release_client_id(self.engine, c.mqtt_client_id)
+            # the lock goes with its connection: another process leads at its next check
+            self.leadership.release()
+            with contextlib.suppress(*STORE_AWAY):
+                forget_beat(self.engine)
 
     def shutdown(self) -> None:
         """Stop after the running jobs finish (a batch in flight is committed, then acked).

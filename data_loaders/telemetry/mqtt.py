@@ -25,7 +25,19 @@ from paho.mqtt.properties import Properties
 
 log = logging.getLogger("onemap.mqtt")
 TOPIC = "onemap/telemetry/#"
-SESSION_EXPIRY_S = 7 * 24 * 3600  # the broker keeps our queue for a week of downtime
+# How long the broker keeps our session (subscription and queue) while we are away: a week of
+# downtime. With a shared subscription this matters more than it seems, and it must stay long.
+# Mosquitto 2.0 (checked in its source up to 2.0.20: subs__shared_process) hands the messages
+# of a `$share/GROUP/...` subscription round-robin to every member that has a session,
+# connected or not: a member that was killed keeps receiving its share into its session's
+# queue, and its in-flight messages (received, not acknowledged) stay there too. Both reach
+# it when it comes back with the same client id (clean_start=False). When its session
+# expires instead, Mosquitto discards that queue; it does not hand it to the other members
+# (MQTT 5 says SHOULD, Mosquitto does not). So a short expiry would not move a dead member's
+# messages to the others: it would lose them. The trade-off of a long one: while a member is
+# down, its share of new messages waits for it (the others keep storing theirs at once), so a
+# supervisor must restart a killed process (same client id) or an operator retire its session.
+SESSION_EXPIRY_S = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,21 @@ SHORT_LIVED_S = 5.0
 SHORT_LIVED_IN_A_ROW = 3
 
 
+def check_group(group: str) -> str:
+    """A shared-subscription group name as given, stripped; ValueError when it is empty after
+    stripping or holds what a topic level cannot (`/`, `+`, `#`; MQTT 5 4.8.2)."""
+    name = group.strip()
+    if not name or any(c in name for c in "/+#"):
+        raise ValueError(f"an MQTT group name has no / + # and is not empty, not {group!r}")
+    return name
+
+
+def shared_filter(topic: str, group: str) -> str:
+    """The filter to subscribe to: `$share/GROUP/TOPIC` (the members of a group split the
+    messages between them, each message to one), or the topic itself when no group."""
+    return f"$share/{check_group(group)}/{topic}" if group else topic
+
+
 class Message(NamedTuple):
     """One received message: the connection it came on, its id there, its payload, topic and
     the publisher's own number for it (the `seq` user property), when it has one."""
@@ -94,10 +121,15 @@ class MqttSource:
         client_id: str,
         topic: str = TOPIC,
         receive_maximum: int = 20_000,
+        group: str = "",
+        session_expiry_s: int = SESSION_EXPIRY_S,
     ) -> None:
         self.address = parse_url(url)
         self.client_id = client_id
         self.topic = topic
+        self.group = group
+        # what we subscribe to: the topic itself, or the group's share of it
+        self.filter = shared_filter(topic, group)
         self._queue: deque[Message] = deque()
         self._lock = threading.Lock()
         self._generation = 0
@@ -127,7 +159,7 @@ class MqttSource:
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self._connect_props = Properties(PacketTypes.CONNECT)
-        self._connect_props.SessionExpiryInterval = SESSION_EXPIRY_S
+        self._connect_props.SessionExpiryInterval = session_expiry_s
         self._connect_props.ReceiveMaximum = receive_maximum
         # The broker sends nothing bigger than a message may be (it drops it for us instead).
         self._connect_props.MaximumPacketSize = MAX_PACKET_BYTES
@@ -141,7 +173,7 @@ class MqttSource:
             # Messages of an earlier connection can no longer be acknowledged (their ids
             # meant something on that connection only); the broker will send them again.
             self._generation += 1
-        client.subscribe(self.topic, qos=1)
+        client.subscribe(self.filter, qos=1)
         self._connected_at = time.monotonic()
         self.connected.set()
         if self.taken_over.is_set():
@@ -152,7 +184,7 @@ class MqttSource:
         if reason_codes and all(not code.is_failure for code in reason_codes):
             self.subscribed.set()
         else:
-            log.warning("MQTT subscription to %s refused: %s", self.topic, reason_codes)
+            log.warning("MQTT subscription to %s refused: %s", self.filter, reason_codes)
 
     def _on_disconnect(self, client, _userdata, _flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
         was_connected = self.connected.is_set()
