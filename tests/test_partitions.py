@@ -227,3 +227,17 @@ def test_default_is_in_the_partitions_schema(engine):
             conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
         )
     assert "readings" in names and not any(n.startswith("readings_") for n in names)
+
+
+@pg_only
+def test_two_processes_making_partitions_at_once_make_each_once(engine):
+    """Every ingest process runs the job: the advisory lock makes one wait for the other,
+    which then finds the partitions made (no duplicate-table error)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    add_sensor(engine)
+    store(engine, [(NOW + timedelta(hours=1), 1.0)])
+    with ThreadPoolExecutor(2) as pool:
+        made = sorted(pool.map(lambda _: poll_partitions(engine, lambda: NOW), range(2)))
+    assert made == [0, 9]
+    assert where_rows_are(engine) == {Partition(NOW.date()).name: 1}

@@ -31,7 +31,9 @@ from sqlalchemy import Connection, text
 SCHEMA = "readings_partitions"
 DEFAULT = f"{SCHEMA}.readings_default"
 AHEAD_DAYS = 7  # partitions made ahead of today: a week of outage of the job costs nothing
-LOCK_KEY = 0x0E_1A_9_19  # pg_advisory_xact_lock key of partition changes (any constant)
+# pg_advisory_xact_lock's key for partition changes ("onemap-p" in ASCII, beside the
+# leader's "onemap-l")
+LOCK_KEY = 0x6F6E656D61702D70
 LOCK_TIMEOUT = "10s"  # wait this long for the ingest's transactions, then try next run
 _NAME = re.compile(r"^readings_(\d{8})$")
 
