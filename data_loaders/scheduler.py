@@ -34,6 +34,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from data_loaders.leader import CHECK_S, Leadership, beat_key, meta_key, read_beats
+from data_loaders.store import partitions
 from data_loaders.store.engine import (
     get_meta,
     increment_meta,
@@ -467,15 +468,27 @@ def poll_versions(engine: Engine) -> bool:
     return False
 
 
-def poll_retention(engine: Engine, days: int, now: Clock = utc_now, max_hours: int = 6) -> int:
-    """Summarise readings older than the retention into hourly rollups, then delete them.
+def poll_retention(
+    engine: Engine, days: int, now: Clock = utc_now, max_hours: int = 6, max_partitions: int = 8
+) -> int:
+    """Summarise readings older than the retention into hourly rollups, then delete them; the
+    number of readings summarised.
 
-    Works through at most `max_hours` of old data per run, oldest first, so a large backlog
-    is thinned out over several runs without one long transaction.
+    PostgreSQL (readings partitioned by day): each day's partition wholly older than the
+    cutoff is rolled up in SQL and dropped whole (at most `max_partitions` a run, each in its
+    own transaction), and DEFAULT's old outliers are rolled up and deleted. SQLite works
+    through at most `max_hours` of old data per run, oldest first, so a large backlog is
+    thinned out over several runs without one long transaction.
     """
-    cutoff = now().replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
+    at = now()
+    cutoff = at.replace(minute=0, second=0, microsecond=0) - timedelta(days=days)
     with session_scope(engine) as session:
-        purge_sessions(session, now())  # the sign-ins that ended a month ago
+        purge_sessions(session, at)  # the sign-ins that ended a month ago
+    with engine.connect() as conn:
+        partitioned = partitions.is_partitioned(conn)
+    if partitioned:
+        return _drop_old_partitions(engine, cutoff, max_partitions)
+    with session_scope(engine) as session:
         oldest = as_utc(session.scalar(select(Reading.ts).order_by(Reading.ts).limit(1)))
         if oldest is None or oldest >= cutoff:
             return 0
@@ -492,6 +505,34 @@ def poll_retention(engine: Engine, days: int, now: Clock = utc_now, max_hours: i
         merge_rollups(session, hours)
         session.execute(delete(Reading).where(Reading.ts < upto))
     return len(rows)
+
+
+def _drop_old_partitions(engine: Engine, cutoff: datetime, max_partitions: int) -> int:
+    """PostgreSQL's retention: old day partitions rolled up and dropped, one transaction
+    each (a failure keeps that day whole for the next run), then DEFAULT's old rows."""
+    summarised = 0
+    for _ in range(max_partitions):
+        with engine.begin() as conn:
+            n, dropped = partitions.drop_partitions_before(conn, cutoff, limit=1)
+        if not dropped:
+            break
+        log.info("retention: %s rolled up (%d readings) and dropped", dropped[0].name, n)
+        summarised += n
+    with engine.begin() as conn:
+        summarised += partitions.expire_default(conn, cutoff)
+    return summarised
+
+
+def poll_partitions(engine: Engine, now: Clock = utc_now) -> int:
+    """Make readings' day partitions from yesterday to a week ahead (PostgreSQL; nothing on
+    SQLite), moving any rows DEFAULT holds of those days into them; how many were made."""
+    with engine.begin() as conn:
+        if not partitions.is_partitioned(conn):
+            return 0
+        made = partitions.ensure_partitions(conn, partitions.days_around(now()))
+    if made:
+        log.info("partitions made: %s", ", ".join(p.name for p in made))
+    return len(made)
 
 
 def merge_rollups(session, hours: dict[tuple[int, datetime], list[float]]) -> None:  # type: ignore[no-untyped-def]
@@ -696,6 +737,7 @@ class Ingest:
         self._job(poll_escalation, 15, self.engine, alarms.escalate_after_s, self.now, first=5)
         self._job(poll_versions, 2, self.engine)
         self._job(poll_retention, 600, self.engine, c.retention_days, self.now, first=60)
+        self._job(poll_partitions, 3600, self.engine, self.now)
         for i, job in enumerate(self.hourly):
             self.scheduler.add_job(
                 self._leading(run_hourly),

@@ -360,6 +360,10 @@ class Sensor(Base):
 class Reading(Base):
     """One sensor value at one time; unique on (sensor, ts) so repeats are ignored."""
 
+    # On PostgreSQL the table is partitioned by day on ts (migration 0010,
+    # data_loaders/store/partitions.py): its primary key there is (id, ts), since a
+    # partitioned table's keys must hold ts; nothing references readings.id, and the ORM's
+    # identity is still id (from its sequence). SQLite's table is as mapped here.
     __tablename__ = "readings"
     __table_args__ = (UniqueConstraint("sensor_id", "ts"),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
