@@ -54,7 +54,11 @@ BIN = Path(sys.executable).parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SENSORS = 200
 PER_MESSAGE = 10
-USERS = {"onemap-ingest": secrets.token_hex(8), "GW-FAULT": secrets.token_hex(8)}
+USERS = {
+    "onemap-ingest-1": secrets.token_hex(8),
+    "onemap-ingest-2": secrets.token_hex(8),
+    "GW-FAULT": secrets.token_hex(8),
+}
 TOPIC = "onemap/telemetry/GW-FAULT/batch"
 
 
@@ -91,9 +95,9 @@ class Broker:
         (where / "db").mkdir()
         conf = (ROOT / "deploy" / "mosquitto" / "onemap.conf").read_text()
         conf = conf.replace("listener 1883", f"listener {self.port} 127.0.0.1")
-        conf = conf.replace("/etc/mosquitto/", f"{where}/").replace(
-            "/var/lib/mosquitto/", f"{where}/db/"
-        )
+        conf = conf.replace("/etc/mosquitto/", f"{where}/")
+        # what Debian's mosquitto.conf adds around the drop-in: the store on disk
+        conf += f"\npersistence true\npersistence_location {where}/db/\n"
         conf += f"\nuser {pwd.getpwuid(os.getuid()).pw_name}\n"
         # (the run waits for the ingest processes' subscriptions in the broker's log)
         conf += "log_type error\nlog_type warning\nlog_type notice\nlog_type subscribe\n"
@@ -184,7 +188,11 @@ class Deployment:
         self.ingests[name] = subprocess.Popen(
             [str(BIN / "onemap"), "ingest"],
             cwd=ROOT,
-            env={**self.env, "ONEMAP_MQTT_CLIENT_ID": f"onemap-ingest-{name}"},
+            env={
+                **self.env,
+                "ONEMAP_MQTT_CLIENT_ID": f"onemap-ingest-{name}",  # (its account's name)
+                "ONEMAP_MQTT_URL": self.broker.url(f"onemap-ingest-{name}"),
+            },
             stdout=log,
             stderr=log,
         )
@@ -214,7 +222,7 @@ class Deployment:
         self.pg.stop()
 
 
-def make_deployment(where: Path) -> Deployment:
+def make_deployment(where: Path, group: str = "onemap") -> Deployment:
     """Broker, cluster, a store with SENSORS detectors, two ingest processes."""
     broker = Broker(where / "broker")
     broker.start()
@@ -241,8 +249,7 @@ def make_deployment(where: Path) -> Deployment:
     env = {
         **os.environ,
         "ONEMAP_DATABASE_URL": pg.url,
-        "ONEMAP_MQTT_URL": broker.url("onemap-ingest"),
-        "ONEMAP_MQTT_GROUP": "onemap",
+        "ONEMAP_MQTT_GROUP": group,
         "ONEMAP_SIMULATOR": "false",
         "ONEMAP_SECRET_KEY": secrets.token_hex(32),
         "PYTHONPATH": str(ROOT),
@@ -273,10 +280,13 @@ class Publisher:
         self.client.reconnect_delay_set(0.5, 2)
         # the broker's acknowledgements (a message published while the broker is away is
         # queued by paho, sent on the reconnect, acknowledged then)
-        self.acked: set[int] = set()
-        self.client.on_publish = lambda _c, _u, mid, _rc, _p: self.acked.add(mid)
+        self.acked = 0  # (a count: packet ids wrap at 65,535)
+        self.client.on_publish = lambda *_a: self._ack()
         self.client.connect("127.0.0.1", broker.port, clean_start=False)
         self.client.loop_start()
+
+    def _ack(self) -> None:
+        self.acked += 1  # (paho's network thread is the only writer)
 
     def body(self, n: int) -> bytes:
         """Message n: PER_MESSAGE readings, each (sensor, ts) once over the run."""
@@ -300,11 +310,11 @@ class Publisher:
     def settle(self, timeout: float = 60) -> int:
         """Wait until the broker acknowledged every message; how many it did."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(self.acked) < self.sent:
+        while time.monotonic() < deadline and self.acked < self.sent:
             time.sleep(0.1)
         self.client.disconnect()
         self.client.loop_stop()
-        return len(self.acked)
+        return self.acked
 
 
 def stored(url: str) -> int:
@@ -495,21 +505,27 @@ def disk_fault(d: Deployment) -> dict[str, object]:
         prepare_folder(folder)
         before = stored(d.pg.url)
         start = datetime(2026, 1, 1, tzinfo=UTC)
-        written, cut = 0, 0
+        written, cut, empty = 0, 0, 0
         for n in range(40):
             rows = "".join(
                 f"F-{i % SENSORS:04d},{(start + timedelta(seconds=n * 5000 + i)).isoformat()},1.5\n"
                 for i in range(5000)
             )
+            path = folder / f"batch-{n:02d}.csv"
             try:
-                with open(folder / f"batch-{n:02d}.csv", "w") as f:
+                with open(path, "w") as f:
                     f.write("sensor,ts,value\n" + rows)
                     f.flush()
                     os.fsync(f.fileno())
                 written += 1
-            except OSError:
-                cut += 1
-        old = time.time() - 5
+            except (
+                OSError
+            ):  # the disk filled: what was written stays, as a careless writer leaves it
+                if path.stat().st_size:
+                    cut += 1
+                else:
+                    empty += 1
+        old = time.time() - 61  # (past the minute a file without its last line end waits)
         for p in folder.glob("*.csv"):
             os.utime(p, (old, old))
         outcomes = poll_drop_folder(engine, folder, SensorDirectory(), datetime.now(UTC))
@@ -519,6 +535,7 @@ def disk_fault(d: Deployment) -> dict[str, object]:
         return {
             "files written whole": written,
             "files cut by the full disk": cut,
+            "files left empty": empty,
             "stored whole": whole,
             "refused": refused,
             "readings stored": got,
@@ -536,11 +553,16 @@ def main() -> None:
     parser.add_argument("--only", default="broker,postgres,ingest,web,disk")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--rate", type=int, default=200, help="messages per second")
+    parser.add_argument(
+        "--group", default="onemap", help="ONEMAP_MQTT_GROUP ('' : each process subscribes alone)"
+    )
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("needs root (a PostgreSQL cluster as the postgres user, a tmpfs)")
     where = Path(tempfile.mkdtemp(prefix="onemap-faults-"))
-    d = make_deployment(where)
+    d = make_deployment(where, args.group)
+    version = subprocess.run(["mosquitto", "-h"], capture_output=True, text=True).stdout
+    print(f"{version.splitlines()[0] if version else 'mosquitto'}; group {args.group!r}")
     results: dict[str, dict[str, object]] = {}
     try:
         faults = {"broker": fault_broker, "postgres": fault_postgres, "ingest": fault_ingest}

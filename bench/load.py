@@ -237,7 +237,7 @@ def report(rows: list[dict[str, str]], delays: list[float], args: argparse.Names
     """Print the table and the targets; whether every target was met."""
     print(
         f"\n{args.walls} wall screens + {args.operators} operators, {args.minutes:g} min, "
-        f"{args.workers} gunicorn workers on PostgreSQL\n"
+        f"{args.workers} gunicorn workers × {args.threads} threads on PostgreSQL\n"
     )
     print(
         f"{'route':<78} {'requests':>8} {'errors':>6} {'p50':>5} {'p95':>5} {'p99':>5} {'max':>6}"
@@ -278,6 +278,7 @@ def main() -> None:
     parser.add_argument("--walls", type=int, default=50)
     parser.add_argument("--operators", type=int, default=10)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4, help="per worker (1: sync workers)")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--keep", action="store_true", help="keep the run's database")
     args = parser.parse_args()
@@ -297,6 +298,7 @@ def main() -> None:
             "ONEMAP_DATABASE_URL": url,
             "ONEMAP_SECRET_KEY": secrets.token_hex(32),
             "ONEMAP_WEB_WORKERS": str(args.workers),
+            "ONEMAP_WEB_THREADS": str(args.threads),
             "ONEMAP_WEB_BIND": f"127.0.0.1:{port}",
             "ONEMAP_MQTT_URL": MQTT_URL,
             "ONEMAP_MQTT_TOPIC": f"{topic}/#",

@@ -20,9 +20,9 @@ MIN_SECRET_CHARS = 32
 def production_settings(env: dict[str, str] | None = None) -> Settings:
     """The settings of a served deployment: as `onemap serve`'s, plus a real secret."""
     settings = Settings.from_env(env)
-    if len(settings.secret_key) < MIN_SECRET_CHARS:
+    if len(settings.secret_key) < MIN_SECRET_CHARS or "CHANGE-ME" in settings.secret_key:
         raise ValueError(
-            f"ONEMAP_SECRET_KEY must be set to at least {MIN_SECRET_CHARS} characters under "
+            f"ONEMAP_SECRET_KEY must be set to at least {MIN_SECRET_CHARS} random characters under "
             "gunicorn: every worker signs the session cookie with it (generate one with "
             "`python -c 'import secrets; print(secrets.token_hex(32))'`)"
         )

@@ -22,7 +22,12 @@ from tests.test_production import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
-USERS = {"onemap-ingest": "ingest-secret", "GW-001": "gw-1-secret", "GW-002": "gw-2-secret"}
+USERS = {
+    "onemap-ingest-1": "ingest-1-secret",
+    "onemap-ingest-2": "ingest-2-secret",
+    "GW-001": "gw-1-secret",
+    "GW-002": "gw-2-secret",
+}
 
 
 def broker_conf(tmp: Path, port: int) -> Path:
@@ -36,8 +41,10 @@ def broker_conf(tmp: Path, port: int) -> Path:
     (tmp / "db").mkdir()
     text = (DEPLOY / "mosquitto" / "onemap.conf").read_text()
     text = text.replace("listener 1883", f"listener {port} 127.0.0.1")
-    text = text.replace("/etc/mosquitto/", f"{tmp}/").replace("/var/lib/mosquitto/", f"{tmp}/db/")
+    text = text.replace("/etc/mosquitto/", f"{tmp}/")
     assert str(tmp) in text  # the replacements found their lines
+    # what Debian's mosquitto.conf adds around the drop-in
+    text += f"\npersistence true\npersistence_location {tmp}/db/\n"
     # started as root, Mosquitto would become the user `mosquitto`, who cannot read the
     # test's folder: it stays who runs the test
     text += f"\nuser {pwd.getpwuid(os.getuid()).pw_name}\n"
@@ -69,8 +76,11 @@ def broker(tmp_path: Path) -> Iterator[int]:
 class Client:
     """A small MQTT 5 client that records what the broker answered."""
 
-    def __init__(self, port: int, user: str | None, password: str | None = None) -> None:
+    def __init__(
+        self, port: int, user: str | None, password: str | None = None, client_id: str = ""
+    ) -> None:
         self.connected = threading.Event()
+        self.disconnected = threading.Event()
         self.subscribed = threading.Event()
         self.connect_code: int | None = None
         self.sub_codes: list[int] = []
@@ -78,7 +88,7 @@ class Client:
         self.messages: list[tuple[str, bytes]] = []
         self.c = mqtt.Client(
             callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-            client_id=f"t-{user}-{time.monotonic_ns()}",
+            client_id=client_id or f"t-{user}-{time.monotonic_ns()}",
             protocol=mqtt.MQTTv5,
         )
         if user:
@@ -92,6 +102,7 @@ class Client:
             mid, code.value
         )
         self.c.on_message = lambda _c, _u, m: self.messages.append((m.topic, m.payload))
+        self.c.on_disconnect = lambda *_a: self.disconnected.set()
         self.c.connect("127.0.0.1", port)
         self.c.loop_start()
 
@@ -113,9 +124,11 @@ class Client:
         self.c.loop_stop()
 
 
-def connect(port: int, user: str | None, password: str | None = None) -> Client:
+def connect(
+    port: int, user: str | None, password: str | None = None, client_id: str = ""
+) -> Client:
     """A connected (or refused) client."""
-    client = Client(port, user, password)
+    client = Client(port, user, password, client_id)
     assert client.connected.wait(5) or client.connect_code is not None
     return client
 
@@ -131,7 +144,7 @@ def test_the_broker_signs_everyone_in_and_keeps_devices_to_their_topics(broker):
     assert wrong.connect_code != 0
     wrong.close()
 
-    ingest = connect(broker, "onemap-ingest", USERS["onemap-ingest"])
+    ingest = connect(broker, "onemap-ingest-1", USERS["onemap-ingest-1"], "onemap-ingest-1")
     assert ingest.connect_code == 0
     ingest.c.subscribe("$share/onemap/onemap/telemetry/#", qos=1)
     assert ingest.subscribed.wait(5) and ingest.sub_codes == [1]  # granted QoS 1
@@ -154,9 +167,22 @@ def test_the_broker_signs_everyone_in_and_keeps_devices_to_their_topics(broker):
     time.sleep(0.3)  # (anything refused would have arrived by now too)
     assert ingest.messages == [("onemap/telemetry/GW-001/NH3-1", b'{"v": 1}')]
     assert other.messages == []
-    # the ingest account publishes nothing: it cannot forge a device's readings either
+    # the ingest account publishes nothing: no device's readings, nor under its own name
     assert ingest.publish("onemap/telemetry/GW-001/NH3-1", b"{}") == NOT_AUTHORIZED
-    for client in (ingest, device, other):
+    assert ingest.publish("onemap/telemetry/onemap-ingest-1/x", b"{}") == NOT_AUTHORIZED
+    # a device asking for the ingest's client id gets its own name instead: the ingest's
+    # session (its subscription, its queue) stays the ingest's
+    thief = connect(broker, "GW-002", USERS["GW-002"], "onemap-ingest-1")
+    assert thief.connect_code == 0
+    time.sleep(0.5)
+    assert not ingest.disconnected.is_set()
+    assert device.publish("onemap/telemetry/GW-001/NH3-1", b'{"v": 3}') == 0
+    deadline = time.monotonic() + 5
+    while len(ingest.messages) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ingest.messages[-1] == ("onemap/telemetry/GW-001/NH3-1", b'{"v": 3}')
+    assert thief.messages == []
+    for client in (ingest, device, other, thief):
         client.close()
 
 
@@ -165,7 +191,13 @@ def venv_unit(path: Path, tmp: Path) -> Path:
     bin_dir = Path(sys.executable).parent
     text = path.read_text().replace("/opt/onemap/.venv/bin/", f"{bin_dir}/")
     text = text.replace("/opt/onemap/deploy/", f"{DEPLOY}/").replace("/opt/onemap", str(ROOT))
-    text = text.replace("/etc/onemap/onemap.env", str(DEPLOY / "onemap.env.example"))
+    for name, example in (
+        ("onemap.env", "onemap.env.example"),
+        ("web.env", "web.env.example"),
+        ("ingest-%i.env", "ingest.env.example"),
+    ):
+        text = text.replace(f"/etc/onemap/{name}", str(DEPLOY / example))
+    assert "EnvironmentFile=/etc/onemap" not in text
     name = path.name.replace("@.", "@1.")  # an instance of the template
     target = tmp / name
     target.write_text(text)
@@ -221,13 +253,18 @@ def test_the_gunicorn_settings_load(tmp_path):
         for k, _, v in (line.partition("=") for line in run.stdout.splitlines())
     )
     assert config["workers"] == "3" and config["bind"] == "['127.0.0.1:9']"
-    assert config["max_requests"] == "20000"
+    assert config["threads"] == "4" and config["max_requests"] == "0"
 
 
 def test_the_sample_environment_names_only_settings_that_exist():
     from dashboard.settings import Settings
 
     names = {f"ONEMAP_{f.upper()}" for f in Settings.__dataclass_fields__}
-    example = (DEPLOY / "onemap.env.example").read_text().splitlines()
-    used = {line.split("=", 1)[0] for line in example if line and not line.startswith("#")}
-    assert used and used <= names, used - names
+    for example in DEPLOY.glob("*.env.example"):
+        lines = example.read_text().splitlines()
+        used = {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
+        assert used and used <= names, (example.name, used - names)
+    ingest = (DEPLOY / "systemd" / "onemap-ingest@.service").read_text()
+    web = (DEPLOY / "systemd" / "onemap-web.service").read_text()
+    # each unit reads only the secrets it needs
+    assert "web.env" not in ingest and "ingest-" not in web

@@ -171,6 +171,7 @@ def test_gunicorn_refuses_to_start_without_a_shared_secret_or_on_a_stale_schema(
     for secret, says in (
         ("", "ONEMAP_SECRET_KEY must be set"),
         ("short", "ONEMAP_SECRET_KEY"),
+        ("CHANGE-ME" * 5, "ONEMAP_SECRET_KEY"),  # the sample's placeholder, made long
         (SECRET, "run `onemap init-db` first"),
     ):
         env = {

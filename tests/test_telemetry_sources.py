@@ -133,7 +133,7 @@ def test_a_csv_the_reader_refuses_is_rejected_and_the_next_file_still_goes_throu
     engine, tmp_path, content, says
 ):
     add_sensor(engine)
-    drop(tmp_path, "bad.csv", content, age_s=10)
+    drop(tmp_path, "bad.csv", content, age_s=90)  # (past the wait of one without its line end)
     drop(tmp_path, "good.csv", GOOD, age_s=5)
     outcomes = poll_drop_folder(engine, tmp_path, SensorDirectory(), NOW)
     assert {o.path.name: o.moved_to.parent.name for o in outcomes} == {
@@ -368,14 +368,21 @@ def test_on_a_full_disk_files_are_refused_whole_never_half_read(engine, small_di
         f"NH3,{(NOW + timedelta(seconds=i)).isoformat()},{10 + i % 7}.25\n" for i in range(20_000)
     )
     assert not fill(inbox, "cut.csv", "sensor,ts,value\n" + rows)  # the disk filled
-    assert not fill(inbox, "also-cut.json", "[" + '{"sensor": "NH3", "value": 1},' * 9000)
+    # a JSON file that would be whole were it not cut
+    body = "[" + ",".join(['{"sensor": "NH3", "ts": 1795395600, "value": 1}'] * 9000) + "]"
+    assert not fill(inbox, "also-cut.json", body)
+    # while a cut CSV may still be being written (a minute after its last change), it waits
     for p in inbox.iterdir():
         os.utime(p, (time.time() - 5, time.time() - 5))
-    outcomes = poll_drop_folder(engine, inbox, SensorDirectory(), NOW)
+    [waited] = poll_drop_folder(engine, inbox, SensorDirectory(), NOW)
+    assert waited.path.name == "also-cut.json" and (inbox / "cut.csv").exists()
+    os.utime(inbox / "cut.csv", (time.time() - 61, time.time() - 61))
+    outcomes = [waited, *poll_drop_folder(engine, inbox, SensorDirectory(), NOW)]
     assert {o.path.name: o.moved_to.parent.name for o in outcomes} == {
         "cut.csv": "rejects",
         "also-cut.json": "rejects",
     }
+    assert not (inbox / "rejects" / "cut.csv.reason.txt").exists()  # no empty reason either
     assert stored(engine) == 0  # not one reading of the cut files
     with session_scope(engine) as s:
         reasons = s.scalars(select(RejectedMessage.reason)).all()

@@ -13,9 +13,11 @@ it when complete; files younger than a second are left for the next round in cas
 still being written.
 
 A file cut off (the disk filled while it was written straight under its name, or the writer
-died) is refused whole, never half-read: a CSV must end with a line end (every spreadsheet
-and gateway writes one; a cut one almost never does: a half number there would be a wrong
-reading), and a cut JSON file does not parse. When the folder's own disk is full, a file
+died) is refused whole, never half-read: a CSV that ends inside a row (no line end after
+its last byte: a half number there would be a wrong reading) waits a minute after its last
+change, in case its writer is only slow, then is refused with that row named; a cut JSON
+file does not parse. (A file cut exactly after a line end cannot be told from a whole one:
+hence `.part` and a rename.) When the folder's own disk is full, a file
 whose reason cannot be written beside it still goes to rejects/, its reason kept in the
 store's rejected messages.
 
@@ -59,10 +61,15 @@ WORDS = (("ts", "timestamp"), ("value", "value"), ("sensor", "sensor"))
 FILE_LIMITS = BodyLimits(max_records=2_000_000)
 MAX_FILE_BYTES = 256 * 1024 * 1024
 CUT_OFF = (
-    "row {row}: the file ends inside this row (no line end after it): it looks cut off (a "
-    "full disk, or a writer that stopped), so nothing of it is stored / 文件在第{row}行中途结束，"
-    "疑似未写完（磁盘已满或写入中断），整份未入库；请写成 .part 文件、写完再改名"
+    "row {row}: the file ends inside this row (no line end after it, for a minute now): it "
+    "looks cut off (a full disk, or a writer that stopped), so nothing of it is stored; "
+    "check the file is whole, end its last row with a line break and drop it again / "
+    "文件在第{row}行中途结束（末尾没有换行，已超过一分钟），疑似未写完（磁盘已满或写入中断），"
+    "整份未入库；请确认文件完整，在最后一行末尾加回车后重新放入"
 )
+# A CSV whose last row has no line end may still be being written (a writer that pauses):
+# it waits this long after its last change before it is judged cut off.
+UNFINISHED_WAIT_S = 60.0
 # The store went away (or its connection did): the file waits for the next round, as MQTT
 # messages do (data_loaders.scheduler.STORE_AWAY; not imported: the scheduler imports us).
 STORE_AWAY = (OperationalError, InterfaceError, DisconnectionError)
@@ -78,8 +85,14 @@ class FileOutcome:
     problems: list[str]
 
 
-def ready_files(folder: Path, min_age_s: float = 1.0, now: float | None = None) -> list[Path]:
-    """Files waiting in the folder, oldest first (not hidden, not .tmp/.part, not too new)."""
+def ready_files(
+    folder: Path,
+    min_age_s: float = 1.0,
+    now: float | None = None,
+    unfinished_wait_s: float = UNFINISHED_WAIT_S,
+) -> list[Path]:
+    """Files waiting in the folder, oldest first (not hidden, not .tmp/.part, not too new; a
+    CSV that ends inside a row only once it has not changed for `unfinished_wait_s`)."""
     now = time.time() if now is None else now
     found = []
     for p in folder.iterdir():
@@ -91,9 +104,26 @@ def ready_files(folder: Path, min_age_s: float = 1.0, now: float | None = None) 
             mtime = p.stat().st_mtime
         except OSError:  # gone (or renamed) since the listing: the next round sees it
             continue
-        if now - mtime >= min_age_s:
-            found.append((mtime, p.name, p))
+        age = now - mtime
+        if age < min_age_s:
+            continue
+        if age < unfinished_wait_s and p.suffix.lower() == ".csv" and _unterminated(p):
+            continue  # perhaps still being written: the next rounds look again
+        found.append((mtime, p.name, p))
     return [p for _mtime, _name, p in sorted(found)]
+
+
+def _unterminated(path: Path) -> bool:
+    """Whether a non-empty file's last byte is not a line end."""
+    try:
+        with path.open("rb") as f:
+            f.seek(0, 2)
+            if f.tell() == 0:
+                return False
+            f.seek(-1, 2)
+            return f.read(1) not in (b"\n", b"\r")
+    except OSError:
+        return False
 
 
 def cut_off_row(path: Path, chunk: int = 1 << 20) -> int | None:
@@ -199,9 +229,11 @@ def _set_aside(path: Path, folder: Path, headline: str, reasons: list[str]) -> P
     """Move a file to rejects/ with NAME.reason.txt beside it."""
     moved = _move(path, folder / "rejects")
     note = [f"{path.name}: {headline}:", *reasons]
+    reason = moved.with_name(moved.name + ".reason.txt")
     try:
-        moved.with_name(moved.name + ".reason.txt").write_text("\n".join(note) + "\n", "utf-8")
+        reason.write_text("\n".join(note) + "\n", "utf-8")
     except OSError as exc:  # a full disk: the file is refused all the same
+        reason.unlink(missing_ok=True)  # (not an empty reason beside it)
         log.warning(
             "%s is in rejects/ but its reason could not be written beside it (%s); the "
             "store's rejected messages hold it",
@@ -268,6 +300,7 @@ def poll_drop_folder(
     now: datetime,
     config: AlarmConfig | None = None,
     min_age_s: float = 1.0,
+    unfinished_wait_s: float = UNFINISHED_WAIT_S,
 ) -> list[FileOutcome]:
     """Read every ready file: store its readings, keep its problems, move it aside. A file
     whose handling fails goes to rejects/ with the reason; one the store could not take
@@ -277,7 +310,7 @@ def poll_drop_folder(
         prepare_folder(folder)
     except OSError:  # (a full disk that has no room for a folder: moving aside will say)
         log.warning("the drop folder's done/ and rejects/ cannot be made", exc_info=True)
-    for path in ready_files(folder, min_age_s):
+    for path in ready_files(folder, min_age_s, unfinished_wait_s=unfinished_wait_s):
         result: IngestResult | None = None
         try:
             result, reasons = _store_file(engine, path, directory, now, config)

@@ -79,6 +79,11 @@ def parse_url(url: str) -> BrokerAddress:
 SESSION_TAKEN_OVER = 142
 MAX_PACKET_BYTES = 8 * 1024 * 1024 + 65_536  # a message (8 MiB) and its headers
 TAKEN_OVER_DELAY_S = (30, 300)  # reconnect this slowly while another client holds our id
+# Reconnect soon after the broker is back: Mosquitto (2.0.11 and 2.0.20 alike) does not keep
+# shared subscriptions over its own restart, so what devices publish before we subscribe
+# again goes to nobody; the broker is on our network, a retry every few seconds costs
+# nothing.
+RECONNECT_DELAY_S = (1, 3)
 SHORT_LIVED_S = 5.0
 SHORT_LIVED_IN_A_ROW = 3
 # stop's barrier: a filter nobody subscribes to ("$" topics are the broker's, never telemetry)
@@ -159,7 +164,7 @@ class MqttSource:
             self.client.username_pw_set(self.address.username, self.address.password)
         if self.address.tls:
             self.client.tls_set()
-        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self.client.reconnect_delay_set(*RECONNECT_DELAY_S)
         # A callback that raises must never end paho's network thread: the message would stay
         # unacknowledged, be sent again after a restart and end that thread too.
         self.client.suppress_exceptions = True
@@ -234,7 +239,7 @@ class MqttSource:
         if same and self.connected.is_set():
             self.taken_over.clear()
             self._short_lived = 0
-            self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+            self.client.reconnect_delay_set(*RECONNECT_DELAY_S)
             log.info("MQTT: the session is ours again")
 
     def _on_message(self, _client, _userdata, message) -> None:  # type: ignore[no-untyped-def]
