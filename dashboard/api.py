@@ -17,13 +17,14 @@ from urllib.parse import quote
 import orjson
 from flask import Blueprint, Response, request
 from sqlalchemy import Engine, select
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from caches.briefing_files import BriefingBusy, BriefingFiles, briefing_key
 from caches.map_payloads import MapData
 from caches.payload import Payload
 from dashboard.auth import Auth
 from dashboard.i18n import t
+from dashboard.openapi import document
 from data_loaders.actions.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
 from data_loaders.actions.incidents import (
     IncidentError,
@@ -720,6 +721,16 @@ def briefings(deps: ApiDeps) -> Response:
     return json_response({"briefings": items, "folder": True}, cache=False)
 
 
+def openapi_route(deps: ApiDeps) -> Response:
+    # the API described, from this very route list (dashboard.openapi)
+    return json_response(document(routes()))
+
+
+def not_found(deps: ApiDeps, rest: str) -> Response:
+    # any other /api/ path: a JSON 404 (Dash's catch-all page route answered it in text)
+    return error(f"no route /api/{rest[:80]}", 404, "no_route")
+
+
 def briefing_download(deps: ApiDeps, period: str, name: str) -> Response:
     path = briefing_file(Path(deps.briefing_dir), period, name) if deps.briefing_dir else None
     if path is None:
@@ -777,6 +788,7 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         ("/api/briefings", briefings, GET),
         ("/api/briefings/<period>/<name>", briefing_download, GET),
         ("/api/exports/<name>.<fmt>", export_list, GET),
+        ("/api/openapi.json", openapi_route, GET),
         *review_routes(),
     ]
 
@@ -814,4 +826,20 @@ def create_api(
         api.add_url_rule(
             rule, handler.__name__, functools.partial(handler, deps), methods=list(methods)
         )
+    # not in routes() (so not in the document): the answer for a path no route has
+    api.add_url_rule(
+        "/api/<path:rest>",
+        "not_found",
+        functools.partial(not_found, deps),
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    )
+
+    @api.app_errorhandler(HTTPException)
+    def api_http_error(exc: HTTPException) -> Response | HTTPException:
+        # an /api/ path's HTTP error (an id past its rule's bound, a body too large) in JSON,
+        # as the document says; the pages keep Flask's own
+        if not request.path.startswith("/api/") or exc.code is None or exc.code < 400:
+            return exc
+        return error(exc.description or exc.name, exc.code, exc.name.lower().replace(" ", "_"))
+
     return api

@@ -1,0 +1,197 @@
+"""The API described (GET /api/openapi.json) and fuzzed against that description: Schemathesis
+drives the WSGI app in-process on a small throwaway store, as an operator and anonymously, and
+checks no answer is a 5xx and every answer's status, content type and body are documented."""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from dashboard.api import routes
+from dashboard.app import create_app
+from dashboard.auth import hash_password
+from dashboard.openapi import document, operation
+from dashboard.settings import Settings
+from data_loaders.demo.city import build_city
+from data_loaders.store import make_engine, session_scope
+from data_loaders.users import save_user
+
+TOKEN = "fuzz-ingest-token"
+OPERATOR = "Basic " + base64.b64encode(b"duty:duty-pass-1").decode()
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# examples per operation and mode: few (the file's whole run stays near a minute on two
+# cores); documents made on request (PDF, Word, workbooks) cost most, so they get fewer
+EXAMPLES = 12
+DOCUMENT_EXAMPLES = 3
+DOCUMENTS = ("briefing", "incident_report", "review_docx_route", "meeting_docx_route")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The whole app (sign-in required, HTTP telemetry on) on a small demo city of its own:
+    the fuzzer's POSTs change it, and it is thrown away after this file."""
+    where = tmp_path_factory.mktemp("fuzz")
+    engine = make_engine(f"sqlite:///{where / 'city.db'}")
+    build_city(engine, seed=3, scale=0.02, today=date(2026, 11, 23))
+    with session_scope(engine) as s:
+        save_user(s, "duty", "operator", hash_password("duty-pass-1"))
+    briefings = where / "briefings"
+    briefings.mkdir()
+    app = create_app(
+        Settings(warm_cache=False, ingest_token=TOKEN, briefing_dir=str(briefings)),
+        engine=engine,
+    )
+    yield app.server
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def api_schema(server: Any) -> Any:
+    """The app's own document, loaded by Schemathesis from the app (as the operator)."""
+    return schemathesis.openapi.from_wsgi(
+        "/api/openapi.json", server, headers={"Authorization": OPERATOR}
+    )
+
+
+def api_rules(server: Any) -> set[tuple[str, str]]:
+    """(method, OpenAPI path) of every JSON route Flask has: /api/… and /health."""
+    found = set()
+    for rule in server.url_map.iter_rules():
+        if rule.endpoint == "onemap_api.not_found":
+            continue  # the JSON 404 of any other /api/ path
+        if rule.rule.startswith("/api/") or rule.rule == "/health":
+            path = rule.rule
+            for var in rule.arguments:
+                path = path.replace(f"<{var}>", "{" + var + "}")
+                path = path.replace(f"<int(max=2147483647):{var}>", "{" + var + "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                found.add((method.lower(), path))
+    return found
+
+
+def test_document_lists_every_json_route(server: Any) -> None:
+    """The document's operations are exactly Flask's JSON routes (a route added to the app
+    anywhere but the route list, or left out of the document, fails here)."""
+    doc = (
+        server.test_client()
+        .get("/api/openapi.json", headers={"Authorization": OPERATOR})
+        .get_json()
+    )
+    assert doc["openapi"] == "3.1.0"
+    documented = {(m, p) for p, ops in doc["paths"].items() for m in ops}
+    assert documented == api_rules(server)
+
+
+def test_a_route_without_a_description_fails() -> None:
+    """A handler missing from DESCRIBED stops the document (and so this suite)."""
+
+    def undescribed() -> None:  # a new route's handler
+        return None
+
+    with pytest.raises(KeyError, match="describe undescribed"):
+        document([*routes(), ("/api/new", undescribed, ("GET",))])
+
+
+def test_parameters_carry_the_routes_bounds() -> None:
+    """Numbers from outside are bounded in the document as the routes bound them."""
+    _path, alarms = operation("/api/alarms", dict(_handlers())["alarms"], "GET")
+    limit = next(p for p in alarms["parameters"] if p["name"] == "limit")
+    assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 5000)
+    path, alarm = operation("/api/alarms/<int(max=2147483647):alarm_id>", _alarm(), "GET")
+    assert path == "/api/alarms/{alarm_id}"
+    assert alarm["parameters"][0]["schema"]["maximum"] == 2147483647
+    assert {"401", "403", "404", "304"} <= set(alarm["responses"])
+
+
+def _handlers() -> list[tuple[str, Any]]:
+    return [(handler.__name__, handler) for _rule, handler, _m in routes()]
+
+
+def _alarm() -> Any:
+    return dict(_handlers())["alarm"]
+
+
+def test_public_and_secured_routes(server: Any) -> None:
+    """/health needs nobody; telemetry its bearer token; the rest the session or Basic."""
+    doc = document(routes())
+    assert doc["paths"]["/health"]["get"]["security"] == []
+    assert doc["paths"]["/api/telemetry"]["post"]["security"] == [{"bearer": []}]
+    assert "security" not in doc["paths"]["/api/stats"]["get"]
+    assert doc["security"] == [{"session": []}, {"basic": []}]
+    anonymous = server.test_client()
+    assert anonymous.get("/api/openapi.json").status_code == 401
+
+
+def fuzz(op: Any, headers: dict[str, str], mode: GenerationMode, n: int) -> list[str]:
+    """Run n generated cases of one operation; every failed check, as a curl command."""
+    failures: list[str] = []
+
+    @settings(
+        max_examples=n,
+        derandomize=True,  # the same cases every run (a failure reproduces)
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: bounded time
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=op.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except Exception as exc:  # every failure collected, the run goes on
+            failures.append(f"{case.as_curl_command(headers=headers)}\n  {exc}".strip())
+
+    run()
+    return failures
+
+
+OPERATIONS = sorted({(m, rule) for rule, _h, methods in routes() for m in methods})
+
+
+def test_fuzz_the_api(api_schema: Any) -> None:
+    """Every operation, positive and negative data, as the operator and anonymously: no 5xx,
+    and every answer as documented."""
+    started = time.monotonic()
+    failures: list[str] = []
+    seen = 0
+    for result in api_schema.get_all_operations():
+        op = result.ok()
+        seen += 1
+        name = op.definition.raw.get("operationId", "")
+        n = DOCUMENT_EXAMPLES if name in DOCUMENTS else EXAMPLES
+        as_operator = {"Authorization": OPERATOR}
+        if op.path == "/api/telemetry":
+            as_operator = {"Authorization": f"Bearer {TOKEN}"}
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            failures += fuzz(op, as_operator, mode, n)
+        failures += fuzz(op, {}, GenerationMode.POSITIVE, 2)
+    assert seen == len(OPERATIONS)
+    print(f"fuzzed {seen} operations in {time.monotonic() - started:.1f} s")
+    assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures[:40])
+
+
+def test_document_file_is_not_kept() -> None:
+    """The document is data (dashboard/openapi.py), never a JSON file that drifts."""
+    root = Path(__file__).resolve().parent.parent
+    assert not list((root / "dashboard").glob("*openapi*.json"))
