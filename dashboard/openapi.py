@@ -8,8 +8,26 @@ import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from data_loaders.rules.lifecycle import ACTIONS, STATES
+from data_loaders.actions.incidents import (
+    LAT_RANGE,
+    LON_RANGE,
+    MAX_NOTE,
+    MAX_TITLE,
+    RELEASE_KINDS,
+    TASK_STEPS,
+)
+from data_loaders.actions.reviews import (
+    ATTENDEES_MAX,
+    MAX_DECISIONS,
+    MAX_NOTES,
+    OWNER_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+)
+from data_loaders.rules.lifecycle import ACTIONS, MAX_TEXT, STATES
+from data_loaders.rules.zones import MAX_RADIUS_M, MAX_RINGS, MIN_RADIUS_M
 from data_loaders.telemetry.store import MAX_MESSAGE_BYTES
+from data_loaders.vocab import INCIDENT_KINDS
 from read_models.documents.briefing_files import FORMATS
 from read_models.exports import EXPORTS, MIMETYPES
 from read_models.search import MAX_SEARCH_CHARS
@@ -213,25 +231,43 @@ def layer_of(text: str, *params: Schema, not_found: bool = False) -> dict[str, A
 
 ACTION_BODY = {
     "type": "object",
+    "description": "dispatch: assignee, due (within a year); dispose: feedback; close: reason",
     "properties": {
-        "note": {"type": "string", "maxLength": 2000},
-        "assignee": {"type": "string", "maxLength": 2000},
+        "note": {"type": "string", "maxLength": MAX_TEXT},
+        "assignee": {"type": "string", "maxLength": MAX_TEXT},
         "due": {"type": "string", "format": "date-time"},
-        "feedback": {"type": "string", "maxLength": 2000},
-        "reason": {"type": "string", "maxLength": 2000},
+        "feedback": {"type": "string", "maxLength": MAX_TEXT},
+        "reason": {"type": "string", "maxLength": MAX_TEXT},
     },
 }
 INCIDENT_BODY = {
     "type": "object",
+    "required": ["kind"],
     "properties": {
-        "kind": {"type": "string"},
+        "kind": {"enum": list(INCIDENT_KINDS)},
         "drill": {"type": "boolean"},
-        "title": {"type": "string", "maxLength": 200},
-        "enterprise": {"type": "string", "maxLength": 18},
-        "lon": {"type": "number", "minimum": -180, "maximum": 180},
-        "lat": {"type": "number", "minimum": -90, "maximum": 90},
-        "radii_m": {"type": "array", "items": {"type": "number"}},
-        "release": {"type": "object"},
+        "title": {"type": "string", "maxLength": MAX_TITLE},
+        "enterprise": {"type": "string", "maxLength": 18, "description": "its credit code"},
+        "lon": {"type": "number", "minimum": LON_RANGE[0], "maximum": LON_RANGE[1]},
+        "lat": {"type": "number", "minimum": LAT_RANGE[0], "maximum": LAT_RANGE[1]},
+        "radii_m": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": MAX_RINGS,
+            "items": {"type": "number", "minimum": MIN_RADIUS_M, "maximum": MAX_RADIUS_M},
+        },
+        "release": {
+            "type": "object",
+            "description": f"a plume's release (kinds {', '.join(RELEASE_KINDS)} only)",
+            "additionalProperties": False,
+            "properties": {
+                "substance": {"type": "string"},
+                "rate_kg_s": {"type": "number"},
+                "wind_from_deg": {"type": "number"},
+                "wind_m_s": {"type": "number"},
+                "stability": {"type": "string"},
+            },
+        },
         "alarm": {"type": "integer", "minimum": 1, "maximum": 2147483647},
     },
 }
@@ -415,20 +451,38 @@ DESCRIBED: dict[str, dict[str, Any]] = {
         "summary": "Add a note to an incident (operator)",
         "tags": ["incidents"],
         "requestBody": body(
-            {"type": "object", "properties": {"text": {"type": "string", "maxLength": 2000}}}
+            {
+                "type": "object",
+                "required": ["note"],
+                "properties": {"note": {"type": "string", "minLength": 1, "maxLength": MAX_NOTE}},
+            }
         ),
         "responses": CHANGE,
     },
     "task_route": {
         "summary": "Send a task (operator)",
         "tags": ["incidents"],
-        "requestBody": body({"type": "object"}),
+        "requestBody": body(
+            {
+                "type": "object",
+                "properties": {
+                    "resource": {"type": "string", "maxLength": 40, "description": "its code"},
+                    "title": {"type": "string", "maxLength": 300},
+                },
+            }
+        ),
         "responses": CHANGE,
     },
     "task_step_route": {
         "summary": "Move a task on (operator)",
         "tags": ["incidents"],
-        "requestBody": body({"type": "object", "properties": {"state": {"type": "string"}}}),
+        "requestBody": body(
+            {
+                "type": "object",
+                "required": ["state"],
+                "properties": {"state": {"enum": list(TASK_STEPS.values())}},
+            }
+        ),
         "responses": CHANGE,
     },
     "stats": {
@@ -531,14 +585,43 @@ DESCRIBED: dict[str, dict[str, Any]] = {
         "requestBody": body(
             {
                 "type": "object",
+                "required": ["held_on", "attendees", "committees"],
                 "properties": {
                     "held_on": {"type": "string", "format": "date"},
-                    "title": {"type": "string", "maxLength": 200},
-                    "attendees": {"type": "string", "maxLength": 2000},
-                    "summary": {"type": "string", "maxLength": 2000},
-                    "committees": {"type": "array", "items": {"type": "string"}},
-                    "decisions": {"type": "array", "items": {"type": "object"}},
-                    "notes": {"type": "array", "items": {"type": "object"}},
+                    "title": {"type": "string", "maxLength": TITLE_MAX},
+                    "attendees": {"type": "string", "maxLength": ATTENDEES_MAX},
+                    "summary": {"type": "string", "maxLength": ATTENDEES_MAX},
+                    "committees": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "pattern": r"^[A-Za-z0-9_\-]{1,32}$"},
+                    },
+                    "decisions": {
+                        "type": "array",
+                        "maxItems": MAX_DECISIONS,
+                        "items": {
+                            "type": "object",
+                            "required": ["text"],
+                            "properties": {
+                                "text": {"type": "string", "maxLength": TEXT_MAX},
+                                "committee": {"type": "string"},
+                                "owner_unit": {"type": "string", "maxLength": OWNER_MAX},
+                                "due_on": {"type": "string", "format": "date"},
+                            },
+                        },
+                    },
+                    "notes": {
+                        "type": "array",
+                        "maxItems": MAX_NOTES,
+                        "items": {
+                            "type": "object",
+                            "required": ["task", "note"],
+                            "properties": {
+                                "task": {"type": "string"},
+                                "note": {"type": "string", "maxLength": ATTENDEES_MAX},
+                            },
+                        },
+                    },
                 },
             }
         ),
