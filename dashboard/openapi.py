@@ -12,6 +12,7 @@ from data_loaders.actions.incidents import (
     LAT_RANGE,
     LON_RANGE,
     MAX_NOTE,
+    MAX_SUMMARY,
     MAX_TITLE,
     RELEASE_KINDS,
     TASK_STEPS,
@@ -282,6 +283,7 @@ DESCRIBED: dict[str, dict[str, Any]] = {
         "summary": "Take sensor readings (native, SenML or ThingsBoard JSON)",
         "tags": ["telemetry"],
         "security": [{"bearer": []}],
+        "any_type": True,
         "requestBody": body(TELEMETRY_BODY, required=False),
         "responses": {
             "200": json_of(COUNTS, "how many readings were taken, repeated, refused"),
@@ -433,7 +435,15 @@ DESCRIBED: dict[str, dict[str, Any]] = {
     "close_incident_route": {
         "summary": "Close an incident (operator)",
         "tags": ["incidents"],
-        "requestBody": body({"type": "object", "properties": {"note": {"type": "string"}}}),
+        "requestBody": body(
+            {
+                "type": "object",
+                "required": ["summary"],
+                "properties": {
+                    "summary": {"type": "string", "minLength": 1, "maxLength": MAX_SUMMARY}
+                },
+            }
+        ),
         "responses": CHANGE,
     },
     "inject_route": {
@@ -717,11 +727,13 @@ def operation(rule: str, handler: Callable[..., Any], method: str) -> tuple[str,
         responses.setdefault("404", NOT_FOUND)
     if spec.get("etag"):
         responses["304"] = {"description": "not modified (If-None-Match had the ETag)"}
-    if "requestBody" in spec and handler.__name__ not in ("telemetry", "progress_route"):
-        responses.setdefault("400", BAD)
-        responses["415"] = err("send a JSON body (Content-Type: application/json)")
-    if handler.__name__ == "progress_route":
-        responses["415"] = err(f"send the workbook itself (Content-Type: {XLSX})")
+    if "requestBody" in spec:
+        # every body is capped (the server's 16 MiB, telemetry's own 8 MiB)
+        responses.setdefault("413", err("the body is too large"))
+        media = next(iter(spec["requestBody"]["content"]))
+        if not spec.get("any_type"):  # (telemetry reads any body: its token is the guard)
+            responses.setdefault("400", BAD)
+            responses.setdefault("415", err(f"send a body of Content-Type: {media}"))
     if not spec.get("public") and "security" not in spec:
         responses["401"] = err("sign in first (HTTP Basic or the session cookie)")
         responses["403"] = err("not allowed: a wall link outside the wall, or a role too low")

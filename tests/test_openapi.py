@@ -5,6 +5,7 @@ checks no answer is a 5xx and every answer's status, content type and body are d
 from __future__ import annotations
 
 import base64
+import os
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -41,8 +42,9 @@ CHECKS = [
 ]
 # examples per operation and mode: few (the file's whole run stays near a minute on two
 # cores); documents made on request (PDF, Word, workbooks) cost most, so they get fewer
-EXAMPLES = 12
-DOCUMENT_EXAMPLES = 3
+# (ONEMAP_FUZZ_EXAMPLES=200 for a deeper run by hand; the suite keeps the default)
+EXAMPLES = int(os.environ.get("ONEMAP_FUZZ_EXAMPLES", "12"))
+DOCUMENT_EXAMPLES = max(3, EXAMPLES // 4)
 DOCUMENTS = ("briefing", "incident_report", "review_docx_route", "meeting_docx_route")
 
 
@@ -236,6 +238,35 @@ def test_fuzz_the_api(api_schema: Any, real_ids: dict[str, Any]) -> None:
     print(f"fuzzed {seen} operations in {time.monotonic() - started:.1f} s")
     assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures[:40])
     assert seen == len(OPERATIONS) - 1  # all but the document's own (Schemathesis skips it)
+
+
+def test_an_etag_is_documented_with_its_304(server: Any, real_ids: dict[str, Any]) -> None:
+    """Every GET that answers with an ETag lists 304, and answers it to If-None-Match."""
+    client = server.test_client()
+    doc = document(routes())
+    fill = real_ids | {"fmt": "docx", "action": "acknowledge", "period": "x", "name": "x"}
+    fill |= {"z": 10}
+    tagged = 0
+    for path, ops in doc["paths"].items():
+        if "get" not in ops or "{name}" in path or path == "/api/briefing.{fmt}":
+            continue  # (files: never cached, never tagged)
+        url = path.format(**fill)
+        if "clusters" in path:
+            url += "?z=10"
+        if "incident.geojson" in path:
+            url += f"?id={real_ids['incident_id']}"
+        if path.endswith("/readings"):  # the same answer again (by default `since` moves)
+            url += "?since=2026-11-22T00:00:00Z&until=2026-11-23T00:00:00Z"
+        first = client.get(url, headers={"Authorization": OPERATOR})
+        assert first.status_code == 200, (url, first.status_code)
+        etag = first.headers.get("ETag")
+        documented = "304" in ops["get"]["responses"]
+        assert bool(etag) == documented, (path, etag)
+        if etag:
+            tagged += 1
+            again = client.get(url, headers={"Authorization": OPERATOR, "If-None-Match": etag})
+            assert again.status_code == 304, url
+    assert tagged >= 15
 
 
 def test_document_file_is_not_kept() -> None:
