@@ -388,6 +388,40 @@ def alarm(deps: ApiDeps, alarm_id: int) -> Response:
     return json_response(item) if item else error(f"no alarm {alarm_id}", 404)
 
 
+NUL = "\x00"
+
+
+def nul_at(value: Any, where: str = "body") -> str | None:
+    """Where a decoded JSON value first holds a NUL character (a key or a text), else None:
+    PostgreSQL cannot store one (psycopg raised DataError, a 500, on every such text)."""
+    stack = [(value, where)]
+    while stack:  # (no recursion: the parser already bounds the depth)
+        item, at = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return at
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if NUL in str(key):
+                    return at
+                stack.append((inner, f"{at}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{at}[{i}]") for i, inner in enumerate(item))
+    return None
+
+
+def no_nul() -> Response | None:
+    """Before every API route: a query argument or path part holding a NUL is a 400 (the
+    stores' texts cannot hold one; PostgreSQL raised DataError, a 500, for ?grid=%00)."""
+    for key, value in request.args.items(multi=True):
+        if NUL in key or NUL in value:
+            return error(f"{key.replace(NUL, '')!r}: no NUL characters", 400, "bad_text")
+    for key, value in (request.view_args or {}).items():
+        if isinstance(value, str) and NUL in value:
+            return error(f"{key}: no NUL characters", 400, "bad_text")
+    return None
+
+
 def json_body() -> Any:
     """The request's JSON body, or an error response (JSON only: a cross-site form cannot
     send it without a CORS preflight, the CSRF guard of every state change here)."""
@@ -399,6 +433,9 @@ def json_body() -> Any:
         return error("the body is nested too deeply", 400)
     if not isinstance(body, dict):
         return error("the body must be a JSON object", 400)
+    where = nul_at(body)
+    if where:
+        return error(f"{where}: no NUL characters", 400, "bad_text")
     return body
 
 
@@ -568,6 +605,12 @@ def inject_route(deps: ApiDeps, incident_id: int) -> Response:
         body = request.get_data()
     except RequestEntityTooLarge:
         return error(f"a message has at most {MAX_MESSAGE_BYTES} bytes", 413, "too_large")
+    try:  # (a NUL in a sensor tag was a 500 on PostgreSQL; other faults are inject's)
+        where = nul_at(orjson.loads(body))
+    except (orjson.JSONDecodeError, RecursionError):
+        where = None
+    if where:
+        return error(f"{where}: no NUL characters", 400, "bad_text")
     who = deps.auth.current() if deps.auth else None
     try:
         counts = inject(
@@ -822,6 +865,7 @@ def create_api(
         briefing_files=briefing_files or BriefingFiles(),
     )
     api = Blueprint("onemap_api", __name__)
+    api.before_request(no_nul)
     for rule, handler, methods in routes():
         api.add_url_rule(
             rule, handler.__name__, functools.partial(handler, deps), methods=list(methods)

@@ -209,7 +209,7 @@ def err(text: str) -> Schema:
     return json_of(ERROR, text)
 
 
-BAD = err("a parameter is out of its bounds (the message says which)")
+BAD = err("a parameter is out of its bounds or holds a NUL (the message says which)")
 NOT_FOUND = err("no such thing")
 BUSY = err("the document's font is missing or it is being made (Retry-After)")
 
@@ -671,7 +671,10 @@ DESCRIBED: dict[str, dict[str, Any]] = {
         "requestBody": body(BINARY, XLSX),
         "responses": {
             "200": json_of({"type": "object", "required": ["file_name", "rows", "changed"]}),
-            "400": json_of(PROBLEMS, "the file is refused: every cell at fault"),
+            "400": json_of(
+                {"anyOf": [PROBLEMS, ERROR]},
+                "the file is refused (every cell at fault), or a bad parameter",
+            ),
             "413": err("the workbook is larger than 10 MiB"),
         },
     },
@@ -723,6 +726,8 @@ def operation(rule: str, handler: Callable[..., Any], method: str) -> tuple[str,
         for name, schema in variables.items()
     ]
     responses: dict[str, Schema] = dict(spec["responses"])
+    # any route: a NUL in a query argument or path part (dashboard.api.no_nul)
+    responses.setdefault("400", BAD)
     if variables:
         responses.setdefault("404", NOT_FOUND)
     if spec.get("etag"):

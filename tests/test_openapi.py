@@ -43,21 +43,26 @@ CHECKS = [
 # examples per operation and mode: few (the file's whole run stays near a minute on two
 # cores); documents made on request (PDF, Word, workbooks) cost most, so they get fewer
 # (ONEMAP_FUZZ_EXAMPLES=200 for a deeper run by hand; the suite keeps the default)
-EXAMPLES = int(os.environ.get("ONEMAP_FUZZ_EXAMPLES", "12"))
-DOCUMENT_EXAMPLES = max(3, EXAMPLES // 4)
-DOCUMENTS = ("briefing", "incident_report", "review_docx_route", "meeting_docx_route")
+EXAMPLES = int(os.environ.get("ONEMAP_FUZZ_EXAMPLES", "8"))
+DOCUMENT_EXAMPLES = max(1, EXAMPLES // 8)  # a PDF costs a second or two
+DOCUMENTS = ("briefing", "incident_report")
 
 
 # the progress route takes the workbook's bytes as its body: sent as they are generated
 schemathesis.serializer.alias(XLSX, "application/octet-stream")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    """The whole app (sign-in required, HTTP telemetry on) on a small demo city of its own:
-    the fuzzer's POSTs change it, and it is thrown away after this file."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """The whole app (sign-in required, HTTP telemetry on) on a small demo city of its own,
+    on each store (PostgreSQL refuses texts SQLite takes: a NUL was a 500 there only): the
+    fuzzer's POSTs change it, and it is thrown away after this file."""
     where = tmp_path_factory.mktemp("fuzz")
-    engine = make_engine(f"sqlite:///{where / 'city.db'}")
+    dbs = request.getfixturevalue("pg_databases") if request.param == "postgresql" else None
+    url = dbs.new() if dbs is not None else f"sqlite:///{where / 'city.db'}"
+    engine = make_engine(url)
     build_city(engine, seed=3, scale=0.02, today=date(2026, 11, 23))
     with session_scope(engine) as s:
         save_user(s, "duty", "operator", hash_password("duty-pass-1"))
@@ -67,8 +72,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         Settings(warm_cache=False, ingest_token=TOKEN, briefing_dir=str(briefings)),
         engine=engine,
     )
+    app.server.config["ONEMAP_STORE"] = request.param  # (which store, for the test)
     yield app.server
     engine.dispose()
+    if dbs is not None:
+        dbs.release(url)
 
 
 @pytest.fixture(scope="module")
@@ -212,9 +220,10 @@ def real_ids(server: Any) -> dict[str, Any]:
     }
 
 
-def test_fuzz_the_api(api_schema: Any, real_ids: dict[str, Any]) -> None:
+def test_fuzz_the_api(api_schema: Any, real_ids: dict[str, Any], server: Any) -> None:
     """Every operation, positive and negative data, as the operator and anonymously: no 5xx,
     and every answer as documented."""
+    on_postgresql = server.config.get("ONEMAP_STORE") == "postgresql"
     started = time.monotonic()
     failures: list[str] = []
     seen = 0
@@ -223,6 +232,8 @@ def test_fuzz_the_api(api_schema: Any, real_ids: dict[str, Any]) -> None:
         seen += 1
         name = op.definition.raw.get("operationId", "")
         n = DOCUMENT_EXAMPLES if name in DOCUMENTS else EXAMPLES
+        if on_postgresql:  # the same code on a slower store: fewer (its own refusals matter)
+            n = max(1, n * 3 // 4)
         # uncompressed answers: the WSGI client does not decode br/gzip (test_map_routes
         # checks the compression)
         plain = {"Accept-Encoding": "identity"}
@@ -234,7 +245,8 @@ def test_fuzz_the_api(api_schema: Any, real_ids: dict[str, Any]) -> None:
         known = {k: v for k, v in real_ids.items() if k in op.path_parameters}
         if known:  # things that exist, so the route's own work runs (not only its 404)
             failures += fuzz(op, as_operator, GenerationMode.POSITIVE, n, known)
-        failures += fuzz(op, plain, GenerationMode.POSITIVE, 2)
+        if not on_postgresql:  # (the gate answers before any store is asked)
+            failures += fuzz(op, plain, GenerationMode.POSITIVE, 2)
     print(f"fuzzed {seen} operations in {time.monotonic() - started:.1f} s")
     assert not failures, f"{len(failures)} failures:\n\n" + "\n\n".join(failures[:40])
     assert seen == len(OPERATIONS) - 1  # all but the document's own (Schemathesis skips it)
@@ -267,6 +279,40 @@ def test_an_etag_is_documented_with_its_304(server: Any, real_ids: dict[str, Any
             again = client.get(url, headers={"Authorization": OPERATOR, "If-None-Match": etag})
             assert again.status_code == 304, url
     assert tagged >= 15
+
+
+def test_a_nul_anywhere_is_a_400(server: Any, real_ids: dict[str, Any]) -> None:
+    """What the fuzzer found on PostgreSQL (which cannot store a NUL): ?grid=%00, a tag with
+    one, a NUL in a JSON body or in drill readings were 500s (psycopg DataError); now a 400
+    naming the parameter or the body's field."""
+    client = server.test_client()
+    auth = {"Authorization": OPERATOR}
+    incident = real_ids["incident_id"]
+    for url in (
+        "/api/stats?grid=%00",
+        "/api/layers/enterprises.geojson?class=red%00",
+        "/api/layers/enterprise-clusters.json?z=3&q=a%00",
+        "/api/sensors?enterprise=%00",
+        "/api/sensors/A%00B/readings",
+        "/api/exports/overdue-dangers.csv?grid=%00",
+        "/api/briefing.docx?grid=%00",
+        "/health?require=%00",
+    ):
+        answer = client.get(url, headers=auth)
+        assert answer.status_code == 400, url
+        assert answer.get_json()["code"] == "bad_text", url
+    for url, body in (
+        ("/api/incidents", {"kind": "fire", "lon": 120.6, "lat": 27.8, "title": "a\x00"}),
+        (f"/api/alarms/{real_ids['alarm_id']}/acknowledge", {"note": "x\x00"}),
+        (f"/api/incidents/{incident}/notes", {"note": "a\x00"}),
+        (f"/api/incidents/{incident}/tasks", {"resource": "\x00"}),
+        (f"/api/incidents/{incident}/inject", {"sensor": "\x00", "ts": 1763769600, "value": 1}),
+        ("/api/review/meetings", {"held_on": "2026-11-01", "attendees": "\x00", "notes": []}),
+    ):
+        answer = client.post(url, json=body, headers=auth)
+        assert answer.status_code == 400, url
+        assert answer.get_json()["code"] == "bad_text", url
+        assert "no NUL" in answer.get_json()["error"]
 
 
 def test_document_file_is_not_kept() -> None:
