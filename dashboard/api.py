@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 import orjson
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import Engine, select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -770,7 +770,23 @@ def openapi_route(deps: ApiDeps) -> Response:
 
 
 def not_found(deps: ApiDeps, rest: str) -> Response:
-    # any other /api/ path: a JSON 404 (Dash's catch-all page route answered it in text)
+    # any other /api/ path: a JSON 404 (Dash's catch-all page route answered it in text), or
+    # a 405 naming the methods the path has (a GET of /api/telemetry, a POST of /api/alarms)
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST"):
+        try:
+            rule, _args = adapter.match(method=method, return_rule=True)
+        except HTTPException:
+            continue
+        # (Dash's page route takes any path: not this one's)
+        page = rule.endpoint == "onemap_api.not_found" or rule.rule.endswith("<path:path>")
+        if method != request.method and not page:
+            allowed.append(method)
+    if allowed:
+        response = error(f"{request.method} is not allowed here: {', '.join(allowed)}", 405)
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
     return error(f"no route /api/{rest[:80]}", 404, "no_route")
 
 

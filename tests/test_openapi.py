@@ -315,6 +315,26 @@ def test_a_nul_anywhere_is_a_400(server: Any, real_ids: dict[str, Any]) -> None:
         assert "no NUL" in answer.get_json()["error"]
 
 
+def test_other_api_paths_answer_json(server: Any) -> None:
+    """No /api/ answer is a page: an unknown path is a JSON 404, a known one with another
+    method a JSON 405 with Allow, an id past its bound a JSON 404."""
+    client = server.test_client()
+    auth = {"Authorization": OPERATOR}
+    for method, url, status, allow in (
+        ("GET", "/api/nothing", 404, None),
+        ("POST", "/api/nothing/deeper", 404, None),
+        ("GET", "/api/alarms/abc", 404, None),
+        ("GET", "/api/alarms/99999999999", 404, None),
+        ("GET", "/api/telemetry", 405, "POST"),
+        ("POST", "/api/stats", 405, "GET"),
+        ("DELETE", "/api/alarms", 405, "GET"),
+    ):
+        answer = client.open(url, method=method, headers=auth)
+        assert (answer.status_code, answer.mimetype) == (status, "application/json"), url
+        assert answer.headers.get("Allow") == allow, url
+        assert answer.get_json()["error"]
+
+
 def test_document_file_is_not_kept() -> None:
     """The document is data (dashboard/openapi.py), never a JSON file that drifts."""
     root = Path(__file__).resolve().parent.parent
