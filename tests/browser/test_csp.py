@@ -18,6 +18,12 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):  # type: ignore[no-untyped-def]
+    """The other tests' context, but under the pages' policy (they bypass it)."""
+    return {**browser_context_args, "bypass_csp": False}
+
+
 @pytest.fixture(params=["sqlite"])
 def backend(request):  # type: ignore[no-untyped-def]
     return request.param  # the browser does not care which database serves the page
