@@ -272,7 +272,11 @@ INCIDENT_BODY = {
         "alarm": {"type": "integer", "minimum": 1, "maximum": 2147483647},
     },
 }
-CHANGE = {"200": json_of(INCIDENT, "the incident as it now is"), "400": BAD, "409": err("")}
+CHANGE = {
+    "200": json_of(INCIDENT, "the incident as it now is"),
+    "400": BAD,
+    "409": err("the incident is closed, or a task's step is skipped"),
+}
 TELEMETRY_BODY = {
     "description": "native, SenML or ThingsBoard gateway JSON (README: Telemetry)",
     "oneOf": [{"type": "object"}, {"type": "array"}],
@@ -453,8 +457,8 @@ DESCRIBED: dict[str, dict[str, Any]] = {
         "responses": {
             "200": json_of(COUNTS),
             "400": BAD,
-            "409": err(""),
-            "413": err("too large"),
+            "409": err("the incident is not a drill, or it is closed"),
+            "413": err(f"a message has at most {MAX_MESSAGE_BYTES} bytes"),
         },
     },
     "note_route": {
