@@ -23,12 +23,13 @@ def tile_origin(tile_url: str) -> str | None:
     if not tile_url:
         return None
     parts = urlsplit(tile_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not parts.netloc or parts.scheme not in ("http", "https", ""):
         return None  # a path on this server ("/tiles/{z}/{x}/{y}"): 'self'
     host = PLACEHOLDER.sub("*", parts.netloc.rsplit("@", 1)[-1])
+    scheme = parts.scheme or "https"  # (//host/…: the page's scheme; https where it matters)
     if "*" in host.split(".", 1)[-1] or not re.fullmatch(r"[\w.*:\-\[\]]+", host):
-        return f"{parts.scheme}:"  # a placeholder past the first label: the scheme only
-    return f"{parts.scheme}://{host}"
+        return f"{scheme}:"  # a placeholder past the first label: the scheme only
+    return f"{scheme}://{host}" if parts.scheme else host
 
 
 def policy(script_hashes: Iterable[str], tile_url: str = "") -> str:

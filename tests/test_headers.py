@@ -115,6 +115,7 @@ def test_tiles_origin_is_an_image_source(small_city):  # type: ignore[no-untyped
         ("http://10.0.0.5:8080/{z}/{x}/{y}.png", "http://10.0.0.5:8080"),
         ("https://user:pw@maps.example.org/{z}/{x}/{y}", "https://maps.example.org"),
         ("https://maps.{s}.example.org/{z}/{x}/{y}", "https:"),  # no narrower source says it
+        ("//tiles.example.org/{z}/{x}/{y}.png", "tiles.example.org"),  # the page's scheme
     ],
 )
 def test_tile_origin(template: str, origin: str | None) -> None:
