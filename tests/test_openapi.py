@@ -242,8 +242,9 @@ def test_fuzz_the_api(api_schema: Any, real_ids: dict[str, Any], store: str) -> 
         seen += 1
         name = op.definition.raw.get("operationId", "")
         n = DOCUMENT_EXAMPLES if name in DOCUMENTS else EXAMPLES
-        if on_postgresql:  # the same code on a slower store: fewer (its own refusals matter)
-            n = max(1, n * 3 // 4)
+        if on_postgresql:  # the same code on a slower store: half (its own refusals matter;
+            # test_a_nul_anywhere_is_a_400 pins what a deeper run here found)
+            n = max(1, n // 2)
         # uncompressed answers: the WSGI client does not decode br/gzip (test_map_routes
         # checks the compression)
         plain = {"Accept-Encoding": "identity"}
