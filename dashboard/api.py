@@ -15,15 +15,16 @@ from typing import Any
 from urllib.parse import quote
 
 import orjson
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from sqlalchemy import Engine, select
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from caches.briefing_files import BriefingBusy, BriefingFiles, briefing_key
 from caches.map_payloads import MapData
 from caches.payload import Payload
 from dashboard.auth import Auth
 from dashboard.i18n import t
+from dashboard.openapi import document
 from data_loaders.actions.alarms import ActionError, NoSuchAlarm, NotAllowed, act_as
 from data_loaders.actions.incidents import (
     IncidentError,
@@ -405,6 +406,40 @@ def alarm(deps: ApiDeps, alarm_id: int) -> Response:
     return json_response(item) if item else error(f"no alarm {alarm_id}", 404)
 
 
+NUL = "\x00"
+
+
+def nul_at(value: Any, where: str = "body") -> str | None:
+    """Where a decoded JSON value first holds a NUL character (a key or a text), else None:
+    PostgreSQL cannot store one (psycopg raised DataError, a 500, on every such text)."""
+    stack = [(value, where)]
+    while stack:  # (no recursion: the parser already bounds the depth)
+        item, at = stack.pop()
+        if isinstance(item, str):
+            if NUL in item:
+                return at
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if NUL in str(key):
+                    return at
+                stack.append((inner, f"{at}.{key}"))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{at}[{i}]") for i, inner in enumerate(item))
+    return None
+
+
+def no_nul() -> Response | None:
+    """Before every API route: a query argument or path part holding a NUL is a 400 (the
+    stores' texts cannot hold one; PostgreSQL raised DataError, a 500, for ?grid=%00)."""
+    for key, value in request.args.items(multi=True):
+        if NUL in key or NUL in value:
+            return error(f"{key.replace(NUL, '')!r}: no NUL characters", 400, "bad_text")
+    for key, value in (request.view_args or {}).items():
+        if isinstance(value, str) and NUL in value:
+            return error(f"{key}: no NUL characters", 400, "bad_text")
+    return None
+
+
 def json_body() -> Any:
     """The request's JSON body, or an error response (JSON only: a cross-site form cannot
     send it without a CORS preflight, the CSRF guard of every state change here)."""
@@ -416,6 +451,9 @@ def json_body() -> Any:
         return error("the body is nested too deeply", 400)
     if not isinstance(body, dict):
         return error("the body must be a JSON object", 400)
+    where = nul_at(body)
+    if where:
+        return error(f"{where}: no NUL characters", 400, "bad_text")
     return body
 
 
@@ -585,6 +623,12 @@ def inject_route(deps: ApiDeps, incident_id: int) -> Response:
         body = request.get_data()
     except RequestEntityTooLarge:
         return error(f"a message has at most {MAX_MESSAGE_BYTES} bytes", 413, "too_large")
+    try:  # (a NUL in a sensor tag was a 500 on PostgreSQL; other faults are inject's)
+        where = nul_at(orjson.loads(body))
+    except (orjson.JSONDecodeError, RecursionError):
+        where = None
+    if where:
+        return error(f"{where}: no NUL characters", 400, "bad_text")
     who = deps.auth.current() if deps.auth else None
     try:
         counts = inject(
@@ -738,6 +782,32 @@ def briefings(deps: ApiDeps) -> Response:
     return json_response({"briefings": items, "folder": True}, cache=False)
 
 
+def openapi_route(deps: ApiDeps) -> Response:
+    # the API described, from this very route list (dashboard.openapi)
+    return json_response(document(routes()))
+
+
+def not_found(deps: ApiDeps, rest: str) -> Response:
+    # any other /api/ path: a JSON 404 (Dash's catch-all page route answered it in text), or
+    # a 405 naming the methods the path has (a GET of /api/telemetry, a POST of /api/alarms)
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    allowed = []
+    for method in ("GET", "POST"):
+        try:
+            rule, _args = adapter.match(method=method, return_rule=True)
+        except HTTPException:
+            continue
+        # (Dash's page route takes any path: not this one's)
+        page = rule.endpoint == "onemap_api.not_found" or rule.rule.endswith("<path:path>")
+        if method != request.method and not page:
+            allowed.append(method)
+    if allowed:
+        response = error(f"{request.method} is not allowed here: {', '.join(allowed)}", 405)
+        response.headers["Allow"] = ", ".join(allowed)
+        return response
+    return error(f"no route /api/{rest[:80]}", 404, "no_route")
+
+
 def briefing_download(deps: ApiDeps, period: str, name: str) -> Response:
     path = briefing_file(Path(deps.briefing_dir), period, name) if deps.briefing_dir else None
     if path is None:
@@ -795,6 +865,7 @@ def routes() -> list[tuple[str, Handler, tuple[str, ...]]]:
         ("/api/briefings", briefings, GET),
         ("/api/briefings/<period>/<name>", briefing_download, GET),
         ("/api/exports/<name>.<fmt>", export_list, GET),
+        ("/api/openapi.json", openapi_route, GET),
         *review_routes(),
     ]
 
@@ -828,8 +899,25 @@ def create_api(
         briefing_files=briefing_files or BriefingFiles(),
     )
     api = Blueprint("onemap_api", __name__)
+    api.before_request(no_nul)
     for rule, handler, methods in routes():
         api.add_url_rule(
             rule, handler.__name__, functools.partial(handler, deps), methods=list(methods)
         )
+    # not in routes() (so not in the document): the answer for a path no route has
+    api.add_url_rule(
+        "/api/<path:rest>",
+        "not_found",
+        functools.partial(not_found, deps),
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+    )
+
+    @api.app_errorhandler(HTTPException)
+    def api_http_error(exc: HTTPException) -> Response | HTTPException:
+        # an /api/ path's HTTP error (an id past its rule's bound, a body too large) in JSON,
+        # as the document says; the pages keep Flask's own
+        if not request.path.startswith("/api/") or exc.code is None or exc.code < 400:
+            return exc
+        return error(exc.description or exc.name, exc.code, exc.name.lower().replace(" ", "_"))
+
     return api

@@ -23,6 +23,7 @@ from callbacks.deps import Deps
 from callbacks.incidents import banner_parts
 from callbacks.map_state import map_props
 from callbacks.panel import panel_parts, strip_parts
+from dashboard import headers as security_headers
 from dashboard.api import create_api
 from dashboard.auth import Auth
 from dashboard.brief import BRIEF_ONLY_ASSETS, create_brief_app
@@ -218,4 +219,5 @@ def create_app(settings: Settings, engine: Engine | None = None) -> OneMapDash:
     app.wall = create_wall_app(server, deps, settings, ASSETS, build_token(ASSETS))
     app.brief = create_brief_app(server, deps, settings, ASSETS, briefings)
     app.review = create_review_app(server, deps, settings, ASSETS)
+    security_headers.install(server, settings, [app, app.wall, app.brief, app.review])
     return app

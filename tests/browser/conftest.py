@@ -87,8 +87,14 @@ def browser_type_launch_args(browser_type_launch_args):  # type: ignore[no-untyp
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):  # type: ignore[no-untyped-def]
-    """A wall-screen sized viewport."""
-    return {**browser_context_args, "viewport": {"width": 1920, "height": 1080}}
+    """A wall-screen sized viewport; the pages' Content-Security-Policy bypassed, since
+    Playwright evals a wait_for_function string in the page and the policy forbids eval
+    (tests/browser/test_csp.py turns it back on and checks every page under it)."""
+    return {
+        **browser_context_args,
+        "viewport": {"width": 1920, "height": 1080},
+        "bypass_csp": True,
+    }
 
 
 @pytest.fixture

@@ -278,7 +278,9 @@ def test_every_layout_reads_from_across_the_room(
     server, _beat = wall
     raise_alarm(small_city)  # the alarm card is part of every layout
     context = browser.new_context(
-        viewport={"width": width, "height": height}, device_scale_factor=scale
+        viewport={"width": width, "height": height},
+        device_scale_factor=scale,
+        bypass_csp=True,  # (Playwright's string waits are eval: see browser_context_args)
     )
     page = context.new_page()
     errors: list[str] = []
