@@ -31,7 +31,7 @@ run: install
 test: install-test chromium
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Figures, not pass/fail: the map's speed beside folium (needs npm for local Leaflet copies).
 bench: install-test chromium

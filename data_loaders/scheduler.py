@@ -230,7 +230,8 @@ def poll_orphans(
         key = f"mqtt.client.{client_id}"
         log.warning("MQTT client %r is away: the leader takes its session over", client_id)
         try:
-            stored = adopt_session(source.address_url, client_id, source.filter, store)
+            filters = [source.filter, *([source.guard_topic] if source.guard_topic else [])]
+            stored = adopt_session(source.address_url, client_id, filters, store)
         except StoreAway:
             log.warning("the store is away: the session of %r waits", client_id)
             return total
@@ -650,7 +651,10 @@ class Ingest:
 
     def _lead_changed(self, leading: bool) -> None:
         """Taking the lead: a fresh store's simulated history, and the hourly jobs made up at
-        once (the old leader may have died before its run of this hour)."""
+        once (the old leader may have died before its run of this hour); the MQTT guard
+        held by the leader only."""
+        if self.mqtt is not None:
+            self.mqtt.set_guard(leading)
         if not leading:
             return
         if self.simulator is not None and not self._seeded:
@@ -708,6 +712,7 @@ class Ingest:
                 group=c.mqtt_group,
                 session_expiry_s=c.mqtt_session_expiry_s,
             )
+            self.mqtt.set_guard(self.leadership.is_leader)  # (a lone SQLite process leads)
             self._job(poll_mqtt, 0.5, self.engine, self.mqtt, self.directory, alarms, self.now)
             if c.mqtt_group and c.mqtt_adopt_after_s:
                 self._job(

@@ -40,6 +40,7 @@ from data_loaders.store import get_meta, session_scope, set_meta
 from data_loaders.store.schema import Reading
 from data_loaders.telemetry.mqtt import parse_url, shared_filter
 from tests.test_mqtt import add_sensors, forget_session, publisher
+from tests.test_production import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
@@ -461,3 +462,52 @@ def test_a_member_that_stays_away_has_its_session_drained_by_the_leader(cluster)
         assert all(seconds[int(T0.timestamp()) + m] == SENSORS for m in range(messages + 50))
     finally:
         pub.disconnect()
+
+
+@pytest.mark.postgresql_only("several processes share production's store")
+def test_a_broker_restart_mid_stream_loses_nothing(engine, tmp_path):
+    """Mosquitto forgets shared subscriptions over its own restart: what devices publish
+    before the members subscribe again (their queue, the moment they are back) would go to
+    nobody. The leader's guard subscription (normal, kept by the broker) catches it. On the
+    deployment's own broker configuration (accounts, ACL, client id = user name)."""
+    from tests.test_deploy import USERS, broker_conf, start_broker
+
+    port = free_port()
+    conf = broker_conf(tmp_path, port)
+    broker = start_broker(conf, port)
+    url = lambda user: f"mqtt://{user}:{USERS[user]}@127.0.0.1:{port}"  # noqa: E731
+    c = Cluster(engine, url("onemap-ingest-1"), "onemap/telemetry/GW-001", "onemap", tmp_path)
+    add_sensors(engine, SENSORS)
+    for client_id in ("onemap-ingest-1", "onemap-ingest-2"):
+        c.start(client_id, ONEMAP_MQTT_URL=url(client_id))
+    device = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+    )
+    device.username_pw_set("GW-001", USERS["GW-001"])
+    device.max_inflight_messages_set(1000)
+    device.max_queued_messages_set(0)
+    device.reconnect_delay_set(0.2, 1)  # a device back the moment the broker is
+    device.connect("127.0.0.1", port, clean_start=False)
+    device.loop_start()
+    try:
+        both_subscribed(c, device, ["onemap-ingest-1", "onemap-ingest-2"])
+        deadline = time.monotonic() + 20
+        while c.leader_pid() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1.5)  # the new leader's guard is subscribed
+        messages = 600
+        for m in range(messages):
+            if m == 200:
+                broker.terminate()  # as `systemctl restart mosquitto` does
+                broker.wait(10)
+                broker = start_broker(conf, port)
+            device.publish(f"{c.topic}/x", body(m), qos=1)
+            time.sleep(0.01)
+        got = wait_count(engine, messages * SENSORS, 60)
+        assert got == messages * SENSORS, f"{messages * SENSORS - got} readings lost\n{c.logs()}"
+        assert set(per_second(engine).values()) == {SENSORS}  # each reading once
+    finally:
+        device.loop_stop()
+        c.stop()
+        broker.terminate()
+        broker.wait(10)

@@ -53,13 +53,8 @@ def broker_conf(tmp: Path, port: int) -> Path:
     return conf
 
 
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[int]:
-    """A Mosquitto of the test's own on the deploy configuration; its port."""
-    if shutil.which("mosquitto") is None or shutil.which("mosquitto_passwd") is None:
-        need_service("mosquitto", "Debian's mosquitto package is not installed")
-    port = free_port()
-    conf = broker_conf(tmp_path, port)
+def start_broker(conf: Path, port: int) -> subprocess.Popen:  # type: ignore[type-arg]
+    """Mosquitto on a configuration, once it listens."""
     proc = subprocess.Popen(
         ["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -68,6 +63,16 @@ def broker(tmp_path: Path) -> Iterator[int]:
         if proc.poll() is not None or time.monotonic() > deadline:
             raise AssertionError(proc.stderr.read().decode() if proc.stderr else "no broker")
         time.sleep(0.1)
+    return proc
+
+
+@pytest.fixture
+def broker(tmp_path: Path) -> Iterator[int]:
+    """A Mosquitto of the test's own on the deploy configuration; its port."""
+    if shutil.which("mosquitto") is None or shutil.which("mosquitto_passwd") is None:
+        need_service("mosquitto", "Debian's mosquitto package is not installed")
+    port = free_port()
+    proc = start_broker(broker_conf(tmp_path, port), port)
     yield port
     proc.terminate()
     proc.wait(10)

@@ -16,6 +16,7 @@ Mosquitto does with a member that is down is below (SESSION_EXPIRY_S, adopt_sess
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import deque
@@ -125,6 +126,36 @@ def user_seq(properties: Properties | None) -> int | None:
     return None
 
 
+# The guard (shared subscriptions only). Mosquitto keeps a session's normal subscriptions
+# over its own restart but not its shared ones (2.0.11 and 2.0.20 alike, tested): after a
+# restart nobody is subscribed to the group until the members connect again, and what the
+# devices publish first (their queued messages, sent the moment they are back) goes to
+# nobody. So the leader also holds the topic itself, unshared: the broker keeps that one.
+# When we connect to a session the broker kept (it may have been restarted), what comes on
+# the guard is stored until GUARD_MARGIN_S after the broker has confirmed our share of the
+# group again (from then on the group exists and gets everything; a repeat of what the
+# group also got is a no-op); any other time its copies are acknowledged unread.
+# Subscription identifiers tell the two apart (MQTT 5). A former leader gives the guard up
+# GUARD_WINDOW_S after it connects (what its session held on it is stored first).
+SHARE_ID, GUARD_ID = 1, 2
+GUARD_MARGIN_S = 5.0
+GUARD_WINDOW_S = 30.0
+
+
+def _with_id(identifier: int) -> Properties:
+    props = Properties(PacketTypes.SUBSCRIBE)
+    props.SubscriptionIdentifier = identifier
+    return props
+
+
+def subscription_ids(message) -> list[int]:  # type: ignore[no-untyped-def]
+    """The identifiers of the subscriptions a message came through (MQTT 5), else []."""
+    ids = getattr(getattr(message, "properties", None), "SubscriptionIdentifier", None)
+    if ids is None:
+        return []
+    return list(ids) if isinstance(ids, list | tuple) else [ids]
+
+
 class MqttSource:
     """Receives telemetry messages into a queue; `take` hands them out, `ack` confirms them."""
 
@@ -144,6 +175,11 @@ class MqttSource:
         self.group = group
         # what we subscribe to: the topic itself, or the group's share of it
         self.filter = shared_filter(topic, group)
+        self.guard_topic = topic if group else None  # (see GUARD_ID)
+        self._guard = False  # held now (the leader holds it)
+        self._guard_until = 0.0  # guard copies are stored until then
+        self._share_mid = -1  # the SUBSCRIBE of our share, whose SUBACK ends that
+        self.guarded = 0  # guard copies stored, for /health and the tests
         self._queue: deque[Message] = deque()
         self._lock = threading.Lock()
         self._generation = 0
@@ -181,7 +217,7 @@ class MqttSource:
         self._connect_props.MaximumPacketSize = MAX_PACKET_BYTES
 
     # --- paho callbacks (its network thread) ---------------------------------------------
-    def _on_connect(self, client, _userdata, _flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(self, client, _userdata, flags, reason_code, _props) -> None:  # type: ignore[no-untyped-def]
         if reason_code.is_failure:
             log.warning("MQTT connection refused: %s", reason_code)
             return
@@ -189,15 +225,25 @@ class MqttSource:
             # Messages of an earlier connection can no longer be acknowledged (their ids
             # meant something on that connection only); the broker will send them again.
             self._generation += 1
-        client.subscribe(self.filter, qos=1)
+        if self.guard_topic:
+            # a kept session: the guard is read until the group is confirmed (then a margin)
+            self._guard_until = math.inf if getattr(flags, "session_present", False) else 0.0
+        _rc, self._share_mid = client.subscribe(self.filter, qos=1, properties=_with_id(SHARE_ID))
         self._connected_at = time.monotonic()
+        if self.guard_topic:
+            if self._guard:
+                client.subscribe(self.guard_topic, qos=1, properties=_with_id(GUARD_ID))
+            else:  # a guard this session held as the leader: its copies first, then away
+                threading.Timer(GUARD_WINDOW_S, self._drop_guard, args=(self._generation,)).start()
         self.connected.set()
         if self.taken_over.is_set():
             threading.Timer(SHORT_LIVED_S * 2, self._settled, args=(self._generation,)).start()
         log.info("MQTT connected to %s:%s", self.address.host, self.address.port)
 
-    def _on_subscribe(self, _client, _userdata, _mid, reason_codes, _props) -> None:  # type: ignore[no-untyped-def]
+    def _on_subscribe(self, _client, _userdata, mid, reason_codes, _props) -> None:  # type: ignore[no-untyped-def]
         if reason_codes and all(not code.is_failure for code in reason_codes):
+            if mid == self._share_mid and self._guard_until == math.inf:
+                self._guard_until = time.monotonic() + GUARD_MARGIN_S
             self.subscribed.set()
         else:
             log.warning("MQTT subscription to %s refused: %s", self.filter, reason_codes)
@@ -242,7 +288,30 @@ class MqttSource:
             self.client.reconnect_delay_set(*RECONNECT_DELAY_S)
             log.info("MQTT: the session is ours again")
 
-    def _on_message(self, _client, _userdata, message) -> None:  # type: ignore[no-untyped-def]
+    def set_guard(self, on: bool) -> None:
+        """Hold the guard subscription (the leader) or give it up (see GUARD_ID)."""
+        if not self.guard_topic or on == self._guard:
+            return
+        self._guard = on
+        if self.connected.is_set():
+            if on:
+                self.client.subscribe(self.guard_topic, qos=1, properties=_with_id(GUARD_ID))
+            else:
+                self.client.unsubscribe(self.guard_topic)
+
+    def _drop_guard(self, generation: int) -> None:
+        with self._lock:
+            same = generation == self._generation
+        if same and not self._guard and self.connected.is_set() and self.guard_topic:
+            self.client.unsubscribe(self.guard_topic)
+
+    def _on_message(self, client, _userdata, message) -> None:  # type: ignore[no-untyped-def]
+        ids = subscription_ids(message)
+        if GUARD_ID in ids and SHARE_ID not in ids:
+            if time.monotonic() >= self._guard_until:
+                client.ack(message.mid, 1)  # the group has it: not read
+                return
+            self.guarded += 1
         try:
             seq = user_seq(getattr(message, "properties", None))
         except Exception:  # a property we cannot read: the message is still handled
@@ -319,7 +388,7 @@ ADOPT_LIMIT_S = 60.0  # one adoption's longest run (a huge queue: the rest at th
 def adopt_session(
     url: str,
     client_id: str,
-    topic_filter: str,
+    topic_filter: str | list[str],
     store: Callable[[list[Message]], object],
     limit_s: float = ADOPT_LIMIT_S,
     quiet_s: float = ADOPT_QUIET_S,
