@@ -131,8 +131,15 @@ class OperatorUser(Screen):
         )
 
     def acknowledge(self) -> None:
-        """Acknowledge an alarm (409 when a colleague already did: not an error)."""
-        alarm = random.choice(PLAN["alarms"])
+        """Acknowledge one of the open alarms, as the duty officer does (409 when a colleague
+        did a moment before: not an error)."""
+        answer = self.client.get(
+            "/api/alarms?state=open", name="GET /api/alarms?state=open", headers=self.api_headers
+        )
+        alarms = answer.json() if answer.ok else []
+        if not alarms:
+            return
+        alarm = random.choice(alarms)["id"]
         with self.client.post(
             f"/api/alarms/{alarm}/acknowledge",
             json={"note": "压测确认"},

@@ -33,6 +33,13 @@ PASSWORDS = {"vera": "viewer-pass", "otto": "operator-pass", "olga": "operator-p
 SECRET = "s" * 48
 WORKERS = 4
 POLL_S = 3  # Settings.poll_seconds' default
+ACCESS_LOG: dict[str, Path] = {}
+
+
+def serving_pids(path: str) -> set[str]:
+    """The workers (pids in the access log) that answered requests for a path."""
+    lines = ACCESS_LOG["path"].read_text().splitlines()
+    return {line.split()[0].strip("<>") for line in lines if f" {path} " in line}
 
 
 def free_port() -> int:
@@ -74,7 +81,7 @@ def post(base: str, path: str, **kw) -> requests.Response:  # type: ignore[no-un
 
 
 @pytest.fixture(scope="module")
-def served(pg_databases) -> Iterator[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
+def served(pg_databases, tmp_path_factory) -> Iterator[tuple[str, str, int]]:  # type: ignore[no-untyped-def]
     """`gunicorn 'dashboard.wsgi:server' -w 4` on a store of its own: (base URL, store URL,
     master pid). The store has a viewer, an operator and one open level-2 alarm."""
     url = pg_databases.new()
@@ -115,6 +122,11 @@ def served(pg_databases) -> Iterator[tuple[str, str, int]]:  # type: ignore[no-u
             f"127.0.0.1:{port}",
             "--graceful-timeout",
             "5",
+            # which worker served each request (the tests prove more than one did)
+            "--access-logfile",
+            str(ACCESS_LOG.setdefault("path", tmp_path_factory.mktemp("web") / "access.log")),
+            "--access-logformat",
+            "%(p)s %(U)s %(s)s",
         ],
         cwd=ROOT,
         env=env,
@@ -197,6 +209,8 @@ def test_a_sign_in_holds_on_every_worker_and_ends_on_all(served):
     # the cookie one worker signed is good on all of them (one secret, sessions in the store)
     answers = [browser.get(base + "/api/stats", headers={"Connection": "close"}) for _ in range(12)]
     assert {a.status_code for a in answers} == {200}
+    time.sleep(0.5)  # (the access log is written after each answer)
+    assert len(serving_pids("/api/stats")) >= 2  # more than one worker held the sign-in
     page = browser.get(base + "/logout", headers={"Connection": "close"}).text
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     copied = dict(browser.cookies)
@@ -256,6 +270,8 @@ def test_an_alarm_change_through_one_worker_shows_on_all_within_a_poll(served):
             "acknowledged"
         )
         assert get(base, "/api/alarms?state=open", auth=viewer).json() == []
+    time.sleep(0.5)
+    assert len(serving_pids(f"/api/alarms/{alarm['id']}")) >= 2  # (not one worker's answers)
 
 
 def test_a_killed_worker_is_replaced_and_the_others_answer_meanwhile(served):
