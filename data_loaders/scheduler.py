@@ -231,7 +231,9 @@ def poll_orphans(
         log.warning("MQTT client %r is away: the leader takes its session over", client_id)
         try:
             filters = [source.filter, *([source.guard_topic] if source.guard_topic else [])]
-            stored = adopt_session(source.address_url, client_id, filters, store)
+            stored = adopt_session(
+                source.address_url, client_id, filters, store, topic=source.topic
+            )
         except StoreAway:
             log.warning("the store is away: the session of %r waits", client_id)
             return total
@@ -358,7 +360,13 @@ def _store_messages(
     `counter`, this process's own count of accepted readings, when given)."""
     with session_scope(engine) as session:
         result = ingest_bodies(
-            session, [m.payload for m in messages], directory, "mqtt", at, config
+            session,
+            [m.payload for m in messages],
+            directory,
+            "mqtt",
+            at,
+            config,
+            accounts=[m.account for m in messages],
         )
         numbered: dict[str, list[int]] = {}
         for m in messages:

@@ -16,6 +16,7 @@ from data_loaders.telemetry.store import (
     MAX_MESSAGE_BYTES,
     MAX_REJECT_ROWS,
     SensorDirectory,
+    ingest_bodies,
     ingest_body,
     load_stream_gaps,
     step_sequence,
@@ -352,3 +353,43 @@ def test_rejects_are_bounded_per_batch_not_per_message(engine):
         result = ingest_bodies(s, bodies, SensorDirectory(), "mqtt", NOW)
     assert result.rejected == 6000
     assert counts(engine) == (0, MAX_REJECT_ROWS + 1)
+
+
+def test_a_signal_bound_to_an_account_is_taken_from_that_account_only(engine):
+    from data_loaders.telemetry.mqtt import account_of
+
+    with session_scope(engine) as s:
+        s.add(Sensor(tag="NH3-A", kind="ammonia", unit="ppm", gateway="GW-001"))
+        s.add(Sensor(tag="NH3-FREE", kind="ammonia", unit="ppm"))  # bound to no account
+    topic = "onemap/telemetry/#"
+    assert account_of("onemap/telemetry/GW-001/tank/3", topic) == "GW-001"
+    assert account_of("onemap/telemetry/GW-002", topic) == "GW-002"
+    assert account_of("onemap/telemetry", topic) is None
+    assert account_of("elsewhere/GW-001/x", topic) is None
+
+    def body(tag: str, second: int) -> bytes:
+        return orjson.dumps({"sensor": tag, "ts": NOW.timestamp() - 60 + second, "value": 1.0})
+
+    directory = SensorDirectory()
+    with session_scope(engine) as s:
+        result = ingest_bodies(
+            s,
+            [body("NH3-A", 0), body("NH3-A", 1), body("NH3-A", 2), body("NH3-FREE", 3)],
+            directory,
+            "mqtt",
+            NOW,
+            accounts=["GW-001", "GW-002", None, "GW-002"],
+        )
+    # its own account's reading is stored; another device's, or one of no account, is not
+    assert (result.accepted, result.rejected) == (2, 2)
+    with session_scope(engine) as s:
+        reasons = s.scalars(select(RejectedMessage.reason)).all()
+        stored = s.scalar(select(func.count()).select_from(Reading))
+    assert stored == 2
+    assert sorted(r for r in reasons if "reports through" in r) == [
+        "sensor 'NH3-A' reports through account 'GW-001', not 'GW-002'",
+        "sensor 'NH3-A' reports through account 'GW-001', not 'no account'",
+    ]
+    # (HTTP and files carry no account: the binding is the broker's, by its topics)
+    with session_scope(engine) as s:
+        assert ingest_bodies(s, [body("NH3-A", 9)], directory, "http", NOW).accepted == 1

@@ -171,6 +171,7 @@ def _sensors(s: Session) -> Rows:
             "stale_after_s": x.stale_after_s,
             "credit_code": credit,
             "device": x.device,
+            "gateway": x.gateway,
             "location": x.location,
             "scene": x.scene,
             "hazard": hazard,

@@ -161,6 +161,21 @@ def link(value: str) -> str:
         raise FieldError(exc.zh, exc.en) from None
 
 
+ACCOUNT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def account(value: str) -> str:
+    """A broker account's name (the device's MQTT user name): letters, digits, - and _."""
+    if not ACCOUNT.fullmatch(value):
+        raise FieldError(
+            "接入账号只能由字母、数字、- 和 _ 组成（至多 64 个）",
+            "an account is 1 to 64 letters, digits, - or _",
+        )
+    return value
+
+
+described(account, "broker account: letters, digits, - and _, up to 64")
+
 _TRUE = {"1", "true", "yes", "y", "是", "有", "√", "t"}
 _FALSE = {"0", "false", "no", "n", "否", "无", "×", "f"}
 

@@ -347,6 +347,9 @@ class Sensor(Base):
     scene: Mapped[str | None] = mapped_column(String(30))
     unit: Mapped[str] = mapped_column(String(20), default="")
     device: Mapped[str | None] = mapped_column(String(100))
+    # the broker account its device publishes with: MQTT readings of this signal are taken
+    # only from that account's topics (None: from any topic, as before accounts were bound)
+    gateway: Mapped[str | None] = mapped_column(String(64))
     location: Mapped[str | None] = mapped_column(String(100))
     level_1: Mapped[float | None] = mapped_column(Float)
     level_2: Mapped[float | None] = mapped_column(Float)

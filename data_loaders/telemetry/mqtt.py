@@ -115,6 +115,17 @@ class Message(NamedTuple):
     payload: bytes
     topic: str = ""
     seq: int | None = None
+    account: str | None = None  # the publisher's account, by its topic (see account_of)
+
+
+def account_of(topic: str, subscribed: str) -> str | None:
+    """The account a message came from: the topic's level after the subscribed filter's
+    base (onemap/telemetry/GW-001/… under onemap/telemetry/#: GW-001). The broker's ACL
+    lets an account publish only under its own name, so the topic is who sent it."""
+    base = subscribed.removesuffix("#").rstrip("/")
+    if not topic.startswith(base + "/"):
+        return None
+    return topic[len(base) + 1 :].split("/", 1)[0] or None
 
 
 def user_seq(properties: Properties | None) -> int | None:
@@ -319,7 +330,14 @@ class MqttSource:
             seq = None
         with self._lock:
             self._queue.append(
-                Message(self._generation, message.mid, message.payload, message.topic, seq)
+                Message(
+                    self._generation,
+                    message.mid,
+                    message.payload,
+                    message.topic,
+                    seq,
+                    account_of(message.topic, self.topic),
+                )
             )
 
     # --- the drain job's side --------------------------------------------------------------
@@ -392,6 +410,7 @@ def adopt_session(
     store: Callable[[list[Message]], object],
     limit_s: float = ADOPT_LIMIT_S,
     quiet_s: float = ADOPT_QUIET_S,
+    topic: str = TOPIC,
 ) -> int | None:
     """Drain the session of a dead member of a shared subscription and end it, so that its
     share of new messages goes to the live members; the number of messages stored, or None
@@ -437,7 +456,16 @@ def adopt_session(
         state["gone"] = True  # the member came back (took its session) or the broker went
 
     def on_message(_c, _u, message) -> None:  # type: ignore[no-untyped-def]
-        received.append(Message(0, message.mid, message.payload, message.topic, _seq_of(message)))
+        received.append(
+            Message(
+                0,
+                message.mid,
+                message.payload,
+                message.topic,
+                _seq_of(message),
+                account_of(message.topic, topic),
+            )
+        )
 
     client.on_connect, client.on_disconnect = on_connect, on_disconnect
     client.on_message, client.on_unsubscribe = on_message, on_unsubscribe

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import re
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,16 +36,51 @@ class IngestResult:
 
 
 class SensorDirectory:
-    """Tag → sensor id, loaded once and refreshed when an unknown tag shows up."""
+    """Tag → sensor id (and the account bound to it), loaded once and read again when an
+    unknown tag shows up or a minute has passed (an import may have bound an account)."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_age_s: float = 60.0) -> None:
         self._ids: dict[str, int] = {}
+        self._gateways: dict[str, str] = {}
+        self.max_age_s = max_age_s
+        self._loaded_at = -math.inf
 
     def resolve(self, session: Session, tags: set[str]) -> dict[str, int]:
         """Ids of the tags the store knows."""
-        if tags - self._ids.keys():
-            self._ids = dict(session.execute(select(Sensor.tag, Sensor.id)).all())
+        stale = time.monotonic() - self._loaded_at > self.max_age_s
+        if stale or tags - self._ids.keys():
+            rows = session.execute(select(Sensor.tag, Sensor.id, Sensor.gateway)).all()
+            self._ids = {tag: sid for tag, sid, _gateway in rows}
+            self._gateways = {tag: gateway for tag, _sid, gateway in rows if gateway}
+            self._loaded_at = time.monotonic()
         return {t: self._ids[t] for t in tags if t in self._ids}
+
+    def gateways(self, session: Session, tags: set[str]) -> dict[str, str]:
+        """The accounts bound to those of the tags that have one."""
+        self.resolve(session, tags)
+        return {t: self._gateways[t] for t in tags if t in self._gateways}
+
+
+def bound_elsewhere(
+    session: Session, readings: list[RawReading], account: str | None, directory: SensorDirectory
+) -> tuple[list[RawReading], list[Problem]]:
+    """The readings an account may report, and a problem for each of a signal bound to
+    another account (a device cannot speak for another's sensors)."""
+    bound = directory.gateways(session, {r.tag for r in readings})
+    if not bound:
+        return readings, []
+    kept, refused = [], []
+    for r in readings:
+        gateway = bound.get(r.tag)
+        if gateway is None or gateway == account:
+            kept.append(r)
+        else:
+            reason = (
+                f"sensor {r.tag[:100]!r} reports through account {gateway!r}, "
+                f"not {account or 'no account'!r}"
+            )
+            refused.append(Problem(reason, r.tag))
+    return kept, refused
 
 
 def store_readings(
@@ -188,12 +226,15 @@ def ingest_bodies(
     source: str,
     now: datetime,
     config: AlarmConfig | None = None,
+    accounts: Sequence[str | None] | None = None,
 ) -> IngestResult:
     """Parse messages, store what they hold in one batch and run it through the alarm rules;
-    problems are kept aside (one budget for the batch), never raised."""
+    problems are kept aside (one budget for the batch), never raised. With `accounts` (the
+    publisher of each body, by its MQTT topic), a signal bound to an account is taken only
+    from that account's messages."""
     readings: list[RawReading] = []
     problems: list[Problem] = []
-    for body in bodies:
+    for i, body in enumerate(bodies):
         if len(body) > MAX_MESSAGE_BYTES:
             reason = f"message of {len(body)} bytes, more than {MAX_MESSAGE_BYTES}"
             problems.append(Problem(reason, _head(body)))
@@ -202,6 +243,9 @@ def ingest_bodies(
         if bad and not found:
             # the whole message is unusable: keep it verbatim (its head)
             bad = [Problem(bad[0].reason, _head(body)), *bad[1:]]
+        if accounts is not None and found:
+            found, refused = bound_elsewhere(session, found, accounts[i], directory)
+            bad = [*bad, *refused]
         readings += found
         problems += bad
     return ingest_parsed(session, readings, problems, directory, source, now, config)

@@ -15,7 +15,7 @@ from data_loaders.importers.core import (
     enterprise_ids,
     existing,
 )
-from data_loaders.importers.fields import CREDIT, Col, choice, integer, number, text
+from data_loaders.importers.fields import CREDIT, Col, account, choice, integer, number, text
 from data_loaders.rules.thresholds import DEFAULTS, check_order
 from data_loaders.store.schema import MajorHazard, Sensor
 from data_loaders.store.upsert import upsert
@@ -36,6 +36,9 @@ SENSOR_COLUMNS = [
     Col("stale_after_s", "离线判定(秒)", integer(10, 7 * 86400), aliases=("离线秒数",)),
     CREDIT,
     Col("device", "设备", text(100), aliases=("设备名称",)),
+    # the MQTT account (user name) the device or gateway reporting this signal publishes
+    # with: its readings are taken only from onemap/telemetry/<account>/…
+    Col("gateway", "接入账号", account, aliases=("网关账号", "MQTT账号")),
     Col("location", "安装位置", text(100), aliases=("位置",)),
     Col("scene", "AI场景", choice(vocab.AI_SCENES), aliases=("场景", "行为模型")),
     Col("hazard", "重大危险源", text(200), aliases=("危险源名称",)),
@@ -100,6 +103,7 @@ def prepare_sensors(rows: list[Row], ctx: Context) -> Writer | None:
                     or (3600 if r["kind"] == "ai_video" else 300),
                     "enterprise_id": ent,
                     "device": r["device"],
+                    "gateway": r["gateway"],
                     "location": r["location"],
                     "hazard_id": hazards.get((ent, r["hazard"])) if r["hazard"] else None,
                 }
