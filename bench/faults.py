@@ -559,6 +559,9 @@ def main() -> None:
     args = parser.parse_args()
     if os.geteuid() != 0:
         raise SystemExit("needs root (a PostgreSQL cluster as the postgres user, a tmpfs)")
+    # a SIGTERM (a timeout, Ctrl-C's neighbour) ends through the finally: below, so the
+    # deployment it started (broker, cluster, ingest processes) is stopped, not left running
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     where = Path(tempfile.mkdtemp(prefix="onemap-faults-"))
     d = make_deployment(where, args.group)
     version = subprocess.run(["mosquitto", "-h"], capture_output=True, text=True).stdout

@@ -299,6 +299,8 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the run's database")
     args = parser.parse_args()
 
+    # a SIGTERM ends through the finally: below (the web, the ingest and the store go too)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     run = uuid.uuid4().hex[:8]
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
