@@ -69,8 +69,9 @@ FEATURES: Schema = {
 COUNTS: Schema = {
     "type": "object",
     "required": ["accepted", "duplicates", "rejected"],
-    "properties": {k: {"type": "integer", "minimum": 0} for k in ("accepted", "duplicates")}
-    | {"rejected": {"type": "integer", "minimum": 0}},
+    "properties": {
+        k: {"type": "integer", "minimum": 0} for k in ("accepted", "duplicates", "rejected")
+    },
 }
 ALARM: Schema = {
     "type": "object",
