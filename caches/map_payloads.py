@@ -39,6 +39,7 @@ from read_models.places import (
 from read_models.resources import load_resource_points, load_target_points
 from read_models.stats import load_alarm_counts, load_ledger_stats, with_alarms
 
+FIGURES_ENTRIES = 4096  # two KPI documents per grid: the 1,875 grids' with room
 FILTER_KEYS = ("class", "industry", "tag", "grid", "q")
 # The last feature of a map layer's answer (`end=1`): invisible anywhere (no geometry to draw)
 END = {
@@ -97,6 +98,12 @@ class MapData:
         # the grid frame and the ledger's metrics per data version, with the open alarms per
         # alarm version
         self._frames: VersionedStore[Any] = VersionedStore(self.versions, 8)
+        # the KPI documents apart: two small ones per grid (ledger part, with alarms) for
+        # every grid someone opened, which the layers' churn must not push out (under load,
+        # 135 towns' and communities' figures in the 256 payloads were built again and again)
+        self._figures: VersionedStore[Payload] = VersionedStore(
+            self.versions, FIGURES_ENTRIES, size=lambda p: p.size
+        )
         self._warm = warm
         self._warmup = WarmUp(self._warm_all, log, "warming the map cache failed", "onemap-warm")
         self.versions.subscribe(self._moved)
@@ -124,7 +131,7 @@ class MapData:
         """The cache's state for /health: data version, payloads held, warming or not."""
         return {
             "version": self.versions.seen()[0],
-            "payloads": len(self._payloads),
+            "payloads": len(self._payloads) + len(self._figures),
             "bytes": self.cached_bytes(),
             "warming": self._warmup.running,
         }
@@ -147,6 +154,9 @@ class MapData:
             self.grids_geojson(None, code)
             self.point_set({"grid": code})
             self.stats_json(code)
+        # a community's KPI strip too: its ledger part costs ~20 ms, its alarms ~3 ms
+        for code in frame[frame.level == 3].code:
+            self.stats_json(code)
 
     def warm_first_view(self) -> None:
         """Build what the county view fetches (the server calls this before it listens, so
@@ -159,14 +169,22 @@ class MapData:
         self.listed_dangers_geojson()
         self.alarms_geojson()
 
-    def _cached(self, key: tuple, make: Callable[[], bytes], live: bool = False) -> Payload:
+    def _cached(
+        self,
+        key: tuple,
+        make: Callable[[], bytes],
+        live: bool = False,
+        store: VersionedStore[Payload] | None = None,
+    ) -> Payload:
         """The payload for a key, built once: concurrent askers (a request and the warming
         thread, say) wait for the first builder instead of building it again."""
-        return self._payloads.get(key, lambda: Payload(make()), live=live)
+        # (not `store or …`: an empty store is falsy)
+        store = self._payloads if store is None else store
+        return store.get(key, lambda: Payload(make()), live=live)
 
     def cached_bytes(self) -> int:
         """Bytes the payload cache holds now (for /health)."""
-        return self._payloads.held_bytes()
+        return self._payloads.held_bytes() + self._figures.held_bytes()
 
     # --- grids -----------------------------------------------------------------------------
     def grid_frame(self) -> Any:
@@ -350,12 +368,13 @@ class MapData:
             return orjson.dumps(doc, option=orjson.OPT_NON_STR_KEYS)
 
         def make() -> bytes:
-            part = orjson.loads(self._cached(("stats-ledger", grid, today), ledger).raw)
+            kept = self._cached(("stats-ledger", grid, today), ledger, store=self._figures)
             with session_scope(self.engine) as s:
                 alarms = load_alarm_counts(s, resolve_scope(s, grid))
+            part = orjson.loads(kept.raw)
             return orjson.dumps(with_alarms(part, alarms), option=orjson.OPT_NON_STR_KEYS)
 
-        return self._cached(("stats", grid, today), make, live=True)
+        return self._cached(("stats", grid, today), make, live=True, store=self._figures)
 
     def stats(self, grid: str | None) -> dict[str, Any]:
         """The KPI document itself, from the same cache as the route."""

@@ -22,7 +22,7 @@ from data_loaders.store.schema import Grid
 from read_models.campaigns import load_campaign_progress
 from read_models.committee import load_committee_panel, load_committee_tasks
 from read_models.dangers import load_danger_closure, load_listed_dangers
-from read_models.rankings import load_ledger_figures, load_rankings
+from read_models.rankings import load_rankings, load_town_ledger
 
 Loader = Callable[..., Any]
 LOADERS: dict[str, Loader] = {
@@ -39,8 +39,8 @@ LOADERS: dict[str, Loader] = {
     "rankings": lambda s, _grid, today, arg, cfg, ledger=None: load_rankings(
         s, arg, today, cfg, ledger=ledger
     ),
-    # the grids' ledger figures for a bulletin taken on a day (arg): kept per data version
-    "ranking-ledger": lambda s, _grid, _today, end, _cfg: load_ledger_figures(s, end),
+    # the towns' ledger part of a bulletin taken on a day (arg): kept per data version
+    "ranking-ledger": lambda s, _grid, _today, end, _cfg: load_town_ledger(s, end),
 }
 # what a scope switch reads, in the order the warm-up prepares it
 WARM_KINDS = ("closure", "listed", "campaigns", "committee", "tasks")

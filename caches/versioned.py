@@ -143,7 +143,7 @@ class VersionedStore(Generic[V]):
     def _evict(self) -> None:
         """Drop the least recently used values beyond the entry and byte budgets (the newest
         stays, whatever its size). Called with the lock held."""
-        total = self._total()
+        total = self._total() if self.max_bytes is not None else 0  # (a sum over all)
         while len(self._values) > 1 and (
             len(self._values) > self.max_entries
             or (self.max_bytes is not None and total > self.max_bytes)

@@ -20,6 +20,8 @@ from data_loaders.rules.metrics import RECTIFIED_STATUSES, rate
 from data_loaders.store.schema import Alarm, Enterprise, Grid, HiddenDanger, Sensor
 from read_models.alarms import OPEN_ALARM_STATES
 
+FEW_GRIDS = 500  # below this many, roll_up_children reads only their paths
+
 
 class UnknownGrid(LookupError):
     """No grid has the code asked for."""
@@ -101,7 +103,10 @@ def roll_up_children(
         select(Grid.code, Grid.name).where(Grid.parent_id == parent.id).order_by(Grid.code)
     ).all()
     out = {c.code: {"code": c.code, "name": c.name, **dict.fromkeys(keys, 0)} for c in children}
-    paths = dict(session.execute(select(Grid.id, Grid.path)).all())
+    paths_of = select(Grid.id, Grid.path)
+    if len(per_grid) <= FEW_GRIDS:  # a few grids (the alarms'): read only their paths
+        paths_of = paths_of.where(Grid.id.in_(list(per_grid)))
+    paths = dict(session.execute(paths_of).all())
     for grid_id, figures in per_grid.items():
         codes = [x for x in (paths.get(grid_id) or "").split("/") if x]
         hit = next((x for x in codes if x in out), None)

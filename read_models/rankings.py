@@ -41,6 +41,7 @@ KEYS = (
     "enterprises",
     "self_reporting",
 )
+ALARM_KEYS = ("alarms", "alarm_minutes_sum")  # moved by alarms, not by the data version
 
 
 EARLIEST_YEAR = 2000
@@ -150,20 +151,36 @@ def load_ledger_figures(session: Session, end: date) -> dict[Any, dict[str, Any]
     return per_grid
 
 
+def load_town_ledger(session: Session, end: date) -> list[dict[str, Any]]:
+    """Each town's ledger figures for a bulletin taken on `end`, summed over the grids inside
+    it (the alarm keys 0): the part of load_town_figures only the data version moves, which
+    a cache keeps whole so an alarm change re-reads the alarms alone."""
+    scope = resolve_scope(session, None)
+    return roll_up_children(session, scope.grid, load_ledger_figures(session, end), KEYS)
+
+
 def load_town_figures(
     session: Session,
     first: date,
     end: date,
     now: datetime,
-    ledger: dict[Any, dict[str, Any]] | None = None,
+    ledger: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Each town's raw figures for the month starting `first`, as of `end` (`ledger`: the
-    grids' ledger figures for `end`, when a cache has them; they are not changed)."""
+    towns' ledger part for `end` (load_town_ledger), when a cache has it; it is not changed)."""
+    own = load_town_ledger(session, end) if ledger is None else ledger
     scope = resolve_scope(session, None)
-    own = load_ledger_figures(session, end) if ledger is None else ledger
-    per_grid = {gid: dict(figures) for gid, figures in own.items()}
-    _merge(per_grid, _alarm_minutes(session, first, end, now))
-    towns = roll_up_children(session, scope.grid, per_grid, KEYS)
+    # the alarms are rolled up apart (few grids have any) and added: a roll-up is a sum
+    alarms = {
+        t["code"]: t
+        for t in roll_up_children(
+            session, scope.grid, _alarm_minutes(session, first, end, now), ALARM_KEYS
+        )
+    }
+    towns = []
+    for t in own:
+        extra = alarms.get(t["code"], {})
+        towns.append(t | {k: t[k] + extra.get(k, 0) for k in ALARM_KEYS})
     for t in towns:
         n = t["alarms"]
         t["alarm_minutes"] = round(t["alarm_minutes_sum"] / n, 1) if n else None
@@ -250,12 +267,12 @@ def load_rankings(
     today: date,
     config: RankingConfig | None = None,
     now: datetime | None = None,
-    ledger: Callable[[date], dict[Any, dict[str, Any]]] | None = None,
+    ledger: Callable[[date], list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The bulletin of a period (`month`: YYYY-MM, or a quarter YYYY-Qn for 一季一排名, or an
     ISO week YYYY-Wnn; None: this month): towns by rank with the score, its parts and the
-    previous period's rank. `ledger(end)` gives the grids' ledger figures for a day when a
-    cache keeps them (load_ledger_figures). Raises BadPeriod."""
+    previous period's rank. `ledger(end)` gives the towns' ledger part for a day when a
+    cache keeps it (load_town_ledger). Raises BadPeriod."""
     period = parse_period(month, today)
     return rank_period(session, period, today, config, now, ledger)
 
@@ -266,7 +283,7 @@ def rank_period(
     today: date,
     config: RankingConfig | None = None,
     now: datetime | None = None,
-    ledger: Callable[[date], dict[Any, dict[str, Any]]] | None = None,
+    ledger: Callable[[date], list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The bulletin of a parsed period (load_rankings)."""
     config = config or RankingConfig()

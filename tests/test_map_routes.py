@@ -396,3 +396,36 @@ def test_resources_and_targets_layers_hold_every_one_with_what_the_map_shows(cli
         assert orjson.loads(ended.data)["features"][-1]["properties"] == {"onemap": "end"}
         again = client.get(url, headers={"If-None-Match": ended.headers["ETag"]})
         assert again.status_code == 304
+
+
+def test_the_warm_up_prepares_every_town_and_community_kpi_and_layers_do_not_push_them_out(
+    small_city,
+):
+    """Under load the towns' and communities' KPI documents were built again and again: they
+    shared the 256 layer payloads with every grid's layer variants."""
+    from sqlalchemy import event
+
+    from caches.map_payloads import MapData
+    from read_models.stats import load_stats
+    from tests.conftest import TODAY
+
+    data = MapData(small_city, lambda: TODAY, max_entries=8, warm=True)
+    data.warm()
+    with session_scope(small_city) as s:
+        codes = s.scalars(select(Grid.code).where(Grid.level.in_((2, 3)))).all()
+        wanted = {code: load_stats(s, code, TODAY) for code in codes[:40]}
+    for code in codes:  # a grid's layer variants, far beyond the layers' 8 payloads
+        data.enterprises_geojson({"grid": code, "class": "red"})
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    event.listen(small_city, "before_cursor_execute", seen)
+    try:
+        got = {code: data.stats(code) for code in wanted}
+    finally:
+        event.remove(small_city, "before_cursor_execute", seen)
+    assert got == wanted
+    # at most the versions' own reads: no grid's figures were built again
+    assert not [q for q in statements if "hidden_dangers" in q or "alarms" in q.lower()[:200]]

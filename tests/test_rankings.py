@@ -313,3 +313,30 @@ def test_rankings_route(small_city):
     assert again.status_code == 304
     bad = client.get("/api/rankings?month=2026-13")
     assert bad.status_code == 400 and bad.get_json()["code"] == "bad_month"
+
+
+@pytest.mark.parametrize("few", [0, 10_000])
+def test_the_cached_ledger_part_and_the_alarms_add_up_to_the_bulletin_read_whole(
+    small_city, monkeypatch, few
+):
+    from read_models import grids
+    from read_models.rankings import load_town_ledger
+
+    # both ways of reading the grids' paths (all of them, or only those of the figures)
+    monkeypatch.setattr(grids, "FEW_GRIDS", few)
+    add_alarms(small_city, [5.0, 25.0, 45.0])
+    now = datetime(2026, 11, 20, 6, tzinfo=UTC)
+    kept: dict[date, list] = {}
+
+    def ledger(end: date) -> list:
+        with session_scope(small_city) as s:
+            return kept.setdefault(end, load_town_ledger(s, end))
+
+    with session_scope(small_city) as s:
+        whole = load_rankings(s, "2026-11", TODAY, now=now)
+        parted = load_rankings(s, "2026-11", TODAY, now=now, ledger=ledger)
+        again = load_rankings(s, "2026-11", TODAY, now=now, ledger=ledger)
+    assert parted == whole == again
+    assert sum(t["parts"]["alarm_handling"]["alarms"] for t in whole["towns"]) >= 3
+    # the kept ledger part is never changed by a bulletin built on it
+    assert all(t["alarms"] == 0 and t["alarm_minutes_sum"] == 0 for v in kept.values() for t in v)
