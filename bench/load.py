@@ -46,6 +46,7 @@ from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from dashboard.auth import hash_password
+from data_loaders.actions.alarms import act_as
 from data_loaders.demo.city import build_city
 from data_loaders.store import make_engine, session_scope
 from data_loaders.store.schema import Alarm, Grid, Sensor
@@ -63,6 +64,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"]
 PASSWORD = "load-bench-pass"
 VIEWER = ("load-viewer", PASSWORD)
 PROBES = 40
+POLL_S = 3  # Settings.poll_seconds' default: what the pages poll at
 P95_TARGET_MS = 200
 # once per screen or person, not what the load is about: a sign-in's scrypt is slow on
 # purpose, a wall link opens the whole page once; shown, not held to the poll target
@@ -118,6 +120,18 @@ def add_people(url: str, walls: int, operators: int) -> dict:  # type: ignore[ty
     return {"wall_tokens": tokens, "operators": ops, "grids": grids, "alarms": alarms}
 
 
+def acknowledge_open(url: str, operator: str) -> int:
+    """Acknowledge every open alarm as a duty officer would (through the alarm actions, so
+    recorded): the wall then shows its tour while it is recorded, not a held alarm."""
+    engine = make_engine(url)
+    with session_scope(engine) as s:
+        waiting = list(s.scalars(select(Alarm.id).where(Alarm.state == "open")))
+    for alarm in waiting:
+        act_as(engine, operator, "operator", alarm, "acknowledge", {"note": "压测开始前确认"})
+    engine.dispose()
+    return len(waiting)
+
+
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:  # type: ignore[type-arg]
     """A process of the deployment, its output in a log file."""
     out = log.open("wb")
@@ -162,8 +176,11 @@ def _entry(base: str, request) -> dict:  # type: ignore[no-untyped-def,type-arg]
     }
 
 
-def record(base: str, token: str, operator: tuple[str, str], seconds: float) -> tuple[list, list]:  # type: ignore[type-arg]
-    """What the wall and the command page send on their polls, recorded in Chromium."""
+def record(
+    base: str, token: str, operator: tuple[str, str], seconds: dict[str, float]
+) -> tuple[list, list]:  # type: ignore[type-arg]
+    """What the wall and the command page send on their polls, recorded in Chromium for
+    `seconds[who]` each; every request with `every`: once in how many polls it came."""
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         polls = []
@@ -185,14 +202,22 @@ def record(base: str, token: str, operator: tuple[str, str], seconds: float) -> 
                     seen.append(r) if r.resource_type in ("fetch", "xhr") else None
                 ),
             )
-            page.wait_for_timeout(seconds * 1000)
-            entries, keys = [], set()
+            window = seconds[who]
+            page.wait_for_timeout(window * 1000)
+            # each kind of request (its route, a callback's outputs) once, as last sent, with
+            # how often it came: the replay keeps its rhythm (the version poll every poll, a
+            # panel's callbacks when the versions moved); a poll's body differs each time
+            entries: dict[str, dict] = {}  # type: ignore[type-arg]
             for r in seen:
                 e = _entry(base, r)
-                if e["key"] not in keys:
-                    keys.add(e["key"])
-                    entries.append(e)
-            polls.append(entries)
+                e["seen"] = entries.get(e["name"], {"seen": 0})["seen"] + 1
+                entries[e["name"]] = e
+            polls.append(
+                [
+                    e | {"every": max(1, round(window / POLL_S / e["seen"]))}
+                    for e in entries.values()
+                ]
+            )
             page.context.close()
         browser.close()
     return polls[0], polls[1]
@@ -214,10 +239,16 @@ def probe_alarms(base: str, topic: str, stop: threading.Event, every_s: float) -
         tag = f"LOAD-PROBE-{i}"
         body = {"sensor": tag, "ts": datetime.now(UTC).isoformat(), "value": 900}
         sent = time.monotonic()
-        client.publish(topic, orjson.dumps(body), qos=1).wait_for_publish(5)
+        sent_info = client.publish(topic, orjson.dumps(body), qos=1)
+        try:
+            sent_info.wait_for_publish(5)
+        except (RuntimeError, ValueError) as exc:  # not connected, queue full
+            print(f"probe {tag}: not published ({exc})", flush=True)
         while time.monotonic() - sent < 30:
             request = urllib.request.Request(
-                base + "/api/alarms?state=open", headers={"Authorization": auth}
+                # every state: an operator may acknowledge it before the prober looks
+                base + "/api/alarms?limit=100",
+                headers={"Authorization": auth},
             )
             with urllib.request.urlopen(request, timeout=10) as r:
                 if any(a.get("sensor") == tag for a in orjson.loads(r.read())):
@@ -225,6 +256,8 @@ def probe_alarms(base: str, topic: str, stop: threading.Event, every_s: float) -
                     break
             time.sleep(0.05)
         else:
+            acked = "acknowledged" if sent_info.is_published() else "did NOT acknowledge"
+            print(f"probe {tag}: the broker {acked} it; no alarm within 30 s", flush=True)
             delays.append(float("inf"))
     client.loop_stop()
     return delays
@@ -334,14 +367,23 @@ def main() -> None:
             )
         )
         wait_health(base)
-        wall_poll, command_poll = record(base, plan["wall_tokens"][0], plan["operators"][0], 10)
-        print(
-            f"recorded polls: wall {len(wall_poll)} requests, command page {len(command_poll)}",
-            flush=True,
+        quiet = acknowledge_open(url, plan["operators"][0][0])
+        print(f"{quiet} open alarms acknowledged before the recording", flush=True)
+        # the wall for three tour steps (30 s each), unless an alarm takes it meanwhile
+        wall_poll, command_poll = record(
+            base, plan["wall_tokens"][0], plan["operators"][0], {"wall": 95, "command": 20}
         )
+        for who, poll in (("wall", wall_poll), ("command page", command_poll)):
+            rhythm = ", ".join(f"{e['name']} every {e['every'] * POLL_S} s" for e in poll)
+            print(f"recorded {who}: {rhythm}", flush=True)
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
             json.dump(
-                {**plan, "poll_seconds": 3, "wall_poll": wall_poll, "command_poll": command_poll},
+                {
+                    **plan,
+                    "poll_seconds": POLL_S,
+                    "wall_poll": wall_poll,
+                    "command_poll": command_poll,
+                },
                 f,
             )
             plan_path = f.name

@@ -5,8 +5,9 @@ requests the wall screen and the command page make on each poll, recorded with C
 the running app (so nothing here knows how Dash talks to its server), the wall links, the
 operators' accounts and the grids and alarms they look at.
 
-- WallUser: opens its wall link once (the kiosk), then replays the wall's poll every poll
-  period, with the ETags a browser would send back.
+- WallUser: opens its wall link once (the kiosk), then replays the wall's requests at the
+  rhythm they were recorded at (its state every poll, a tour step's callbacks every 30 s),
+  with the ETags a browser would send back.
 - OperatorUser: signs in through the form, replays the command page's poll every period, and
   between polls does what a duty officer does: a grid's figures, the open alarms, one alarm's
   record, an acknowledgement, a grid's red enterprises, the committee review, the ranking.
@@ -38,12 +39,18 @@ class Screen(HttpUser):
     poll: ClassVar[list[dict[str, Any]]] = []
 
     def on_start(self) -> None:
-        """Each screen keeps its own ETags, as a browser's cache does."""
+        """Each screen keeps its own ETags, as a browser's cache does, and its own phase (the
+        screens did not all start at the same second)."""
         self.etags: dict[str, str] = {}
+        self.polls = random.randrange(1_000_000)
 
     def replay_poll(self) -> None:
-        """The recorded poll requests, in order."""
+        """The recorded requests due at this poll, in order: each once in `every` polls, as
+        often as the browser sent it while it was recorded."""
+        self.polls += 1
         for r in self.poll:
+            if self.polls % r.get("every", 1):
+                continue
             headers = {k: v for k, v in r["headers"].items()}
             etag = self.etags.get(r["key"])
             if etag and r["method"] == "GET":
