@@ -138,7 +138,9 @@ class Settings:
         300, "A level-2 alarm nobody acknowledged is escalated after this many seconds"
     )
     retention_days: int = _setting(
-        30, "Raw readings older than this are summarised hourly (min/max/mean), then deleted"
+        30,
+        "Raw readings older than this many days (2–3650) are summarised hourly "
+        "(min/max/mean), then deleted",
     )
     poll_seconds: int = _setting(3, "How often the screens ask whether alarms or data changed")
     wall_tour: str = _setting(
@@ -291,6 +293,9 @@ BOUNDS = (
     # crash); at most MQTT 5's largest interval (0xFFFFFFFF: never expires)
     ("mqtt_session_expiry_s", 60, 0xFFFFFFFF),
     ("mqtt_adopt_after_s", 0, 7 * 24 * 3600),
+    # 0 deleted every reading older than this hour (the trends' 24 h with it), and dropped
+    # and made yesterday's partition again every run
+    ("retention_days", 2, 3650),
 )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from dashboard.app import create_app
 from dashboard.settings import Settings
-from data_loaders.store.engine import make_engine, schema_behind
+from data_loaders.store.engine import make_engine, schema_mismatch
 
 MIN_SECRET_CHARS = 32
 
@@ -32,11 +32,11 @@ def production_settings(env: dict[str, str] | None = None) -> Settings:
 def migrated_engine(settings: Settings) -> Engine:
     """The store's engine; RuntimeError when its schema is not at the newest migration."""
     engine = make_engine(settings.db_url)
-    behind = schema_behind(engine)
-    if behind is not None:
+    mismatch = schema_mismatch(engine)
+    if mismatch is not None:
         raise RuntimeError(
-            f"the store's schema is not up to date ({behind}): run `onemap init-db` first "
-            "(deploy/systemd/onemap-migrate.service does, before the web and ingest units)"
+            f"{mismatch} (deploy/systemd/onemap-migrate.service migrates before the web and "
+            "ingest units start)"
         )
     return engine
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 import pytest
 import requests
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from dashboard.auth import hash_password
 from data_loaders.store import init_db, make_engine, session_scope
@@ -180,17 +180,26 @@ pytestmark = pytest.mark.usefixtures("served")
 
 def test_gunicorn_refuses_to_start_without_a_shared_secret_or_on_a_stale_schema(tmp_path):
     store = f"sqlite:///{tmp_path / 'x.db'}"
-    for secret, says in (
-        ("", "ONEMAP_SECRET_KEY must be set"),
-        ("short", "ONEMAP_SECRET_KEY"),
-        ("CHANGE-ME" * 5, "ONEMAP_SECRET_KEY"),  # the sample's placeholder, made long
-        (SECRET, "run `onemap init-db` first"),
+    ahead = f"sqlite:///{tmp_path / 'ahead.db'}"
+    newer = make_engine(ahead)
+    init_db(newer)
+    with newer.begin() as c:  # a newer release's migration, unknown to this code
+        c.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
+    newer.dispose()
+    for secret, says, url in (
+        ("", "ONEMAP_SECRET_KEY must be set", store),
+        ("short", "ONEMAP_SECRET_KEY", store),
+        ("CHANGE-ME" * 5, "ONEMAP_SECRET_KEY", store),  # the sample's placeholder, made long
+        (SECRET, "is at empty, behind this code's", store),
+        (SECRET, "run `onemap init-db`", store),
+        # init-db cannot help a schema a newer version migrated: not told to run it
+        (SECRET, "0099_from_the_future, which this code does not know", ahead),
     ):
         env = {
             **os.environ,
             "ONEMAP_SECRET_KEY": secret,
             "PYTHONPATH": str(ROOT),
-            "ONEMAP_DATABASE_URL": store,
+            "ONEMAP_DATABASE_URL": url,
         }
         run = subprocess.run(
             [sys.executable, "-c", "import dashboard.wsgi"],
@@ -201,6 +210,45 @@ def test_gunicorn_refuses_to_start_without_a_shared_secret_or_on_a_stale_schema(
             timeout=120,
         )
         assert run.returncode != 0 and says in run.stderr
+        if url == ahead:
+            assert "init-db" not in run.stderr.splitlines()[-1]
+
+
+MIGRATE_AT_ONCE = """
+import sys, time
+from pathlib import Path
+from data_loaders.store import init_db, make_engine
+engine = make_engine(sys.argv[1])
+go = Path(sys.argv[2])
+while not go.exists():  # both processes ready, then both migrate at the same moment
+    time.sleep(0.01)
+init_db(engine)
+"""
+
+
+def test_processes_migrating_one_store_at_once_all_succeed(pg_databases, tmp_path):
+    """The migrate unit and two ingest units (whose `onemap ingest` migrates too) may start
+    together: concurrent upgrades of an empty PostgreSQL store raced on the same tables."""
+    url = pg_databases.new()
+    go = tmp_path / "go"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", MIGRATE_AT_ONCE, url, str(go)],
+            env=env,
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    time.sleep(4)  # (each imports the app's modules first)
+    go.touch()
+    errors = [p.communicate(timeout=120)[1] for p in runs]
+    assert [p.returncode for p in runs] == [0, 0, 0], errors
+    from data_loaders.store.engine import schema_mismatch
+
+    assert schema_mismatch(make_engine(url)) is None
 
 
 def test_a_sign_in_holds_on_every_worker_and_ends_on_all(served):

@@ -393,3 +393,23 @@ def test_on_a_full_disk_files_are_refused_whole_never_half_read(engine, small_di
     drop(inbox, "whole.csv", GOOD)
     [outcome] = poll_drop_folder(engine, inbox, SensorDirectory(), NOW)
     assert outcome.moved_to.parent.name == "done" and stored(engine) == 1
+
+
+@pytest.mark.sqlite_only  # (the file's reading is the subject, not the store)
+def test_a_cut_csv_names_its_row_as_the_reader_counts_rows(engine, tmp_path):
+    """A quoted cell holding a line break is one row: the cut row was counted in lines."""
+    add_sensor(engine)
+    inbox = tmp_path / "inbox"
+    drop_folder.prepare_folder(inbox)
+    ts = NOW.isoformat()
+    text = (
+        f'sensor,ts,value,note\nNH3,{ts},1,"two\nlines"\n'
+        f'NH3,{ts},2,"three\nmore\nlines"\nNH3,{ts},3'
+    )
+    (inbox / "cut.csv").write_text(text, encoding="utf-8")
+    os.utime(inbox / "cut.csv", (time.time() - 61, time.time() - 61))
+    [outcome] = poll_drop_folder(engine, inbox, SensorDirectory(), NOW)
+    assert outcome.moved_to.parent.name == "rejects" and stored(engine) == 0
+    reason = (inbox / "rejects" / "cut.csv.reason.txt").read_text(encoding="utf-8")
+    # the header is row 1; the cut row is the 4th (its 7th line)
+    assert "row 4: the file ends inside this row" in reason and "第4行" in reason

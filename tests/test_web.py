@@ -306,6 +306,8 @@ def test_settings_from_environment():
         Settings.from_env({"ONEMAP_ALARM_DEADBAND": "1,5"})
     with pytest.raises(ValueError, match="ONEMAP_RANKING_WEIGHTS: ranking weight 'x=1'"):
         Settings.from_env({"ONEMAP_RANKING_WEIGHTS": "x=1"})
+    with pytest.raises(ValueError, match="ONEMAP_RETENTION_DAYS must be from 2 to 3650, not 0"):
+        Settings.from_env({"ONEMAP_RETENTION_DAYS": "0"})
 
 
 def test_alarm_settings_by_kind_are_read_and_checked():

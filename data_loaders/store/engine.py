@@ -54,19 +54,28 @@ def init_db(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def schema_behind(engine: Engine) -> str | None:
-    """None when the store's schema is at the newest migration, else what it is at (or
-    "empty"): a served deployment checks, and leaves migrating to `onemap init-db` (several
-    workers migrating at once would race)."""
+def schema_mismatch(engine: Engine) -> str | None:
+    """None when the store's schema is at this code's newest migration, else a sentence
+    saying where it is and what to do: a served deployment checks, and leaves migrating to
+    `onemap init-db` (several workers migrating at once would race)."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    heads = set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    heads = set(script.get_heads())
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
     if current == heads:
         return None
-    return ", ".join(sorted(current)) or "empty"
+    known = {r.revision for r in script.walk_revisions()}
+    at, newest = ", ".join(sorted(current)) or "empty", ", ".join(sorted(heads))
+    if current - known:
+        # a newer release migrated it: init-db cannot help, and downgrading loses data
+        return (
+            f"the store's schema is at {at}, which this code does not know (it has up to "
+            f"{newest}): a newer version migrated it; deploy that version again"
+        )
+    return f"the store's schema is at {at}, behind this code's {newest}: run `onemap init-db`"
 
 
 @contextmanager

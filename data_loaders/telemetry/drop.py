@@ -126,20 +126,13 @@ def _unterminated(path: Path) -> bool:
         return False
 
 
-def cut_off_row(path: Path, chunk: int = 1 << 20) -> int | None:
-    """The row a CSV ends inside of (it has no line end after its last byte), else None."""
-    with path.open("rb") as f:
-        f.seek(0, 2)
-        if f.tell() == 0:
-            return None
-        f.seek(-1, 2)
-        if f.read(1) in (b"\n", b"\r"):
-            return None
-        f.seek(0)
-        lines = 0
-        while block := f.read(chunk):
-            lines += block.count(b"\n")
-    return lines + 1
+def cut_off_row(path: Path, table: Table) -> int | None:
+    """The row a CSV ends inside of (no line end after its last byte), as the reader numbered
+    it (a quoted cell may hold line breaks, so physical lines would miscount), else None."""
+    if not _unterminated(path):
+        return None
+    last = len(table.frame) - 1
+    return table.row_number(last) if last >= 0 else table.header_row
 
 
 def _epoch_or_text(value: str) -> Any:
@@ -207,7 +200,7 @@ def read_file(path: Path, now: datetime) -> tuple[list[RawReading], list[Problem
             except FileProblem as exc:
                 return [], [_unreadable(exc)]
             # (after the reader: what it finds wrong is the more precise reason)
-            cut = cut_off_row(path)
+            cut = cut_off_row(path, table)
             if cut is not None:
                 return [], [Problem(CUT_OFF.format(row=cut))]
             return read_rows(table, now)
