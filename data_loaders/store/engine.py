@@ -9,6 +9,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, Integer, Text, cast, create_engine, event, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from data_loaders.store.schema import Meta
@@ -97,12 +98,11 @@ def get_meta(session: Session, key: str, default: str = "") -> str:
 
 
 def set_meta(session: Session, key: str, value: str) -> None:
-    """Write one meta value."""
-    row = session.get(Meta, key)
-    if row is None:
-        session.add(Meta(key=key, value=value))
-    else:
-        row.value = value
+    """Write one meta value (an upsert: two processes writing a new key at once both succeed,
+    where a read-then-insert made one of them a unique violation)."""
+    from data_loaders.store.upsert import upsert
+
+    upsert(session, Meta, [{"key": key, "value": value}], ["key"])
 
 
 def read_data_version(session: Session) -> int:
@@ -116,8 +116,17 @@ def increment_meta(session: Session, key: str, by: int = 1) -> int:
         update(Meta).where(Meta.key == key).values(value=cast(cast(Meta.value, Integer) + by, Text))
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        session.add(Meta(key=key, value=str(by)))
-        session.flush()
+        # a new key: inserted, or (another process made it meanwhile) added to
+        insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[
+            session.get_bind().dialect.name
+        ]
+        stmt = insert(Meta).values(key=key, value=str(by))
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["key"],
+                set_={"value": cast(cast(Meta.value, Integer) + by, Text)},
+            )
+        )
     return int(get_meta(session, key, "0") or 0)
 
 

@@ -191,6 +191,7 @@ class MqttSource:
         self._guard_until = 0.0  # guard copies are stored until then
         self._share_mid = -1  # the SUBSCRIBE of our share, whose SUBACK ends that
         self.guarded = 0  # guard copies stored, for /health and the tests
+        self.sessions_lost = 0  # reconnections to a broker that had lost our session
         self._queue: deque[Message] = deque()
         self._lock = threading.Lock()
         self._generation = 0
@@ -236,9 +237,20 @@ class MqttSource:
             # Messages of an earlier connection can no longer be acknowledged (their ids
             # meant something on that connection only); the broker will send them again.
             self._generation += 1
+        present = bool(getattr(flags, "session_present", False))
+        if self._generation > 1 and not present:
+            self.sessions_lost += 1
+            # We asked for a session that outlives us: the broker lost it (killed before its
+            # store's autosave, or the store gone). It acknowledged to the devices what came
+            # before we subscribed again, and gave it to nobody: say so (bench/faults.py).
+            log.warning(
+                "MQTT: the broker kept no session for %s (restarted without its store?): "
+                "readings sent to it before we subscribed again may be lost",
+                self.client_id,
+            )
         if self.guard_topic:
             # a kept session: the guard is read until the group is confirmed (then a margin)
-            self._guard_until = math.inf if getattr(flags, "session_present", False) else 0.0
+            self._guard_until = math.inf if present else 0.0
         _rc, self._share_mid = client.subscribe(self.filter, qos=1, properties=_with_id(SHARE_ID))
         self._connected_at = time.monotonic()
         if self.guard_topic:
