@@ -225,15 +225,27 @@ def small_city(
 def demo_city(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Engine]:
-    """The full demo city at scale 1, built once per backend for the whole session."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
-    else:
-        url = request.getfixturevalue("pg_databases").new()
+    """The full demo city at scale 1, built once per backend for the whole session (read
+    only: a test that changes the city takes `small_city`)."""
+    url = _DEMO_CITY_URLS.get(request.param)
+    if url is None:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+        else:
+            url = request.getfixturevalue("pg_databases").new()
+        built = make_engine(url)
+        build_city(built, seed=7, scale=1.0, today=TODAY)
+        built.dispose()
+        _DEMO_CITY_URLS[request.param] = url
     eng = make_engine(url)
-    build_city(eng, seed=7, scale=1.0, today=TODAY)
     yield eng
     eng.dispose()
+
+
+# pytest tears a parametrized session fixture down whenever the next test wants the other
+# backend (each file runs its SQLite tests, then its PostgreSQL ones): the city, 10 s to
+# build on PostgreSQL, was built again for every file. The built store outlives the fixture.
+_DEMO_CITY_URLS: dict[str, str] = {}
 
 
 @pytest.fixture(scope="session")

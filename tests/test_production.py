@@ -23,6 +23,7 @@ import requests
 from sqlalchemy import func, select, text
 
 from dashboard.auth import hash_password
+from dashboard.production import migrated_engine, production_settings
 from data_loaders.store import init_db, make_engine, session_scope
 from data_loaders.store.schema import LoginFailure, Sensor
 from data_loaders.telemetry.store import SensorDirectory, ingest_body
@@ -186,32 +187,41 @@ def test_gunicorn_refuses_to_start_without_a_shared_secret_or_on_a_stale_schema(
     with newer.begin() as c:  # a newer release's migration, unknown to this code
         c.execute(text("UPDATE alembic_version SET version_num = '0099_from_the_future'"))
     newer.dispose()
-    for secret, says, url in (
-        ("", "ONEMAP_SECRET_KEY must be set", store),
-        ("short", "ONEMAP_SECRET_KEY", store),
-        ("CHANGE-ME" * 5, "ONEMAP_SECRET_KEY", store),  # the sample's placeholder, made long
-        (SECRET, "is at empty, behind this code's", store),
-        (SECRET, "run `onemap init-db`", store),
+    for secret in ("", "short", "CHANGE-ME" * 5):  # the last: the sample's placeholder, long
+        with pytest.raises(ValueError, match="ONEMAP_SECRET_KEY must be set"):
+            production_settings({"ONEMAP_SECRET_KEY": secret, "ONEMAP_DATABASE_URL": store})
+    for url, says in (
+        (store, "is at empty, behind this code's"),
+        (store, "run `onemap init-db`"),
         # init-db cannot help a schema a newer version migrated: not told to run it
-        (SECRET, "0099_from_the_future, which this code does not know", ahead),
+        (ahead, "0099_from_the_future, which this code does not know"),
     ):
-        env = {
-            **os.environ,
-            "ONEMAP_SECRET_KEY": secret,
-            "PYTHONPATH": str(ROOT),
-            "ONEMAP_DATABASE_URL": url,
-        }
-        run = subprocess.run(
-            [sys.executable, "-c", "import dashboard.wsgi"],
-            env=env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert run.returncode != 0 and says in run.stderr
+        settings = production_settings({"ONEMAP_SECRET_KEY": SECRET, "ONEMAP_DATABASE_URL": url})
+        with pytest.raises(RuntimeError, match=re.escape(says)) as refused:
+            migrated_engine(settings)
         if url == ahead:
-            assert "init-db" not in run.stderr.splitlines()[-1]
+            assert "init-db" not in str(refused.value)
+    # and gunicorn's import of the entry is what refuses (both kinds, started at once: each
+    # import of the app takes seconds)
+    imports = [
+        subprocess.Popen(
+            [sys.executable, "-c", "import dashboard.wsgi"],
+            env={
+                **os.environ,
+                "ONEMAP_SECRET_KEY": secret,
+                "PYTHONPATH": str(ROOT),
+                "ONEMAP_DATABASE_URL": url,
+            },
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for secret, url in (("", store), (SECRET, ahead))
+    ]
+    errors = [run.communicate(timeout=120)[1] for run in imports]
+    assert all(run.returncode != 0 for run in imports)
+    assert "ONEMAP_SECRET_KEY must be set" in errors[0]
+    assert "0099_from_the_future" in errors[1] and "init-db" not in errors[1].splitlines()[-1]
 
 
 MIGRATE_AT_ONCE = """
