@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import paho.mqtt.client as mqtt
 import pytest
 
@@ -273,3 +274,70 @@ def test_the_sample_environment_names_only_settings_that_exist():
     web = (DEPLOY / "systemd" / "onemap-web.service").read_text()
     # each unit reads only the secrets it needs
     assert "web.env" not in ingest and "ingest-" not in web
+
+
+@pytest.mark.sqlite_only("the binding is decided before the store; the broker is the subject")
+def test_a_bound_sensor_is_taken_only_from_its_own_account_through_the_broker(broker, engine):
+    """The broker keeps each device to its own topics (above); the ingest keeps a sensor
+    bound to an account (接入账号) to that account's topics: GW-002, publishing under its
+    own name a reading of GW-001's sensor, is kept aside, and an unbound sensor is taken
+    from either."""
+    from sqlalchemy import func, select
+
+    from data_loaders.scheduler import poll_mqtt
+    from data_loaders.store import session_scope
+    from data_loaders.store.schema import Reading, RejectedMessage, Sensor
+    from data_loaders.telemetry.alarms import AlarmConfig
+    from data_loaders.telemetry.mqtt import MqttSource
+    from data_loaders.telemetry.store import SensorDirectory
+
+    with session_scope(engine) as s:
+        s.add(Sensor(tag="NH3-A", kind="ammonia", unit="ppm", gateway="GW-001"))
+        s.add(Sensor(tag="NH3-FREE", kind="ammonia", unit="ppm"))
+    source = MqttSource(
+        f"mqtt://onemap-ingest-1:{USERS['onemap-ingest-1']}@127.0.0.1:{broker}",
+        "onemap-ingest-1",
+        "onemap/telemetry/#",
+    )
+    source.start()
+    devices = {gw: connect(broker, gw, USERS[gw]) for gw in ("GW-001", "GW-002")}
+    try:
+        assert source.subscribed.wait(10)
+        now = time.time()
+        sent = [  # (account, sensor)
+            ("GW-001", "NH3-A"),
+            ("GW-002", "NH3-A"),  # its own topic, another account's sensor
+            ("GW-002", "NH3-FREE"),
+            ("GW-001", "NH3-FREE"),
+        ]
+        for k, (gw, tag) in enumerate(sent):
+            body = orjson.dumps({"sensor": tag, "ts": now - 60 + k, "value": 10.0 + k})
+            assert devices[gw].publish(f"onemap/telemetry/{gw}/{tag}", body) == 0
+        directory = SensorDirectory()
+        deadline = time.monotonic() + 15
+
+        def stored() -> tuple[list[tuple[str, float]], list[str]]:
+            with session_scope(engine) as s:
+                readings = s.execute(
+                    select(Sensor.tag, Reading.value).join(Sensor).order_by(Reading.value)
+                ).all()
+                reasons = list(s.scalars(select(RejectedMessage.reason)))
+            return [tuple(r) for r in readings], reasons
+
+        while time.monotonic() < deadline:
+            poll_mqtt(engine, source, directory, AlarmConfig())
+            readings, reasons = stored()
+            if len(readings) + len(reasons) >= len(sent):
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)
+        poll_mqtt(engine, source, directory, AlarmConfig())  # (nothing more comes)
+        readings, reasons = stored()
+        assert readings == [("NH3-A", 10.0), ("NH3-FREE", 12.0), ("NH3-FREE", 13.0)]
+        assert reasons == ["sensor 'NH3-A' reports through account 'GW-001', not 'GW-002'"]
+        with session_scope(engine) as s:
+            assert s.scalar(select(func.count()).select_from(Reading)) == 3
+    finally:
+        source.stop()
+        for device in devices.values():
+            device.close()
