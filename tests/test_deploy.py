@@ -1,4 +1,4 @@
-"""The sample deployment in deploy/ works as written: the broker's configuration (sign-in,
+"""The sample deployment in deploy/ works as written: the broker's configuration (sign-in, TLS,
 ACL, persistence) on a Mosquitto of its own, the systemd units, the gunicorn settings."""
 
 from __future__ import annotations
@@ -341,3 +341,125 @@ def test_a_bound_sensor_is_taken_only_from_its_own_account_through_the_broker(br
         source.stop()
         for device in devices.values():
             device.close()
+
+
+def make_certificates(folder: Path) -> Path:
+    """A private CA and a server certificate for 127.0.0.1 (signed by it) in `folder`; the
+    CA's certificate file."""
+    folder.mkdir()
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=onemap test CA",
+    )
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    )
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+    )
+    return folder / "ca.crt"
+
+
+def test_the_tls_listener_as_written_takes_devices_and_the_ingest(tmp_path, monkeypatch):
+    """The configuration's TLS listener, uncommented as its comment says: a device and the
+    ingest (mqtts://, trusting a private CA through SSL_CERT_FILE, as the README says) sign
+    in over it; a client that does not trust the certificate, or speaks plain MQTT to it,
+    is not let in."""
+    import ssl
+
+    from data_loaders.telemetry.mqtt import MqttSource
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    port, tls_port = free_port(), free_port()
+    conf = broker_conf(tmp_path, port)
+    ca = make_certificates(tmp_path / "certs")
+    text = conf.read_text()
+    for line in ("listener 8883", "certfile", "keyfile"):  # uncommented, as its comment says
+        text = text.replace(f"#   {line}", line)
+    text = text.replace("listener 8883", f"listener {tls_port} 127.0.0.1")
+    assert f"listener {tls_port}" in text and f"certfile {tmp_path}/certs/" in text
+    conf.write_text(text)
+    broker = start_broker(conf, port)
+    try:
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # what the ingest unit's env file sets
+        source = MqttSource(
+            f"mqtts://onemap-ingest-1:{USERS['onemap-ingest-1']}@127.0.0.1:{tls_port}",
+            "onemap-ingest-1",
+            "onemap/telemetry/#",
+        )
+        source.start()
+        assert source.subscribed.wait(10)
+        device_client = mqtt.Client(  # a device trusting the CA explicitly
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+        )
+        device_client.tls_set(ca_certs=str(ca))
+        device_client.username_pw_set("GW-001", USERS["GW-001"])
+        device_client.connect("127.0.0.1", tls_port)
+        device_client.loop_start()
+        info = device_client.publish("onemap/telemetry/GW-001/NH3-1", b'{"v": 1}', qos=1)
+        info.wait_for_publish(10)
+        deadline = time.monotonic() + 10
+        got: list[str] = []
+        while not got and time.monotonic() < deadline:
+            taken = source.take(10)
+            source.ack(taken)
+            got = [m.topic for m in taken]
+            time.sleep(0.05)
+        assert got == ["onemap/telemetry/GW-001/NH3-1"]
+        device_client.loop_stop()
+        device_client.disconnect()
+        source.stop()
+
+        untrusting = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+        )
+        monkeypatch.delenv("SSL_CERT_FILE")  # (read when the context is made, in tls_set)
+        untrusting.tls_set(ca_certs=None)  # the system's CAs only
+        with pytest.raises(ssl.SSLCertVerificationError):
+            untrusting.connect("127.0.0.1", tls_port)
+        plain = Client(tls_port, "GW-001", USERS["GW-001"])  # plain MQTT to the TLS port
+        assert not plain.connected.wait(2) and plain.connect_code is None
+        plain.close()
+    finally:
+        broker.terminate()
+        broker.wait(10)
