@@ -25,6 +25,7 @@ def migrated_engine(settings: Settings) -> Engine:
     engine = make_engine(settings.db_url)
     mismatch = schema_mismatch(engine)
     if mismatch is not None:
+        engine.dispose()
         raise RuntimeError(
             f"{mismatch} (deploy/systemd/onemap-migrate.service migrates before the web and "
             "ingest units start)"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from data_loaders.demo.city import build_city
@@ -238,8 +239,21 @@ def demo_city(
         built.dispose()
         _DEMO_CITY_URLS[request.param] = url
     eng = make_engine(url)
+    # shared by every file after: a test that wrote to it would change the others' figures
+    event.listen(eng, "connect", _read_only)
     yield eng
     eng.dispose()
+
+
+def _read_only(connection, _record) -> None:  # type: ignore[no-untyped-def]
+    """Make a new DB-API connection refuse writes (the demo city is shared)."""
+    cursor = connection.cursor()
+    if isinstance(connection, sqlite3.Connection):
+        cursor.execute("PRAGMA query_only = ON")
+    else:
+        cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        connection.commit()
+    cursor.close()
 
 
 # pytest tears a parametrized session fixture down whenever the next test wants the other

@@ -299,9 +299,10 @@ def test_a_bound_sensor_is_taken_only_from_its_own_account_through_the_broker(br
         "onemap-ingest-1",
         "onemap/telemetry/#",
     )
-    source.start()
-    devices = {gw: connect(broker, gw, USERS[gw]) for gw in ("GW-001", "GW-002")}
+    devices: dict[str, Client] = {}
     try:
+        source.start()
+        devices.update((gw, connect(broker, gw, USERS[gw])) for gw in ("GW-001", "GW-002"))
         assert source.subscribed.wait(10)
         now = time.time()
         sent = [  # (account, sensor)
@@ -349,67 +350,48 @@ def make_certificates(folder: Path) -> Path:
     folder.mkdir()
 
     def openssl(*args: str) -> None:
-        subprocess.run(["openssl", *args], cwd=folder, check=True, capture_output=True)
+        run = subprocess.run(
+            ["openssl", *args], cwd=folder, capture_output=True, text=True, timeout=60
+        )
+        assert run.returncode == 0, f"openssl {args[0]}: {run.stderr}"
 
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=onemap test CA",
-    )
-    openssl(
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-        "-subj",
-        "/CN=127.0.0.1",
-    )
+    key = ("-newkey", "rsa:2048", "-nodes")
+    ca_ext = ("-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=keyCertSign")
+    openssl("req", "-x509", *key, *ca_ext, "-keyout", "ca.key", "-out", "ca.crt",
+            "-days", "2", "-subj", "/CN=onemap test CA")  # fmt: skip
+    openssl("req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1")
     (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
-    openssl(
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        "server.crt",
-        "-days",
-        "2",
-        "-extfile",
-        "san.ext",
-    )
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+            "-CAcreateserial", "-out", "server.crt", "-days", "2",
+            "-extfile", "san.ext")  # fmt: skip
     return folder / "ca.crt"
 
 
-def test_the_tls_listener_as_written_takes_devices_and_the_ingest(tmp_path, monkeypatch):
+def tls_client(port: int, user: str, ca: Path | None) -> mqtt.Client:
+    """A device on the TLS listener trusting `ca` (None: the system's CAs only), started."""
+    client = mqtt.Client(
+        callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+    )
+    client.tls_set(ca_certs=str(ca) if ca else None)
+    client.username_pw_set(user, USERS[user])
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    return client
+
+
+def test_the_tls_listener_as_written_takes_devices_and_the_ingest(tmp_path, monkeypatch, caplog):
     """The configuration's TLS listener, uncommented as its comment says: a device and the
-    ingest (mqtts://, trusting a private CA through SSL_CERT_FILE, as the README says) sign
-    in over it; a client that does not trust the certificate, or speaks plain MQTT to it,
-    is not let in."""
+    ingest (mqtts://, trusting a private CA through SSL_CERT_FILE) sign in over it. A client
+    that does not trust the broker's certificate refuses it (the ingest says so in its log),
+    and plain MQTT on that port gets no connection."""
+    import contextlib
     import ssl
 
     from data_loaders.telemetry.mqtt import MqttSource
 
-    if shutil.which("openssl") is None:
-        pytest.skip("openssl is not installed")
+    for tool in ("openssl", "mosquitto", "mosquitto_passwd"):
+        if shutil.which(tool) is None:
+            need_service(tool, f"{tool} is not installed")
     port, tls_port = free_port(), free_port()
     conf = broker_conf(tmp_path, port)
     ca = make_certificates(tmp_path / "certs")
@@ -419,25 +401,33 @@ def test_the_tls_listener_as_written_takes_devices_and_the_ingest(tmp_path, monk
     text = text.replace("listener 8883", f"listener {tls_port} 127.0.0.1")
     assert f"listener {tls_port}" in text and f"certfile {tmp_path}/certs/" in text
     conf.write_text(text)
-    broker = start_broker(conf, port)
-    try:
-        monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # what the ingest unit's env file sets
+
+    def ingest(client_id: str) -> MqttSource:
         source = MqttSource(
-            f"mqtts://onemap-ingest-1:{USERS['onemap-ingest-1']}@127.0.0.1:{tls_port}",
-            "onemap-ingest-1",
+            f"mqtts://{client_id}:{USERS[client_id]}@127.0.0.1:{tls_port}",
+            client_id,
             "onemap/telemetry/#",
         )
         source.start()
+        done.callback(source.stop, 1.0)
+        return source
+
+    def stop_client(client: mqtt.Client) -> None:
+        client.disconnect()
+        client.loop_stop()
+
+    with contextlib.ExitStack() as done:
+        # (start_broker waits for the plain listener, which Mosquitto opens after the TLS
+        # one: the file names that first)
+        broker = start_broker(conf, port)
+        done.callback(lambda: broker.wait(10) if broker.poll() is None else None)
+        done.callback(broker.kill)
+        monkeypatch.setenv("SSL_CERT_FILE", str(ca))  # read when paho's TLS context is made
+        source = ingest("onemap-ingest-1")
         assert source.subscribed.wait(10)
-        device_client = mqtt.Client(  # a device trusting the CA explicitly
-            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
-        )
-        device_client.tls_set(ca_certs=str(ca))
-        device_client.username_pw_set("GW-001", USERS["GW-001"])
-        device_client.connect("127.0.0.1", tls_port)
-        device_client.loop_start()
-        info = device_client.publish("onemap/telemetry/GW-001/NH3-1", b'{"v": 1}', qos=1)
-        info.wait_for_publish(10)
+        device = tls_client(tls_port, "GW-001", ca)  # a device trusting the CA explicitly
+        done.callback(stop_client, device)
+        device.publish("onemap/telemetry/GW-001/NH3-1", b'{"v": 1}', qos=1).wait_for_publish(10)
         deadline = time.monotonic() + 10
         got: list[str] = []
         while not got and time.monotonic() < deadline:
@@ -446,20 +436,22 @@ def test_the_tls_listener_as_written_takes_devices_and_the_ingest(tmp_path, monk
             got = [m.topic for m in taken]
             time.sleep(0.05)
         assert got == ["onemap/telemetry/GW-001/NH3-1"]
-        device_client.loop_stop()
-        device_client.disconnect()
-        source.stop()
 
-        untrusting = mqtt.Client(
-            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
-        )
-        monkeypatch.delenv("SSL_CERT_FILE")  # (read when the context is made, in tls_set)
-        untrusting.tls_set(ca_certs=None)  # the system's CAs only
+        monkeypatch.delenv("SSL_CERT_FILE")  # the system's CAs only, which know not ours
         with pytest.raises(ssl.SSLCertVerificationError):
+            untrusting = mqtt.Client(
+                callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+            )
+            untrusting.tls_set()
             untrusting.connect("127.0.0.1", tls_port)
+        with caplog.at_level("WARNING", logger="onemap.mqtt"):
+            refused = ingest("onemap-ingest-2")  # an ingest whose CA file is missing
+            deadline = time.monotonic() + 10
+            while "cannot connect to 127.0.0.1" not in caplog.text:
+                assert time.monotonic() < deadline, "an ingest that cannot connect says nothing"
+                time.sleep(0.1)
+        assert "over TLS (is the broker's certificate trusted here" in caplog.text
+        assert not refused.connected.is_set()
         plain = Client(tls_port, "GW-001", USERS["GW-001"])  # plain MQTT to the TLS port
+        done.callback(plain.close)
         assert not plain.connected.wait(2) and plain.connect_code is None
-        plain.close()
-    finally:
-        broker.terminate()
-        broker.wait(10)

@@ -43,6 +43,18 @@ def serving_pids(path: str) -> set[str]:
     return {line.split()[0].strip("<>") for line in lines if f" {path} " in line}
 
 
+def from_several_workers(path: str, ask, batches: int = 5) -> list:  # type: ignore[no-untyped-def]
+    """ask() in batches of 12 until more than one worker has answered `path` (whichever is
+    free accepts a connection: on a loaded machine one worker took 12 in a row); the answers."""
+    answers = []
+    for _ in range(batches):
+        answers += [ask() for _ in range(12)]
+        time.sleep(0.5)  # (the access log is written after each answer)
+        if len(serving_pids(path)) >= 2:
+            return answers
+    raise AssertionError(f"one worker answered all {len(answers)} requests for {path}")
+
+
 def free_port() -> int:
     """A port nothing listens on now."""
     with socket.socket() as s:
@@ -191,14 +203,14 @@ def test_gunicorn_refuses_to_start_without_a_shared_secret_or_on_a_stale_schema(
         with pytest.raises(ValueError, match="ONEMAP_SECRET_KEY must be set"):
             production_settings({"ONEMAP_SECRET_KEY": secret, "ONEMAP_DATABASE_URL": store})
     for url, says in (
-        (store, "is at empty, behind this code's"),
-        (store, "run `onemap init-db`"),
+        (store, ("is at empty, behind this code's", "run `onemap init-db`")),
         # init-db cannot help a schema a newer version migrated: not told to run it
-        (ahead, "0099_from_the_future, which this code does not know"),
+        (ahead, ("0099_from_the_future, which this code does not know",)),
     ):
         settings = production_settings({"ONEMAP_SECRET_KEY": SECRET, "ONEMAP_DATABASE_URL": url})
-        with pytest.raises(RuntimeError, match=re.escape(says)) as refused:
+        with pytest.raises(RuntimeError) as refused:
             migrated_engine(settings)
+        assert all(part in str(refused.value) for part in says), refused.value
         if url == ahead:
             assert "init-db" not in str(refused.value)
     # and gunicorn's import of the entry is what refuses (both kinds, started at once: each
@@ -218,10 +230,16 @@ def test_gunicorn_refuses_to_start_without_a_shared_secret_or_on_a_stale_schema(
         )
         for secret, url in (("", store), (SECRET, ahead))
     ]
-    errors = [run.communicate(timeout=120)[1] for run in imports]
+    try:
+        errors = [run.communicate(timeout=120)[1] for run in imports]
+    finally:
+        for run in imports:
+            run.kill()
+            run.wait()
     assert all(run.returncode != 0 for run in imports)
     assert "ONEMAP_SECRET_KEY must be set" in errors[0]
-    assert "0099_from_the_future" in errors[1] and "init-db" not in errors[1].splitlines()[-1]
+    assert "0099_from_the_future" in errors[1], errors[1]
+    assert "init-db" not in errors[1].strip().splitlines()[-1]
 
 
 MIGRATE_AT_ONCE = """
@@ -265,10 +283,10 @@ def test_a_sign_in_holds_on_every_worker_and_ends_on_all(served):
     base, _url, _master = served
     browser = sign_in(base, "vera", PASSWORDS["vera"])
     # the cookie one worker signed is good on all of them (one secret, sessions in the store)
-    answers = [browser.get(base + "/api/stats", headers={"Connection": "close"}) for _ in range(12)]
+    answers = from_several_workers(  # more than one worker held the sign-in
+        "/api/stats", lambda: browser.get(base + "/api/stats", headers={"Connection": "close"})
+    )
     assert {a.status_code for a in answers} == {200}
-    time.sleep(0.5)  # (the access log is written after each answer)
-    assert len(serving_pids("/api/stats")) >= 2  # more than one worker held the sign-in
     page = browser.get(base + "/logout", headers={"Connection": "close"}).text
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     copied = dict(browser.cookies)
@@ -324,12 +342,11 @@ def test_an_alarm_change_through_one_worker_shows_on_all_within_a_poll(served):
     assert ack.status_code == 200 and ack.json()["state"] == "acknowledged"
     time.sleep(POLL_S)  # one poll of the screens
     for _ in range(12):
-        assert get(base, f"/api/alarms/{alarm['id']}", auth=viewer).json()["state"] == (
-            "acknowledged"
-        )
         assert get(base, "/api/alarms?state=open", auth=viewer).json() == []
-    time.sleep(0.5)
-    assert len(serving_pids(f"/api/alarms/{alarm['id']}")) >= 2  # (not one worker's answers)
+    answers = from_several_workers(  # (not one worker's answers)
+        f"/api/alarms/{alarm['id']}", lambda: get(base, f"/api/alarms/{alarm['id']}", auth=viewer)
+    )
+    assert {a.json()["state"] for a in answers} == {"acknowledged"}
 
 
 def test_a_killed_worker_is_replaced_and_the_others_answer_meanwhile(served):

@@ -87,6 +87,9 @@ TAKEN_OVER_DELAY_S = (30, 300)  # reconnect this slowly while another client hol
 RECONNECT_DELAY_S = (1, 3)
 SHORT_LIVED_S = 5.0
 SHORT_LIVED_IN_A_ROW = 3
+# paho retries a failed connect (refused socket, TLS handshake) silently, every few seconds:
+# we say so, once a minute, or an ingest that cannot reach its broker would never say why
+CONNECT_FAIL_LOG_S = 60.0
 # stop's barrier: a filter nobody subscribes to ("$" topics are the broker's, never telemetry)
 FLUSH_FILTER = "$onemap/flush"
 
@@ -200,7 +203,11 @@ class MqttSource:
         # (connected comes first; a message published in between goes to nobody)
         self.subscribed = threading.Event()
         self.taken_over = threading.Event()  # another process connected with our client id
+        self.guard_held = threading.Event()  # the broker confirmed our guard subscription
+        self._guard_mid: int | None = None
+        self._guard_told = False
         self._connected_at = 0.0
+        self._connect_fail_logged = -math.inf
         self._short_lived = 0  # connections in a row the broker closed within seconds
         self.client = mqtt.Client(
             callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
@@ -218,6 +225,7 @@ class MqttSource:
         self.client.suppress_exceptions = True
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
+        self.client.on_connect_fail = self._on_connect_fail
         self.client.on_message = self._on_message
         self.client.on_subscribe = self._on_subscribe
         self.client.on_unsubscribe = self._on_unsubscribe
@@ -255,7 +263,9 @@ class MqttSource:
         self._connected_at = time.monotonic()
         if self.guard_topic:
             if self._guard:
-                client.subscribe(self.guard_topic, qos=1, properties=_with_id(GUARD_ID))
+                _rc, self._guard_mid = client.subscribe(
+                    self.guard_topic, qos=1, properties=_with_id(GUARD_ID)
+                )
             else:  # a guard this session held as the leader: its copies first, then away
                 threading.Timer(GUARD_WINDOW_S, self._drop_guard, args=(self._generation,)).start()
         self.connected.set()
@@ -267,7 +277,15 @@ class MqttSource:
         if reason_codes and all(not code.is_failure for code in reason_codes):
             if mid == self._share_mid and self._guard_until == math.inf:
                 self._guard_until = time.monotonic() + GUARD_MARGIN_S
-            self.subscribed.set()
+            if mid == self._guard_mid and self._guard:
+                if not self.guard_held.is_set() and not self._guard_told:
+                    # a warning, once per lead (no logging is set up): with the leader's
+                    # change, what an operator (and the failover tests) look for
+                    log.warning("MQTT: %s holds the guard subscription", self.client_id)
+                    self._guard_told = True
+                self.guard_held.set()
+            else:
+                self.subscribed.set()
         else:
             log.warning("MQTT subscription to %s refused: %s", self.filter, reason_codes)
 
@@ -278,6 +296,7 @@ class MqttSource:
         was_connected = self.connected.is_set()
         self.connected.clear()
         self.subscribed.clear()
+        self.guard_held.clear()
         if was_connected and time.monotonic() - self._connected_at < SHORT_LIVED_S:
             self._short_lived += 1
         elif was_connected:
@@ -301,6 +320,21 @@ class MqttSource:
             return
         log.warning("MQTT disconnected (%s); reconnecting", reason_code)
 
+    def _on_connect_fail(self, _client, _userdata) -> None:  # type: ignore[no-untyped-def]
+        now = time.monotonic()
+        if now - self._connect_fail_logged < CONNECT_FAIL_LOG_S:
+            return
+        self._connect_fail_logged = now
+        log.warning(
+            "MQTT: cannot connect to %s:%d%s; trying again every %d-%d s",
+            self.address.host,
+            self.address.port,
+            " over TLS (is the broker's certificate trusted here, and does it name this host?)"
+            if self.address.tls
+            else "",
+            *RECONNECT_DELAY_S,
+        )
+
     def _settled(self, generation: int) -> None:
         """A connection that lasted: the session is ours again (normal reconnect delays)."""
         with self._lock:
@@ -316,10 +350,14 @@ class MqttSource:
         if not self.guard_topic or on == self._guard:
             return
         self._guard = on
+        self._guard_told = False
         if self.connected.is_set():
             if on:
-                self.client.subscribe(self.guard_topic, qos=1, properties=_with_id(GUARD_ID))
+                _rc, self._guard_mid = self.client.subscribe(
+                    self.guard_topic, qos=1, properties=_with_id(GUARD_ID)
+                )
             else:
+                self.guard_held.clear()
                 self.client.unsubscribe(self.guard_topic)
 
     def _drop_guard(self, generation: int) -> None:
