@@ -205,6 +205,7 @@ class MqttSource:
         self.taken_over = threading.Event()  # another process connected with our client id
         self.guard_held = threading.Event()  # the broker confirmed our guard subscription
         self._guard_mid: int | None = None
+        self._guard_lock = threading.Lock()  # _guard, _guard_mid and connected move together
         self._guard_told = False
         self._connected_at = 0.0
         self._connect_fail_logged = -math.inf
@@ -261,14 +262,16 @@ class MqttSource:
             self._guard_until = math.inf if present else 0.0
         _rc, self._share_mid = client.subscribe(self.filter, qos=1, properties=_with_id(SHARE_ID))
         self._connected_at = time.monotonic()
-        if self.guard_topic:
-            if self._guard:
-                _rc, self._guard_mid = client.subscribe(
-                    self.guard_topic, qos=1, properties=_with_id(GUARD_ID)
-                )
-            else:  # a guard this session held as the leader: its copies first, then away
+        # Under the guard's lock with `connected`: the lead may be taken (set_guard, on the
+        # scheduler's thread) while we connect; deciding on a stale `_guard` here and
+        # seeing `connected` unset there, neither subscribed, and the leader ran unguarded
+        # (a failover test saw no guard in 30 s).
+        with self._guard_lock:
+            if self.guard_topic and self._guard:
+                self._subscribe_guard()
+            elif self.guard_topic:  # a guard this session held as the leader: copies, then away
                 threading.Timer(GUARD_WINDOW_S, self._drop_guard, args=(self._generation,)).start()
-        self.connected.set()
+            self.connected.set()
         if self.taken_over.is_set():
             threading.Timer(SHORT_LIVED_S * 2, self._settled, args=(self._generation,)).start()
         log.info("MQTT connected to %s:%s", self.address.host, self.address.port)
@@ -277,8 +280,10 @@ class MqttSource:
         if reason_codes and all(not code.is_failure for code in reason_codes):
             if mid == self._share_mid and self._guard_until == math.inf:
                 self._guard_until = time.monotonic() + GUARD_MARGIN_S
-            if mid == self._guard_mid and self._guard:
-                if not self.guard_held.is_set() and not self._guard_told:
+            with self._guard_lock:  # (set_guard's subscribe has returned its mid)
+                guard = mid == self._guard_mid and self._guard
+            if guard:
+                if not self._guard_told:
                     # a warning, once per lead (no logging is set up): with the leader's
                     # change, what an operator (and the failover tests) look for
                     log.warning("MQTT: %s holds the guard subscription", self.client_id)
@@ -349,16 +354,21 @@ class MqttSource:
         """Hold the guard subscription (the leader) or give it up (see GUARD_ID)."""
         if not self.guard_topic or on == self._guard:
             return
-        self._guard = on
-        self._guard_told = False
-        if self.connected.is_set():
-            if on:
-                _rc, self._guard_mid = self.client.subscribe(
-                    self.guard_topic, qos=1, properties=_with_id(GUARD_ID)
-                )
-            else:
-                self.guard_held.clear()
-                self.client.unsubscribe(self.guard_topic)
+        with self._guard_lock:
+            self._guard = on
+            self._guard_told = False
+            if self.connected.is_set():
+                if on:
+                    self._subscribe_guard()
+                else:
+                    self.guard_held.clear()
+                    self.client.unsubscribe(self.guard_topic)
+
+    def _subscribe_guard(self) -> None:
+        """Ask for the guard subscription (under the guard's lock: its SUBACK waits for it)."""
+        _rc, self._guard_mid = self.client.subscribe(
+            self.guard_topic, qos=1, properties=_with_id(GUARD_ID)
+        )
 
     def _drop_guard(self, generation: int) -> None:
         with self._lock:
