@@ -439,11 +439,7 @@ def test_the_tls_listener_as_written_takes_devices_and_the_ingest(tmp_path, monk
 
         monkeypatch.delenv("SSL_CERT_FILE")  # the system's CAs only, which know not ours
         with pytest.raises(ssl.SSLCertVerificationError):
-            untrusting = mqtt.Client(
-                callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
-            )
-            untrusting.tls_set()
-            untrusting.connect("127.0.0.1", tls_port)
+            tls_client(tls_port, "GW-001", None)
         with caplog.at_level("WARNING", logger="onemap.mqtt"):
             refused = ingest("onemap-ingest-2")  # an ingest whose CA file is missing
             deadline = time.monotonic() + 10

@@ -373,8 +373,9 @@ class MqttSource:
     def _drop_guard(self, generation: int) -> None:
         with self._lock:
             same = generation == self._generation
-        if same and not self._guard and self.connected.is_set() and self.guard_topic:
-            self.client.unsubscribe(self.guard_topic)
+        with self._guard_lock:  # (the lead may be taken meanwhile: then the guard stays)
+            if same and not self._guard and self.connected.is_set() and self.guard_topic:
+                self.client.unsubscribe(self.guard_topic)
 
     def _on_message(self, client, _userdata, message) -> None:  # type: ignore[no-untyped-def]
         ids = subscription_ids(message)
